@@ -1,0 +1,66 @@
+/**
+ * Errors are data: every failure Weir reports is a {@link WeirError} with a stable `code`, a message
+ * that says what failed, where and why, and the original error as `cause`.
+ */
+export type WeirErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_GRAPH'
+  | 'GRAPH_MISMATCH'
+  | 'USER_FUNCTION_FAILED'
+  | 'SOURCE_FAILED'
+  | 'SINK_FAILED'
+  | 'DESERIALIZATION_FAILED'
+  | 'STATE_ERROR'
+  | 'TIMER_ERROR'
+  | 'JOB_FAILED'
+  | 'JOB_CANCELLED'
+  | 'JOB_NOT_FOUND'
+  | 'TASK_FAILED'
+  | 'NOT_SUPPORTED'
+  | 'IO_ERROR'
+  | 'CLI_USAGE'
+  | 'INTERNAL';
+
+export class WeirError extends Error {
+  readonly code: WeirErrorCode;
+
+  constructor(code: WeirErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WeirError';
+    this.code = code;
+  }
+
+  /** `CODE: message`, followed by the chain of causes, without stack traces. */
+  describe(): string {
+    const lines = [`${this.code}: ${this.message}`];
+    let cause: unknown = this.cause;
+    let depth = 0;
+    while (cause !== undefined && depth < 8) {
+      if (cause instanceof WeirError) lines.push(`  caused by ${cause.code}: ${cause.message}`);
+      else if (cause instanceof Error) lines.push(`  caused by ${cause.name}: ${cause.message}`);
+      else lines.push(`  caused by ${String(cause)}`);
+      cause = cause instanceof Error ? cause.cause : undefined;
+      depth++;
+    }
+    return lines.join('\n');
+  }
+}
+
+export function isWeirError(error: unknown, code?: WeirErrorCode): error is WeirError {
+  return error instanceof WeirError && (code === undefined || error.code === code);
+}
+
+/** A short, single-line rendering of a record for error messages (never more than `max` characters). */
+export function previewRecord(value: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value, bigintReplacer) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function bigintReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}n` : v;
+}

@@ -1,0 +1,29 @@
+/**
+ * The sink SPI: a sink is opened once per subtask, invoked per record, and closed at the end.
+ * `invoke` may return a Promise for I/O; the runtime keeps at most `maxInFlight` of them pending and
+ * back-pressures the task beyond that. Records are handed over in order; completion order is free.
+ */
+export interface SinkContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly operatorName: string;
+  /** Processing time from the job's Clock. */
+  now(): number;
+}
+
+export interface InvokeContext {
+  /** Event time of the record, if it has one. */
+  readonly timestamp: number | undefined;
+  /** The task's current watermark. */
+  readonly currentWatermark: number;
+}
+
+export interface Sink<T> {
+  open?(context: SinkContext): void | Promise<void>;
+  invoke(value: T, context: InvokeContext): void | Promise<void>;
+  /** Called once after the last record of a bounded input, before close. */
+  finish?(): void | Promise<void>;
+  close?(): void | Promise<void>;
+  /** Maximum number of pending `invoke` promises (default 16). */
+  readonly maxInFlight?: number;
+}

@@ -1,0 +1,61 @@
+/**
+ * The source SPI (DESIGN.md §4): a source plans splits, and a reader in each subtask is polled for
+ * records. A reader never blocks the task's loop: when it has nothing, it says so and resolves
+ * `isAvailable()` once it has more. Positions live in splits, so a checkpoint can store them.
+ */
+
+/** A unit of source work: a file, a range of a sequence, a Kafka partition. */
+export interface SourceSplit {
+  /** Stable and unique within the source. */
+  readonly splitId: string;
+}
+
+export type Boundedness = 'bounded' | 'unbounded';
+
+/** Where a reader emits records; `collect` is synchronous and called once per record. */
+export interface ReaderOutput<T> {
+  /** Emits a record; `timestamp` is the source's own event time, if it has one. */
+  collect(value: T, timestamp?: number): void;
+}
+
+/** 'more': call again; 'nothing-available': wait for isAvailable(); 'end': this reader is done. */
+export type InputStatus = 'more' | 'nothing-available' | 'end';
+
+export interface SourceReaderContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  /** Processing time, from the job's Clock. */
+  now(): number;
+  /** Name of the source operator, for error messages. */
+  readonly sourceName: string;
+}
+
+export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
+  /** Prepares the reader (opens connections, files). */
+  start?(): void | Promise<void>;
+  /**
+   * Emits records to `output`, about `maxRecords` of them at most, and says what to do next.
+   * Returns 'end' only after every assigned split is exhausted and `noMoreSplits` was called.
+   */
+  pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus;
+  /** Resolves when `pollNext` has work again after it returned 'nothing-available'. */
+  isAvailable(): Promise<void>;
+  addSplits(splits: S[]): void;
+  /** No split will be assigned any more: once the assigned ones are done, the reader ends. */
+  noMoreSplits(): void;
+  /** The splits with their current positions, for a checkpoint. */
+  snapshotState(checkpointId: number): S[];
+  /** Where the record being emitted right now comes from (file and line, offset...), for errors. */
+  currentPosition?(): string | undefined;
+  close?(): void | Promise<void>;
+}
+
+/** A source: how to split the work and how to read a split. Must be creatable in every worker. */
+export interface Source<T, S extends SourceSplit = SourceSplit> {
+  readonly boundedness: Boundedness;
+  /** The splits of the whole source for the given parallelism (deterministic). */
+  createSplits(parallelism: number): S[] | Promise<S[]>;
+  createReader(context: SourceReaderContext): SourceReader<T, S>;
+  /** Largest parallelism this source supports (1 for non-parallel sources). */
+  readonly maxParallelism?: number;
+}

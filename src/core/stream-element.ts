@@ -1,0 +1,26 @@
+/**
+ * What flows between tasks: batches of records and in-band control elements, one closed union
+ * tagged by `kind`. Records travel in batches (parallel arrays of values and timestamps) so that an
+ * exchange costs one push per batch, never one per record.
+ */
+
+/** Timestamp of a record that has none (Flink's `Long.MIN_VALUE`). */
+export const NO_TIMESTAMP = Number.NEGATIVE_INFINITY;
+/** The watermark that says "no more records": emitted at the end of a bounded input. */
+export const MAX_WATERMARK = Number.POSITIVE_INFINITY;
+/** The watermark of a channel that has not reported one yet. */
+export const MIN_WATERMARK = Number.NEGATIVE_INFINITY;
+
+export interface RecordBatch {
+  kind: 'records';
+  values: unknown[];
+  /** Parallel to `values`; {@link NO_TIMESTAMP} where a record has none. */
+  timestamps: number[];
+}
+
+export type StreamElement =
+  | RecordBatch
+  | { kind: 'watermark'; time: number }
+  | { kind: 'idle'; idle: boolean }
+  | { kind: 'barrier'; checkpointId: number; savepoint: boolean }
+  | { kind: 'end' };
