@@ -1,0 +1,295 @@
+import { OutputTag } from '../core/collector.ts';
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import type { Sink } from '../core/sink.ts';
+import type { PartitionerSpec } from '../graph/job-graph.ts';
+import type { PhysicalTransformation, Transformation } from '../graph/transformation.ts';
+import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { collectStream } from './collect.ts';
+import { type CollectSink, isCollectSink } from './collect-sink.ts';
+import type { FilterFunction, FlatMapFunction, MapFunction, ProcessFunctionLike } from './functions.ts';
+import type { KeyedStream } from './keyed-stream.ts';
+import { PrintSink } from './print-sink.ts';
+import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
+
+/**
+ * A stream of records of type `T`. Every transformation returns a new stream whose type the
+ * compiler infers from the function, so a pipeline needs no annotations:
+ *
+ * @example
+ * env.fromElements({ a: 1, b: 'x' }).map((r) => r.b).keyBy((s) => s.length); // KeyedStream<string, number>
+ */
+export class DataStream<T> {
+  readonly environment: StreamExecutionEnvironment;
+  /** @internal */
+  readonly transformation: Transformation;
+
+  constructor(environment: StreamExecutionEnvironment, transformation: Transformation) {
+    this.environment = environment;
+    this.transformation = transformation;
+  }
+
+  getExecutionEnvironment(): StreamExecutionEnvironment {
+    return this.environment;
+  }
+
+  /** Parallelism of this stream's operator (the environment's default until set). */
+  getParallelism(): number {
+    const t = this.transformation;
+    return t.kind === 'physical' ? (t.parallelism ?? this.environment.getParallelism()) : this.environment.getParallelism();
+  }
+
+  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+    return this.transform<R>('map', 'Map', fn);
+  }
+
+  filter(fn: FilterFunction<T>): DataStream<T> {
+    return this.transform<T>('filter', 'Filter', fn);
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+    return this.transform<R>('flat-map', 'FlatMap', fn);
+  }
+
+  /** Runs a ProcessFunction: emit any number of records, to side outputs too (`ctx.output(tag, v)`). */
+  process<R>(fn: ProcessFunctionLike<T, R>): DataStream<R> {
+    return this.transform<R>('process', 'Process', fn);
+  }
+
+  /** Partitions the stream by key: records with the same key go to the same subtask and share state. */
+  keyBy<K extends Key>(selector: (value: T) => K): KeyedStream<T, K> {
+    if (typeof selector !== 'function') throw new WeirError('INVALID_ARGUMENT', 'keyBy expects a key selector function');
+    const t: Transformation = {
+      kind: 'partition',
+      id: this.environment.nextTransformationId(),
+      input: this.transformation,
+      partitioner: { kind: 'hash' },
+      keySelector: selector,
+    };
+    if (!keyedStreamFactory) throw new WeirError('INTERNAL', 'KeyedStream is not loaded');
+    return keyedStreamFactory(this.environment, t, selector) as KeyedStream<T, K>;
+  }
+
+  /** Merges streams of the same type. */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.environment !== this.environment) {
+        throw new WeirError('INVALID_ARGUMENT', 'cannot union streams of different environments');
+      }
+    }
+    return new DataStream<T>(this.environment, {
+      kind: 'union',
+      id: this.environment.nextTransformationId(),
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    });
+  }
+
+  /** Round-robin over all downstream subtasks. */
+  rebalance(): DataStream<T> {
+    return this.partition({ kind: 'rebalance' });
+  }
+  /** Round-robin over a local subset of downstream subtasks. */
+  rescale(): DataStream<T> {
+    return this.partition({ kind: 'rescale' });
+  }
+  /** Uniformly random downstream subtask. */
+  shuffle(): DataStream<T> {
+    return this.partition({ kind: 'shuffle' });
+  }
+  /** Every record to every downstream subtask. */
+  broadcast(): DataStream<T> {
+    return this.partition({ kind: 'broadcast' });
+  }
+  /** Every record to the first downstream subtask. */
+  global(): DataStream<T> {
+    return this.partition({ kind: 'global' });
+  }
+  /** Subtask i to subtask i (needs equal parallelism). */
+  forward(): DataStream<T> {
+    return this.partition({ kind: 'forward' });
+  }
+  /** Chooses the downstream subtask with `partitioner(key, numPartitions)`. */
+  partitionCustom<K>(partitioner: (key: K, numPartitions: number) => number, keySelector: (value: T) => K): DataStream<T> {
+    return new DataStream<T>(this.environment, {
+      kind: 'partition',
+      id: this.environment.nextTransformationId(),
+      input: this.transformation,
+      partitioner: { kind: 'custom' },
+      keySelector,
+      customPartitioner: partitioner,
+    });
+  }
+
+  /** Assigns event-time timestamps and generates watermarks. */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    return this.transform<T>('timestamps-watermarks', 'Timestamps/Watermarks', undefined, { strategy });
+  }
+
+  /** The records a ProcessFunction emitted to `tag`. */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!(tag instanceof OutputTag)) throw new WeirError('INVALID_ARGUMENT', 'getSideOutput expects an OutputTag');
+    return new DataStream<X>(this.environment, {
+      kind: 'side-output',
+      id: this.environment.nextTransformationId(),
+      input: this.physical('getSideOutput'),
+      tag: tag.id,
+    });
+  }
+
+  /** Names the operator (shown in errors, metrics and the plan). */
+  name(name: string): this {
+    this.physical('name').name = name;
+    return this;
+  }
+  /** A stable operator id: state in savepoints is matched by it. */
+  uid(uid: string): this {
+    this.physical('uid').uid = uid;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism);
+    this.physical('setParallelism').parallelism = parallelism;
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    checkParallelism(maxParallelism);
+    this.physical('setMaxParallelism').maxParallelism = maxParallelism;
+    return this;
+  }
+  /** Keeps this operator out of any chain. */
+  disableChaining(): this {
+    this.physical('disableChaining').chainable = false;
+    return this;
+  }
+  /** Starts a new chain at this operator. */
+  startNewChain(): this {
+    this.physical('startNewChain').startNewChain = true;
+    return this;
+  }
+
+  /** Prints each record as `subtask> record` (just `record` at parallelism 1) to standard output. */
+  print(identifier?: string): DataStreamSink<T> {
+    return this.sinkTo(new PrintSink<T>(identifier, 'stdout')).name('Print to Std. Out');
+  }
+  printToErr(identifier?: string): DataStreamSink<T> {
+    return this.sinkTo(new PrintSink<T>(identifier, 'stderr')).name('Print to Std. Err');
+  }
+
+  /** Writes the stream to a sink (open / invoke / close; `invoke` may be async). */
+  sinkTo(sink: Sink<T> | CollectSink<T>): DataStreamSink<T> {
+    if (isCollectSink(sink)) {
+      const c = this.environment.addPhysical({
+        operator: 'collect',
+        name: 'Collect Sink',
+        inputs: [[this.transformation]],
+        fn: sink,
+        config: {},
+      });
+      this.environment.addSink(c);
+      return new DataStreamSink<T>(c);
+    }
+    if (!sink || typeof sink.invoke !== 'function') {
+      throw new WeirError('INVALID_ARGUMENT', 'sinkTo expects a sink with an invoke(value, context) method');
+    }
+    const t = this.environment.addPhysical({
+      operator: 'sink',
+      name: sink.constructor?.name && sink.constructor.name !== 'Object' ? sink.constructor.name : 'Sink',
+      inputs: [[this.transformation]],
+      fn: sink,
+      config: { maxInFlight: sink.maxInFlight ?? 16 },
+    });
+    this.environment.addSink(t);
+    return new DataStreamSink<T>(t);
+  }
+  /** Flink's older name for {@link sinkTo}. */
+  addSink(sink: Sink<T> | CollectSink<T>): DataStreamSink<T> {
+    return this.sinkTo(sink);
+  }
+
+  /** Runs the job and returns the first `limit` records (or all of a bounded stream). */
+  executeAndCollect(limit?: number): Promise<T[]>;
+  executeAndCollect(options: { iterator: true; jobName?: string }): AsyncIterableIterator<T>;
+  executeAndCollect(arg?: number | { iterator: true; jobName?: string }): Promise<T[]> | AsyncIterableIterator<T> {
+    const iterator = collectStream<T>(this, typeof arg === 'object' ? arg.jobName : undefined);
+    if (typeof arg === 'object') return iterator;
+    return (async () => {
+      const out: T[] = [];
+      if (arg === 0) {
+        await iterator.return?.();
+        return out;
+      }
+      for await (const v of iterator) {
+        out.push(v);
+        if (arg !== undefined && out.length >= arg) {
+          await iterator.return?.();
+          break;
+        }
+      }
+      return out;
+    })();
+  }
+
+  /** @internal */
+  protected transform<R>(operator: string, name: string, fn: unknown, extra?: Record<string, unknown>): DataStream<R> {
+    if (fn !== undefined && typeof fn !== 'function' && (typeof fn !== 'object' || fn === null)) {
+      throw new WeirError('INVALID_ARGUMENT', `${operator} expects a function or a function object`);
+    }
+    const t = this.environment.addPhysical({ operator, name, inputs: [[this.transformation]], fn, extra, config: {} });
+    return new DataStream<R>(this.environment, t);
+  }
+
+  private partition(partitioner: PartitionerSpec): DataStream<T> {
+    return new DataStream<T>(this.environment, {
+      kind: 'partition',
+      id: this.environment.nextTransformationId(),
+      input: this.transformation,
+      partitioner,
+    });
+  }
+
+  private physical(method: string): PhysicalTransformation {
+    if (this.transformation.kind !== 'physical') {
+      throw new WeirError('INVALID_ARGUMENT', `${method}() applies to an operator, not to a ${this.transformation.kind} of streams`);
+    }
+    return this.transformation;
+  }
+}
+
+type KeyedStreamFactory = (env: StreamExecutionEnvironment, t: Transformation, selector: (v: any) => Key) => unknown;
+let keyedStreamFactory: KeyedStreamFactory | undefined;
+/** @internal KeyedStream extends DataStream; it registers itself here to avoid an import cycle. */
+export function registerKeyedStream(factory: KeyedStreamFactory): void {
+  keyedStreamFactory = factory;
+}
+
+/** The end of a stream: a sink. */
+export class DataStreamSink<T> {
+  /** @internal */
+  readonly transformation: PhysicalTransformation;
+  declare readonly __type?: T;
+
+  constructor(transformation: PhysicalTransformation) {
+    this.transformation = transformation;
+  }
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism);
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chainable = false;
+    return this;
+  }
+}
+
+export function checkParallelism(p: number): void {
+  if (!Number.isInteger(p) || p < 1) throw new WeirError('INVALID_ARGUMENT', `parallelism must be a positive integer, got ${p}`);
+}

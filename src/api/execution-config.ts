@@ -1,0 +1,55 @@
+import { type Clock, systemClock } from '../core/clock.ts';
+import { WeirError } from '../core/errors.ts';
+
+/**
+ * Job-wide settings. Everything but the clock is plain data and goes into the job graph.
+ */
+export class ExecutionConfig {
+  private autoWatermarkInterval = 200;
+  private batchSize = 1024;
+  private channelCapacity = 8;
+  private clock: Clock = systemClock;
+
+  /** How often (ms of processing time) sources and watermark assigners emit periodic watermarks. */
+  setAutoWatermarkInterval(ms: number): this {
+    if (!(ms >= 0)) throw new WeirError('INVALID_ARGUMENT', `autoWatermarkInterval must be >= 0, got ${ms}`);
+    this.autoWatermarkInterval = ms;
+    return this;
+  }
+  getAutoWatermarkInterval(): number {
+    return this.autoWatermarkInterval;
+  }
+
+  /** Records per exchange batch (default 1024). */
+  setBatchSize(records: number): this {
+    if (!Number.isInteger(records) || records < 1) {
+      throw new WeirError('INVALID_ARGUMENT', `batch size must be a positive integer, got ${records}`);
+    }
+    this.batchSize = records;
+    return this;
+  }
+  getBatchSize(): number {
+    return this.batchSize;
+  }
+
+  /** Batches a channel buffers before its producer is back-pressured (default 8). */
+  setChannelCapacity(batches: number): this {
+    if (!Number.isInteger(batches) || batches < 1) {
+      throw new WeirError('INVALID_ARGUMENT', `channel capacity must be a positive integer, got ${batches}`);
+    }
+    this.channelCapacity = batches;
+    return this;
+  }
+  getChannelCapacity(): number {
+    return this.channelCapacity;
+  }
+
+  /** The clock processing time comes from; tests pass a ManualClock. */
+  setClock(clock: Clock): this {
+    this.clock = clock;
+    return this;
+  }
+  getClock(): Clock {
+    return this.clock;
+  }
+}

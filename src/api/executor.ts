@@ -1,0 +1,60 @@
+import type { Clock } from '../core/clock.ts';
+import { WeirError } from '../core/errors.ts';
+import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
+import type { JobExecutionResult } from './job-execution-result.ts';
+
+/**
+ * The API builds plans; an executor runs them. The API never imports the runtime (DESIGN.md §3):
+ * the package entry point registers the local executor, and a remote executor can take its place.
+ */
+export interface JobPlan {
+  graph: JobGraph;
+  functions: JobFunctions;
+  clock: Clock;
+}
+
+export type JobStatus = 'created' | 'running' | 'finished' | 'failed' | 'cancelling' | 'cancelled';
+
+export interface JobClient {
+  readonly jobId: string;
+  getJobStatus(): JobStatus;
+  /** Resolves when the job finishes; rejects with the job's error when it fails. */
+  getJobExecutionResult(): Promise<JobExecutionResult>;
+  cancel(): Promise<void>;
+}
+
+export interface PipelineExecutor {
+  execute(plan: JobPlan): Promise<JobClient>;
+}
+
+/** Settings from outside the job module: the CLI's `--parallelism`, for instance. */
+export interface ExecutionContext {
+  parallelism?: number;
+  maxParallelism?: number;
+  /** Called with each job client the module starts (the CLI uses it to cancel on Ctrl-C). */
+  onJobSubmitted?: (client: JobClient) => void;
+}
+
+const EXECUTOR = Symbol.for('weir.pipeline-executor');
+const CONTEXT = Symbol.for('weir.execution-context');
+type Globals = { [EXECUTOR]?: PipelineExecutor; [CONTEXT]?: ExecutionContext };
+
+export function setPipelineExecutor(executor: PipelineExecutor): void {
+  (globalThis as Globals)[EXECUTOR] = executor;
+}
+
+export function getPipelineExecutor(): PipelineExecutor {
+  const executor = (globalThis as Globals)[EXECUTOR];
+  if (!executor) {
+    throw new WeirError('INTERNAL', 'no executor is registered: import the environment from "weir", not from an internal path');
+  }
+  return executor;
+}
+
+export function setExecutionContext(context: ExecutionContext | undefined): void {
+  (globalThis as Globals)[CONTEXT] = context;
+}
+
+export function getExecutionContext(): ExecutionContext {
+  return (globalThis as Globals)[CONTEXT] ?? {};
+}

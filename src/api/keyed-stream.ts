@@ -1,0 +1,74 @@
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import type { Transformation } from '../graph/transformation.ts';
+import { DataStream, registerKeyedStream } from './data-stream.ts';
+import type { KeyedProcessFunctionLike, ReduceFunction } from './functions.ts';
+import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
+
+/** Names of the fields of `T` that hold numbers. */
+export type NumericField<T> = { [F in keyof T]-?: T[F] extends number ? F : never }[keyof T] & string;
+/** A field argument: required for objects, absent for a stream of numbers. */
+type FieldArgs<T> = T extends number ? [] : [field: NumericField<T>];
+
+/**
+ * A stream partitioned by key (`keyBy`): each key's records go to one subtask, and operators on it
+ * have keyed state and timers. Operators applied to it (`map`, `flatMap`...) are keyed too.
+ */
+export class KeyedStream<T, K extends Key> extends DataStream<T> {
+  readonly keySelector: (value: T) => K;
+
+  constructor(environment: StreamExecutionEnvironment, transformation: Transformation, keySelector: (value: T) => K) {
+    super(environment, transformation);
+    this.keySelector = keySelector;
+  }
+
+  getKeySelector(): (value: T) => K {
+    return this.keySelector;
+  }
+
+  /** Runs a KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */
+  override process<R>(fn: KeyedProcessFunctionLike<K, T, R>): DataStream<R> {
+    return this.transform<R>('keyed-process', 'KeyedProcess', fn);
+  }
+
+  /** Rolling reduce: emits the reduced value of the record's key after each record. */
+  reduce(fn: ReduceFunction<T>): DataStream<T> {
+    return this.transform<T>('reduce', 'Keyed Reduce', fn);
+  }
+
+  /** Rolling sum of a field; other fields are those of the key's first record. */
+  sum(...field: FieldArgs<T>): DataStream<T> {
+    return this.aggregate('sum', field[0]);
+  }
+  /** Rolling minimum of a field; other fields are those of the key's first record. */
+  min(...field: FieldArgs<T>): DataStream<T> {
+    return this.aggregate('min', field[0]);
+  }
+  /** Rolling maximum of a field; other fields are those of the key's first record. */
+  max(...field: FieldArgs<T>): DataStream<T> {
+    return this.aggregate('max', field[0]);
+  }
+  /** The record with the smallest value of a field so far (the first one on ties). */
+  minBy(...field: FieldArgs<T>): DataStream<T> {
+    return this.aggregate('minBy', field[0]);
+  }
+  /** The record with the largest value of a field so far (the first one on ties). */
+  maxBy(...field: FieldArgs<T>): DataStream<T> {
+    return this.aggregate('maxBy', field[0]);
+  }
+
+  private aggregate(kind: 'sum' | 'min' | 'max' | 'minBy' | 'maxBy', field: string | undefined): DataStream<T> {
+    if (field !== undefined && typeof field !== 'string') {
+      throw new WeirError('INVALID_ARGUMENT', `${kind} expects a field name`);
+    }
+    const t = this.environment.addPhysical({
+      operator: 'aggregation',
+      name: field ? `Keyed ${kind}(${field})` : `Keyed ${kind}`,
+      inputs: [[this.transformation]],
+      config: { aggregation: kind, field: field ?? null },
+    });
+    return new DataStream<T>(this.environment, t);
+  }
+}
+
+registerKeyedStream((env, t, selector) => new KeyedStream(env, t, selector));

@@ -1,0 +1,178 @@
+import { WeirError } from '../core/errors.ts';
+import type { Source } from '../core/source.ts';
+import { CollectionSource } from '../connectors/collection/collection-source.ts';
+import { NumberSequenceSource } from '../connectors/collection/sequence-source.ts';
+import { TextLineSource } from '../connectors/files/text-line-source.ts';
+import { buildJobGraph } from '../graph/job-graph-builder.ts';
+import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
+import type { PhysicalTransformation } from '../graph/transformation.ts';
+import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { checkParallelism, DataStream } from './data-stream.ts';
+import { ExecutionConfig } from './execution-config.ts';
+import { getExecutionContext, getPipelineExecutor, type JobClient, type JobPlan } from './executor.ts';
+import type { JobExecutionResult } from './job-execution-result.ts';
+import './keyed-stream.ts';
+
+type NewPhysical = Pick<PhysicalTransformation, 'operator' | 'name' | 'inputs' | 'config'> &
+  Partial<Pick<PhysicalTransformation, 'fn' | 'extra' | 'parallelism' | 'parallelismLimit' | 'source'>>;
+
+/**
+ * The entry point of a job: sources come from it, and `execute()` runs what was built on it.
+ *
+ * @example
+ * const env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * env.fromElements(1, 2, 3).map((n) => n * 2).print();
+ * await env.execute('doubles');
+ */
+export class StreamExecutionEnvironment {
+  private parallelism: number;
+  private maxParallelism: number;
+  private readonly config = new ExecutionConfig();
+  private sinks: PhysicalTransformation[] = [];
+  private nextId = 0;
+
+  constructor(options: { parallelism?: number; maxParallelism?: number } = {}) {
+    const context = getExecutionContext();
+    this.parallelism = options.parallelism ?? context.parallelism ?? 1;
+    this.maxParallelism = options.maxParallelism ?? context.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+  }
+
+  /** The environment of the current context: the local mini-cluster, configured by `weir run` flags. */
+  static getExecutionEnvironment(): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment();
+  }
+
+  static createLocalEnvironment(parallelism?: number): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment({ parallelism });
+  }
+
+  /**
+   * Default parallelism of operators. A `--parallelism` given to `weir run` takes precedence, as
+   * Flink's `-p` does over the job's default.
+   */
+  setParallelism(parallelism: number): this {
+    checkParallelism(parallelism);
+    if (getExecutionContext().parallelism === undefined) this.parallelism = parallelism;
+    return this;
+  }
+  getParallelism(): number {
+    return this.parallelism;
+  }
+  /** Number of key groups: the upper bound of parallelism for keyed state (default 128). */
+  setMaxParallelism(maxParallelism: number): this {
+    checkParallelism(maxParallelism);
+    this.maxParallelism = maxParallelism;
+    return this;
+  }
+  getMaxParallelism(): number {
+    return this.maxParallelism;
+  }
+  getConfig(): ExecutionConfig {
+    return this.config;
+  }
+
+  /** A stream of the given elements (non-parallel). */
+  fromElements<T>(...elements: T[]): DataStream<T> {
+    return this.fromCollection(elements).name('Elements Source');
+  }
+
+  /** A stream of a collection's elements (non-parallel). */
+  fromCollection<T>(elements: Iterable<T>): DataStream<T> {
+    return this.fromSource(new CollectionSource<T>([...elements]), WatermarkStrategy.noWatermarks(), 'Collection Source');
+  }
+
+  /** The numbers from `from` to `to`, inclusive, generated in parallel. */
+  fromSequence(from: number, to: number): DataStream<number> {
+    return this.fromSource(new NumberSequenceSource(from, to), WatermarkStrategy.noWatermarks(), 'Sequence Source');
+  }
+
+  /** Lines of a text file (or of the files of a directory). */
+  readTextFile(path: string): DataStream<string> {
+    return this.fromSource(new TextLineSource(path), WatermarkStrategy.noWatermarks(), `Text File ${path}`);
+  }
+
+  /** A stream from a source, with event time assigned by the watermark strategy. */
+  fromSource<T>(source: Source<T, any>, watermarkStrategy: WatermarkStrategy<T>, sourceName: string): DataStream<T> {
+    if (!source || typeof source.createReader !== 'function' || typeof source.createSplits !== 'function') {
+      throw new WeirError('INVALID_ARGUMENT', `fromSource expects a Source (createSplits and createReader), got ${typeof source}`);
+    }
+    const t = this.addPhysical({
+      operator: 'source',
+      name: sourceName,
+      inputs: [],
+      fn: source,
+      extra: { watermarkStrategy },
+      config: { boundedness: source.boundedness },
+      parallelismLimit: source.maxParallelism,
+      source: true,
+    });
+    return new DataStream<T>(this, t);
+  }
+
+  /** Flink's older `addSource`: a source with no watermarks. */
+  addSource<T>(source: Source<T, any>, sourceName = 'Custom Source'): DataStream<T> {
+    return this.fromSource(source, WatermarkStrategy.noWatermarks(), sourceName);
+  }
+
+  /** Runs the job and resolves when it finishes (bounded sources) or rejects when it fails. */
+  async execute(jobName = 'Weir Job'): Promise<JobExecutionResult> {
+    const client = await this.executeAsync(jobName);
+    return client.getJobExecutionResult();
+  }
+
+  /** Submits the job and resolves with a client to watch or cancel it. */
+  async executeAsync(jobName = 'Weir Job'): Promise<JobClient> {
+    const plan = this.createPlan(jobName);
+    this.sinks = [];
+    const client = await getPipelineExecutor().execute(plan);
+    getExecutionContext().onJobSubmitted?.(client);
+    return client;
+  }
+
+  /** The job graph as plain data, without running anything. */
+  getJobGraph(jobName = 'Weir Job'): JobGraph {
+    return this.createPlan(jobName).graph;
+  }
+
+  /** The job graph as JSON. */
+  getExecutionPlan(): string {
+    return JSON.stringify(this.getJobGraph(), null, 2);
+  }
+
+  /** @internal */
+  createPlan(jobName: string): JobPlan & { functions: JobFunctions } {
+    const { graph, functions } = buildJobGraph(this.sinks, {
+      jobName,
+      defaultParallelism: this.parallelism,
+      maxParallelism: this.maxParallelism,
+      config: {
+        autoWatermarkInterval: this.config.getAutoWatermarkInterval(),
+        batchSize: this.config.getBatchSize(),
+        channelCapacity: this.config.getChannelCapacity(),
+      },
+    });
+    return { graph, functions, clock: this.config.getClock() };
+  }
+
+  /** @internal */
+  nextTransformationId(): number {
+    return this.nextId++;
+  }
+
+  /** @internal */
+  addPhysical(t: NewPhysical): PhysicalTransformation {
+    return {
+      kind: 'physical',
+      id: this.nextTransformationId(),
+      chainable: true,
+      source: false,
+      ...t,
+    };
+  }
+
+  /** @internal */
+  addSink(t: PhysicalTransformation): void {
+    this.sinks.push(t);
+  }
+}

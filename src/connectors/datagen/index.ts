@@ -1,0 +1,2 @@
+export { type DataGeneratorOptions, DataGeneratorSource } from './data-generator-source.ts';
+export { RateLimiter } from './rate-limiter.ts';

@@ -1,0 +1,10 @@
+export type { FileReaderMetrics, OnBadRecord } from './bad-record-policy.ts';
+export type { CsvColumnType, CsvOptions } from './csv-options.ts';
+export { CsvReader } from './csv-reader.ts';
+export { CsvSource } from './csv-source.ts';
+export type { FileSplit } from './file-split.ts';
+export { JsonLinesFileSink } from './json-lines-file-sink.ts';
+export { JsonLinesReader, type JsonLinesOptions, JsonLinesSource } from './json-lines-source.ts';
+export { LineFileSink, type LineFileSinkOptions, partFilePath } from './line-file-sink.ts';
+export { TextFileSink, type TextFileSinkOptions } from './text-file-sink.ts';
+export { TextLineReader, TextLineSource } from './text-line-source.ts';

@@ -1,0 +1,98 @@
+/**
+ * The job graph is plain data (DESIGN.md §2.2): JSON-serializable vertices, edges, partitioners and
+ * operator specs, with no functions in it. The functions stay in the job module, which every
+ * worker evaluates; the runtime finds them by operator uid in {@link JobFunctions}.
+ */
+
+export type PartitionerSpec =
+  | { kind: 'forward' }
+  | { kind: 'rebalance' }
+  | { kind: 'rescale' }
+  | { kind: 'shuffle' }
+  | { kind: 'broadcast' }
+  | { kind: 'global' }
+  | { kind: 'hash' }
+  | { kind: 'custom' };
+
+export type PartitionerKind = PartitionerSpec['kind'];
+
+/** Where an operator's output goes: to the next operator of its chain, or to an edge. */
+export type OutputSpec =
+  | { kind: 'chained'; operator: string; tag: string | null }
+  | { kind: 'edge'; edge: string; tag: string | null };
+
+export interface OperatorSpec {
+  /** Stable id: the user's `.uid()` or derived from the position and name. */
+  uid: string;
+  /** Operator kind: 'source', 'map', 'filter', 'keyed-process', 'sink'... */
+  kind: string;
+  name: string;
+  /** True when the operator runs on a keyed stream (has keyed state and timers). */
+  keyed: boolean;
+  /** JSON-serializable operator configuration. */
+  config: Record<string, unknown>;
+  outputs: OutputSpec[];
+}
+
+export interface JobVertex {
+  /** The uid of the chain's head operator. */
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  /** The chain, head first; a chain is a tree rooted at the head. */
+  operators: OperatorSpec[];
+  /** True when the head is a source. */
+  source: boolean;
+}
+
+export interface JobEdge {
+  id: string;
+  source: string;
+  target: string;
+  /** Operator (in the source vertex) whose output feeds the edge. */
+  sourceOperator: string;
+  /** Side output tag, or null for the main output. */
+  tag: string | null;
+  /** Logical input of the target operator (0, or 1 for the second input of a two-input operator). */
+  targetInput: number;
+  partitioner: PartitionerSpec;
+}
+
+export interface JobGraph {
+  jobName: string;
+  maxParallelism: number;
+  /** Vertices in topological order. */
+  vertices: JobVertex[];
+  edges: JobEdge[];
+  config: JobConfig;
+}
+
+export interface JobConfig {
+  autoWatermarkInterval: number;
+  /** Records per exchange batch. */
+  batchSize: number;
+  /** Batches a channel may hold before its producer is back-pressured. */
+  channelCapacity: number;
+}
+
+/** The functions of a job, by operator uid and edge id: what the plain graph cannot carry. */
+export interface JobFunctions {
+  operators: Map<string, OperatorFunctions>;
+  /** Key selectors and custom partitioners of edges. */
+  edges: Map<string, EdgeFunctions>;
+}
+
+export interface OperatorFunctions {
+  /** The user function, source or sink object. */
+  fn?: unknown;
+  /** Key selector of a keyed operator's input. */
+  keySelector?: (value: any) => unknown;
+  /** Anything else the operator needs (watermark strategy, output tags...). */
+  extra?: Record<string, unknown>;
+}
+
+export interface EdgeFunctions {
+  keySelector?: (value: any) => unknown;
+  partitioner?: (key: any, numPartitions: number) => number;
+}

@@ -1,0 +1,89 @@
+/**
+ * Weir: a stateful stream processing engine for TypeScript, with Apache Flink's concepts.
+ * This module is the public API; importing it registers the local mini-cluster as the executor.
+ */
+import { setPipelineExecutor } from './api/executor.ts';
+import { LocalExecutor } from './runtime/cluster/local-executor.ts';
+
+setPipelineExecutor(new LocalExecutor());
+
+export { type Accumulator, Counter, DoubleCounter, IntCounter, LongCounter } from './api/accumulators.ts';
+export type { CollectTarget } from './api/collect.ts';
+export { DataStream, DataStreamSink } from './api/data-stream.ts';
+export { ExecutionConfig } from './api/execution-config.ts';
+export type { ExecutionContext, JobClient, JobPlan, JobStatus, PipelineExecutor } from './api/executor.ts';
+export {
+  AbstractRichFunction,
+  type FilterFunction,
+  type FilterFunctionObject,
+  type FlatMapFunction,
+  type FlatMapFunctionObject,
+  type KeyedProcessContext,
+  KeyedProcessFunction,
+  type KeyedProcessFunctionLike,
+  type KeyedProcessFunctionObject,
+  type MapFunction,
+  type MapFunctionObject,
+  type OnTimerContext,
+  type ProcessContext,
+  ProcessFunction,
+  type ProcessFunctionLike,
+  type ProcessFunctionObject,
+  type ReduceFunction,
+  type ReduceFunctionObject,
+  type RichFunction,
+  RichFilterFunction,
+  RichFlatMapFunction,
+  RichMapFunction,
+  RichReduceFunction,
+  type TimeDomain,
+} from './api/functions.ts';
+export { JobExecutionResult } from './api/job-execution-result.ts';
+export { KeyedStream, type NumericField } from './api/keyed-stream.ts';
+export { formatRecord, PrintSink } from './api/print-sink.ts';
+export type { KeyContext, RuntimeContext } from './api/runtime-context.ts';
+export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
+export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } from './core/clock.ts';
+export type { Codec } from './core/codec.ts';
+export { type Collector, OutputTag } from './core/collector.ts';
+export { days, Duration, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
+export { isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
+export type { Key, KeySelector } from './core/key.ts';
+export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
+export type {
+  Boundedness,
+  InputStatus,
+  ReaderOutput,
+  Source,
+  SourceReader,
+  SourceReaderContext,
+  SourceSplit,
+} from './core/source.ts';
+export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
+export type { JobEdge, JobGraph, JobVertex, OperatorSpec, PartitionerSpec } from './graph/job-graph.ts';
+export type { OperatorStateStore } from './state/operator-state-store.ts';
+export type {
+  AggregateFunction,
+  AggregatingState,
+  ListState,
+  MapState,
+  ReducingState,
+  State,
+  ValueState,
+} from './state/state.ts';
+export {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './state/state-descriptor.ts';
+export { StateTtlConfig } from './state/state-ttl-config.ts';
+export type { TimerService } from './time/timer-service.ts';
+export type { WatermarkGenerator, WatermarkOutput } from './time/watermark-generator.ts';
+export {
+  BoundedOutOfOrdernessWatermarks,
+  AscendingTimestampsWatermarks,
+  NoWatermarksGenerator,
+} from './time/watermark-generator.ts';
+export { type TimestampAssigner, WatermarkStrategy } from './time/watermark-strategy.ts';

@@ -1,0 +1,70 @@
+import type { RichFunction } from '../../api/functions.ts';
+import type { Key } from '../../core/key.ts';
+import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
+import type { InternalTimerService } from '../../time/timer-service.ts';
+import type { OperatorContext } from './operator-context.ts';
+import type { Output } from './output.ts';
+import type { StreamOperator } from './stream-operator.ts';
+import { StreamingRuntimeContext } from './streaming-runtime-context.ts';
+
+/**
+ * Defaults for operators: watermark forwarding, key context for keyed operators, and the lifecycle
+ * of the user function (runtime context, `open`, `close`). Subclasses implement `processElement`.
+ */
+export abstract class AbstractStreamOperator implements StreamOperator {
+  readonly uid: string;
+  readonly name: string;
+  protected readonly ctx: OperatorContext;
+  protected readonly output: Output;
+  protected readonly keyed: KeyedStateBackend | undefined;
+  protected readonly keySelector: ((value: unknown) => unknown) | undefined;
+  protected timers: InternalTimerService | undefined;
+  protected currentWatermark = Number.NEGATIVE_INFINITY;
+  /** The user function, when the operator has one. */
+  protected userFunction: RichFunction | undefined;
+  private readonly runtimeContext: StreamingRuntimeContext;
+
+  constructor(ctx: OperatorContext) {
+    this.ctx = ctx;
+    this.uid = ctx.spec.uid;
+    this.name = ctx.spec.name;
+    this.output = ctx.output;
+    this.keyed = ctx.keyedStateBackend;
+    this.keySelector = ctx.functions.keySelector;
+    this.runtimeContext = new StreamingRuntimeContext(ctx);
+  }
+
+  setKeyContext(value: unknown): void {
+    this.keyed!.setCurrentKey(this.keySelector!(value) as Key);
+  }
+
+  async open(): Promise<void> {
+    const fn = this.userFunction as (RichFunction & { setRuntimeContext?: (c: unknown) => void }) | undefined;
+    if (fn && typeof fn === 'object') {
+      if (typeof fn.setRuntimeContext === 'function') fn.setRuntimeContext(this.runtimeContext);
+      if (typeof fn.open === 'function') await fn.open(this.runtimeContext);
+    }
+  }
+
+  abstract processElement(value: unknown, timestamp: number): void;
+
+  processWatermark(time: number): void {
+    this.currentWatermark = time;
+    if (this.keyed) this.keyed.setCurrentWatermark(time);
+    this.timers?.advanceWatermark(time);
+    this.output.emitWatermark(time);
+  }
+
+  endInput(): void {}
+
+  finish(): void | Promise<void> {}
+
+  async close(): Promise<void> {
+    const fn = this.userFunction;
+    if (fn && typeof fn === 'object' && typeof fn.close === 'function') await fn.close();
+  }
+
+  protected getRuntimeContext(): StreamingRuntimeContext {
+    return this.runtimeContext;
+  }
+}

@@ -1,0 +1,71 @@
+import { WeirError } from '../../core/errors.ts';
+import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
+import type { ValueState } from '../../state/state.ts';
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import type { OperatorContext } from './operator-context.ts';
+
+type Aggregation = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/**
+ * Rolling field aggregations of a keyed stream, with Flink's semantics: `sum`, `min` and `max`
+ * emit the key's first record with the aggregated field; `minBy` and `maxBy` emit the record that
+ * holds the extreme value (the earliest one on ties).
+ */
+export class AggregationOperator extends AbstractStreamOperator {
+  private readonly kind: Aggregation;
+  private readonly field: string | null;
+  private readonly state: ValueState<unknown>;
+
+  constructor(ctx: OperatorContext) {
+    super(ctx);
+    this.kind = ctx.spec.config.aggregation as Aggregation;
+    this.field = (ctx.spec.config.field as string | null) ?? null;
+    this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<unknown>(`_${this.kind}`));
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    const current = this.state.value();
+    const v = this.read(value);
+    let next: unknown;
+    if (current === undefined) {
+      next = value;
+    } else {
+      const c = this.read(current);
+      switch (this.kind) {
+        case 'sum':
+          next = this.write(current, c + v);
+          break;
+        case 'min':
+          next = v < c ? this.write(current, v) : current;
+          break;
+        case 'max':
+          next = v > c ? this.write(current, v) : current;
+          break;
+        case 'minBy':
+          next = v < c ? value : current;
+          break;
+        case 'maxBy':
+          next = v > c ? value : current;
+          break;
+      }
+    }
+    this.state.update(next);
+    this.output.collect(next, timestamp);
+  }
+
+  private read(record: unknown): number {
+    const v = this.field === null ? record : (record as Record<string, unknown>)[this.field];
+    if (typeof v !== 'number') {
+      throw new WeirError(
+        'USER_FUNCTION_FAILED',
+        `${this.kind}(${this.field ?? ''}) expects a number${this.field ? ` in field "${this.field}"` : ''}, got ${typeof v}`,
+      );
+    }
+    return v;
+  }
+
+  private write(record: unknown, v: number): unknown {
+    if (this.field === null) return v;
+    return { ...(record as object), [this.field]: v };
+  }
+}

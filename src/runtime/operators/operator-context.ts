@@ -1,0 +1,36 @@
+import type { Accumulator } from '../../api/accumulators.ts';
+import type { Cancellable, Clock } from '../../core/clock.ts';
+import type { JobConfig, OperatorFunctions, OperatorSpec } from '../../graph/job-graph.ts';
+import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
+import type { OperatorStateStore } from '../../state/operator-state-store.ts';
+import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import type { Output } from './output.ts';
+
+/** What the task gives an operator it creates. */
+export interface OperatorContext {
+  readonly spec: OperatorSpec;
+  readonly functions: OperatorFunctions;
+  readonly output: Output;
+  readonly jobId: string;
+  readonly jobConfig: JobConfig;
+  readonly taskName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly attemptNumber: number;
+  readonly clock: Clock;
+  /** Runs `callback` in the task's mailbox once processing time reaches `time`. */
+  registerProcessingTimer(time: number, callback: (time: number) => void): Cancellable;
+  /** Keyed state of this operator; only when the operator is keyed. */
+  readonly keyedStateBackend: KeyedStateBackend | undefined;
+  /** Creates the keyed timer service of this operator; only when keyed. */
+  createTimerService(triggerable: Triggerable): InternalTimerService;
+  readonly operatorStateStore: OperatorStateStore;
+  readonly accumulators: Map<string, Accumulator<unknown>>;
+  /** Delivers records to the job's client (collect). */
+  sendToClient(values: unknown[]): void;
+  /** Runs `fn` in the task's mailbox (for results of asynchronous work). */
+  enqueueMail(fn: () => void): void;
+  /** Fails the task from asynchronous code. */
+  fail(error: unknown): void;
+}

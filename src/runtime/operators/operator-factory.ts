@@ -1,0 +1,41 @@
+import { WeirError } from '../../core/errors.ts';
+import { AggregationOperator } from './aggregation-operator.ts';
+import { CollectOperator } from './collect-operator.ts';
+import { FilterOperator } from './filter-operator.ts';
+import { FlatMapOperator } from './flat-map-operator.ts';
+import { KeyedProcessOperator } from './keyed-process-operator.ts';
+import { MapOperator } from './map-operator.ts';
+import type { OperatorContext } from './operator-context.ts';
+import { ProcessOperator } from './process-operator.ts';
+import { ReduceOperator } from './reduce-operator.ts';
+import { SinkOperator } from './sink-operator.ts';
+import { SourceOperator } from './source-operator.ts';
+import type { StreamOperator } from './stream-operator.ts';
+import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
+
+type OperatorClass = new (ctx: OperatorContext) => StreamOperator;
+
+const operators = new Map<string, OperatorClass>([
+  ['source', SourceOperator],
+  ['map', MapOperator],
+  ['filter', FilterOperator],
+  ['flat-map', FlatMapOperator],
+  ['process', ProcessOperator],
+  ['keyed-process', KeyedProcessOperator],
+  ['reduce', ReduceOperator],
+  ['aggregation', AggregationOperator],
+  ['timestamps-watermarks', TimestampsAndWatermarksOperator],
+  ['sink', SinkOperator],
+  ['collect', CollectOperator],
+]);
+
+/** Registers an operator kind (windows, joins... add theirs here). */
+export function registerOperator(kind: string, operator: OperatorClass): void {
+  operators.set(kind, operator);
+}
+
+export function createOperator(ctx: OperatorContext): StreamOperator {
+  const Operator = operators.get(ctx.spec.kind);
+  if (!Operator) throw new WeirError('INVALID_GRAPH', `unknown operator kind "${ctx.spec.kind}" (${ctx.spec.name})`);
+  return new Operator(ctx);
+}

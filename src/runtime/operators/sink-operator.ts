@@ -1,0 +1,107 @@
+import { WeirError } from '../../core/errors.ts';
+import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
+import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import type { OperatorContext } from './operator-context.ts';
+
+/**
+ * Runs a Sink. A synchronous `invoke` returns in place; an asynchronous one is tracked, and at most
+ * `maxInFlight` run at once: further records wait in order in a queue of at most one batch, and the
+ * task stops taking input (back-pressure) until invocations complete.
+ */
+export class SinkOperator extends AbstractStreamOperator {
+  private readonly sink: Sink<unknown>;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  private readonly waitingValues: unknown[] = [];
+  private readonly waitingTimestamps: number[] = [];
+  private waitingHead = 0;
+  private waiters: Array<() => void> = [];
+  private readonly invokeContext: { timestamp: number | undefined; currentWatermark: number };
+  private readonly onSettled: () => void;
+  private readonly onFailed: (error: unknown) => void;
+
+  constructor(ctx: OperatorContext) {
+    super(ctx);
+    this.sink = ctx.functions.fn as Sink<unknown>;
+    this.maxInFlight = Math.max(1, Number(ctx.spec.config.maxInFlight ?? 16));
+    this.invokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
+    this.onSettled = () => ctx.enqueueMail(() => this.completed());
+    this.onFailed = (error) =>
+      ctx.fail(new WeirError('SINK_FAILED', `sink "${this.name}" (subtask ${ctx.subtaskIndex + 1}/${ctx.parallelism}) failed: ${errorMessage(error)}`, { cause: error }));
+  }
+
+  override async open(): Promise<void> {
+    const context: SinkContext = {
+      subtaskIndex: this.ctx.subtaskIndex,
+      parallelism: this.ctx.parallelism,
+      operatorName: this.name,
+      now: () => this.ctx.clock.now(),
+    };
+    await this.sink.open?.(context);
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    if (this.inFlight >= this.maxInFlight || this.waitingHead < this.waitingValues.length) {
+      this.waitingValues.push(value);
+      this.waitingTimestamps.push(timestamp);
+      return;
+    }
+    this.invoke(value, timestamp);
+  }
+
+  override processWatermark(time: number): void {
+    this.currentWatermark = time;
+    this.invokeContext.currentWatermark = time;
+  }
+
+  private invoke(value: unknown, timestamp: number): void {
+    const context = this.invokeContext;
+    context.timestamp = timestamp === NO_TIMESTAMP ? undefined : timestamp;
+    const result = this.sink.invoke(value, context as InvokeContext);
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      this.inFlight++;
+      (result as Promise<void>).then(this.onSettled, this.onFailed);
+    }
+  }
+
+  private completed(): void {
+    this.inFlight--;
+    while (this.inFlight < this.maxInFlight && this.waitingHead < this.waitingValues.length) {
+      const i = this.waitingHead++;
+      this.invoke(this.waitingValues[i], this.waitingTimestamps[i]);
+    }
+    if (this.waitingHead === this.waitingValues.length) {
+      this.waitingValues.length = 0;
+      this.waitingTimestamps.length = 0;
+      this.waitingHead = 0;
+    }
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private isBlocked(): boolean {
+    return this.inFlight >= this.maxInFlight || this.waitingHead < this.waitingValues.length;
+  }
+
+  blocked(): Promise<void> | undefined {
+    if (!this.isBlocked()) return undefined;
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  override async finish(): Promise<void> {
+    while (this.inFlight > 0 || this.waitingHead < this.waitingValues.length) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    await this.sink.finish?.();
+  }
+
+  override async close(): Promise<void> {
+    await this.sink.close?.();
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,22 @@
+/**
+ * A physical operator. The task calls it synchronously, record by record, inside a batch; it
+ * emits through its Output. Lifecycle: open → (processElement | processWatermark)* → endInput
+ * (bounded input only) → finish → close. `close` also runs after a failure or cancellation.
+ */
+export interface StreamOperator {
+  readonly uid: string;
+  readonly name: string;
+  open(): void | Promise<void>;
+  /** Sets the key of the next record (keyed operators only). */
+  setKeyContext?(value: unknown): void;
+  processElement(value: unknown, timestamp: number): void;
+  /** Handles a watermark (fires event-time timers) and forwards it. */
+  processWatermark(time: number): void;
+  /** All input has been consumed: flush what is pending. */
+  endInput(): void;
+  /** Waits for pending asynchronous work (sinks) after endInput. */
+  finish(): void | Promise<void>;
+  close(): void | Promise<void>;
+  /** A promise while the operator cannot take more input (async sink at its in-flight limit). */
+  blocked?(): Promise<void> | undefined;
+}

@@ -1,0 +1,115 @@
+import type { RecordWriter } from '../network/record-writer.ts';
+import type { Output } from '../operators/output.ts';
+import type { StreamOperator } from '../operators/stream-operator.ts';
+import { OperatorFailure } from './operator-failure.ts';
+
+/** One destination of an operator's output: the next operator of the chain, or an edge. */
+export interface OutputTarget {
+  pushRecord(value: unknown, timestamp: number): void;
+  pushWatermark(time: number): void;
+}
+
+/**
+ * Calls the next operator of the chain directly. The try/catch attributes a failure to the operator
+ * that threw (V8 optimizes it; it costs nothing until something throws).
+ */
+export class ChainingTarget implements OutputTarget {
+  private readonly operator: StreamOperator;
+
+  constructor(operator: StreamOperator) {
+    this.operator = operator;
+  }
+
+  pushRecord(value: unknown, timestamp: number): void {
+    try {
+      this.operator.processElement(value, timestamp);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error, value, true);
+    }
+  }
+
+  pushWatermark(time: number): void {
+    try {
+      this.operator.processWatermark(time);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error);
+    }
+  }
+}
+
+/** Chaining into a keyed operator: sets the record's key first. */
+export class KeyedChainingTarget implements OutputTarget {
+  private readonly operator: StreamOperator;
+
+  constructor(operator: StreamOperator) {
+    this.operator = operator;
+  }
+
+  pushRecord(value: unknown, timestamp: number): void {
+    try {
+      this.operator.setKeyContext!(value);
+      this.operator.processElement(value, timestamp);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error, value, true);
+    }
+  }
+
+  pushWatermark(time: number): void {
+    try {
+      this.operator.processWatermark(time);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error);
+    }
+  }
+}
+
+export class WriterTarget implements OutputTarget {
+  private readonly writer: RecordWriter;
+
+  constructor(writer: RecordWriter) {
+    this.writer = writer;
+  }
+
+  pushRecord(value: unknown, timestamp: number): void {
+    this.writer.emit(value, timestamp);
+  }
+
+  pushWatermark(time: number): void {
+    this.writer.broadcastControl({ kind: 'watermark', time });
+  }
+}
+
+/** An operator's Output over its targets, with side outputs by tag. */
+export class OperatorOutput implements Output {
+  private readonly main: OutputTarget[];
+  private readonly single: OutputTarget | undefined;
+  private readonly sides: Map<string, OutputTarget[]>;
+  private readonly all: OutputTarget[];
+
+  constructor(main: OutputTarget[], sides: Map<string, OutputTarget[]>) {
+    this.main = main;
+    this.single = main.length === 1 ? main[0] : undefined;
+    this.sides = sides;
+    this.all = [...main, ...[...sides.values()].flat()];
+  }
+
+  collect(value: unknown, timestamp: number): void {
+    if (this.single !== undefined) {
+      this.single.pushRecord(value, timestamp);
+      return;
+    }
+    const main = this.main;
+    for (let i = 0; i < main.length; i++) main[i].pushRecord(value, timestamp);
+  }
+
+  collectSide(tag: string, value: unknown, timestamp: number): void {
+    const targets = this.sides.get(tag);
+    if (targets === undefined) return;
+    for (let i = 0; i < targets.length; i++) targets[i].pushRecord(value, timestamp);
+  }
+
+  emitWatermark(time: number): void {
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) all[i].pushWatermark(time);
+  }
+}

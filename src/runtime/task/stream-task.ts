@@ -1,0 +1,466 @@
+import type { Accumulator } from '../../api/accumulators.ts';
+import type { Cancellable, Clock } from '../../core/clock.ts';
+import { previewRecord, WeirError } from '../../core/errors.ts';
+import type { SourceSplit } from '../../core/source.ts';
+import { MAX_WATERMARK, type StreamElement } from '../../core/stream-element.ts';
+import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
+import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
+import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
+import { OperatorStateStore } from '../../state/operator-state-store.ts';
+import { HeapInternalTimerService } from '../../time/internal-timer-service.ts';
+import { WatermarkValve } from '../../time/watermark-valve.ts';
+import type { InputChannel } from '../network/channel.ts';
+import type { RecordWriter } from '../network/record-writer.ts';
+import type { Wakeup } from '../network/wakeup.ts';
+import type { CollectOperator } from '../operators/collect-operator.ts';
+import type { OperatorContext } from '../operators/operator-context.ts';
+import { createOperator } from '../operators/operator-factory.ts';
+import type { SourceOperator } from '../operators/source-operator.ts';
+import type { StreamOperator } from '../operators/stream-operator.ts';
+import { ChainingTarget, KeyedChainingTarget, OperatorOutput, type OutputTarget, WriterTarget } from './chain-outputs.ts';
+import { OperatorFailure } from './operator-failure.ts';
+
+/** An input channel of a task with what it is connected to, for watermarks and error messages. */
+export interface TaskInput {
+  channel: InputChannel;
+  /** Logical input of the head operator. */
+  input: number;
+  /** "Vertex name (subtask i/n)", for error messages. */
+  origin: string;
+}
+
+export interface StreamTaskOptions {
+  jobId: string;
+  vertex: JobVertex;
+  subtaskIndex: number;
+  attemptNumber: number;
+  config: JobConfig;
+  functions: JobFunctions;
+  clock: Clock;
+  wakeup: Wakeup;
+  inputs: TaskInput[];
+  /** Record writers of this subtask, by edge id. */
+  writers: Map<string, RecordWriter>;
+  /** Splits of this subtask, for source tasks. */
+  splits?: SourceSplit[];
+  sendToClient(operatorUid: string, values: unknown[], subtaskIndex: number): void;
+}
+
+export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'cancelled';
+
+/** Result of one scheduling step. */
+export type StepResult = 'worked' | 'waiting' | 'done';
+
+/**
+ * A subtask: one chain of operators driven by one mailbox loop (DESIGN.md §2.3). Each `step()`
+ * first runs queued mails (timers, async completions), then, if every output has credit, processes
+ * input batches (or polls the source) for about a millisecond, synchronously, record by record.
+ * Control elements (watermarks, end of input) are handled in order between batches.
+ */
+export class StreamTask {
+  readonly name: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  state: TaskState = 'created';
+  failure: WeirError | undefined;
+
+  private readonly options: StreamTaskOptions;
+  private readonly operators: StreamOperator[] = [];
+  private readonly head: OperatorSpec;
+  private headTarget!: OutputTarget;
+  private source: SourceOperator | undefined;
+  private readonly writers: RecordWriter[];
+  private readonly collectors: CollectOperator[] = [];
+  private readonly valve: WatermarkValve;
+  private readonly endedInputs: boolean[];
+  private endedCount = 0;
+  private nextInput = 0;
+  private mails: Array<() => void> = [];
+  private readonly timers = new Set<Cancellable>();
+  private sourceWaiting = false;
+  private blockedOn: Promise<void> | undefined;
+  readonly accumulators: Array<Map<string, Accumulator<unknown>>> = [];
+  private readonly onStateChange: (task: StreamTask) => void;
+
+  /** Metrics: records in and out, and where the time went (ms). */
+  recordsIn = 0;
+  busyMs = 0;
+
+  constructor(options: StreamTaskOptions, onStateChange: (task: StreamTask) => void) {
+    this.options = options;
+    this.onStateChange = onStateChange;
+    this.name = options.vertex.name;
+    this.subtaskIndex = options.subtaskIndex;
+    this.parallelism = options.vertex.parallelism;
+    this.head = options.vertex.operators[0];
+    this.writers = [...options.writers.values()];
+    this.valve = new WatermarkValve(options.inputs.length);
+    this.endedInputs = new Array<boolean>(options.inputs.length).fill(false);
+    try {
+      this.buildChain();
+    } catch (error) {
+      throw this.describeFailure(error);
+    }
+  }
+
+  private buildChain(): void {
+    const { vertex, writers } = this.options;
+    const built = new Map<string, StreamOperator>();
+    const targetFor = (uid: string): OutputTarget => {
+      const op = built.get(uid)!;
+      const spec = vertex.operators.find((s) => s.uid === uid)!;
+      return spec.keyed && op.setKeyContext ? new KeyedChainingTarget(op) : new ChainingTarget(op);
+    };
+    // Build tail first: an operator's output needs the operators after it.
+    for (let i = vertex.operators.length - 1; i >= 0; i--) {
+      const spec = vertex.operators[i];
+      const main: OutputTarget[] = [];
+      const sides = new Map<string, OutputTarget[]>();
+      for (const out of spec.outputs) {
+        const target = out.kind === 'chained' ? targetFor(out.operator) : new WriterTarget(writers.get(out.edge)!);
+        if (out.tag === null) main.push(target);
+        else {
+          const list = sides.get(out.tag) ?? [];
+          list.push(target);
+          sides.set(out.tag, list);
+        }
+      }
+      const op = createOperator(this.operatorContext(spec, new OperatorOutput(main, sides)));
+      built.set(spec.uid, op);
+      this.operators.unshift(op);
+      if (spec.kind === 'collect') this.collectors.push(op as CollectOperator);
+    }
+    if (this.head.kind === 'source') {
+      this.source = this.operators[0] as SourceOperator;
+      this.source.assignSplits(this.options.splits ?? []);
+    }
+    this.headTarget = targetFor(this.head.uid);
+  }
+
+  private operatorContext(spec: OperatorSpec, output: OperatorOutput): OperatorContext {
+    const o = this.options;
+    const maxParallelism = o.vertex.maxParallelism;
+    const keyed = spec.keyed
+      ? new HeapKeyedStateBackend({
+          maxParallelism,
+          keyGroupRange: keyGroupRangeForOperator(maxParallelism, o.vertex.parallelism, o.subtaskIndex),
+          clock: o.clock,
+        })
+      : undefined;
+    const accumulators = new Map<string, Accumulator<unknown>>();
+    this.accumulators.push(accumulators);
+    const functions = o.functions.operators.get(spec.uid) ?? {};
+    return {
+      spec,
+      functions,
+      output,
+      jobId: o.jobId,
+      jobConfig: o.config,
+      taskName: `${o.vertex.name} (${o.subtaskIndex + 1}/${o.vertex.parallelism})`,
+      subtaskIndex: o.subtaskIndex,
+      parallelism: o.vertex.parallelism,
+      maxParallelism,
+      attemptNumber: o.attemptNumber,
+      clock: o.clock,
+      registerProcessingTimer: (time, callback) => this.registerProcessingTimer(time, callback),
+      keyedStateBackend: keyed,
+      createTimerService: (triggerable) => {
+        if (!keyed) throw new WeirError('TIMER_ERROR', `"${spec.name}" is not keyed and cannot have keyed timers`);
+        let scheduled: Cancellable | undefined;
+        let scheduledAt = Number.POSITIVE_INFINITY;
+        const service: HeapInternalTimerService = new HeapInternalTimerService({
+          backend: keyed,
+          clock: o.clock,
+          triggerable,
+          onProcessingTimeTimerRegistered: (earliest) => {
+            if (earliest >= scheduledAt) return;
+            scheduled?.cancel();
+            scheduledAt = earliest;
+            const fire = () => {
+              scheduled = undefined;
+              scheduledAt = Number.POSITIVE_INFINITY;
+              service.advanceProcessingTime(o.clock.now());
+              const next = service.nextProcessingTime();
+              if (next < Number.POSITIVE_INFINITY) {
+                scheduledAt = next;
+                scheduled = this.registerProcessingTimer(next, fire);
+              }
+            };
+            scheduled = this.registerProcessingTimer(earliest, fire);
+          },
+        });
+        return service;
+      },
+      operatorStateStore: new OperatorStateStore(),
+      accumulators,
+      sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
+      enqueueMail: (fn) => this.enqueueMail(fn),
+      fail: (error) => this.enqueueMail(() => {
+        throw error;
+      }),
+    };
+  }
+
+  /** Runs `callback` in the mailbox once the clock reaches `time`. */
+  registerProcessingTimer(time: number, callback: (time: number) => void): Cancellable {
+    const handle: { inner?: Cancellable; cancelled: boolean } = { cancelled: false };
+    const cancellable: Cancellable = {
+      cancel: () => {
+        handle.cancelled = true;
+        handle.inner?.cancel();
+        this.timers.delete(cancellable);
+      },
+    };
+    this.timers.add(cancellable);
+    handle.inner = this.options.clock.schedule(time, () => {
+      this.timers.delete(cancellable);
+      if (!handle.cancelled) this.enqueueMail(() => callback(time));
+    });
+    return cancellable;
+  }
+
+  enqueueMail(mail: () => void): void {
+    if (this.state === 'finished' || this.state === 'failed' || this.state === 'cancelled') return;
+    this.mails.push(mail);
+    this.options.wakeup.signal();
+  }
+
+  async open(): Promise<void> {
+    try {
+      // Tail first, so that an operator's downstream is ready when it starts emitting.
+      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].open();
+      this.state = 'running';
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** One unit of work; never throws (a failure moves the task to 'failed'). */
+  step(): StepResult {
+    if (this.state === 'finished' || this.state === 'failed' || this.state === 'cancelled') return 'done';
+    if (this.state === 'finishing') return this.runPendingMails() ? 'worked' : 'waiting';
+    if (this.state === 'created') return 'waiting';
+    const started = performance.now();
+    try {
+      let worked = this.runMails();
+      if (this.state === 'running') worked = this.processInput(started) || worked;
+      this.flushOutputs();
+      if (worked) this.busyMs += performance.now() - started;
+      return worked ? 'worked' : 'waiting';
+    } catch (error) {
+      this.fail(error);
+      return 'done';
+    }
+  }
+
+  private runMails(): boolean {
+    if (this.mails.length === 0) return false;
+    const mails = this.mails;
+    this.mails = [];
+    for (const mail of mails) mail();
+    return true;
+  }
+
+  private outputsAvailable(): boolean {
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) if (!writers[i].isAvailable()) return false;
+    if (this.blockedOn) return false;
+    for (let i = 0; i < this.operators.length; i++) {
+      const blocked = this.operators[i].blocked?.();
+      if (blocked) {
+        this.blockedOn = blocked;
+        blocked.then(() => {
+          this.blockedOn = undefined;
+          this.options.wakeup.signal();
+        });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private processInput(started: number): boolean {
+    const batchSize = this.options.config.batchSize;
+    let worked = false;
+    // About a millisecond of work, then back to the scheduler (fairness, timers, I/O).
+    while (this.state === 'running' && performance.now() - started < 1 && this.outputsAvailable()) {
+      if (this.source) {
+        if (this.sourceWaiting) break;
+        const status = this.source.emitNext(batchSize);
+        worked = true;
+        if (status === 'end') {
+          this.endOfInput();
+          break;
+        }
+        if (status === 'nothing-available') {
+          this.sourceWaiting = true;
+          this.source.reader.isAvailable().then(
+            () => {
+              this.sourceWaiting = false;
+              this.options.wakeup.signal();
+            },
+            (error) => this.enqueueMail(() => {
+              throw error;
+            }),
+          );
+          break;
+        }
+      } else {
+        const element = this.pollInput();
+        if (element === undefined) break;
+        worked = true;
+        this.handleElement(element.element, element.index);
+      }
+    }
+    return worked;
+  }
+
+  private pollInput(): { element: StreamElement; index: number } | undefined {
+    const inputs = this.options.inputs;
+    const n = inputs.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.nextInput + k) % n;
+      const element = inputs[i].channel.poll();
+      if (element !== undefined) {
+        this.nextInput = (i + 1) % n;
+        this.current.element = element;
+        this.current.index = i;
+        return this.current;
+      }
+    }
+    return undefined;
+  }
+  private readonly current: { element: StreamElement; index: number } = { element: { kind: 'end' }, index: 0 };
+
+  private handleElement(element: StreamElement, channel: number): void {
+    switch (element.kind) {
+      case 'records': {
+        const { values, timestamps } = element;
+        const target = this.headTarget;
+        this.recordsIn += values.length;
+        this.currentChannel = channel;
+        for (let i = 0; i < values.length; i++) target.pushRecord(values[i], timestamps[i]);
+        return;
+      }
+      case 'watermark': {
+        const advanced = this.valve.inputWatermark(channel, element.time);
+        if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
+        return;
+      }
+      case 'idle': {
+        const advanced = this.valve.inputIdle(channel, element.idle);
+        if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
+        return;
+      }
+      case 'barrier':
+        return;
+      case 'end': {
+        if (this.endedInputs[channel]) return;
+        this.endedInputs[channel] = true;
+        this.endedCount++;
+        const advanced = this.valve.inputEnded(channel);
+        if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
+        if (this.endedCount === this.endedInputs.length) this.endOfInput();
+        return;
+      }
+    }
+  }
+  private currentChannel = -1;
+
+  /** All input consumed: final watermark, endInput head to tail, then asynchronous finish. */
+  private endOfInput(): void {
+    if (this.options.inputs.length === 0 && !this.source) {
+      this.headTarget.pushWatermark(MAX_WATERMARK);
+    }
+    for (const op of this.operators) op.endInput();
+    this.state = 'finishing';
+    this.onStateChange(this);
+    void this.finishAsync();
+  }
+
+  private async finishAsync(): Promise<void> {
+    try {
+      for (const op of this.operators) {
+        await op.finish();
+        // Completions of asynchronous sinks arrive as mails while we wait.
+        this.runMails();
+      }
+      this.flushOutputs();
+      for (const writer of this.writers) writer.broadcastControl({ kind: 'end' });
+      this.cancelTimers();
+      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
+      this.state = 'finished';
+      this.onStateChange(this);
+      this.options.wakeup.signal();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private flushOutputs(): void {
+    for (let i = 0; i < this.collectors.length; i++) this.collectors[i].flush();
+    for (let i = 0; i < this.writers.length; i++) this.writers[i].flush();
+  }
+
+  /** Mails keep running while the task finishes (async sinks complete through them). */
+  runPendingMails(): boolean {
+    if (this.state !== 'finishing') return false;
+    try {
+      return this.runMails();
+    } catch (error) {
+      this.fail(error);
+      return true;
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.state === 'failed' || this.state === 'cancelled' || this.state === 'finished') return;
+    this.failure = this.describeFailure(error);
+    this.state = 'failed';
+    this.cancelTimers();
+    this.onStateChange(this);
+    this.options.wakeup.signal();
+  }
+
+  /** Stops the task and closes its operators (best effort). */
+  async cancel(): Promise<void> {
+    const wasFailed = this.state === 'failed';
+    if (this.state !== 'failed') this.state = 'cancelled';
+    this.cancelTimers();
+    for (let i = this.operators.length - 1; i >= 0; i--) {
+      try {
+        await this.operators[i].close();
+      } catch {
+        // Closing after a failure or cancel is best effort.
+      }
+    }
+    if (!wasFailed) this.onStateChange(this);
+  }
+
+  private cancelTimers(): void {
+    for (const t of [...this.timers]) t.cancel();
+    this.timers.clear();
+  }
+
+  /** A readable error: which operator, which subtask, which record and where it came from. */
+  private describeFailure(error: unknown): WeirError {
+    const subtask = `subtask ${this.subtaskIndex + 1}/${this.parallelism}`;
+    let operatorText = `task "${this.name}"`;
+    let cause = error;
+    let recordText = '';
+    if (error instanceof OperatorFailure) {
+      operatorText = `operator "${error.operator.name}" (uid ${error.operator.uid})`;
+      cause = error.cause;
+      if (error.hasRecord) recordText = ` on record ${previewRecord(error.record)}`;
+      const position = this.source?.currentPosition();
+      if (position) recordText += ` at ${position}`;
+      else if (error.hasRecord && this.currentChannel >= 0) {
+        recordText += ` from ${this.options.inputs[this.currentChannel].origin}`;
+      }
+    }
+    if (cause instanceof WeirError && !(error instanceof OperatorFailure)) return cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const code = cause instanceof WeirError ? cause.code : 'USER_FUNCTION_FAILED';
+    return new WeirError(code, `${operatorText} in ${subtask} failed${recordText}: ${message}`, { cause });
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The heap keyed state backend (DESIGN.md §2.7): every state is a {@link StateTable} of one Map per
+ * owned key group. The runtime sets the current key before each record or timer; the key group is
+ * computed once there, so state accesses are an array index and a Map lookup. Values are stored as
+ * they are (no copy, no serialization); with a TTL they are wrapped with their timestamp.
+ * Snapshots are plain data per key group and restore into any backend whose range overlaps them.
+ */
+import type { Clock } from '../core/clock.ts';
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import { HeapAggregatingState } from './heap-aggregating-state.ts';
+import type { HeapKeyedStateSnapshot, HeapStateSnapshot, KeyGroupSnapshot } from './heap-keyed-state-snapshot.ts';
+import { HeapListState } from './heap-list-state.ts';
+import { HeapMapState } from './heap-map-state.ts';
+import { HeapReducingState } from './heap-reducing-state.ts';
+import { HeapKeyContext, StateTable } from './heap-state-table.ts';
+import {
+  forEachTtlValue,
+  plainToStored,
+  removeExpired,
+  storedToPlain,
+  unwrapStored,
+  wrapStored,
+} from './heap-stored-values.ts';
+import { HeapValueState } from './heap-value-state.ts';
+import { assignToKeyGroup, checkKeyGroupRange } from './key-groups.ts';
+import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.ts';
+import type {
+  AggregatingStateDescriptor,
+  AnyStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateKind,
+  ValueStateDescriptor,
+} from './state-descriptor.ts';
+import { type TtlTimeProvider, TtlPolicy } from './ttl-value.ts';
+
+export interface HeapKeyedStateBackendOptions {
+  readonly maxParallelism: number;
+  /** The key groups this subtask owns, `[start, end]` inclusive. */
+  readonly keyGroupRange: KeyGroupRange;
+  /** Processing time for processing-time TTL. */
+  readonly clock: Clock;
+}
+
+export class HeapKeyedStateBackend implements KeyedStateBackend {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  private readonly clock: Clock;
+  private readonly ctx = new HeapKeyContext();
+  private readonly tables = new Map<string, StateTable>();
+  private readonly groupCount: number;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private readonly time: TtlTimeProvider;
+
+  constructor(options: HeapKeyedStateBackendOptions) {
+    checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
+    this.maxParallelism = options.maxParallelism;
+    this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
+    this.clock = options.clock;
+    this.groupCount = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    this.time = {
+      processingTime: () => this.clock.now(),
+      eventTime: () => this.watermark,
+    };
+  }
+
+  // ---- current key --------------------------------------------------------------------------
+
+  setCurrentKey(key: Key): void {
+    this.setCurrentKeyAndGroup(key, assignToKeyGroup(key, this.maxParallelism));
+  }
+
+  setCurrentKeyAndGroup(key: Key, keyGroup: number): void {
+    const index = keyGroup - this.keyGroupRange.start;
+    if (!(index >= 0 && index < this.groupCount) || (index | 0) !== index) {
+      throw new WeirError(
+        'STATE_ERROR',
+        `key ${JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
+          `[${this.keyGroupRange.start}, ${this.keyGroupRange.end}] (maxParallelism ${this.maxParallelism}): ` +
+          'records reached a subtask that does not own their key',
+      );
+    }
+    const ctx = this.ctx;
+    ctx.key = key;
+    ctx.keyGroup = keyGroup;
+    ctx.index = index;
+  }
+
+  getCurrentKey(): Key {
+    if (this.ctx.index < 0) throw new WeirError('STATE_ERROR', 'no current key is set');
+    return this.ctx.key;
+  }
+
+  getCurrentKeyGroup(): number {
+    if (this.ctx.index < 0) throw new WeirError('STATE_ERROR', 'no current key is set');
+    return this.ctx.keyGroup;
+  }
+
+  /**
+   * Advances event time for event-time TTL (never backwards). At the first watermark, values
+   * written before any watermark are stamped with it.
+   */
+  setCurrentWatermark(watermark: number): void {
+    if (!(watermark > this.watermark)) return;
+    const first = this.watermark === Number.NEGATIVE_INFINITY;
+    this.watermark = watermark;
+    if (first) for (const table of this.tables.values()) this.stampPendingEventTime(table);
+  }
+
+  // ---- state access -------------------------------------------------------------------------
+
+  getState<T, V>(descriptor: ValueStateDescriptor<T, V>): ValueState<T, V> {
+    return this.stateFor(descriptor, 'value', (table) => {
+      return new HeapValueState<T, V>(table, this.ctx, descriptor.defaultValue, table.ttl);
+    }) as ValueState<T, V>;
+  }
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.stateFor(descriptor, 'list', (table) => new HeapListState<T>(table, this.ctx, table.ttl)) as ListState<T>;
+  }
+
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    return this.stateFor(
+      descriptor,
+      'map',
+      (table) => new HeapMapState<UK, UV>(table, this.ctx, table.ttl),
+    ) as MapState<UK, UV>;
+  }
+
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.stateFor(
+      descriptor,
+      'reducing',
+      (table) => new HeapReducingState<T>(table, this.ctx, descriptor.reduce, table.ttl),
+    ) as ReducingState<T>;
+  }
+
+  getAggregatingState<IN, ACC, OUT>(
+    descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+  ): AggregatingState<IN, OUT> {
+    return this.stateFor(
+      descriptor,
+      'aggregating',
+      (table) => new HeapAggregatingState<IN, ACC, OUT>(table, this.ctx, descriptor.aggregate, table.ttl),
+    ) as AggregatingState<IN, OUT>;
+  }
+
+  // ---- inspection ---------------------------------------------------------------------------
+
+  *keys(stateName: string): Iterable<Key> {
+    const table = this.tables.get(stateName);
+    if (table === undefined) return;
+    for (const map of table.groups) yield* map.keys();
+  }
+
+  size(): number {
+    let n = 0;
+    for (const table of this.tables.values()) n += table.size();
+    return n;
+  }
+
+  /** Names of the states held, registered or restored. */
+  stateNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /** Removes every expired value (list elements, map entries) of every state with a TTL. */
+  cleanupExpired(): void {
+    for (const table of this.tables.values()) {
+      const ttl = table.ttl;
+      if (ttl === undefined || !table.wrapped) continue;
+      const now = ttl.now();
+      for (const map of table.groups) {
+        for (const [key, stored] of map) if (removeExpired(table.kind, stored, ttl, now)) map.delete(key);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.tables.clear();
+    this.ctx.index = -1;
+    this.ctx.keyGroup = -1;
+  }
+
+  // ---- snapshots ----------------------------------------------------------------------------
+
+  /** Every state, registered or restored, as plain data per key group (expired values included). */
+  snapshot(): HeapKeyedStateSnapshot {
+    const states: HeapStateSnapshot[] = [];
+    for (const table of this.tables.values()) {
+      const keyGroups: KeyGroupSnapshot[] = [];
+      for (let i = 0; i < this.groupCount; i++) {
+        const map = table.groups[i];
+        if (map.size === 0) continue;
+        const entries: Array<[Key, unknown]> = [];
+        for (const [key, stored] of map) entries.push([key, storedToPlain(table.kind, table.wrapped, stored)]);
+        keyGroups.push({ keyGroup: this.keyGroupRange.start + i, entries });
+      }
+      states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
+    }
+    return { maxParallelism: this.maxParallelism, keyGroupRange: { ...this.keyGroupRange }, states };
+  }
+
+  /**
+   * Replaces all state with the key groups of `snapshots` that this backend owns; groups outside
+   * its range are skipped, so the snapshots of every old subtask can be given to every new one.
+   * States restored before an operator asks for them keep their data until it does.
+   */
+  restore(snapshots: readonly HeapKeyedStateSnapshot[]): void {
+    for (const snapshot of snapshots) {
+      if (snapshot.maxParallelism !== this.maxParallelism) {
+        throw new WeirError(
+          'STATE_ERROR',
+          `cannot restore keyed state taken with maxParallelism ${snapshot.maxParallelism} into a backend ` +
+            `with maxParallelism ${this.maxParallelism}: the number of key groups must not change`,
+        );
+      }
+    }
+    for (const table of this.tables.values()) for (const map of table.groups) map.clear();
+    for (const snapshot of snapshots) {
+      for (const state of snapshot.states) this.restoreState(state);
+    }
+    for (const table of this.tables.values()) this.stampPendingEventTime(table);
+  }
+
+  private restoreState(state: HeapStateSnapshot): void {
+    let table = this.tables.get(state.name);
+    if (table === undefined) {
+      table = new StateTable(state.name, state.kind, this.groupCount, state.ttl);
+      this.tables.set(state.name, table);
+    } else if (table.kind !== state.kind) {
+      throw kindMismatch(state.name, table.kind, state.kind);
+    }
+    const now = table.ttl !== undefined ? table.ttl.now() : this.clock.now();
+    const { start, end } = this.keyGroupRange;
+    for (const group of state.keyGroups) {
+      if (group.keyGroup < start || group.keyGroup > end) continue;
+      const map = table.groups[group.keyGroup - start];
+      for (const [key, plain] of group.entries) {
+        map.set(key, plainToStored(state.kind, state.ttl, table.wrapped, plain, now));
+      }
+    }
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private stateFor(descriptor: AnyStateDescriptor, kind: StateKind, create: (table: StateTable) => State): State {
+    if (descriptor.kind !== kind) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `state "${descriptor.name}" is described as ${descriptor.kind} state but was asked for as ${kind} state`,
+      );
+    }
+    let table = this.tables.get(descriptor.name);
+    if (table === undefined) {
+      table = new StateTable(descriptor.name, kind, this.groupCount, descriptor.ttl !== undefined);
+      this.tables.set(descriptor.name, table);
+    } else if (table.kind !== kind) {
+      throw kindMismatch(descriptor.name, table.kind, kind);
+    }
+    if (table.state === undefined) {
+      this.attach(table, descriptor);
+      table.state = create(table);
+    }
+    return table.state;
+  }
+
+  /** Gives a table its TTL policy, converting restored values when TTL was enabled or disabled since. */
+  private attach(table: StateTable, descriptor: AnyStateDescriptor): void {
+    table.ttl = descriptor.ttl === undefined ? undefined : new TtlPolicy(descriptor.name, descriptor.ttl, this.time);
+    const wrap = table.ttl !== undefined;
+    if (table.wrapped !== wrap) {
+      const now = table.ttl !== undefined ? table.ttl.now() : 0;
+      for (const map of table.groups) {
+        for (const [key, stored] of map) {
+          map.set(key, wrap ? wrapStored(table.kind, stored, now) : unwrapStored(table.kind, stored));
+        }
+      }
+      table.wrapped = wrap;
+    }
+    this.stampPendingEventTime(table);
+  }
+
+  /** Stamps values written before the first watermark (timestamp -Infinity) with the current watermark. */
+  private stampPendingEventTime(table: StateTable): void {
+    const watermark = this.watermark;
+    if (table.ttl === undefined || !table.ttl.eventTime || watermark === Number.NEGATIVE_INFINITY) return;
+    const kind = table.kind;
+    for (const map of table.groups) {
+      for (const stored of map.values()) {
+        forEachTtlValue(kind, stored, (entry) => {
+          if (entry.timestamp === Number.NEGATIVE_INFINITY) entry.timestamp = watermark;
+        });
+      }
+    }
+  }
+}
+
+function kindMismatch(name: string, registered: StateKind, requested: StateKind): WeirError {
+  return new WeirError(
+    'STATE_ERROR',
+    `state "${name}" is ${registered} state and cannot be used as ${requested} state: ` +
+      'a state name must keep its kind (rename the state to change it)',
+  );
+}

@@ -1,0 +1,35 @@
+import type { Key } from '../core/key.ts';
+import type { KeyGroupRange } from './keyed-state-backend.ts';
+import type { StateKind } from './state-descriptor.ts';
+
+/**
+ * A snapshot of a heap keyed state backend, as plain data (msgpack-able; JSON-able when keys and
+ * values are). State is grouped by key group, so any backend whose range overlaps can restore its
+ * part: the basis of rescaling.
+ */
+export interface HeapKeyedStateSnapshot {
+  readonly maxParallelism: number;
+  /** The range of the backend that took the snapshot. */
+  readonly keyGroupRange: KeyGroupRange;
+  readonly states: HeapStateSnapshot[];
+}
+
+export interface HeapStateSnapshot {
+  readonly name: string;
+  readonly kind: StateKind;
+  /** Whether values carry TTL timestamps: each stored unit is a `{ value, timestamp }`. */
+  readonly ttl: boolean;
+  /** Non-empty key groups only, in ascending order. */
+  readonly keyGroups: KeyGroupSnapshot[];
+}
+
+/**
+ * The entries of one key group, `[key, stored]`. `stored` is the value for value, reducing (the
+ * reduced value) and aggregating (the accumulator) state, an array for list state, and an array of
+ * `[mapKey, mapValue]` pairs for map state; with TTL, each value, element or map value is a
+ * `{ value, timestamp }`.
+ */
+export interface KeyGroupSnapshot {
+  readonly keyGroup: number;
+  readonly entries: Array<[Key, unknown]>;
+}

@@ -1,0 +1,206 @@
+/**
+ * Key groups (DESIGN.md §2.6). `maxParallelism` fixes the number of key groups; a key belongs to
+ * group `murmur(hashKey(key)) mod maxParallelism`, and the subtask that owns a group is
+ * `floor(group * parallelism / maxParallelism)`. Each subtask therefore owns one contiguous range
+ * of groups, and keyed state and timers are stored per group, so a snapshot taken at one
+ * parallelism restores at any other.
+ *
+ * The hashes follow Java's `hashCode` for the same values (String, Integer, Double, Long, Boolean)
+ * and the mixing follows Flink's `MathUtils.murmurHash`, so a string or integer key lands in the
+ * same key group as it would in Flink. Hashing never allocates.
+ */
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import type { KeyGroupRange } from './keyed-state-backend.ts';
+
+/** The default number of key groups, as in Flink for small parallelism. */
+export const DEFAULT_MAX_PARALLELISM = 128;
+
+/** The largest supported `maxParallelism` (Flink's upper bound, 2^15). */
+export const UPPER_BOUND_MAX_PARALLELISM = 32_768;
+
+/**
+ * Flink's `murmurHash(int)`: one MurmurHash3 (x86, 32-bit) block round of `code` followed by the
+ * finalizer, folded to a non-negative int (`-h` for negative `h`, `0` for `-2^31`).
+ */
+export function murmurHash(code: number): number {
+  let h = Math.imul(code, 0xcc9e2d51);
+  h = (h << 15) | (h >>> 17);
+  h = Math.imul(h, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h ^= 4;
+  h = bitMix(h);
+  // -(-2^31) overflows back to -2^31 in int32 arithmetic; Flink maps it to 0.
+  return h >= 0 ? h : h === -0x80000000 ? 0 : -h;
+}
+
+/** The MurmurHash3 32-bit finalizer (`fmix32`): every input bit affects every output bit. */
+export function bitMix(value: number): number {
+  let h = value | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+// Shared views to read the bits of a float64 or a 64-bit bigint without allocating.
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+const i32 = new Int32Array(f64.buffer);
+const NAN_HASH = 0x7ff80000; // Java's Double.hashCode(NaN): every NaN is the same Map key.
+
+/** Java's `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, in int32. */
+export function hashString(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * An int32 hash of a number: the value itself for integers in int32 range (as Java's
+ * `Integer.hashCode`; `-0` hashes as `0`, since a Map treats them as one key), otherwise the
+ * XOR of the float64's two halves (as Java's `Double.hashCode`).
+ */
+export function hashNumber(n: number): number {
+  if ((n | 0) === n) return n | 0;
+  if (n !== n) return NAN_HASH;
+  f64[0] = n;
+  return i32[0] ^ i32[1];
+}
+
+/**
+ * An int32 hash of a bigint: within the int64 range, Java's `Long.hashCode` (XOR of the halves);
+ * beyond it, the 64-bit chunks are combined as `31 * h + chunk`.
+ */
+export function hashBigInt(n: bigint): number {
+  i64[0] = n;
+  let h = i32[0] ^ i32[1];
+  if (i64[0] === n) return h;
+  // Rare: more than 64 bits. Fold the remaining chunks (sign-extended shifts end at 0n or -1n).
+  let rest = n >> 64n;
+  while (rest !== 0n && rest !== -1n) {
+    i64[0] = rest;
+    h = (Math.imul(h, 31) + (i32[0] ^ i32[1])) | 0;
+    rest >>= 64n;
+  }
+  return (Math.imul(h, 31) + (rest === 0n ? 0 : -1)) | 0;
+}
+
+/** A fast int32 hash of a key (Java `hashCode` semantics per type); never allocates for string or number keys. */
+export function hashKey(key: Key): number {
+  switch (typeof key) {
+    case 'string':
+      return hashString(key);
+    case 'number':
+      return hashNumber(key);
+    case 'bigint':
+      return hashBigInt(key);
+    case 'boolean':
+      return key ? 1231 : 1237;
+    default:
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `cannot hash a key of type ${key === null ? 'null' : typeof key}: keys must be a string, number, bigint or boolean`,
+      );
+  }
+}
+
+/** The key group of `key`: `murmurHash(hashKey(key)) mod maxParallelism`. */
+export function assignToKeyGroup(key: Key, maxParallelism: number): number {
+  checkMaxParallelism(maxParallelism);
+  return murmurHash(hashKey(key)) % maxParallelism;
+}
+
+/** The key group of a key whose {@link hashKey} is already known. */
+export function computeKeyGroupForKeyHash(keyHash: number, maxParallelism: number): number {
+  checkMaxParallelism(maxParallelism);
+  return murmurHash(keyHash) % maxParallelism;
+}
+
+/** The index of the subtask that owns `keyGroup`: `floor(keyGroup * parallelism / maxParallelism)`. */
+export function computeOperatorIndexForKeyGroup(
+  maxParallelism: number,
+  parallelism: number,
+  keyGroup: number,
+): number {
+  checkParallelism(maxParallelism, parallelism);
+  if (!Number.isInteger(keyGroup) || keyGroup < 0 || keyGroup >= maxParallelism) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `key group ${keyGroup} is outside [0, ${maxParallelism - 1}] for maxParallelism ${maxParallelism}`,
+    );
+  }
+  return Math.floor((keyGroup * parallelism) / maxParallelism);
+}
+
+/** The subtask that owns `key`, for a job with the given parallelism. */
+export function assignKeyToParallelOperator(key: Key, maxParallelism: number, parallelism: number): number {
+  return computeOperatorIndexForKeyGroup(maxParallelism, parallelism, assignToKeyGroup(key, maxParallelism));
+}
+
+/**
+ * The key groups owned by subtask `operatorIndex`, `[start, end]` inclusive: exactly the groups
+ * `g` with `computeOperatorIndexForKeyGroup(maxParallelism, parallelism, g) === operatorIndex`.
+ * `start = ceil(i * maxP / p)`, `end = ceil((i + 1) * maxP / p) - 1`.
+ */
+export function keyGroupRangeForOperator(
+  maxParallelism: number,
+  parallelism: number,
+  operatorIndex: number,
+): KeyGroupRange {
+  checkParallelism(maxParallelism, parallelism);
+  if (!Number.isInteger(operatorIndex) || operatorIndex < 0 || operatorIndex >= parallelism) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `operator index ${operatorIndex} is outside [0, ${parallelism - 1}] for parallelism ${parallelism}`,
+    );
+  }
+  const start = Math.ceil((operatorIndex * maxParallelism) / parallelism);
+  const end = Math.ceil(((operatorIndex + 1) * maxParallelism) / parallelism) - 1;
+  return { start, end };
+}
+
+/** Number of key groups in a range. */
+export function keyGroupRangeSize(range: KeyGroupRange): number {
+  return range.end - range.start + 1;
+}
+
+/** Whether `keyGroup` lies in `range`. */
+export function keyGroupRangeContains(range: KeyGroupRange, keyGroup: number): boolean {
+  return keyGroup >= range.start && keyGroup <= range.end;
+}
+
+/** Throws INVALID_ARGUMENT unless `maxParallelism` is an integer in [1, 32768]. */
+export function checkMaxParallelism(maxParallelism: number): void {
+  if (!(maxParallelism >= 1 && maxParallelism <= UPPER_BOUND_MAX_PARALLELISM) || maxParallelism % 1 !== 0) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `maxParallelism must be an integer between 1 and ${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}`,
+    );
+  }
+}
+
+function checkParallelism(maxParallelism: number, parallelism: number): void {
+  checkMaxParallelism(maxParallelism);
+  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > maxParallelism) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `parallelism must be an integer between 1 and maxParallelism (${maxParallelism}), got ${parallelism}`,
+    );
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `range` is a valid, non-empty range of key groups for `maxParallelism`. */
+export function checkKeyGroupRange(range: KeyGroupRange, maxParallelism: number): void {
+  checkMaxParallelism(maxParallelism);
+  const { start, end } = range;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end >= maxParallelism) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `key group range [${start}, ${end}] is not a non-empty range within [0, ${maxParallelism - 1}]`,
+    );
+  }
+}

@@ -1,0 +1,694 @@
+/**
+ * The contract every keyed state backend meets (heap, LMDB): one suite, run against each
+ * implementation. Each test states one rule of keyed state as a user or the runtime relies on it.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Clock } from '../core/clock.ts';
+import { ManualClock } from '../core/clock.ts';
+import { isWeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import { assignToKeyGroup } from './key-groups.ts';
+import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
+import type { AggregateFunction } from './state.ts';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './state-descriptor.ts';
+import { StateTtlConfig } from './state-ttl-config.ts';
+
+/** A backend the contract can snapshot and restore; `S` is its snapshot type. */
+export interface SnapshottingKeyedStateBackend<S> extends KeyedStateBackend {
+  snapshot(): S;
+  restore(snapshots: readonly S[]): void;
+  cleanupExpired(): void;
+}
+
+export interface KeyedStateBackendFactoryOptions {
+  maxParallelism: number;
+  keyGroupRange: KeyGroupRange;
+  clock: Clock;
+}
+
+export type KeyedStateBackendFactory<S> = (options: KeyedStateBackendFactoryOptions) => SnapshottingKeyedStateBackend<S>;
+
+const average: AggregateFunction<number, { sum: number; count: number }, number> = {
+  createAccumulator: () => ({ sum: 0, count: 0 }),
+  add: (value, acc) => ({ sum: acc.sum + value, count: acc.count + 1 }),
+  getResult: (acc) => acc.sum / acc.count,
+  merge: (a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }),
+};
+
+const isStateError = (pattern?: RegExp) => (e: unknown) =>
+  isWeirError(e, 'STATE_ERROR') && (pattern === undefined || pattern.test(e.message));
+
+/** `count` string keys whose key group lies in `range` (for maxParallelism 128 unless given). */
+function keysIn(range: KeyGroupRange, count: number, maxParallelism = 128): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) {
+    const g = assignToKeyGroup(`key-${i}`, maxParallelism);
+    if (g >= range.start && g <= range.end) keys.push(`key-${i}`);
+  }
+  return keys;
+}
+
+export function keyedStateBackendContract<S>(name: string, make: KeyedStateBackendFactory<S>): void {
+  describe(`keyed state backend contract: ${name}`, () => {
+    const created: KeyedStateBackend[] = [];
+    afterEach(() => {
+      for (const b of created.splice(0)) b.dispose();
+    });
+    const backend = (options: Partial<KeyedStateBackendFactoryOptions> = {}) => {
+      const b = make({
+        maxParallelism: options.maxParallelism ?? 128,
+        keyGroupRange: options.keyGroupRange ?? { start: 0, end: (options.maxParallelism ?? 128) - 1 },
+        clock: options.clock ?? new ManualClock(0),
+      });
+      created.push(b);
+      return b;
+    };
+
+    describe('current key', () => {
+      it('computes the key group of the current key with assignToKeyGroup', () => {
+        const b = backend();
+        for (const key of ['a', 'user-42', 7, -1, 2.5, 10n, true] as Key[]) {
+          b.setCurrentKey(key);
+          assert.equal(b.getCurrentKey(), key);
+          assert.equal(b.getCurrentKeyGroup(), assignToKeyGroup(key, 128));
+        }
+      });
+
+      it('takes a known key group as given with setCurrentKeyAndGroup', () => {
+        const b = backend();
+        b.setCurrentKeyAndGroup('a', 5);
+        assert.equal(b.getCurrentKeyGroup(), 5);
+        assert.equal(b.getCurrentKey(), 'a');
+      });
+
+      it('rejects a key whose group is outside the backend range (a partitioning bug)', () => {
+        const range = { start: 0, end: 63 };
+        const b = backend({ keyGroupRange: range });
+        const [outside] = keysIn({ start: 64, end: 127 }, 1);
+        assert.throws(() => b.setCurrentKey(outside), isStateError(/key group \d+.*\[0, 63\]/));
+        assert.throws(() => b.setCurrentKeyAndGroup('x', 64), isStateError(/64/));
+        assert.throws(() => b.setCurrentKeyAndGroup('x', -1), isStateError());
+      });
+
+      it('refuses state access, and current key queries, before a key is set', () => {
+        const b = backend();
+        const noKey = isStateError();
+        assert.throws(() => b.getCurrentKey(), noKey);
+        assert.throws(() => b.getState(new ValueStateDescriptor<number>('v')).value(), isStateError(/"v"/));
+        assert.throws(() => b.getState(new ValueStateDescriptor<number>('v')).update(1), noKey);
+        assert.throws(() => b.getListState(new ListStateDescriptor<number>('l')).get(), noKey);
+        assert.throws(() => b.getListState(new ListStateDescriptor<number>('l')).add(1), noKey);
+        assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('m')).put('a', 1), noKey);
+        assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('m')).get('a'), noKey);
+        assert.throws(() => b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y)).add(1), noKey);
+        assert.throws(() => b.getAggregatingState(new AggregatingStateDescriptor('a', average)).get(), noKey);
+      });
+    });
+
+    describe('registration', () => {
+      it('returns the same state object for the same name', () => {
+        const b = backend();
+        const first = b.getState(new ValueStateDescriptor('count', 0));
+        assert.equal(b.getState(new ValueStateDescriptor('count', 0)), first);
+        const list = b.getListState(new ListStateDescriptor<string>('items'));
+        assert.equal(b.getListState(new ListStateDescriptor<string>('items')), list);
+      });
+
+      it('rejects the same name with another kind, naming the state', () => {
+        const b = backend();
+        b.getState(new ValueStateDescriptor('count', 0));
+        assert.throws(() => b.getListState(new ListStateDescriptor<number>('count')), isStateError(/"count"/));
+        assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('count')), isStateError(/"count"/));
+      });
+    });
+
+    describe('value state', () => {
+      it('reads undefined, or the default, for a key without a value, and does not store the default', () => {
+        const b = backend();
+        const plain = b.getState(new ValueStateDescriptor<string>('plain'));
+        const counted = b.getState(new ValueStateDescriptor('counted', 10));
+        b.setCurrentKey('a');
+        assert.equal(plain.value(), undefined);
+        assert.equal(counted.value(), 10);
+        assert.equal(b.size(), 0);
+        assert.deepEqual([...b.keys('counted')], []);
+      });
+
+      it('updates, reads and clears the value of the current key only', () => {
+        const b = backend();
+        const count = b.getState(new ValueStateDescriptor('count', 0));
+        b.setCurrentKey('a');
+        count.update(count.value() + 1);
+        count.update(count.value() + 1);
+        b.setCurrentKey('b');
+        count.update(count.value() + 5);
+        b.setCurrentKey('a');
+        assert.equal(count.value(), 2);
+        b.setCurrentKey('b');
+        assert.equal(count.value(), 5);
+        count.clear();
+        assert.equal(count.value(), 0);
+        b.setCurrentKey('a');
+        assert.equal(count.value(), 2);
+        count.update(undefined);
+        assert.equal(count.value(), 0);
+        assert.equal(b.size(), 0);
+      });
+
+      it('keeps keys of different types apart (1, "1", 1n, true)', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<string>('v'));
+        const keys: Key[] = [1, '1', 1n, true];
+        for (const key of keys) {
+          b.setCurrentKey(key);
+          v.update(`${typeof key}`);
+        }
+        for (const key of keys) {
+          b.setCurrentKey(key);
+          assert.equal(v.value(), typeof key);
+        }
+        assert.equal(b.size(), 4);
+      });
+
+      it('stores null as a value', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<string | null>('v', 'default'));
+        b.setCurrentKey('a');
+        v.update(null);
+        assert.equal(v.value(), null);
+      });
+    });
+
+    describe('list state', () => {
+      it('reads an empty list for a key without one', () => {
+        const b = backend();
+        const list = b.getListState(new ListStateDescriptor<number>('l'));
+        b.setCurrentKey('a');
+        assert.deepEqual([...list.get()], []);
+        assert.equal(b.size(), 0);
+      });
+
+      it('adds, adds all, replaces and clears per key', () => {
+        const b = backend();
+        const list = b.getListState(new ListStateDescriptor<number>('l'));
+        b.setCurrentKey('a');
+        list.add(1);
+        list.addAll([2, 3]);
+        b.setCurrentKey('b');
+        list.add(9);
+        b.setCurrentKey('a');
+        assert.deepEqual([...list.get()], [1, 2, 3]);
+        list.update([7, 8]);
+        assert.deepEqual([...list.get()], [7, 8]);
+        list.addAll(list.get());
+        assert.deepEqual([...list.get()], [7, 8, 7, 8]);
+        list.clear();
+        assert.deepEqual([...list.get()], []);
+        b.setCurrentKey('b');
+        assert.deepEqual([...list.get()], [9]);
+      });
+
+      it('holds no entry for an empty list (update with nothing clears)', () => {
+        const b = backend();
+        const list = b.getListState(new ListStateDescriptor<number>('l'));
+        b.setCurrentKey('a');
+        list.addAll([]);
+        assert.equal(b.size(), 0);
+        list.add(1);
+        assert.equal(b.size(), 1);
+        list.update([]);
+        assert.equal(b.size(), 0);
+        assert.deepEqual([...b.keys('l')], []);
+      });
+    });
+
+    describe('map state', () => {
+      it('puts, gets, removes and iterates the entries of the current key', () => {
+        const b = backend();
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        b.setCurrentKey('a');
+        assert.equal(m.isEmpty(), true);
+        assert.equal(m.get('x'), undefined);
+        assert.deepEqual([...m.entries()], []);
+        m.put('x', 1);
+        m.putAll([
+          ['y', 2],
+          ['z', 3],
+        ]);
+        m.putAll(new Map([['w', 4]]));
+        b.setCurrentKey('b');
+        m.put('x', 100);
+        b.setCurrentKey('a');
+        assert.equal(m.get('x'), 1);
+        assert.equal(m.contains('y'), true);
+        assert.equal(m.contains('q'), false);
+        assert.deepEqual([...m.keys()].sort(), ['w', 'x', 'y', 'z']);
+        assert.deepEqual([...m.values()].sort(), [1, 2, 3, 4]);
+        assert.deepEqual(new Map(m.entries()), new Map([['x', 1], ['y', 2], ['z', 3], ['w', 4]]));
+        m.remove('x');
+        assert.equal(m.contains('x'), false);
+        assert.equal(m.isEmpty(), false);
+        b.setCurrentKey('b');
+        assert.deepEqual([...m.entries()], [['x', 100]]);
+      });
+
+      it('drops the key when its last entry is removed, and clear removes all', () => {
+        const b = backend();
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        b.setCurrentKey('a');
+        m.put('x', 1);
+        m.remove('x');
+        assert.equal(m.isEmpty(), true);
+        assert.deepEqual([...b.keys('m')], []);
+        m.put('x', 1);
+        m.put('y', 2);
+        m.clear();
+        assert.equal(m.isEmpty(), true);
+        assert.equal(b.size(), 0);
+      });
+    });
+
+    describe('reducing and aggregating state', () => {
+      it('reduces every added value; undefined when none', () => {
+        const b = backend();
+        const max = b.getReducingState(new ReducingStateDescriptor<number>('max', (x, y) => Math.max(x, y)));
+        const sum = b.getReducingState(new ReducingStateDescriptor<number>('sum', { reduce: (x, y) => x + y }));
+        b.setCurrentKey('a');
+        assert.equal(max.get(), undefined);
+        for (const v of [3, 9, 4]) {
+          max.add(v);
+          sum.add(v);
+        }
+        b.setCurrentKey('b');
+        max.add(1);
+        b.setCurrentKey('a');
+        assert.equal(max.get(), 9);
+        assert.equal(sum.get(), 16);
+        max.clear();
+        assert.equal(max.get(), undefined);
+        b.setCurrentKey('b');
+        assert.equal(max.get(), 1);
+      });
+
+      it('aggregates into an accumulator and reads the result; undefined when none', () => {
+        const b = backend();
+        const avg = b.getAggregatingState(new AggregatingStateDescriptor('avg', average));
+        b.setCurrentKey('a');
+        assert.equal(avg.get(), undefined);
+        avg.add(2);
+        avg.add(4);
+        b.setCurrentKey('b');
+        avg.add(10);
+        b.setCurrentKey('a');
+        assert.equal(avg.get(), 3);
+        avg.clear();
+        assert.equal(avg.get(), undefined);
+        b.setCurrentKey('b');
+        assert.equal(avg.get(), 10);
+      });
+    });
+
+    describe('keys and size', () => {
+      it('lists the keys with a value in a state and counts (state, key) entries', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        const l = b.getListState(new ListStateDescriptor<number>('l'));
+        for (const key of ['a', 'b', 'c']) {
+          b.setCurrentKey(key);
+          v.update(1);
+        }
+        b.setCurrentKey('a');
+        l.add(1);
+        l.add(2);
+        assert.deepEqual([...b.keys('v')].sort(), ['a', 'b', 'c']);
+        assert.deepEqual([...b.keys('l')], ['a']);
+        assert.deepEqual([...b.keys('unknown')], []);
+        assert.equal(b.size(), 4);
+      });
+    });
+
+    describe('time to live, processing time', () => {
+      const ttl = (ms: number) => StateTtlConfig.newBuilder(ms);
+
+      it('expires a value when timestamp + ttl <= now, and not before', () => {
+        const clock = new ManualClock(1_000);
+        const b = backend({ clock });
+        const v = b.getState(new ValueStateDescriptor('v', -1).enableTimeToLive(ttl(100).build()));
+        b.setCurrentKey('a');
+        v.update(5);
+        clock.advanceTo(1_099);
+        assert.equal(v.value(), 5);
+        clock.advanceTo(1_100);
+        assert.equal(v.value(), -1, 'expired values read as absent (the default)');
+        assert.equal(b.size(), 0, 'and are removed when read');
+      });
+
+      it('refreshes on writes only with OnCreateAndWrite', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(ttl(100).build()));
+        b.setCurrentKey('a');
+        v.update(1);
+        clock.advanceTo(60);
+        assert.equal(v.value(), 1);
+        clock.advanceTo(100);
+        assert.equal(v.value(), undefined, 'the read at 60 did not extend the lifetime');
+        v.update(2);
+        clock.advanceTo(150);
+        v.update(3);
+        clock.advanceTo(249);
+        assert.equal(v.value(), 3, 'the write at 150 extended it');
+      });
+
+      it('refreshes on reads too with OnReadAndWrite', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const config = ttl(100).updateTtlOnReadAndWrite().build();
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        v.update(1);
+        clock.advanceTo(60);
+        assert.equal(v.value(), 1);
+        clock.advanceTo(159);
+        assert.equal(v.value(), 1, 'the read at 60 extended the lifetime to 160');
+        clock.advanceTo(258);
+        assert.equal(v.value(), 1, 'the read at 159 extended it to 259');
+        clock.advanceTo(358);
+        assert.equal(v.value(), undefined, 'the read at 258 extended it to 358, no further');
+      });
+
+      it('returns an expired value not yet cleaned up with ReturnExpiredIfNotCleanedUp, then cleans it', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const config = ttl(100).returnExpiredIfNotCleanedUp().build();
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        v.update(1);
+        b.setCurrentKey('b');
+        v.update(2);
+        clock.advanceTo(500);
+        b.setCurrentKey('a');
+        assert.equal(v.value(), 1, 'still there: returned');
+        assert.equal(v.value(), undefined, 'the read cleaned it up');
+        b.cleanupExpired();
+        b.setCurrentKey('b');
+        assert.equal(v.value(), undefined, 'cleaned up by cleanupExpired');
+      });
+
+      it('expires list elements one by one', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const l = b.getListState(new ListStateDescriptor<string>('l').enableTimeToLive(ttl(100).build()));
+        b.setCurrentKey('a');
+        l.add('early');
+        clock.advanceTo(50);
+        l.addAll(['late1', 'late2']);
+        clock.advanceTo(100);
+        assert.deepEqual([...l.get()], ['late1', 'late2']);
+        clock.advanceTo(150);
+        assert.deepEqual([...l.get()], []);
+        assert.equal(b.size(), 0);
+        l.update(['x']);
+        clock.advanceTo(249);
+        assert.deepEqual([...l.get()], ['x']);
+      });
+
+      it('expires map entries one by one', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(ttl(100).build()));
+        b.setCurrentKey('a');
+        m.put('old', 1);
+        clock.advanceTo(50);
+        m.put('new', 2);
+        clock.advanceTo(100);
+        assert.equal(m.get('old'), undefined);
+        assert.equal(m.contains('old'), false);
+        assert.equal(m.get('new'), 2);
+        assert.deepEqual([...m.entries()], [['new', 2]]);
+        m.put('old', 3);
+        clock.advanceTo(150);
+        assert.deepEqual([...m.keys()], ['old']);
+        assert.deepEqual([...m.values()], [3]);
+        assert.equal(m.isEmpty(), false);
+        clock.advanceTo(200);
+        assert.equal(m.isEmpty(), true);
+        assert.equal(b.size(), 0);
+      });
+
+      it('starts a new reduction or accumulator when the previous one expired', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const sum = b.getReducingState(
+          new ReducingStateDescriptor<number>('sum', (x, y) => x + y).enableTimeToLive(ttl(100).build()),
+        );
+        const avg = b.getAggregatingState(new AggregatingStateDescriptor('avg', average).enableTimeToLive(ttl(100).build()));
+        b.setCurrentKey('a');
+        sum.add(1);
+        sum.add(2);
+        avg.add(10);
+        clock.advanceTo(99);
+        assert.equal(sum.get(), 3);
+        assert.equal(avg.get(), 10);
+        clock.advanceTo(200);
+        sum.add(5);
+        avg.add(2);
+        assert.equal(sum.get(), 5);
+        assert.equal(avg.get(), 2);
+        clock.advanceTo(300);
+        assert.equal(sum.get(), undefined);
+        assert.equal(avg.get(), undefined);
+      });
+
+      it('removes every expired value with cleanupExpired and keeps live ones', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const config = ttl(100).build();
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(config));
+        const l = b.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(config));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(config));
+        const plain = b.getState(new ValueStateDescriptor<number>('plain'));
+        for (const key of ['a', 'b']) {
+          b.setCurrentKey(key);
+          v.update(1);
+          l.add(1);
+          m.put('x', 1);
+          plain.update(1);
+        }
+        clock.advanceTo(50);
+        b.setCurrentKey('b');
+        v.update(2);
+        l.add(2);
+        m.put('y', 2);
+        clock.advanceTo(120);
+        assert.equal(b.size(), 8);
+        b.cleanupExpired();
+        assert.deepEqual([...b.keys('v')], ['b']);
+        assert.deepEqual([...b.keys('l')], ['b']);
+        assert.deepEqual([...b.keys('m')], ['b']);
+        assert.deepEqual([...b.keys('plain')].sort(), ['a', 'b']);
+        assert.equal(b.size(), 5);
+        assert.deepEqual([...l.get()], [2]);
+        assert.deepEqual([...m.entries()], [['y', 2]]);
+      });
+    });
+
+    describe('time to live, event time', () => {
+      const eventTtl = (ms: number) => StateTtlConfig.newBuilder(ms).useEventTime().build();
+
+      it('expires by the watermark, not by the clock', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(eventTtl(100)));
+        b.setCurrentWatermark(1_000);
+        b.setCurrentKey('a');
+        v.update(1);
+        clock.advanceTo(1_000_000);
+        assert.equal(v.value(), 1);
+        b.setCurrentWatermark(1_099);
+        assert.equal(v.value(), 1);
+        b.setCurrentWatermark(1_100);
+        assert.equal(v.value(), undefined);
+      });
+
+      it('expires nothing before the first watermark; earlier writes count as written at it', () => {
+        const b = backend();
+        const l = b.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(eventTtl(100)));
+        b.setCurrentKey('a');
+        l.add(1);
+        assert.deepEqual([...l.get()], [1]);
+        b.setCurrentWatermark(5_000);
+        assert.deepEqual([...l.get()], [1], 'written before the first watermark: alive until 5100');
+        b.setCurrentWatermark(5_099);
+        assert.deepEqual([...l.get()], [1]);
+        b.setCurrentWatermark(5_100);
+        assert.deepEqual([...l.get()], []);
+      });
+
+      it('never moves event time backwards', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(eventTtl(100)));
+        b.setCurrentWatermark(1_000);
+        b.setCurrentKey('a');
+        v.update(1);
+        b.setCurrentWatermark(1_200);
+        b.setCurrentWatermark(500);
+        b.setCurrentKey('b');
+        v.update(2);
+        b.setCurrentWatermark(1_299);
+        assert.equal(v.value(), 2, 'written at 1200, not 500');
+        b.setCurrentKey('a');
+        assert.equal(v.value(), undefined);
+      });
+    });
+
+    describe('snapshot and restore', () => {
+      function fill(b: KeyedStateBackend, keys: string[]): void {
+        const v = b.getState(new ValueStateDescriptor('v', 0));
+        const l = b.getListState(new ListStateDescriptor<string>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        const r = b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+        const a = b.getAggregatingState(new AggregatingStateDescriptor('a', average));
+        keys.forEach((key, i) => {
+          b.setCurrentKey(key);
+          v.update(i);
+          l.addAll([key, `${key}!`]);
+          m.put('i', i);
+          m.put('twice', 2 * i);
+          r.add(i);
+          r.add(1);
+          a.add(i);
+          a.add(i + 2);
+        });
+      }
+
+      function check(b: KeyedStateBackend, keys: string[], indexOf: (key: string) => number): void {
+        const v = b.getState(new ValueStateDescriptor('v', 0));
+        const l = b.getListState(new ListStateDescriptor<string>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        const r = b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+        const a = b.getAggregatingState(new AggregatingStateDescriptor('a', average));
+        for (const key of keys) {
+          const i = indexOf(key);
+          b.setCurrentKey(key);
+          assert.equal(v.value(), i, `value of ${key}`);
+          assert.deepEqual([...l.get()], [key, `${key}!`]);
+          assert.deepEqual(new Map(m.entries()), new Map([['i', i], ['twice', 2 * i]]));
+          assert.equal(r.get(), i + 1);
+          assert.equal(a.get(), i + 1);
+        }
+      }
+
+      it('restores every state kind, each key group into the backend that owns it', () => {
+        const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+        const source = backend();
+        fill(source, keys);
+        const snapshot = source.snapshot();
+
+        const left = backend({ keyGroupRange: { start: 0, end: 63 } });
+        const right = backend({ keyGroupRange: { start: 64, end: 127 } });
+        left.restore([snapshot]);
+        right.restore([snapshot]);
+        const inLeft = keys.filter((k) => assignToKeyGroup(k, 128) <= 63);
+        const inRight = keys.filter((k) => assignToKeyGroup(k, 128) >= 64);
+        assert.ok(inLeft.length > 50 && inRight.length > 50);
+        for (const name of ['v', 'l', 'm', 'r', 'a']) {
+          assert.deepEqual(new Set(left.keys(name)), new Set(inLeft), `keys of ${name} on the left`);
+          assert.deepEqual(new Set(right.keys(name)), new Set(inRight), `keys of ${name} on the right`);
+        }
+        const indexOf = (key: string) => keys.indexOf(key);
+        check(left, inLeft, indexOf);
+        check(right, inRight, indexOf);
+        assert.equal(left.size() + right.size(), source.size());
+      });
+
+      it('merges the snapshots of several backends into one (scaling in)', () => {
+        const keys = Array.from({ length: 100 }, (_, i) => `key-${i}`);
+        const left = backend({ keyGroupRange: { start: 0, end: 63 } });
+        const right = backend({ keyGroupRange: { start: 64, end: 127 } });
+        fill(left, keys.filter((k) => assignToKeyGroup(k, 128) <= 63));
+        fill(right, keys.filter((k) => assignToKeyGroup(k, 128) >= 64));
+        const merged = backend();
+        merged.restore([left.snapshot(), right.snapshot()]);
+        assert.equal(merged.size(), left.size() + right.size());
+        const leftKeys = keys.filter((k) => assignToKeyGroup(k, 128) <= 63);
+        const rightKeys = keys.filter((k) => assignToKeyGroup(k, 128) >= 64);
+        check(merged, leftKeys, (k) => leftKeys.indexOf(k));
+        check(merged, rightKeys, (k) => rightKeys.indexOf(k));
+      });
+
+      it('captures a point in time: later writes do not change a snapshot', () => {
+        const b = backend();
+        const l = b.getListState(new ListStateDescriptor<number>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        b.setCurrentKey('a');
+        l.add(1);
+        m.put('x', 1);
+        v.update(1);
+        const snapshot = b.snapshot();
+        l.add(2);
+        m.put('y', 2);
+        v.update(2);
+        b.setCurrentKey('b');
+        v.update(3);
+        const restored = backend();
+        restored.restore([snapshot]);
+        restored.setCurrentKey('a');
+        assert.deepEqual([...restored.getListState(new ListStateDescriptor<number>('l')).get()], [1]);
+        assert.deepEqual([...restored.getMapState(new MapStateDescriptor<string, number>('m')).keys()], ['x']);
+        assert.equal(restored.getState(new ValueStateDescriptor<number>('v')).value(), 1);
+        assert.deepEqual([...restored.keys('v')], ['a']);
+      });
+
+      it('replaces the state held before a restore', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        b.setCurrentKey('a');
+        v.update(1);
+        const snapshot = b.snapshot();
+        v.update(2);
+        b.setCurrentKey('b');
+        v.update(3);
+        b.restore([snapshot]);
+        b.setCurrentKey('a');
+        assert.equal(v.value(), 1, 'the state object registered before the restore sees the restored data');
+        assert.deepEqual([...b.keys('v')], ['a']);
+      });
+
+      it('keeps TTL timestamps across a restore', () => {
+        const clock = new ManualClock(0);
+        const config = StateTtlConfig.newBuilder(100).build();
+        const b = backend({ clock });
+        const v = b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        v.update(1);
+        clock.advanceTo(50);
+        const restored = backend({ clock });
+        restored.restore([b.snapshot()]);
+        const rv = restored.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(config));
+        restored.setCurrentKey('a');
+        clock.advanceTo(99);
+        assert.equal(rv.value(), 1);
+        clock.advanceTo(100);
+        assert.equal(rv.value(), undefined, 'expires at the original write time + ttl');
+      });
+
+      it('rejects a snapshot taken with another maxParallelism', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        b.setCurrentKey('a');
+        v.update(1);
+        const other = backend({ maxParallelism: 64 });
+        assert.throws(() => other.restore([b.snapshot()]), isStateError(/maxParallelism/));
+      });
+    });
+  });
+}

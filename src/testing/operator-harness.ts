@@ -1,0 +1,215 @@
+import type { Accumulator } from '../api/accumulators.ts';
+import { ManualClock } from '../core/clock.ts';
+import type { OutputTag } from '../core/collector.ts';
+import type { Key } from '../core/key.ts';
+import { NO_TIMESTAMP } from '../core/stream-element.ts';
+import type { JobConfig, OperatorSpec } from '../graph/job-graph.ts';
+import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { OperatorStateStore } from '../state/operator-state-store.ts';
+import { HeapInternalTimerService } from '../time/internal-timer-service.ts';
+import type { InternalTimerService } from '../time/timer-service.ts';
+import type { OperatorContext } from '../runtime/operators/operator-context.ts';
+import { createOperator } from '../runtime/operators/operator-factory.ts';
+import type { Output } from '../runtime/operators/output.ts';
+import type { StreamOperator } from '../runtime/operators/stream-operator.ts';
+
+/** One thing an operator emitted, in order. */
+export type HarnessOutput =
+  | { kind: 'record'; value: unknown; timestamp: number | undefined }
+  | { kind: 'watermark'; time: number };
+
+export interface HarnessOptions {
+  /** Operator kind: 'keyed-process', 'process', 'map'... */
+  kind: string;
+  fn?: unknown;
+  keySelector?: (value: any) => Key;
+  extra?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  name?: string;
+  /** Start of processing time (default 0). */
+  processingTime?: number;
+  subtaskIndex?: number;
+  parallelism?: number;
+  maxParallelism?: number;
+}
+
+/**
+ * Runs one operator alone, in virtual time: feed it records, watermarks and processing-time
+ * advances, and read what it emitted, its side outputs and its pending timers. It is the real
+ * operator, with the heap state backend and the real timer service; only the clock is manual.
+ */
+export class OperatorHarness<OUT = unknown> {
+  readonly clock: ManualClock;
+  readonly operator: StreamOperator;
+  private readonly outputs: HarnessOutput[] = [];
+  private readonly sides = new Map<string, Array<{ value: unknown; timestamp: number | undefined }>>();
+  private readonly backend: HeapKeyedStateBackend | undefined;
+  private timerService: InternalTimerService | undefined;
+  private readonly keyed: boolean;
+  private opened = false;
+
+  constructor(options: HarnessOptions) {
+    this.clock = new ManualClock(options.processingTime ?? 0);
+    const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+    this.keyed = options.keySelector !== undefined;
+    this.backend = this.keyed
+      ? new HeapKeyedStateBackend({ maxParallelism, keyGroupRange: { start: 0, end: maxParallelism - 1 }, clock: this.clock })
+      : undefined;
+    const spec: OperatorSpec = {
+      uid: `${options.kind}-under-test`,
+      kind: options.kind,
+      name: options.name ?? options.kind,
+      keyed: this.keyed,
+      config: options.config ?? {},
+      outputs: [],
+    };
+    const outputs = this.outputs;
+    const sides = this.sides;
+    const output: Output = {
+      collect: (value, timestamp) => outputs.push({ kind: 'record', value, timestamp: ts(timestamp) }),
+      collectSide: (tag, value, timestamp) => {
+        const list = sides.get(tag) ?? [];
+        list.push({ value, timestamp: ts(timestamp) });
+        sides.set(tag, list);
+      },
+      emitWatermark: (time) => outputs.push({ kind: 'watermark', time }),
+    };
+    const config: JobConfig = { autoWatermarkInterval: 200, batchSize: 1024, channelCapacity: 8 };
+    const clock = this.clock;
+    const ctx: OperatorContext = {
+      spec,
+      functions: { fn: options.fn, keySelector: options.keySelector, extra: options.extra },
+      output,
+      jobId: 'test-job',
+      jobConfig: config,
+      taskName: spec.name,
+      subtaskIndex: options.subtaskIndex ?? 0,
+      parallelism: options.parallelism ?? 1,
+      maxParallelism,
+      attemptNumber: 0,
+      clock,
+      registerProcessingTimer: (time, callback) => clock.schedule(time, () => callback(time)),
+      keyedStateBackend: this.backend,
+      createTimerService: (triggerable) => {
+        const service = new HeapInternalTimerService({
+          backend: this.backend!,
+          clock,
+          triggerable,
+          onProcessingTimeTimerRegistered: (earliest: number) => {
+            clock.schedule(earliest, () => service.advanceProcessingTime(clock.now()));
+          },
+        });
+        this.timerService = service;
+        return service;
+      },
+      operatorStateStore: new OperatorStateStore(),
+      accumulators: new Map<string, Accumulator<unknown>>(),
+      sendToClient: (values) => {
+        for (const value of values) outputs.push({ kind: 'record', value, timestamp: undefined });
+      },
+      enqueueMail: (fn) => fn(),
+      fail: (error) => {
+        throw error;
+      },
+    };
+    this.operator = createOperator(ctx);
+  }
+
+  /** Opens the operator (calls the function's `open`). Called by the first input if not before. */
+  async open(): Promise<void> {
+    if (this.opened) return;
+    this.opened = true;
+    await this.operator.open();
+  }
+
+  /** Feeds one record, with an event-time timestamp if it has one. */
+  processElement(value: unknown, timestamp?: number): void {
+    this.ensureOpen();
+    if (this.keyed) this.operator.setKeyContext!(value);
+    this.operator.processElement(value, timestamp ?? NO_TIMESTAMP);
+  }
+
+  /** Advances event time: fires due event-time timers. */
+  processWatermark(time: number): void {
+    this.ensureOpen();
+    this.operator.processWatermark(time);
+  }
+
+  /** Advances processing time: fires due processing-time timers. */
+  setProcessingTime(time: number): void {
+    this.ensureOpen();
+    this.clock.advanceTo(time);
+  }
+
+  /** Signals the end of a bounded input. */
+  async endInput(): Promise<void> {
+    this.ensureOpen();
+    this.operator.endInput();
+    await this.operator.finish();
+  }
+
+  async close(): Promise<void> {
+    await this.operator.close();
+  }
+
+  /** Records emitted so far, in order. */
+  extractOutputValues(): OUT[] {
+    return this.outputs.filter((o) => o.kind === 'record').map((o) => (o as { value: OUT }).value);
+  }
+
+  /** Records and watermarks emitted so far, in order. */
+  getOutput(): HarnessOutput[] {
+    return [...this.outputs];
+  }
+
+  /** Watermarks emitted so far. */
+  getWatermarks(): number[] {
+    return this.outputs.filter((o) => o.kind === 'watermark').map((o) => (o as { time: number }).time);
+  }
+
+  /** Records emitted to a side output. */
+  getSideOutput<X>(tag: OutputTag<X>): X[] {
+    return (this.sides.get(tag.id) ?? []).map((o) => o.value as X);
+  }
+
+  /** Forgets what was emitted so far. */
+  clearOutput(): void {
+    this.outputs.length = 0;
+    this.sides.clear();
+  }
+
+  numEventTimeTimers(): number {
+    return this.timerService?.numEventTimeTimers() ?? 0;
+  }
+  numProcessingTimeTimers(): number {
+    return this.timerService?.numProcessingTimeTimers() ?? 0;
+  }
+  /** Pending event-time timers as [key, time], in time order. */
+  eventTimeTimers(): Array<[Key, number]> {
+    return this.timerService?.eventTimeTimers() ?? [];
+  }
+  processingTimeTimers(): Array<[Key, number]> {
+    return this.timerService?.processingTimeTimers() ?? [];
+  }
+
+  /** The keyed state backend, to inspect state (keyed harnesses only). */
+  stateBackend(): HeapKeyedStateBackend | undefined {
+    return this.backend;
+  }
+
+  private ensureOpen(): void {
+    if (!this.opened) {
+      this.opened = true;
+      const r = this.operator.open();
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        // Functions with an async open must be opened with `await harness.open()` first.
+        (r as Promise<void>).catch(() => {});
+      }
+    }
+  }
+}
+
+function ts(timestamp: number): number | undefined {
+  return timestamp === NO_TIMESTAMP ? undefined : timestamp;
+}
