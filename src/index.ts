@@ -31,9 +31,9 @@ export {
   type ProcessFunctionObject,
   type ReduceFunction,
   type ReduceFunctionObject,
-  type RichFunction,
   RichFilterFunction,
   RichFlatMapFunction,
+  type RichFunction,
   RichMapFunction,
   RichReduceFunction,
   type TimeDomain,
@@ -43,10 +43,13 @@ export { KeyedStream, type NumericField } from './api/keyed-stream.ts';
 export { formatRecord, PrintSink } from './api/print-sink.ts';
 export type { KeyContext, RuntimeContext } from './api/runtime-context.ts';
 export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
+export * from './connectors/collection/index.ts';
+export * from './connectors/datagen/index.ts';
+export * from './connectors/files/index.ts';
 export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } from './core/clock.ts';
 export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';
-export { days, Duration, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
+export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
 export { isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
 export type { Key, KeySelector } from './core/key.ts';
 export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
@@ -82,8 +85,8 @@ export { StateTtlConfig } from './state/state-ttl-config.ts';
 export type { TimerService } from './time/timer-service.ts';
 export type { WatermarkGenerator, WatermarkOutput } from './time/watermark-generator.ts';
 export {
-  BoundedOutOfOrdernessWatermarks,
   AscendingTimestampsWatermarks,
+  BoundedOutOfOrdernessWatermarks,
   NoWatermarksGenerator,
 } from './time/watermark-generator.ts';
 export { type TimestampAssigner, WatermarkStrategy } from './time/watermark-strategy.ts';

@@ -36,7 +36,9 @@ export class DataStream<T> {
   /** Parallelism of this stream's operator (the environment's default until set). */
   getParallelism(): number {
     const t = this.transformation;
-    return t.kind === 'physical' ? (t.parallelism ?? this.environment.getParallelism()) : this.environment.getParallelism();
+    return t.kind === 'physical'
+      ? (t.parallelism ?? this.environment.getParallelism())
+      : this.environment.getParallelism();
   }
 
   map<R>(fn: MapFunction<T, R>): DataStream<R> {
@@ -58,7 +60,8 @@ export class DataStream<T> {
 
   /** Partitions the stream by key: records with the same key go to the same subtask and share state. */
   keyBy<K extends Key>(selector: (value: T) => K): KeyedStream<T, K> {
-    if (typeof selector !== 'function') throw new WeirError('INVALID_ARGUMENT', 'keyBy expects a key selector function');
+    if (typeof selector !== 'function')
+      throw new WeirError('INVALID_ARGUMENT', 'keyBy expects a key selector function');
     const t: Transformation = {
       kind: 'partition',
       id: this.environment.nextTransformationId(),
@@ -109,7 +112,10 @@ export class DataStream<T> {
     return this.partition({ kind: 'forward' });
   }
   /** Chooses the downstream subtask with `partitioner(key, numPartitions)`. */
-  partitionCustom<K>(partitioner: (key: K, numPartitions: number) => number, keySelector: (value: T) => K): DataStream<T> {
+  partitionCustom<K>(
+    partitioner: (key: K, numPartitions: number) => number,
+    keySelector: (value: T) => K,
+  ): DataStream<T> {
     return new DataStream<T>(this.environment, {
       kind: 'partition',
       id: this.environment.nextTransformationId(),
@@ -127,7 +133,8 @@ export class DataStream<T> {
 
   /** The records a ProcessFunction emitted to `tag`. */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
-    if (!(tag instanceof OutputTag)) throw new WeirError('INVALID_ARGUMENT', 'getSideOutput expects an OutputTag');
+    if (!(tag instanceof OutputTag))
+      throw new WeirError('INVALID_ARGUMENT', 'getSideOutput expects an OutputTag');
     return new DataStream<X>(this.environment, {
       kind: 'side-output',
       id: this.environment.nextTransformationId(),
@@ -209,7 +216,9 @@ export class DataStream<T> {
   /** Runs the job and returns the first `limit` records (or all of a bounded stream). */
   executeAndCollect(limit?: number): Promise<T[]>;
   executeAndCollect(options: { iterator: true; jobName?: string }): AsyncIterableIterator<T>;
-  executeAndCollect(arg?: number | { iterator: true; jobName?: string }): Promise<T[]> | AsyncIterableIterator<T> {
+  executeAndCollect(
+    arg?: number | { iterator: true; jobName?: string },
+  ): Promise<T[]> | AsyncIterableIterator<T> {
     const iterator = collectStream<T>(this, typeof arg === 'object' ? arg.jobName : undefined);
     if (typeof arg === 'object') return iterator;
     return (async () => {
@@ -230,11 +239,23 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  protected transform<R>(operator: string, name: string, fn: unknown, extra?: Record<string, unknown>): DataStream<R> {
+  protected transform<R>(
+    operator: string,
+    name: string,
+    fn: unknown,
+    extra?: Record<string, unknown>,
+  ): DataStream<R> {
     if (fn !== undefined && typeof fn !== 'function' && (typeof fn !== 'object' || fn === null)) {
       throw new WeirError('INVALID_ARGUMENT', `${operator} expects a function or a function object`);
     }
-    const t = this.environment.addPhysical({ operator, name, inputs: [[this.transformation]], fn, extra, config: {} });
+    const t = this.environment.addPhysical({
+      operator,
+      name,
+      inputs: [[this.transformation]],
+      fn,
+      extra,
+      config: {},
+    });
     return new DataStream<R>(this.environment, t);
   }
 
@@ -249,13 +270,20 @@ export class DataStream<T> {
 
   private physical(method: string): PhysicalTransformation {
     if (this.transformation.kind !== 'physical') {
-      throw new WeirError('INVALID_ARGUMENT', `${method}() applies to an operator, not to a ${this.transformation.kind} of streams`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `${method}() applies to an operator, not to a ${this.transformation.kind} of streams`,
+      );
     }
     return this.transformation;
   }
 }
 
-type KeyedStreamFactory = (env: StreamExecutionEnvironment, t: Transformation, selector: (v: any) => Key) => unknown;
+type KeyedStreamFactory = (
+  env: StreamExecutionEnvironment,
+  t: Transformation,
+  selector: (v: any) => Key,
+) => unknown;
 let keyedStreamFactory: KeyedStreamFactory | undefined;
 /** @internal KeyedStream extends DataStream; it registers itself here to avoid an import cycle. */
 export function registerKeyedStream(factory: KeyedStreamFactory): void {
@@ -291,5 +319,6 @@ export class DataStreamSink<T> {
 }
 
 export function checkParallelism(p: number): void {
-  if (!Number.isInteger(p) || p < 1) throw new WeirError('INVALID_ARGUMENT', `parallelism must be a positive integer, got ${p}`);
+  if (!Number.isInteger(p) || p < 1)
+    throw new WeirError('INVALID_ARGUMENT', `parallelism must be a positive integer, got ${p}`);
 }

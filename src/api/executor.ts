@@ -31,6 +31,8 @@ export interface PipelineExecutor {
 export interface ExecutionContext {
   parallelism?: number;
   maxParallelism?: number;
+  /** `weir plan`: print each job's graph instead of running it. */
+  planOnly?: boolean;
   /** Called with each job client the module starts (the CLI uses it to cancel on Ctrl-C). */
   onJobSubmitted?: (client: JobClient) => void;
 }
@@ -46,7 +48,10 @@ export function setPipelineExecutor(executor: PipelineExecutor): void {
 export function getPipelineExecutor(): PipelineExecutor {
   const executor = (globalThis as Globals)[EXECUTOR];
   if (!executor) {
-    throw new WeirError('INTERNAL', 'no executor is registered: import the environment from "weir", not from an internal path');
+    throw new WeirError(
+      'INTERNAL',
+      'no executor is registered: import the environment from "weir", not from an internal path',
+    );
   }
   return executor;
 }

@@ -1,5 +1,4 @@
-import type { Collector } from '../core/collector.ts';
-import type { OutputTag } from '../core/collector.ts';
+import type { Collector, OutputTag } from '../core/collector.ts';
 import type { Key } from '../core/key.ts';
 import type { TimerService } from '../time/timer-service.ts';
 import type { RuntimeContext } from './runtime-context.ts';
@@ -46,7 +45,9 @@ export interface FlatMapFunctionObject<T, R> extends RichFunction {
   flatMap(value: T, out: Collector<R>): void;
 }
 /** A lambda may emit through `out` or return an iterable of results (or both). */
-export type FlatMapFunction<T, R> = ((value: T, out: Collector<R>) => Iterable<R> | undefined | void) | FlatMapFunctionObject<T, R>;
+export type FlatMapFunction<T, R> =
+  | ((value: T, out: Collector<R>) => Iterable<R> | undefined | void)
+  | FlatMapFunctionObject<T, R>;
 
 export interface ReduceFunctionObject<T> extends RichFunction {
   reduce(a: T, b: T): T;
@@ -59,7 +60,10 @@ export abstract class RichMapFunction<T, R> extends AbstractRichFunction impleme
 export abstract class RichFilterFunction<T> extends AbstractRichFunction implements FilterFunctionObject<T> {
   abstract filter(value: T): boolean;
 }
-export abstract class RichFlatMapFunction<T, R> extends AbstractRichFunction implements FlatMapFunctionObject<T, R> {
+export abstract class RichFlatMapFunction<T, R>
+  extends AbstractRichFunction
+  implements FlatMapFunctionObject<T, R>
+{
   abstract flatMap(value: T, out: Collector<R>): void;
 }
 export abstract class RichReduceFunction<T> extends AbstractRichFunction implements ReduceFunctionObject<T> {
@@ -108,7 +112,10 @@ export type KeyedProcessFunctionLike<K extends Key, T, R> =
  *   }
  * }
  */
-export abstract class ProcessFunction<T, R> extends AbstractRichFunction implements ProcessFunctionObject<T, R> {
+export abstract class ProcessFunction<T, R>
+  extends AbstractRichFunction
+  implements ProcessFunctionObject<T, R>
+{
   abstract processElement(value: T, ctx: ProcessContext, out: Collector<R>): void;
 }
 
@@ -135,7 +142,11 @@ export abstract class KeyedProcessFunction<K extends Key, T, R>
 /** Normalizes a lambda or an object to the object form, keeping the object (and its `this`). */
 export function asMethodObject<O extends object>(fn: unknown, method: string): O {
   if (typeof fn === 'function') return { [method]: fn } as unknown as O;
-  if (fn === null || typeof fn !== 'object' || typeof (fn as Record<string, unknown>)[method] !== 'function') {
+  if (
+    fn === null ||
+    typeof fn !== 'object' ||
+    typeof (fn as Record<string, unknown>)[method] !== 'function'
+  ) {
     throw new TypeError(`expected a function or an object with a ${method}() method`);
   }
   return fn as O;

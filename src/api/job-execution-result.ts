@@ -6,7 +6,12 @@ export class JobExecutionResult {
   readonly netRuntime: number;
   private readonly accumulators: ReadonlyMap<string, unknown>;
 
-  constructor(jobId: string, jobName: string, netRuntime: number, accumulators: ReadonlyMap<string, unknown>) {
+  constructor(
+    jobId: string,
+    jobName: string,
+    netRuntime: number,
+    accumulators: ReadonlyMap<string, unknown>,
+  ) {
     this.jobId = jobId;
     this.jobName = jobName;
     this.netRuntime = netRuntime;

@@ -17,7 +17,11 @@ type FieldArgs<T> = T extends number ? [] : [field: NumericField<T>];
 export class KeyedStream<T, K extends Key> extends DataStream<T> {
   readonly keySelector: (value: T) => K;
 
-  constructor(environment: StreamExecutionEnvironment, transformation: Transformation, keySelector: (value: T) => K) {
+  constructor(
+    environment: StreamExecutionEnvironment,
+    transformation: Transformation,
+    keySelector: (value: T) => K,
+  ) {
     super(environment, transformation);
     this.keySelector = keySelector;
   }
@@ -57,7 +61,10 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     return this.aggregate('maxBy', field[0]);
   }
 
-  private aggregate(kind: 'sum' | 'min' | 'max' | 'minBy' | 'maxBy', field: string | undefined): DataStream<T> {
+  private aggregate(
+    kind: 'sum' | 'min' | 'max' | 'minBy' | 'maxBy',
+    field: string | undefined,
+  ): DataStream<T> {
     if (field !== undefined && typeof field !== 'string') {
       throw new WeirError('INVALID_ARGUMENT', `${kind} expects a field name`);
     }

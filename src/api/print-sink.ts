@@ -19,7 +19,8 @@ export class PrintSink<T> implements Sink<T> {
 
   open(context: SinkContext): void {
     const subtask = context.parallelism > 1 ? String(context.subtaskIndex + 1) : '';
-    if (this.identifier !== undefined) this.prefix = subtask ? `${this.identifier}:${subtask}> ` : `${this.identifier}> `;
+    if (this.identifier !== undefined)
+      this.prefix = subtask ? `${this.identifier}:${subtask}> ` : `${this.identifier}> `;
     else this.prefix = subtask ? `${subtask}> ` : '';
   }
 

@@ -1,5 +1,6 @@
 import type { Key } from '../core/key.ts';
 import type { OperatorStateStore } from '../state/operator-state-store.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/state.ts';
 import type {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -7,7 +8,6 @@ import type {
   ReducingStateDescriptor,
   ValueStateDescriptor,
 } from '../state/state-descriptor.ts';
-import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/state.ts';
 import type { Accumulator } from './accumulators.ts';
 
 /**
@@ -30,7 +30,9 @@ export interface RuntimeContext {
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  getAggregatingState<IN, ACC, OUT>(
+    descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+  ): AggregatingState<IN, OUT>;
   /** Non-keyed state of this operator instance (lists redistributed on rescale). */
   getOperatorStateStore(): OperatorStateStore;
 

@@ -1,17 +1,17 @@
-import { WeirError } from '../core/errors.ts';
-import type { Source } from '../core/source.ts';
 import { CollectionSource } from '../connectors/collection/collection-source.ts';
 import { NumberSequenceSource } from '../connectors/collection/sequence-source.ts';
 import { TextLineSource } from '../connectors/files/text-line-source.ts';
-import { buildJobGraph } from '../graph/job-graph-builder.ts';
+import { WeirError } from '../core/errors.ts';
+import type { Source } from '../core/source.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
+import { buildJobGraph } from '../graph/job-graph-builder.ts';
 import type { PhysicalTransformation } from '../graph/transformation.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import { getExecutionContext, getPipelineExecutor, type JobClient, type JobPlan } from './executor.ts';
-import type { JobExecutionResult } from './job-execution-result.ts';
+import { JobExecutionResult } from './job-execution-result.ts';
 import './keyed-stream.ts';
 
 type NewPhysical = Pick<PhysicalTransformation, 'operator' | 'name' | 'inputs' | 'config'> &
@@ -79,12 +79,20 @@ export class StreamExecutionEnvironment {
 
   /** A stream of a collection's elements (non-parallel). */
   fromCollection<T>(elements: Iterable<T>): DataStream<T> {
-    return this.fromSource(new CollectionSource<T>([...elements]), WatermarkStrategy.noWatermarks(), 'Collection Source');
+    return this.fromSource(
+      new CollectionSource<T>([...elements]),
+      WatermarkStrategy.noWatermarks(),
+      'Collection Source',
+    );
   }
 
   /** The numbers from `from` to `to`, inclusive, generated in parallel. */
   fromSequence(from: number, to: number): DataStream<number> {
-    return this.fromSource(new NumberSequenceSource(from, to), WatermarkStrategy.noWatermarks(), 'Sequence Source');
+    return this.fromSource(
+      new NumberSequenceSource(from, to),
+      WatermarkStrategy.noWatermarks(),
+      'Sequence Source',
+    );
   }
 
   /** Lines of a text file (or of the files of a directory). */
@@ -93,9 +101,16 @@ export class StreamExecutionEnvironment {
   }
 
   /** A stream from a source, with event time assigned by the watermark strategy. */
-  fromSource<T>(source: Source<T, any>, watermarkStrategy: WatermarkStrategy<T>, sourceName: string): DataStream<T> {
+  fromSource<T>(
+    source: Source<T, any>,
+    watermarkStrategy: WatermarkStrategy<T>,
+    sourceName: string,
+  ): DataStream<T> {
     if (!source || typeof source.createReader !== 'function' || typeof source.createSplits !== 'function') {
-      throw new WeirError('INVALID_ARGUMENT', `fromSource expects a Source (createSplits and createReader), got ${typeof source}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `fromSource expects a Source (createSplits and createReader), got ${typeof source}`,
+      );
     }
     const t = this.addPhysical({
       operator: 'source',
@@ -125,8 +140,15 @@ export class StreamExecutionEnvironment {
   async executeAsync(jobName = 'Weir Job'): Promise<JobClient> {
     const plan = this.createPlan(jobName);
     this.sinks = [];
+    const context = getExecutionContext();
+    if (context.planOnly) {
+      process.stdout.write(`${JSON.stringify(plan.graph, null, 2)}\n`);
+      const client = plannedClient(jobName);
+      context.onJobSubmitted?.(client);
+      return client;
+    }
     const client = await getPipelineExecutor().execute(plan);
-    getExecutionContext().onJobSubmitted?.(client);
+    context.onJobSubmitted?.(client);
     return client;
   }
 
@@ -175,4 +197,15 @@ export class StreamExecutionEnvironment {
   addSink(t: PhysicalTransformation): void {
     this.sinks.push(t);
   }
+}
+
+/** The client of a job that was only planned (`weir plan`): finished at once, nothing ran. */
+function plannedClient(jobName: string): JobClient {
+  const result = new JobExecutionResult('planned', jobName, 0, new Map());
+  return {
+    jobId: 'planned',
+    getJobStatus: () => 'finished',
+    getJobExecutionResult: () => Promise.resolve(result),
+    cancel: () => Promise.resolve(),
+  };
 }

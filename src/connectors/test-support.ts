@@ -27,11 +27,24 @@ export interface ReadResult<T, S extends SourceSplit> {
   readonly splits: S[];
 }
 
-export function readerContext(subtaskIndex: number, parallelism: number, now: () => number = Date.now): SourceReaderContext {
+export function readerContext(
+  subtaskIndex: number,
+  parallelism: number,
+  now: () => number = Date.now,
+): SourceReaderContext {
   return { subtaskIndex, parallelism, now, sourceName: 'test-source' };
 }
 
-/** An output that keeps what it is given. */
+/**
+ * An output that keeps what it is given.
+ *
+ * @example
+ * ```ts
+ * const out = new ListOutput<number>();
+ * reader.pollNext(out, 10);
+ * assert.deepEqual(out.values, [1, 2, 3]);
+ * ```
+ */
 export class ListOutput<T> implements ReaderOutput<T> {
   readonly values: T[] = [];
   readonly timestamps: (number | undefined)[] = [];
@@ -55,7 +68,7 @@ export async function readAll<T, S extends SourceSplit>(
     readers.push(source.createReader(readerContext(i, count, options.now)));
   }
   for (const reader of readers) await reader.start?.();
-  splits.forEach((split, i) => readers[i % count].addSplits([split]));
+  for (let i = 0; i < splits.length; i++) readers[i % count].addSplits([splits[i]]);
   for (const reader of readers) reader.noMoreSplits();
   const outputs = readers.map(() => new ListOutput<T>());
   try {

@@ -54,7 +54,10 @@ export function isWeirError(error: unknown, code?: WeirErrorCode): error is Weir
 export function previewRecord(value: unknown, max = 200): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value, bigintReplacer) ?? String(value));
+    text =
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : (JSON.stringify(value, bigintReplacer) ?? String(value));
   } catch {
     text = String(value);
   }

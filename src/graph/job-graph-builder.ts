@@ -38,7 +38,10 @@ export function buildJobGraph(
   options: BuildOptions,
 ): { graph: JobGraph; functions: JobFunctions } {
   if (sinks.length === 0) {
-    throw new WeirError('INVALID_GRAPH', 'the job defines no sink: add one (print(), sinkTo(...)) before execute()');
+    throw new WeirError(
+      'INVALID_GRAPH',
+      'the job defines no sink: add one (print(), sinkTo(...)) before execute()',
+    );
   }
   const nodes = collectUpstream(sinks);
   const parallelism = new Map<PhysicalTransformation, number>();
@@ -175,7 +178,10 @@ function resolveParallelism(t: PhysicalTransformation, fallback: number): number
   const limit = t.parallelismLimit ?? Number.POSITIVE_INFINITY;
   if (t.parallelism !== undefined) {
     if (t.parallelism > limit) {
-      throw new WeirError('INVALID_GRAPH', `"${t.name}" supports parallelism ${limit} at most, got ${t.parallelism}`);
+      throw new WeirError(
+        'INVALID_GRAPH',
+        `"${t.name}" supports parallelism ${limit} at most, got ${t.parallelism}`,
+      );
     }
     return t.parallelism;
   }

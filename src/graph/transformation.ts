@@ -7,7 +7,14 @@ import type { PartitionerSpec } from './job-graph.ts';
  */
 export type Transformation =
   | PhysicalTransformation
-  | { kind: 'partition'; id: number; input: Transformation; partitioner: PartitionerSpec; keySelector?: (v: any) => unknown; customPartitioner?: (key: any, n: number) => number }
+  | {
+      kind: 'partition';
+      id: number;
+      input: Transformation;
+      partitioner: PartitionerSpec;
+      keySelector?: (v: any) => unknown;
+      customPartitioner?: (key: any, n: number) => number;
+    }
   | { kind: 'union'; id: number; inputs: Transformation[] }
   | { kind: 'side-output'; id: number; input: PhysicalTransformation; tag: string };
 

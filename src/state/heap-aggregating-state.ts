@@ -1,4 +1,3 @@
-import type { AggregateFunction, AggregatingState } from './state.ts';
 import {
   currentTtlSingle,
   type HeapKeyContext,
@@ -6,6 +5,7 @@ import {
   type StateTable,
   writeTtlSingle,
 } from './heap-state-table.ts';
+import type { AggregateFunction, AggregatingState } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
@@ -32,9 +32,9 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
 
   get(): OUT | undefined {
     const map = this.table.current(this.ctx);
-    const acc = (this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl)) as
-      | ACC
-      | undefined;
+    const acc = (
+      this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl)
+    ) as ACC | undefined;
     return acc === undefined ? undefined : this.aggregate.getResult(acc);
   }
 

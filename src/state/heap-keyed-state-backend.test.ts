@@ -11,15 +11,29 @@ import { StateTtlConfig } from './state-ttl-config.ts';
 
 keyedStateBackendContract('heap', (options) => new HeapKeyedStateBackend(options));
 
-const full = () => new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 127 }, clock: new ManualClock(0) });
+const full = () =>
+  new HeapKeyedStateBackend({
+    maxParallelism: 128,
+    keyGroupRange: { start: 0, end: 127 },
+    clock: new ManualClock(0),
+  });
 
 describe('HeapKeyedStateBackend', () => {
   it('validates its options', () => {
     const clock = new ManualClock();
     const invalid = (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT');
-    assert.throws(() => new HeapKeyedStateBackend({ maxParallelism: 0, keyGroupRange: { start: 0, end: 0 }, clock }), invalid);
-    assert.throws(() => new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 10, end: 9 }, clock }), invalid);
-    assert.throws(() => new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 128 }, clock }), invalid);
+    assert.throws(
+      () => new HeapKeyedStateBackend({ maxParallelism: 0, keyGroupRange: { start: 0, end: 0 }, clock }),
+      invalid,
+    );
+    assert.throws(
+      () => new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 10, end: 9 }, clock }),
+      invalid,
+    );
+    assert.throws(
+      () => new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 128 }, clock }),
+      invalid,
+    );
   });
 
   it('returns the stored array from a list state without TTL (no copy)', () => {
@@ -34,20 +48,28 @@ describe('HeapKeyedStateBackend', () => {
     const b = full();
     const l = b.getListState(new ListStateDescriptor<number | undefined>('l'));
     b.setCurrentKey('a');
-    assert.throws(() => l.add(undefined), (e) => isWeirError(e, 'STATE_ERROR') && /"l"/.test(e.message));
+    assert.throws(
+      () => l.add(undefined),
+      (e) => isWeirError(e, 'STATE_ERROR') && /"l"/.test(e.message),
+    );
   });
 
   it('rejects a non-positive time to live when the state is created', () => {
     const b = full();
     const d = new ValueStateDescriptor<number>('v').enableTimeToLive(StateTtlConfig.newBuilder(0).build());
-    assert.throws(() => b.getState(d), (e) => isWeirError(e, 'INVALID_ARGUMENT') && /"v"/.test(e.message));
+    assert.throws(
+      () => b.getState(d),
+      (e) => isWeirError(e, 'INVALID_ARGUMENT') && /"v"/.test(e.message),
+    );
   });
 
   it('snapshots plain data grouped by key group, which survives a JSON round trip', () => {
     const b = full();
     const v = b.getState(new ValueStateDescriptor<number>('v'));
     const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
-    const t = b.getListState(new ListStateDescriptor<string>('t').enableTimeToLive(StateTtlConfig.newBuilder(1_000).build()));
+    const t = b.getListState(
+      new ListStateDescriptor<string>('t').enableTimeToLive(StateTtlConfig.newBuilder(1_000).build()),
+    );
     b.setCurrentKey('a');
     v.update(1);
     m.put('x', 2);
@@ -59,7 +81,12 @@ describe('HeapKeyedStateBackend', () => {
       keyGroupRange: { start: 0, end: 127 },
       states: [
         { name: 'v', kind: 'value', ttl: false, keyGroups: [{ keyGroup: group, entries: [['a', 1]] }] },
-        { name: 'm', kind: 'map', ttl: false, keyGroups: [{ keyGroup: group, entries: [['a', [['x', 2]]]] }] },
+        {
+          name: 'm',
+          kind: 'map',
+          ttl: false,
+          keyGroups: [{ keyGroup: group, entries: [['a', [['x', 2]]]] }],
+        },
         {
           name: 't',
           kind: 'list',
@@ -101,21 +128,35 @@ describe('HeapKeyedStateBackend', () => {
 
   it('adds a TTL to restored state that had none, stamped at restore, and drops one that was removed', () => {
     const clock = new ManualClock(1_000);
-    const b = new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 127 }, clock });
+    const b = new HeapKeyedStateBackend({
+      maxParallelism: 128,
+      keyGroupRange: { start: 0, end: 127 },
+      clock,
+    });
     const l = b.getListState(new ListStateDescriptor<number>('l'));
     b.setCurrentKey('a');
     l.addAll([1, 2]);
-    const withTtl = new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 127 }, clock });
+    const withTtl = new HeapKeyedStateBackend({
+      maxParallelism: 128,
+      keyGroupRange: { start: 0, end: 127 },
+      clock,
+    });
     withTtl.restore([b.snapshot()]);
     clock.advanceTo(2_000);
-    const tl = withTtl.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(StateTtlConfig.newBuilder(100).build()));
+    const tl = withTtl.getListState(
+      new ListStateDescriptor<number>('l').enableTimeToLive(StateTtlConfig.newBuilder(100).build()),
+    );
     withTtl.setCurrentKey('a');
     assert.deepEqual([...tl.get()], [1, 2]);
     clock.advanceTo(2_100);
     assert.deepEqual([...tl.get()], []);
 
     tl.add(3);
-    const withoutTtl = new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: { start: 0, end: 127 }, clock });
+    const withoutTtl = new HeapKeyedStateBackend({
+      maxParallelism: 128,
+      keyGroupRange: { start: 0, end: 127 },
+      clock,
+    });
     withoutTtl.restore([withTtl.snapshot()]);
     clock.advanceTo(1_000_000);
     withoutTtl.setCurrentKey('a');
@@ -128,6 +169,9 @@ describe('HeapKeyedStateBackend', () => {
     b.getState(new ValueStateDescriptor<number>('v')).update(1);
     b.dispose();
     assert.equal(b.size(), 0);
-    assert.throws(() => b.getCurrentKey(), (e) => isWeirError(e, 'STATE_ERROR'));
+    assert.throws(
+      () => b.getCurrentKey(),
+      (e) => isWeirError(e, 'STATE_ERROR'),
+    );
   });
 });

@@ -9,7 +9,11 @@ import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { HeapAggregatingState } from './heap-aggregating-state.ts';
-import type { HeapKeyedStateSnapshot, HeapStateSnapshot, KeyGroupSnapshot } from './heap-keyed-state-snapshot.ts';
+import type {
+  HeapKeyedStateSnapshot,
+  HeapStateSnapshot,
+  KeyGroupSnapshot,
+} from './heap-keyed-state-snapshot.ts';
 import { HeapListState } from './heap-list-state.ts';
 import { HeapMapState } from './heap-map-state.ts';
 import { HeapReducingState } from './heap-reducing-state.ts';
@@ -35,7 +39,7 @@ import type {
   StateKind,
   ValueStateDescriptor,
 } from './state-descriptor.ts';
-import { type TtlTimeProvider, TtlPolicy } from './ttl-value.ts';
+import { TtlPolicy, type TtlTimeProvider } from './ttl-value.ts';
 
 export interface HeapKeyedStateBackendOptions {
   readonly maxParallelism: number;
@@ -119,7 +123,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
-    return this.stateFor(descriptor, 'list', (table) => new HeapListState<T>(table, this.ctx, table.ttl)) as ListState<T>;
+    return this.stateFor(
+      descriptor,
+      'list',
+      (table) => new HeapListState<T>(table, this.ctx, table.ttl),
+    ) as ListState<T>;
   }
 
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
@@ -196,7 +204,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         const map = table.groups[i];
         if (map.size === 0) continue;
         const entries: Array<[Key, unknown]> = [];
-        for (const [key, stored] of map) entries.push([key, storedToPlain(table.kind, table.wrapped, stored)]);
+        for (const [key, stored] of map)
+          entries.push([key, storedToPlain(table.kind, table.wrapped, stored)]);
         keyGroups.push({ keyGroup: this.keyGroupRange.start + i, entries });
       }
       states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
@@ -247,7 +256,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private stateFor(descriptor: AnyStateDescriptor, kind: StateKind, create: (table: StateTable) => State): State {
+  private stateFor(
+    descriptor: AnyStateDescriptor,
+    kind: StateKind,
+    create: (table: StateTable) => State,
+  ): State {
     if (descriptor.kind !== kind) {
       throw new WeirError(
         'INVALID_ARGUMENT',
@@ -270,7 +283,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   /** Gives a table its TTL policy, converting restored values when TTL was enabled or disabled since. */
   private attach(table: StateTable, descriptor: AnyStateDescriptor): void {
-    table.ttl = descriptor.ttl === undefined ? undefined : new TtlPolicy(descriptor.name, descriptor.ttl, this.time);
+    table.ttl =
+      descriptor.ttl === undefined ? undefined : new TtlPolicy(descriptor.name, descriptor.ttl, this.time);
     const wrap = table.ttl !== undefined;
     if (table.wrapped !== wrap) {
       const now = table.ttl !== undefined ? table.ttl.now() : 0;

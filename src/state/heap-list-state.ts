@@ -1,7 +1,7 @@
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
-import type { ListState } from './state.ts';
 import type { HeapKeyContext, StateTable } from './heap-state-table.ts';
+import type { ListState } from './state.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
 
 const EMPTY: readonly never[] = Object.freeze([]);

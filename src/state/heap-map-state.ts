@@ -1,6 +1,6 @@
 import type { Key } from '../core/key.ts';
-import type { MapState } from './state.ts';
 import type { HeapKeyContext, StateTable } from './heap-state-table.ts';
+import type { MapState } from './state.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
 
 const EMPTY_MAP = new Map<never, never>();
@@ -49,7 +49,7 @@ export class HeapMapState<UK, UV> implements MapState<UK, UV> {
   remove(key: UK): void {
     const map = this.table.current(this.ctx);
     const entries = map.get(this.ctx.key) as Map<UK, unknown> | undefined;
-    if (entries !== undefined && entries.delete(key) && entries.size === 0) map.delete(this.ctx.key);
+    if (entries?.delete(key) && entries.size === 0) map.delete(this.ctx.key);
   }
 
   contains(key: UK): boolean {
@@ -85,7 +85,10 @@ export class HeapMapState<UK, UV> implements MapState<UK, UV> {
     const { map, entries } = this.lookup();
     if (entries === undefined) return true;
     if (this.ttl === undefined) return entries.size === 0;
-    return this.iterateTtl(map, this.ctx.key, entries as Map<UK, TtlValue<UV>>, this.ttl, 'keys').next().done === true;
+    return (
+      this.iterateTtl(map, this.ctx.key, entries as Map<UK, TtlValue<UV>>, this.ttl, 'keys').next().done ===
+      true
+    );
   }
 
   clear(): void {

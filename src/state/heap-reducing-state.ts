@@ -1,4 +1,3 @@
-import type { ReducingState } from './state.ts';
 import {
   currentTtlSingle,
   type HeapKeyContext,
@@ -6,6 +5,7 @@ import {
   type StateTable,
   writeTtlSingle,
 } from './heap-state-table.ts';
+import type { ReducingState } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /** {@link ReducingState} on the heap backend: holds the reduction of every value added for the key. */

@@ -39,7 +39,11 @@ export function unwrapStored(kind: StateKind, stored: unknown): unknown {
 }
 
 /** Calls `f` on every TTL wrapper of a wrapped stored value. */
-export function forEachTtlValue(kind: StateKind, stored: unknown, f: (entry: TtlValue<unknown>) => void): void {
+export function forEachTtlValue(
+  kind: StateKind,
+  stored: unknown,
+  f: (entry: TtlValue<unknown>) => void,
+): void {
   if (kind === 'list') for (const e of stored as Array<TtlValue<unknown>>) f(e);
   else if (kind === 'map') for (const e of (stored as Map<unknown, TtlValue<unknown>>).values()) f(e);
   else f(stored as TtlValue<unknown>);

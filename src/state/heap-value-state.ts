@@ -1,5 +1,5 @@
-import type { ValueState } from './state.ts';
 import { type HeapKeyContext, readTtlSingle, type StateTable, writeTtlSingle } from './heap-state-table.ts';
+import type { ValueState } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
@@ -13,7 +13,12 @@ export class HeapValueState<T, V> implements ValueState<T, V> {
   private readonly defaultValue: T | undefined;
   private readonly ttl: TtlPolicy | undefined;
 
-  constructor(table: StateTable, ctx: HeapKeyContext, defaultValue: T | undefined, ttl: TtlPolicy | undefined) {
+  constructor(
+    table: StateTable,
+    ctx: HeapKeyContext,
+    defaultValue: T | undefined,
+    ttl: TtlPolicy | undefined,
+  ) {
     this.table = table;
     this.ctx = ctx;
     this.defaultValue = defaultValue;
@@ -22,7 +27,8 @@ export class HeapValueState<T, V> implements ValueState<T, V> {
 
   value(): V {
     const map = this.table.current(this.ctx);
-    const stored = this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl);
+    const stored =
+      this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl);
     return (stored === undefined ? this.defaultValue : stored) as V;
   }
 

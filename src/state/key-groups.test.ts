@@ -76,7 +76,10 @@ describe('key groups: hashing', () => {
       () => hashKey({} as unknown as Key),
       (e) => isWeirError(e, 'INVALID_ARGUMENT') && /object/.test(e.message),
     );
-    assert.throws(() => hashKey(undefined as unknown as Key), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => hashKey(undefined as unknown as Key),
+      (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
   });
 });
 
@@ -95,7 +98,8 @@ describe('key groups: assignment', () => {
       ['user-42', 20],
       ['Grüße', 115],
     ];
-    for (const [key, group] of expected) assert.equal(assignToKeyGroup(key, 128), group, `key ${String(key)}`);
+    for (const [key, group] of expected)
+      assert.equal(assignToKeyGroup(key, 128), group, `key ${String(key)}`);
     assert.equal(computeKeyGroupForKeyHash(hashKey('hello'), 128), 35);
   });
 
@@ -127,7 +131,10 @@ describe('key groups: assignment', () => {
 
   it('rejects an invalid maxParallelism', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, 32769]) {
-      assert.throws(() => assignToKeyGroup('a', bad), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+      assert.throws(
+        () => assignToKeyGroup('a', bad),
+        (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+      );
     }
   });
 });
@@ -149,7 +156,11 @@ describe('key groups: ranges per operator', () => {
         }
       }
       for (let g = 0; g < maxP; g++) {
-        assert.equal(owner[g], computeOperatorIndexForKeyGroup(maxP, p, g), `group ${g}, maxP ${maxP}, p ${p}`);
+        assert.equal(
+          owner[g],
+          computeOperatorIndexForKeyGroup(maxP, p, g),
+          `group ${g}, maxP ${maxP}, p ${p}`,
+        );
       }
     }
   });

@@ -66,7 +66,7 @@ export function hashString(s: string): number {
  */
 export function hashNumber(n: number): number {
   if ((n | 0) === n) return n | 0;
-  if (n !== n) return NAN_HASH;
+  if (Number.isNaN(n)) return NAN_HASH;
   f64[0] = n;
   return i32[0] ^ i32[1];
 }
@@ -197,7 +197,13 @@ function checkParallelism(maxParallelism: number, parallelism: number): void {
 export function checkKeyGroupRange(range: KeyGroupRange, maxParallelism: number): void {
   checkMaxParallelism(maxParallelism);
   const { start, end } = range;
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end >= maxParallelism) {
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(end) ||
+    start < 0 ||
+    end < start ||
+    end >= maxParallelism
+  ) {
     throw new WeirError(
       'INVALID_ARGUMENT',
       `key group range [${start}, ${end}] is not a non-empty range within [0, ${maxParallelism - 1}]`,

@@ -33,7 +33,9 @@ export interface KeyedStateBackendFactoryOptions {
   clock: Clock;
 }
 
-export type KeyedStateBackendFactory<S> = (options: KeyedStateBackendFactoryOptions) => SnapshottingKeyedStateBackend<S>;
+export type KeyedStateBackendFactory<S> = (
+  options: KeyedStateBackendFactoryOptions,
+) => SnapshottingKeyedStateBackend<S>;
 
 const average: AggregateFunction<number, { sum: number; count: number }, number> = {
   createAccumulator: () => ({ sum: 0, count: 0 }),
@@ -107,7 +109,10 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         assert.throws(() => b.getListState(new ListStateDescriptor<number>('l')).add(1), noKey);
         assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('m')).put('a', 1), noKey);
         assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('m')).get('a'), noKey);
-        assert.throws(() => b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y)).add(1), noKey);
+        assert.throws(
+          () => b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y)).add(1),
+          noKey,
+        );
         assert.throws(() => b.getAggregatingState(new AggregatingStateDescriptor('a', average)).get(), noKey);
       });
     });
@@ -124,8 +129,14 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
       it('rejects the same name with another kind, naming the state', () => {
         const b = backend();
         b.getState(new ValueStateDescriptor('count', 0));
-        assert.throws(() => b.getListState(new ListStateDescriptor<number>('count')), isStateError(/"count"/));
-        assert.throws(() => b.getMapState(new MapStateDescriptor<string, number>('count')), isStateError(/"count"/));
+        assert.throws(
+          () => b.getListState(new ListStateDescriptor<number>('count')),
+          isStateError(/"count"/),
+        );
+        assert.throws(
+          () => b.getMapState(new MapStateDescriptor<string, number>('count')),
+          isStateError(/"count"/),
+        );
       });
     });
 
@@ -251,7 +262,15 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         assert.equal(m.contains('q'), false);
         assert.deepEqual([...m.keys()].sort(), ['w', 'x', 'y', 'z']);
         assert.deepEqual([...m.values()].sort(), [1, 2, 3, 4]);
-        assert.deepEqual(new Map(m.entries()), new Map([['x', 1], ['y', 2], ['z', 3], ['w', 4]]));
+        assert.deepEqual(
+          new Map(m.entries()),
+          new Map([
+            ['x', 1],
+            ['y', 2],
+            ['z', 3],
+            ['w', 4],
+          ]),
+        );
         m.remove('x');
         assert.equal(m.contains('x'), false);
         assert.equal(m.isEmpty(), false);
@@ -279,7 +298,9 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
       it('reduces every added value; undefined when none', () => {
         const b = backend();
         const max = b.getReducingState(new ReducingStateDescriptor<number>('max', (x, y) => Math.max(x, y)));
-        const sum = b.getReducingState(new ReducingStateDescriptor<number>('sum', { reduce: (x, y) => x + y }));
+        const sum = b.getReducingState(
+          new ReducingStateDescriptor<number>('sum', { reduce: (x, y) => x + y }),
+        );
         b.setCurrentKey('a');
         assert.equal(max.get(), undefined);
         for (const v of [3, 9, 4]) {
@@ -423,7 +444,9 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
       it('expires map entries one by one', () => {
         const clock = new ManualClock(0);
         const b = backend({ clock });
-        const m = b.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(ttl(100).build()));
+        const m = b.getMapState(
+          new MapStateDescriptor<string, number>('m').enableTimeToLive(ttl(100).build()),
+        );
         b.setCurrentKey('a');
         m.put('old', 1);
         clock.advanceTo(50);
@@ -443,13 +466,72 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         assert.equal(b.size(), 0);
       });
 
+      it('returns expired list elements and map entries once with ReturnExpiredIfNotCleanedUp', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const config = ttl(100).returnExpiredIfNotCleanedUp().build();
+        const l = b.getListState(new ListStateDescriptor<string>('l').enableTimeToLive(config));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(config));
+        const n = b.getMapState(new MapStateDescriptor<string, number>('n').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        l.add('old');
+        m.put('old', 1);
+        n.putAll([
+          ['x', 1],
+          ['y', 2],
+        ]);
+        clock.advanceTo(50);
+        l.add('new');
+        m.put('new', 2);
+        clock.advanceTo(120);
+        assert.deepEqual([...l.get()], ['old', 'new']);
+        assert.deepEqual([...l.get()], ['new']);
+        assert.equal(m.get('old'), 1);
+        assert.equal(m.get('old'), undefined);
+        assert.deepEqual([...m.entries()], [['new', 2]]);
+        assert.deepEqual(
+          [...n.entries()],
+          [
+            ['x', 1],
+            ['y', 2],
+          ],
+        );
+        assert.deepEqual([...n.entries()], []);
+      });
+
+      it('refreshes list elements and map entries on reads with OnReadAndWrite', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const config = ttl(100).updateTtlOnReadAndWrite().build();
+        const l = b.getListState(new ListStateDescriptor<string>('l').enableTimeToLive(config));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        l.add('e');
+        m.put('x', 1);
+        m.put('y', 2);
+        m.put('z', 3);
+        clock.advanceTo(90);
+        assert.deepEqual([...l.get()], ['e']);
+        assert.equal(m.get('x'), 1);
+        clock.advanceTo(95);
+        assert.deepEqual([...m.keys()], ['x', 'y', 'z']);
+        clock.advanceTo(150);
+        assert.deepEqual([...l.get()], ['e'], 'read at 90: alive until 190');
+        assert.deepEqual([...m.keys()], ['x', 'y', 'z'], 'all refreshed by the iteration at 95');
+        clock.advanceTo(250);
+        assert.equal(m.contains('x'), false);
+        assert.deepEqual([...l.get()], []);
+      });
+
       it('starts a new reduction or accumulator when the previous one expired', () => {
         const clock = new ManualClock(0);
         const b = backend({ clock });
         const sum = b.getReducingState(
           new ReducingStateDescriptor<number>('sum', (x, y) => x + y).enableTimeToLive(ttl(100).build()),
         );
-        const avg = b.getAggregatingState(new AggregatingStateDescriptor('avg', average).enableTimeToLive(ttl(100).build()));
+        const avg = b.getAggregatingState(
+          new AggregatingStateDescriptor('avg', average).enableTimeToLive(ttl(100).build()),
+        );
         b.setCurrentKey('a');
         sum.add(1);
         sum.add(2);
@@ -580,7 +662,13 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
           b.setCurrentKey(key);
           assert.equal(v.value(), i, `value of ${key}`);
           assert.deepEqual([...l.get()], [key, `${key}!`]);
-          assert.deepEqual(new Map(m.entries()), new Map([['i', i], ['twice', 2 * i]]));
+          assert.deepEqual(
+            new Map(m.entries()),
+            new Map([
+              ['i', i],
+              ['twice', 2 * i],
+            ]),
+          );
           assert.equal(r.get(), i + 1);
           assert.equal(a.get(), i + 1);
         }
@@ -613,8 +701,14 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         const keys = Array.from({ length: 100 }, (_, i) => `key-${i}`);
         const left = backend({ keyGroupRange: { start: 0, end: 63 } });
         const right = backend({ keyGroupRange: { start: 64, end: 127 } });
-        fill(left, keys.filter((k) => assignToKeyGroup(k, 128) <= 63));
-        fill(right, keys.filter((k) => assignToKeyGroup(k, 128) >= 64));
+        fill(
+          left,
+          keys.filter((k) => assignToKeyGroup(k, 128) <= 63),
+        );
+        fill(
+          right,
+          keys.filter((k) => assignToKeyGroup(k, 128) >= 64),
+        );
         const merged = backend();
         merged.restore([left.snapshot(), right.snapshot()]);
         assert.equal(merged.size(), left.size() + right.size());
@@ -643,7 +737,10 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         restored.restore([snapshot]);
         restored.setCurrentKey('a');
         assert.deepEqual([...restored.getListState(new ListStateDescriptor<number>('l')).get()], [1]);
-        assert.deepEqual([...restored.getMapState(new MapStateDescriptor<string, number>('m')).keys()], ['x']);
+        assert.deepEqual(
+          [...restored.getMapState(new MapStateDescriptor<string, number>('m')).keys()],
+          ['x'],
+        );
         assert.equal(restored.getState(new ValueStateDescriptor<number>('v')).value(), 1);
         assert.deepEqual([...restored.keys('v')], ['a']);
       });

@@ -1,4 +1,5 @@
 import type { Key } from '../core/key.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.ts';
 import type {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -6,7 +7,6 @@ import type {
   ReducingStateDescriptor,
   ValueStateDescriptor,
 } from './state-descriptor.ts';
-import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.ts';
 
 /**
  * The keyed state of one operator in one subtask. The runtime sets the current key before each

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWeirError } from '../core/errors.ts';
-import { type OperatorStateSnapshot, OperatorStateStore, redistributeOperatorState } from './operator-state-store.ts';
+import {
+  type OperatorStateSnapshot,
+  OperatorStateStore,
+  redistributeOperatorState,
+} from './operator-state-store.ts';
 import { ListStateDescriptor, MapStateDescriptor } from './state-descriptor.ts';
 import { StateTtlConfig } from './state-ttl-config.ts';
 
@@ -31,11 +35,22 @@ describe('OperatorStateStore', () => {
       () => store.getUnionListState(offsets()),
       (e) => isWeirError(e, 'STATE_ERROR') && /"offsets"/.test(e.message),
     );
-    assert.throws(() => store.getListState(offsets()).add(undefined as unknown as number), (e) => isWeirError(e, 'STATE_ERROR'));
-    const withTtl = new ListStateDescriptor<number>('t').enableTimeToLive(StateTtlConfig.newBuilder(10).build());
-    assert.throws(() => store.getListState(withTtl), (e) => isWeirError(e, 'NOT_SUPPORTED'));
+    assert.throws(
+      () => store.getListState(offsets()).add(undefined as unknown as number),
+      (e) => isWeirError(e, 'STATE_ERROR'),
+    );
+    const withTtl = new ListStateDescriptor<number>('t').enableTimeToLive(
+      StateTtlConfig.newBuilder(10).build(),
+    );
+    assert.throws(
+      () => store.getListState(withTtl),
+      (e) => isWeirError(e, 'NOT_SUPPORTED'),
+    );
     const map = new MapStateDescriptor<string, number>('m') as unknown as ListStateDescriptor<number>;
-    assert.throws(() => store.getListState(map), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => store.getListState(map),
+      (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
   });
 
   it('snapshots plain data that later writes do not change, and restores it', () => {
@@ -121,6 +136,9 @@ describe('redistributeOperatorState', () => {
   });
 
   it('rejects an invalid parallelism', () => {
-    assert.throws(() => redistributeOperatorState(old, 0), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => redistributeOperatorState(old, 0),
+      (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
   });
 });

@@ -112,7 +112,10 @@ export class OperatorStateStore {
     }
   }
 
-  private stateFor(descriptor: ListStateDescriptor<unknown>, mode: OperatorStateMode): OperatorListState<unknown> {
+  private stateFor(
+    descriptor: ListStateDescriptor<unknown>,
+    mode: OperatorStateMode,
+  ): OperatorListState<unknown> {
     if (descriptor.kind !== 'list') {
       throw new WeirError(
         'INVALID_ARGUMENT',
@@ -152,12 +155,15 @@ export function redistributeOperatorState(
   for (const snapshot of snapshots) {
     for (const list of snapshot.states) {
       const seen = merged.get(list.name);
-      if (seen === undefined) merged.set(list.name, { name: list.name, mode: list.mode, elements: [...list.elements] });
+      if (seen === undefined)
+        merged.set(list.name, { name: list.name, mode: list.mode, elements: [...list.elements] });
       else if (seen.mode !== list.mode) throw modeMismatch(list.name, seen.mode, list.mode);
       else for (const element of list.elements) seen.elements.push(element);
     }
   }
-  const result: Array<{ states: OperatorListSnapshot[] }> = Array.from({ length: parallelism }, () => ({ states: [] }));
+  const result: Array<{ states: OperatorListSnapshot[] }> = Array.from({ length: parallelism }, () => ({
+    states: [],
+  }));
   for (const list of merged.values()) {
     const n = list.elements.length;
     for (let i = 0; i < parallelism; i++) {

@@ -4,15 +4,15 @@ import type { OutputTag } from '../core/collector.ts';
 import type { Key } from '../core/key.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { JobConfig, OperatorSpec } from '../graph/job-graph.ts';
+import type { OperatorContext } from '../runtime/operators/operator-context.ts';
+import { createOperator } from '../runtime/operators/operator-factory.ts';
+import type { Output } from '../runtime/operators/output.ts';
+import type { StreamOperator } from '../runtime/operators/stream-operator.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { OperatorStateStore } from '../state/operator-state-store.ts';
 import { HeapInternalTimerService } from '../time/internal-timer-service.ts';
 import type { InternalTimerService } from '../time/timer-service.ts';
-import type { OperatorContext } from '../runtime/operators/operator-context.ts';
-import { createOperator } from '../runtime/operators/operator-factory.ts';
-import type { Output } from '../runtime/operators/output.ts';
-import type { StreamOperator } from '../runtime/operators/stream-operator.ts';
 
 /** One thing an operator emitted, in order. */
 export type HarnessOutput =
@@ -54,7 +54,11 @@ export class OperatorHarness<OUT = unknown> {
     const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
     this.keyed = options.keySelector !== undefined;
     this.backend = this.keyed
-      ? new HeapKeyedStateBackend({ maxParallelism, keyGroupRange: { start: 0, end: maxParallelism - 1 }, clock: this.clock })
+      ? new HeapKeyedStateBackend({
+          maxParallelism,
+          keyGroupRange: { start: 0, end: maxParallelism - 1 },
+          clock: this.clock,
+        })
       : undefined;
     const spec: OperatorSpec = {
       uid: `${options.kind}-under-test`,
@@ -97,7 +101,12 @@ export class OperatorHarness<OUT = unknown> {
           clock,
           triggerable,
           onProcessingTimeTimerRegistered: (earliest: number) => {
-            clock.schedule(earliest, () => service.advanceProcessingTime(clock.now()));
+            const fire = () => {
+              service.advanceProcessingTime(clock.now());
+              const next = service.nextProcessingTime();
+              if (next < Number.POSITIVE_INFINITY) clock.schedule(next, fire);
+            };
+            clock.schedule(earliest, fire);
           },
         });
         this.timerService = service;

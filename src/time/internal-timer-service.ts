@@ -6,9 +6,9 @@
  * per key group in snapshots, like keyed state, so they restore at any parallelism.
  *
  * The runtime learns when to advance processing time through `onProcessingTimeTimerRegistered`:
- * it is called with the earliest pending processing-time timer whenever that is earlier than the
- * time last reported, and after `advanceProcessingTime` when the reported time has passed and
- * timers remain. The runtime schedules a clock callback for it that calls `advanceProcessingTime`.
+ * it is called whenever a registration (or a restore) makes the earliest pending processing-time
+ * timer earlier. The runtime schedules a clock callback for that time which calls
+ * `advanceProcessingTime`, and after it reschedules for `nextProcessingTime()` if timers remain.
  */
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
@@ -22,7 +22,7 @@ export interface HeapInternalTimerServiceOptions {
   readonly backend: KeyedStateBackend;
   readonly clock: Clock;
   readonly triggerable: Triggerable;
-  /** Called with the earliest pending processing-time timer when it should be (re)scheduled. */
+  /** Called with the new earliest processing-time timer whenever a registration makes it earlier. */
   readonly onProcessingTimeTimerRegistered?: (earliest: number) => void;
 }
 
@@ -46,8 +46,6 @@ export class HeapInternalTimerService implements InternalTimerService {
   private readonly eventTime = new TimerQueue();
   private readonly processingTime = new TimerQueue();
   private watermark = Number.NEGATIVE_INFINITY;
-  /** The processing time last reported to the runtime (Infinity: nothing scheduled). */
-  private reported = Number.POSITIVE_INFINITY;
   private readonly fireEventTime: FireTimer;
   private readonly fireProcessingTime: FireTimer;
 
@@ -83,9 +81,13 @@ export class HeapInternalTimerService implements InternalTimerService {
 
   registerProcessingTimeTimer(time: number): void {
     checkTime(time);
-    if (this.processingTime.add(this.backend.getCurrentKey(), this.backend.getCurrentKeyGroup(), time)) {
-      if (time < this.reported) this.report(time);
-    }
+    const earliest = this.processingTime.peekTime();
+    const added = this.processingTime.add(
+      this.backend.getCurrentKey(),
+      this.backend.getCurrentKeyGroup(),
+      time,
+    );
+    if (added && time < earliest) this.onProcessingTimeTimerRegistered?.(time);
   }
 
   deleteEventTimeTimer(time: number): void {
@@ -109,14 +111,12 @@ export class HeapInternalTimerService implements InternalTimerService {
     this.eventTime.fireUntil(this.watermark, this.fireEventTime);
   }
 
-  /** Fires every processing-time timer with time <= `now`, in time order. */
+  /**
+   * Fires every processing-time timer with time <= `now`, in time order, including timers
+   * registered while firing. The caller reschedules for {@link nextProcessingTime}.
+   */
   advanceProcessingTime(now: number): void {
     this.processingTime.fireUntil(now, this.fireProcessingTime);
-    if (this.reported <= now) {
-      this.reported = Number.POSITIVE_INFINITY;
-      const next = this.processingTime.peekTime();
-      if (next !== Number.POSITIVE_INFINITY) this.report(next);
-    }
   }
 
   nextProcessingTime(): number {
@@ -147,8 +147,12 @@ export class HeapInternalTimerService implements InternalTimerService {
       if (g === undefined) groups.set(keyGroup, (g = { keyGroup, eventTime: [], processingTime: [] }));
       return g;
     };
-    this.eventTime.forEach((key, keyGroup, time) => group(keyGroup).eventTime.push([key, time]));
-    this.processingTime.forEach((key, keyGroup, time) => group(keyGroup).processingTime.push([key, time]));
+    this.eventTime.forEach((key, keyGroup, time) => {
+      group(keyGroup).eventTime.push([key, time]);
+    });
+    this.processingTime.forEach((key, keyGroup, time) => {
+      group(keyGroup).processingTime.push([key, time]);
+    });
     return { keyGroups: [...groups.values()].sort((a, b) => a.keyGroup - b.keyGroup) };
   }
 
@@ -160,7 +164,6 @@ export class HeapInternalTimerService implements InternalTimerService {
   restore(snapshots: readonly TimerServiceSnapshot[]): void {
     this.eventTime.clear();
     this.processingTime.clear();
-    this.reported = Number.POSITIVE_INFINITY;
     const { start, end } = this.backend.keyGroupRange;
     for (const snapshot of snapshots) {
       for (const group of snapshot.keyGroups) {
@@ -170,23 +173,20 @@ export class HeapInternalTimerService implements InternalTimerService {
       }
     }
     const next = this.processingTime.peekTime();
-    if (next !== Number.POSITIVE_INFINITY) this.report(next);
-  }
-
-  private report(time: number): void {
-    this.reported = time;
-    this.onProcessingTimeTimerRegistered?.(time);
+    if (next !== Number.POSITIVE_INFINITY) this.onProcessingTimeTimerRegistered?.(next);
   }
 }
 
 function pairs(queue: TimerQueue): Array<[Key, number]> {
   const out: Array<[Key, number]> = [];
-  queue.forEach((key, _keyGroup, time) => out.push([key, time]));
+  queue.forEach((key, _keyGroup, time) => {
+    out.push([key, time]);
+  });
   return out;
 }
 
 function checkTime(time: number): void {
-  if (typeof time !== 'number' || time !== time) {
+  if (typeof time !== 'number' || Number.isNaN(time)) {
     throw new WeirError('TIMER_ERROR', `a timer needs a time in milliseconds, got ${String(time)}`);
   }
 }

@@ -66,11 +66,21 @@ export class WatermarkStrategy<T> {
   }
 
   withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(this.createWatermarkGenerator, assigner, this.idleTimeout, this.emitsWatermarks);
+    return new WatermarkStrategy<T>(
+      this.createWatermarkGenerator,
+      assigner,
+      this.idleTimeout,
+      this.emitsWatermarks,
+    );
   }
 
   /** An input with no records for `timeout` is marked idle and stops holding back the watermark. */
   withIdleness(timeout: Duration): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(this.createWatermarkGenerator, this.timestampAssigner, timeout, this.emitsWatermarks);
+    return new WatermarkStrategy<T>(
+      this.createWatermarkGenerator,
+      this.timestampAssigner,
+      timeout,
+      this.emitsWatermarks,
+    );
   }
 }

@@ -6,6 +6,18 @@
  */
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/**
+ * @example
+ * ```ts
+ * // in a reader
+ * pollNext(output, max) {
+ *   if (this.buffer.length === 0) { this.availability.markWaiting(); return 'nothing-available'; }
+ *   ...
+ * }
+ * isAvailable() { return this.availability.whenAvailable(); }
+ * private onLoaded(rows) { this.buffer.push(...rows); this.availability.notify(); }
+ * ```
+ */
 export class Availability {
   private ready = true;
   private waiter: Promise<void> | undefined;

@@ -31,6 +31,17 @@ interface RangeState {
  * Reads index ranges, split after split, emitting `valueAt(index)` for each index. Shared by the
  * collection, sequence and data generator sources: their records are a pure function of an index,
  * so a split's position is just the next index.
+ *
+ * @example
+ * ```ts
+ * const reader = new IndexRangeReader<string>({
+ *   context,
+ *   valueAt: (i) => `row ${i}`,
+ *   describe: (i) => `row index ${i}`,
+ * });
+ * reader.addSplits([{ splitId: 'rows-0', next: 0, end: 100 }]);
+ * reader.pollNext(output, 10); // emits 'row 0' ... 'row 9', returns 'more'
+ * ```
  */
 export class IndexRangeReader<T> implements SourceReader<T, IndexRangeSplit> {
   private readonly options: IndexRangeReaderOptions<T>;
@@ -115,10 +126,13 @@ export class IndexRangeReader<T> implements SourceReader<T, IndexRangeSplit> {
   private waitFor(ms: number): InputStatus {
     this.availability.markWaiting();
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.availability.notify();
-      }, Math.max(1, Math.ceil(ms)));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.availability.notify();
+        },
+        Math.max(1, Math.ceil(ms)),
+      );
     }
     return 'nothing-available';
   }

@@ -49,7 +49,10 @@ describe('NumberSequenceSource', () => {
       [5, 4],
       [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
     ]) {
-      assert.throws(() => new NumberSequenceSource(from, to), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+      assert.throws(
+        () => new NumberSequenceSource(from, to),
+        (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+      );
     }
   });
 
@@ -85,6 +88,9 @@ describe('splitRange', () => {
     const sizes = splitRange('r', 0, 10, 4).map((s) => s.end - s.next);
     assert.deepEqual(sizes, [3, 3, 2, 2]);
     assert.deepEqual(splitRange('r', 5, 5, 3), []);
-    assert.throws(() => splitRange('r', 0, 10, 0), (e) => isWeirError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => splitRange('r', 0, 10, 0),
+      (e) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
   });
 });

@@ -24,7 +24,8 @@ describe('DataGeneratorSource', () => {
   });
 
   it('is deterministic: the same parallelism yields the same records per reader', async () => {
-    const run = async () => (await readAll(new DataGeneratorSource((i) => i * i, 50), { parallelism: 4 })).values;
+    const run = async () =>
+      (await readAll(new DataGeneratorSource((i) => i * i, 50), { parallelism: 4 })).values;
     assert.deepEqual(await run(), await run());
   });
 

@@ -39,7 +39,10 @@ export class DataGeneratorSource<T> implements Source<T, IndexRangeSplit> {
 
   constructor(generator: (index: number) => T, count: number, options: DataGeneratorOptions<T> = {}) {
     if (count !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(count) && count >= 0)) {
-      throw new WeirError('INVALID_ARGUMENT', `generator count must be a non-negative integer or Infinity, got ${count}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `generator count must be a non-negative integer or Infinity, got ${count}`,
+      );
     }
     if (options.rateLimit !== undefined) checkRate(options.rateLimit);
     this.generator = generator;
@@ -61,7 +64,8 @@ export class DataGeneratorSource<T> implements Source<T, IndexRangeSplit> {
       valueAt: this.generator,
       timestampOf: timestamp,
       describe: (index) => `generator index ${index}`,
-      throttle: rateLimit === undefined ? undefined : new RateLimiter(rateLimit / Math.max(1, context.parallelism)),
+      throttle:
+        rateLimit === undefined ? undefined : new RateLimiter(rateLimit / Math.max(1, context.parallelism)),
     });
   }
 }

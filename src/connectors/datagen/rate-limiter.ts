@@ -5,6 +5,14 @@ import type { Throttle } from '../collection/index-range-reader.ts';
  * A token bucket: permits accrue at `perSecond` in the caller's time (the reader context's clock),
  * up to a burst of `burstMs` worth of them, so a reader that was held back (by backpressure, say)
  * catches up by at most that much instead of flooding. The first permit is available at once.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter(100); // 100 per second
+ * limiter.acquire(0, 50);  // 1: the first permit
+ * limiter.acquire(30, 50); // 3: 30 ms later
+ * limiter.waitTime(30);    // 10: ms until the next permit
+ * ```
  */
 export class RateLimiter implements Throttle {
   private readonly perMs: number;
@@ -43,6 +51,9 @@ export class RateLimiter implements Throttle {
 /** Throws INVALID_ARGUMENT unless `perSecond` is a positive, finite rate. */
 export function checkRate(perSecond: number): void {
   if (!(perSecond > 0) || !Number.isFinite(perSecond)) {
-    throw new WeirError('INVALID_ARGUMENT', `rate limit must be a positive number of records per second, got ${perSecond}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `rate limit must be a positive number of records per second, got ${perSecond}`,
+    );
   }
 }

@@ -15,7 +15,11 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
       let from = pos + 1;
       for (;;) {
         const quote = line.indexOf('"', from);
-        if (quote === -1) throw new CsvSyntaxError(fields.length, 'unterminated quoted field');
+        if (quote === -1)
+          throw new CsvSyntaxError(
+            fields.length,
+            'unterminated quoted field (a quoted field cannot span lines)',
+          );
         value += line.slice(from, quote);
         if (line.charCodeAt(quote + 1) === 34) {
           value += '"';
@@ -28,7 +32,10 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
       fields.push(value);
       if (pos === line.length) return fields;
       if (!line.startsWith(delimiter, pos)) {
-        throw new CsvSyntaxError(fields.length - 1, `unexpected ${JSON.stringify(line[pos])} after a closing quote`);
+        throw new CsvSyntaxError(
+          fields.length - 1,
+          `unexpected ${JSON.stringify(line[pos])} after a closing quote`,
+        );
       }
       pos += delimiter.length;
     } else {
@@ -43,7 +50,14 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
   }
 }
 
-/** A line that is not valid CSV; `column` is the 0-based index of the offending field. */
+/**
+ * A line that is not valid CSV; `column` is the 0-based index of the offending field.
+ *
+ * @example
+ * ```ts
+ * try { splitCsvLine('a,"open', ','); } catch (e) { if (e instanceof CsvSyntaxError) e.column; } // 1
+ * ```
+ */
 export class CsvSyntaxError extends Error {
   readonly column: number;
 

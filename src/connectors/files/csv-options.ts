@@ -35,7 +35,10 @@ export interface ResolvedCsvOptions<T> {
 export function resolveCsvOptions<T>(options: CsvOptions<T>): ResolvedCsvOptions<T> {
   const delimiter = options.delimiter ?? ',';
   if (delimiter === '' || /["\r\n]/.test(delimiter)) {
-    throw new WeirError('INVALID_ARGUMENT', `CSV delimiter must be non-empty, without quotes or newlines: ${JSON.stringify(delimiter)}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `CSV delimiter must be non-empty, without quotes or newlines: ${JSON.stringify(delimiter)}`,
+    );
   }
   const header = options.header ?? true;
   if (!header && options.columns === undefined && options.parse === undefined) {
@@ -69,7 +72,10 @@ export function checkColumns(
   }
   for (const name of Object.keys(types)) {
     if (!seen.has(name)) {
-      throw new WeirError('INVALID_ARGUMENT', `CSV types name column "${name}", which is not in ${where} (${names.join(', ')})`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `CSV types name column "${name}", which is not in ${where} (${names.join(', ')})`,
+      );
     }
   }
 }

@@ -11,6 +11,13 @@ const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 /**
  * Decodes CSV lines into records. The header line of each file is read once and kept in the split,
  * so a split restored from a checkpoint knows its columns without reading the header again.
+ *
+ * @example
+ * ```ts
+ * const reader = new CsvSource('tx.csv', { onError: 'skip' }).createReader(context);
+ * // ... after polling:
+ * reader.skippedRecords; // rows that could not be decoded
+ * ```
  */
 export class CsvReader<T> extends LineFileReader<T> {
   readonly metrics: FileReaderMetrics = { skippedRecords: 0 };
@@ -44,12 +51,19 @@ export class CsvReader<T> extends LineFileReader<T> {
 
   protected decodeLine(line: string, output: ReaderOutput<T>): void {
     if (isBlank(line)) return;
-    if (this.awaitingHeader) return this.readHeader(line);
+    if (this.awaitingHeader) {
+      this.readHeader(line);
+      return;
+    }
     let record: T;
     try {
       record = this.decode(line);
     } catch (error) {
-      if (this.options.onError === 'skip' && error instanceof WeirError && error.code === 'DESERIALIZATION_FAILED') {
+      if (
+        this.options.onError === 'skip' &&
+        error instanceof WeirError &&
+        error.code === 'DESERIALIZATION_FAILED'
+      ) {
         this.metrics.skippedRecords++;
         return;
       }
@@ -92,7 +106,8 @@ export class CsvReader<T> extends LineFileReader<T> {
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i];
       const kind = kinds[i];
-      record[names![i]] = kind === 'string' ? field : kind === 'number' ? this.toNumber(field, i) : this.toBoolean(field, i);
+      record[names![i]] =
+        kind === 'string' ? field : kind === 'number' ? this.toNumber(field, i) : this.toBoolean(field, i);
     }
     return record as T;
   }
@@ -122,7 +137,8 @@ export class CsvReader<T> extends LineFileReader<T> {
 
   private error(column: number | undefined, reason: string, cause?: unknown): WeirError {
     const name = column === undefined ? undefined : this.names?.[column];
-    const where = column === undefined ? '' : name === undefined ? ` column ${column + 1}` : ` column "${name}"`;
+    const where =
+      column === undefined ? '' : name === undefined ? ` column ${column + 1}` : ` column "${name}"`;
     return new WeirError(
       'DESERIALIZATION_FAILED',
       `cannot parse CSV at file "${this.path}" line ${this.lineNumber}${where}: ${reason}`,

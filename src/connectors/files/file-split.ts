@@ -28,7 +28,9 @@ export async function listFileSplits(path: string): Promise<FileSplit[]> {
     const files = info.isDirectory() ? await listDirectory(path) : [path];
     return files.map((file) => ({ splitId: file, path: file, offset: 0, line: 0 }));
   } catch (error) {
-    throw new WeirError('IO_ERROR', `cannot list files at "${path}": ${(error as Error).message}`, { cause: error });
+    throw new WeirError('IO_ERROR', `cannot list files at "${path}": ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

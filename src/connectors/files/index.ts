@@ -4,7 +4,7 @@ export { CsvReader } from './csv-reader.ts';
 export { CsvSource } from './csv-source.ts';
 export type { FileSplit } from './file-split.ts';
 export { JsonLinesFileSink } from './json-lines-file-sink.ts';
-export { JsonLinesReader, type JsonLinesOptions, JsonLinesSource } from './json-lines-source.ts';
+export { type JsonLinesOptions, JsonLinesReader, JsonLinesSource } from './json-lines-source.ts';
 export { LineFileSink, type LineFileSinkOptions, partFilePath } from './line-file-sink.ts';
 export { TextFileSink, type TextFileSinkOptions } from './text-file-sink.ts';
 export { TextLineReader, TextLineSource } from './text-line-source.ts';

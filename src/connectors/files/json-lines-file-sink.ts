@@ -26,12 +26,19 @@ function toJsonLine(value: unknown, path: string): string {
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new WeirError('SINK_FAILED', `cannot write record as JSON to "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new WeirError(
+      'SINK_FAILED',
+      `cannot write record as JSON to "${path}": ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (json === undefined) {
-    throw new WeirError('SINK_FAILED', `cannot write record as JSON to "${path}": ${previewRecord(value)} has no JSON form`);
+    throw new WeirError(
+      'SINK_FAILED',
+      `cannot write record as JSON to "${path}": ${previewRecord(value)} has no JSON form`,
+    );
   }
   return json;
 }

@@ -45,7 +45,16 @@ export class JsonLinesSource<T = unknown> implements Source<T, FileSplit> {
   }
 }
 
-/** Parses each non-blank line with `JSON.parse`. */
+/**
+ * The reader of {@link JsonLinesSource}: parses each non-blank line with `JSON.parse`.
+ *
+ * @example
+ * ```ts
+ * const reader = new JsonLinesSource('in.jsonl', { onError: 'skip' }).createReader(context);
+ * // ... after polling:
+ * reader.metrics.skippedRecords; // lines that were not JSON
+ * ```
+ */
 export class JsonLinesReader<T> extends LineFileReader<T> {
   readonly metrics: FileReaderMetrics = { skippedRecords: 0 };
   private readonly onError: OnBadRecord;

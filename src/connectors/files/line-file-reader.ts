@@ -27,6 +27,15 @@ interface OpenFile {
  * returns 'nothing-available' while a chunk is still loading. Lines end with `\n` or `\r\n`; a last
  * line without newline counts; a UTF-8 byte order mark at the start of a file is dropped.
  * Subclasses decode a line into records.
+ *
+ * @example
+ * ```ts
+ * class UpperCaseReader extends LineFileReader<string> {
+ *   protected decodeLine(line: string, output: ReaderOutput<string>): void {
+ *     output.collect(line.toUpperCase());
+ *   }
+ * }
+ * ```
  */
 export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
   protected readonly context: SourceReaderContext;
@@ -159,7 +168,8 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
       file.size = (await handle.stat()).size;
       const chunk = await readChunk(handle, file.split.offset, this.readSize(file, file.split.offset));
       if (file.closed) return;
-      const bom = chunk.offset === 0 && chunk.data[0] === 0xef && chunk.data[1] === 0xbb && chunk.data[2] === 0xbf;
+      const bom =
+        chunk.offset === 0 && chunk.data[0] === 0xef && chunk.data[1] === 0xbb && chunk.data[2] === 0xbf;
       this.advanceChunk(file, chunk);
       if (bom) file.pos = 3;
     } catch (error) {
@@ -206,8 +216,12 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
 
   private fail(file: OpenFile, error: unknown): void {
     if (this.closed || this.failure !== undefined) return;
-    this.failure = new WeirError('IO_ERROR', `cannot read file "${file.split.path}": ${(error as Error).message}`, {
-      cause: error,
-    });
+    this.failure = new WeirError(
+      'IO_ERROR',
+      `cannot read file "${file.split.path}": ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -24,6 +24,12 @@ export function partFilePath(path: string, extension: string, context: SinkConte
  * throttles the task while the disk catches up. Writes are not tied to checkpoints: after a restart
  * the file is written again from the start, so use this sink for bounded jobs, tests and debugging,
  * not for exactly-once output.
+ *
+ * @example
+ * ```ts
+ * // one CSV-ish line per record
+ * stream.sinkTo(new LineFileSink<Trade>('out/trades.csv', '.csv', (t) => `${t.id},${t.price}`));
+ * ```
  */
 export class LineFileSink<T> implements Sink<T> {
   readonly path: string;
@@ -38,7 +44,12 @@ export class LineFileSink<T> implements Sink<T> {
   private buffered = 0;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(path: string, extension: string, format: (value: T) => string, options: LineFileSinkOptions = {}) {
+  constructor(
+    path: string,
+    extension: string,
+    format: (value: T) => string,
+    options: LineFileSinkOptions = {},
+  ) {
     this.path = path;
     this.extension = extension;
     this.format = format;
@@ -56,9 +67,13 @@ export class LineFileSink<T> implements Sink<T> {
       await mkdir(dirname(this.file), { recursive: true });
       this.handle = await open(this.file, 'w');
     } catch (error) {
-      throw new WeirError('IO_ERROR', `cannot open file "${this.file}" for writing: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new WeirError(
+        'IO_ERROR',
+        `cannot open file "${this.file}" for writing: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -105,7 +120,9 @@ export class LineFileSink<T> implements Sink<T> {
         this.position += bytesWritten;
       }
     } catch (error) {
-      throw new WeirError('IO_ERROR', `cannot write file "${this.file}": ${(error as Error).message}`, { cause: error });
+      throw new WeirError('IO_ERROR', `cannot write file "${this.file}": ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }

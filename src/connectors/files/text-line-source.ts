@@ -32,7 +32,15 @@ export class TextLineSource implements Source<string, FileSplit> {
   }
 }
 
-/** Emits each line as it is. */
+/**
+ * The reader of {@link TextLineSource}: emits each line as it is.
+ *
+ * @example
+ * ```ts
+ * const reader = new TextLineSource('logs').createReader(context);
+ * reader.addSplits(await new TextLineSource('logs').createSplits(1));
+ * ```
+ */
 export class TextLineReader extends LineFileReader<string> {
   protected decodeLine(line: string, output: ReaderOutput<string>): void {
     output.collect(line);

@@ -21,6 +21,12 @@ import {
  * how many of each the ids before it made, and every random choice from a mulberry32 stream seeded
  * by the id. So any subtask can make any event, and every parallelism makes the same events.
  *
+ * Event number n (see `eventNumber`) is at `baseTime + floor(n * 1000 * numberOfGenerators / rate)`
+ * ms, which is `floor(n * interEventDelayUs / 1000)` computed without a rounded 1e6 / rate. `extra`
+ * pads an event to its average size as the reference generator (Beam, Flink) counts it: 8 bytes per
+ * number, 1 per character, but for a bid the four numbers only, not channel and url. So a bid carries
+ * about 68 characters of `extra` (about 172 bytes in all) as in Flink's published runs.
+ *
  * The generator keeps the random state in one field rather than an object per event, picks names
  * and channels from precomputed tables, and slices random text out of a fixed pool (see
  * `text-pool.ts`): an event costs its own objects and little else.
@@ -262,7 +268,9 @@ export class NexmarkGenerator {
     const pool = this.pool;
     const bits = this.next();
     let start = bits & OFFSET_MASK;
-    let length = MIN_STRING_LENGTH + Math.floor(((bits >>> OFFSET_BITS) * (maxLength - MIN_STRING_LENGTH)) / LENGTH_RANGE);
+    let length =
+      MIN_STRING_LENGTH +
+      Math.floor(((bits >>> OFFSET_BITS) * (maxLength - MIN_STRING_LENGTH)) / LENGTH_RANGE);
     while (length > 0 && pool.charCodeAt(start) === SPACE) {
       start++;
       length--;

@@ -8,7 +8,10 @@ import { below, mulberry32 } from './prng.ts';
  * of 13 characters or more in O(1), as a view on the pool, and copies shorter ones.
  */
 
-/** Characters in the pool; offsets are drawn below `TEXT_POOL_LENGTH - maxLength`. */
+/**
+ * Characters in the pool. The generator draws offsets in the first 2^17 characters, so the second
+ * half holds the longest string it slices (an `extra` of 1.2 times `MAX_AVG_BYTE_SIZE`).
+ */
 export const TEXT_POOL_LENGTH = 1 << 18;
 
 /** Character code of the occasional space. */

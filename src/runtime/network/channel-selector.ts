@@ -83,18 +83,23 @@ export function createChannelSelector(o: ChannelSelectorOptions): ChannelSelecto
       if (!keyOf) throw new WeirError('INTERNAL', `hash edge ${o.edgeName} has no key selector`);
       const maxP = o.maxParallelism;
       return {
-        select: (value) => computeOperatorIndexForKeyGroup(maxP, n, assignToKeyGroup(keyOf(value) as Key, maxP)),
+        select: (value) =>
+          computeOperatorIndexForKeyGroup(maxP, n, assignToKeyGroup(keyOf(value) as Key, maxP)),
       };
     }
     case 'custom': {
       const keyOf = o.keySelector;
       const partition = o.customPartitioner;
-      if (!keyOf || !partition) throw new WeirError('INTERNAL', `custom edge ${o.edgeName} has no partitioner`);
+      if (!keyOf || !partition)
+        throw new WeirError('INTERNAL', `custom edge ${o.edgeName} has no partitioner`);
       return {
         select: (value) => {
           const c = partition(keyOf(value), n);
           if (!Number.isInteger(c) || c < 0 || c >= n) {
-            throw new WeirError('USER_FUNCTION_FAILED', `custom partitioner of ${o.edgeName} returned ${c}, expected an integer in [0, ${n})`);
+            throw new WeirError(
+              'USER_FUNCTION_FAILED',
+              `custom partitioner of ${o.edgeName} returned ${c}, expected an integer in [0, ${n})`,
+            );
           }
           return c;
         },

@@ -1,6 +1,6 @@
 import type { StreamElement } from '../../core/stream-element.ts';
-import { BROADCAST, type ChannelSelector } from './channel-selector.ts';
 import type { OutputChannel } from './channel.ts';
+import { BROADCAST, type ChannelSelector } from './channel-selector.ts';
 
 /**
  * Buffers the records of one output edge per channel and hands them over as batches: when a

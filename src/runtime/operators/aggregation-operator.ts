@@ -1,6 +1,6 @@
 import { WeirError } from '../../core/errors.ts';
-import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { ValueState } from '../../state/state.ts';
+import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 

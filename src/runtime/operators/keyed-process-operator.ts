@@ -34,13 +34,12 @@ export class KeyedProcessOperator extends AbstractStreamOperator implements Trig
     const collector = this.collector;
     const backend = ctx.keyedStateBackend!;
     const timerService = this.timerService;
-    const self = this;
     this.context = {
       timestamp: () => (collector.timestamp === NO_TIMESTAMP ? undefined : collector.timestamp),
       timerService: () => timerService,
       output: <X>(tag: OutputTag<X>, value: X) => ctx.output.collectSide(tag.id, value, collector.timestamp),
       getCurrentKey: () => backend.getCurrentKey(),
-      timeDomain: () => self.domain!,
+      timeDomain: () => this.domain!,
     };
   }
 

@@ -36,6 +36,7 @@ export function registerOperator(kind: string, operator: OperatorClass): void {
 
 export function createOperator(ctx: OperatorContext): StreamOperator {
   const Operator = operators.get(ctx.spec.kind);
-  if (!Operator) throw new WeirError('INVALID_GRAPH', `unknown operator kind "${ctx.spec.kind}" (${ctx.spec.name})`);
+  if (!Operator)
+    throw new WeirError('INVALID_GRAPH', `unknown operator kind "${ctx.spec.kind}" (${ctx.spec.name})`);
   return new Operator(ctx);
 }

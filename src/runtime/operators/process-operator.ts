@@ -18,11 +18,10 @@ export class ProcessOperator extends AbstractStreamOperator {
     this.fn = asMethodObject(ctx.functions.fn, 'processElement');
     this.userFunction = this.fn;
     this.collector = new TimestampedCollector(this.output);
-    const self = this;
     const name = this.name;
     const timerService: TimerService = {
       currentProcessingTime: () => ctx.clock.now(),
-      currentWatermark: () => self.currentWatermark,
+      currentWatermark: () => this.currentWatermark,
       registerEventTimeTimer: () => timersNeedKeys(name),
       registerProcessingTimeTimer: () => timersNeedKeys(name),
       deleteEventTimeTimer: () => timersNeedKeys(name),

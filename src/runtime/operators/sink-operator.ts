@@ -28,7 +28,13 @@ export class SinkOperator extends AbstractStreamOperator {
     this.invokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
     this.onSettled = () => ctx.enqueueMail(() => this.completed());
     this.onFailed = (error) =>
-      ctx.fail(new WeirError('SINK_FAILED', `sink "${this.name}" (subtask ${ctx.subtaskIndex + 1}/${ctx.parallelism}) failed: ${errorMessage(error)}`, { cause: error }));
+      ctx.fail(
+        new WeirError(
+          'SINK_FAILED',
+          `sink "${this.name}" (subtask ${ctx.subtaskIndex + 1}/${ctx.parallelism}) failed: ${errorMessage(error)}`,
+          { cause: error },
+        ),
+      );
   }
 
   override async open(): Promise<void> {

@@ -3,6 +3,7 @@ import type { RuntimeContext } from '../../api/runtime-context.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
 import type { OperatorStateStore } from '../../state/operator-state-store.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../../state/state.ts';
 import type {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -10,7 +11,6 @@ import type {
   ReducingStateDescriptor,
   ValueStateDescriptor,
 } from '../../state/state-descriptor.ts';
-import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../../state/state.ts';
 import type { OperatorContext } from './operator-context.ts';
 
 /** The RuntimeContext handed to user functions, backed by the operator's context. */

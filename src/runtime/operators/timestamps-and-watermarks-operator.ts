@@ -40,7 +40,9 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator impl
   }
 
   processElement(value: unknown, timestamp: number): void {
-    const ts = this.assigner ? this.assigner(value, timestamp === NO_TIMESTAMP ? undefined : timestamp) : timestamp;
+    const ts = this.assigner
+      ? this.assigner(value, timestamp === NO_TIMESTAMP ? undefined : timestamp)
+      : timestamp;
     this.generator.onEvent(value, ts, this);
     this.output.collect(value, ts);
   }

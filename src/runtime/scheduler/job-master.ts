@@ -54,14 +54,24 @@ export class JobMaster implements JobClient {
     try {
       await this.deploy();
     } catch (error) {
-      this.finishWith('failed', error instanceof WeirError ? error : new WeirError('JOB_FAILED', `cannot deploy job "${this.plan.graph.jobName}": ${String((error as Error)?.message ?? error)}`, { cause: error }));
+      this.finishWith(
+        'failed',
+        error instanceof WeirError
+          ? error
+          : new WeirError(
+              'JOB_FAILED',
+              `cannot deploy job "${this.plan.graph.jobName}": ${String((error as Error)?.message ?? error)}`,
+              { cause: error },
+            ),
+      );
       return;
     }
     this.transition('running');
     await Promise.all(this.tasks.map((t) => t.open()));
     void this.executor.run().then(
       () => this.onExecutorDone(),
-      (error) => this.fail(new WeirError('INTERNAL', `task executor failed: ${String(error)}`, { cause: error })),
+      (error) =>
+        this.fail(new WeirError('INTERNAL', `task executor failed: ${String(error)}`, { cause: error })),
     );
   }
 
@@ -70,7 +80,10 @@ export class JobMaster implements JobClient {
     this.transition('cancelling');
     this.executor.stop();
     await Promise.all(this.tasks.map((t) => t.cancel()));
-    this.finishWith('cancelled', new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`));
+    this.finishWith(
+      'cancelled',
+      new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
+    );
   }
 
   private async deploy(): Promise<void> {
@@ -110,7 +123,11 @@ export class JobMaster implements JobClient {
           for (let p = 0; p < from.parallelism; p++) {
             const channel = grid[p][i];
             if (channel) {
-              inputs.push({ channel, input: edge.targetInput, origin: `"${from.name}" (subtask ${p + 1}/${from.parallelism})` });
+              inputs.push({
+                channel,
+                input: edge.targetInput,
+                origin: `"${from.name}" (subtask ${p + 1}/${from.parallelism})`,
+              });
             }
           }
         }
@@ -140,7 +157,13 @@ export class JobMaster implements JobClient {
     }
   }
 
-  private recordWriter(edge: JobEdge, from: JobVertex, to: JobVertex, index: number, row: LocalChannel[]): RecordWriter {
+  private recordWriter(
+    edge: JobEdge,
+    from: JobVertex,
+    to: JobVertex,
+    index: number,
+    row: LocalChannel[],
+  ): RecordWriter {
     const fns = this.plan.functions.edges.get(edge.id) ?? {};
     const selector = createChannelSelector({
       spec: edge.partitioner,
@@ -157,12 +180,19 @@ export class JobMaster implements JobClient {
 
   /** The split enumerator: plans the splits once and assigns them round-robin to the readers. */
   private async planSplits(vertex: JobVertex): Promise<SourceSplit[][]> {
-    const source = this.plan.functions.operators.get(vertex.operators[0].uid)?.fn as Source<unknown, SourceSplit>;
+    const source = this.plan.functions.operators.get(vertex.operators[0].uid)?.fn as Source<
+      unknown,
+      SourceSplit
+    >;
     let splits: SourceSplit[];
     try {
       splits = await source.createSplits(vertex.parallelism);
     } catch (error) {
-      throw new WeirError('SOURCE_FAILED', `source "${vertex.operators[0].name}" cannot plan its splits: ${(error as Error)?.message ?? error}`, { cause: error });
+      throw new WeirError(
+        'SOURCE_FAILED',
+        `source "${vertex.operators[0].name}" cannot plan its splits: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
     }
     const assignment: SourceSplit[][] = Array.from({ length: vertex.parallelism }, () => []);
     splits.forEach((split, k) => assignment[k % vertex.parallelism].push(split));
@@ -189,7 +219,12 @@ export class JobMaster implements JobClient {
     }
     this.transition('finished');
     this.resolveResult(
-      new JobExecutionResult(this.jobId, this.plan.graph.jobName, performance.now() - this.startedAt, this.mergeAccumulators()),
+      new JobExecutionResult(
+        this.jobId,
+        this.plan.graph.jobName,
+        performance.now() - this.startedAt,
+        this.mergeAccumulators(),
+      ),
     );
   }
 

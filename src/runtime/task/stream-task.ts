@@ -17,7 +17,14 @@ import type { OperatorContext } from '../operators/operator-context.ts';
 import { createOperator } from '../operators/operator-factory.ts';
 import type { SourceOperator } from '../operators/source-operator.ts';
 import type { StreamOperator } from '../operators/stream-operator.ts';
-import { ChainingTarget, KeyedChainingTarget, OperatorOutput, type OutputTarget, WriterTarget } from './chain-outputs.ts';
+import {
+  ChainingTarget,
+  KeyedChainingTarget,
+  OperatorOutput,
+  type OutputTarget,
+  WriterTarget,
+} from './chain-outputs.ts';
+import { functionInstance } from './function-instance.ts';
 import { OperatorFailure } from './operator-failure.ts';
 
 /** An input channel of a task with what it is connected to, for watermarks and error messages. */
@@ -117,7 +124,8 @@ export class StreamTask {
       const main: OutputTarget[] = [];
       const sides = new Map<string, OutputTarget[]>();
       for (const out of spec.outputs) {
-        const target = out.kind === 'chained' ? targetFor(out.operator) : new WriterTarget(writers.get(out.edge)!);
+        const target =
+          out.kind === 'chained' ? targetFor(out.operator) : new WriterTarget(writers.get(out.edge)!);
         if (out.tag === null) main.push(target);
         else {
           const list = sides.get(out.tag) ?? [];
@@ -149,7 +157,12 @@ export class StreamTask {
       : undefined;
     const accumulators = new Map<string, Accumulator<unknown>>();
     this.accumulators.push(accumulators);
-    const functions = o.functions.operators.get(spec.uid) ?? {};
+    const shared = o.functions.operators.get(spec.uid) ?? {};
+    // Sources create a reader per subtask; collect targets must stay the client's object.
+    const functions =
+      spec.kind === 'source' || spec.kind === 'collect'
+        ? shared
+        : { ...shared, fn: functionInstance(shared.fn) };
     return {
       spec,
       functions,
@@ -165,7 +178,8 @@ export class StreamTask {
       registerProcessingTimer: (time, callback) => this.registerProcessingTimer(time, callback),
       keyedStateBackend: keyed,
       createTimerService: (triggerable) => {
-        if (!keyed) throw new WeirError('TIMER_ERROR', `"${spec.name}" is not keyed and cannot have keyed timers`);
+        if (!keyed)
+          throw new WeirError('TIMER_ERROR', `"${spec.name}" is not keyed and cannot have keyed timers`);
         let scheduled: Cancellable | undefined;
         let scheduledAt = Number.POSITIVE_INFINITY;
         const service: HeapInternalTimerService = new HeapInternalTimerService({
@@ -195,9 +209,10 @@ export class StreamTask {
       accumulators,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       enqueueMail: (fn) => this.enqueueMail(fn),
-      fail: (error) => this.enqueueMail(() => {
-        throw error;
-      }),
+      fail: (error) =>
+        this.enqueueMail(() => {
+          throw error;
+        }),
     };
   }
 
@@ -299,9 +314,10 @@ export class StreamTask {
               this.sourceWaiting = false;
               this.options.wakeup.signal();
             },
-            (error) => this.enqueueMail(() => {
-              throw error;
-            }),
+            (error) =>
+              this.enqueueMail(() => {
+                throw error;
+              }),
           );
           break;
         }
@@ -330,7 +346,10 @@ export class StreamTask {
     }
     return undefined;
   }
-  private readonly current: { element: StreamElement; index: number } = { element: { kind: 'end' }, index: 0 };
+  private readonly current: { element: StreamElement; index: number } = {
+    element: { kind: 'end' },
+    index: 0,
+  };
 
   private handleElement(element: StreamElement, channel: number): void {
     switch (element.kind) {

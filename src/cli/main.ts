@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isWeirError, WeirError } from '../core/errors.ts';
+import { runJobFile } from './run-command.ts';
+
+const HELP = `weir — stateful stream processing for TypeScript
+
+Usage:
+  weir run <job.ts|job.js> [options]   run a job on the local mini-cluster
+  weir plan <job.ts|job.js>            print the job graph as JSON without running it
+  weir --help | -h                     this help
+  weir --version | -v                  the version
+
+Options of run and plan:
+  -p, --parallelism <n>   default parallelism of the job's operators
+  --verbose               print stack traces of errors
+
+A job is a module that builds a pipeline on StreamExecutionEnvironment.getExecutionEnvironment()
+and calls execute(). TypeScript jobs run directly, with no build step.`;
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        parallelism: { type: 'string', short: 'p' },
+        verbose: { type: 'boolean' },
+      },
+    });
+    verbose = values.verbose ?? false;
+    if (values.version) {
+      console.log(`weir ${version()}`);
+      return 0;
+    }
+    const [command, file, ...rest] = positionals;
+    if (values.help || command === undefined || command === 'help') {
+      console.log(HELP);
+      return command === undefined && !values.help ? 1 : 0;
+    }
+    if (command !== 'run' && command !== 'plan') {
+      throw new WeirError('CLI_USAGE', `unknown command "${command}" (see weir --help)`);
+    }
+    if (!file) throw new WeirError('CLI_USAGE', `weir ${command} needs a job file: weir ${command} <job.ts>`);
+    if (rest.length > 0) throw new WeirError('CLI_USAGE', `unexpected arguments: ${rest.join(' ')}`);
+    let parallelism: number | undefined;
+    if (values.parallelism !== undefined) {
+      parallelism = Number(values.parallelism);
+      if (!Number.isInteger(parallelism) || parallelism < 1) {
+        throw new WeirError(
+          'CLI_USAGE',
+          `--parallelism must be a positive integer, got "${values.parallelism}"`,
+        );
+      }
+    }
+    await runJobFile(pathToFileURL(resolve(file)).href, file, { parallelism, planOnly: command === 'plan' });
+    return 0;
+  } catch (error) {
+    printError(error, verbose);
+    return 1;
+  }
+}
+
+function printError(error: unknown, verbose: boolean): void {
+  if (isWeirError(error)) {
+    console.error(`error: ${error.describe()}`);
+  } else if (
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  ) {
+    console.error(`error: CLI_USAGE: ${error.message} (see weir --help)`);
+    return;
+  } else if (error instanceof Error) {
+    console.error(`error: ${error.name}: ${error.message}`);
+  } else {
+    console.error(`error: ${String(error)}`);
+  }
+  if (verbose && error instanceof Error && error.stack) console.error(error.stack);
+  else console.error('(run with --verbose for the stack trace)');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}

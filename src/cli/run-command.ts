@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import type { JobClient } from '../api/executor.ts';
+import { setExecutionContext } from '../api/executor.ts';
+import { WeirError } from '../core/errors.ts';
+import '../index.ts';
+
+export interface RunOptions {
+  parallelism?: number;
+  /** Print the job graph instead of running the job. */
+  planOnly?: boolean;
+}
+
+/**
+ * Runs a job module: sets the execution context (parallelism), imports the module, which builds
+ * its pipeline and calls execute(), and waits for every job it submitted. Ctrl-C cancels them.
+ */
+export async function runJobFile(url: string, displayPath: string, options: RunOptions): Promise<void> {
+  if (!existsSync(new URL(url))) {
+    throw new WeirError('CLI_USAGE', `job file not found: ${displayPath}`);
+  }
+  const clients: JobClient[] = [];
+  const planOnly = options.planOnly ?? false;
+  setExecutionContext({
+    parallelism: options.parallelism,
+    planOnly,
+    onJobSubmitted: (client) => clients.push(client),
+  });
+  const onSignal = () => {
+    for (const c of clients) void c.cancel();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    try {
+      await import(url);
+    } catch (error) {
+      if (error instanceof WeirError) throw error;
+      const code = (error as NodeJS.ErrnoException)?.code;
+      if (
+        code === 'ERR_MODULE_NOT_FOUND' ||
+        code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING' ||
+        error instanceof SyntaxError
+      ) {
+        throw new WeirError('CLI_USAGE', `cannot load job ${displayPath}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw new WeirError(
+        'JOB_FAILED',
+        `job ${displayPath} failed: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+    // Jobs the module started without awaiting them.
+    await Promise.all(clients.map((c) => c.getJobExecutionResult()));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    setExecutionContext(undefined);
+  }
+}
