@@ -46,6 +46,7 @@ export { StreamExecutionEnvironment } from './api/stream-execution-environment.t
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';
+export * from './connectors/nexmark/index.ts';
 export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } from './core/clock.ts';
 export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';

@@ -1,0 +1,78 @@
+import {
+  type Bid,
+  type Collector,
+  type DataStream,
+  type KeyedProcessContext,
+  KeyedProcessFunction,
+  type NexmarkEvent,
+  NexmarkSource,
+  type StreamExecutionEnvironment,
+  type ValueState,
+  ValueStateDescriptor,
+  WatermarkStrategy,
+} from 'weir';
+import { BlackholeSink } from './blackhole-sink.ts';
+
+/**
+ * Nexmark queries as DataStream jobs (semantics in shared/NEXMARK.md). Each builds its pipeline on
+ * `env` over `events` generated events and ends in the blackhole sink.
+ */
+export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => void;
+
+function bids(env: StreamExecutionEnvironment, events: number): DataStream<Bid> {
+  const p = env.getParallelism();
+  return env
+    .fromSource(new NexmarkSource({ events, numberOfGenerators: p }), WatermarkStrategy.noWatermarks(), 'Nexmark')
+    .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
+      if (e.kind === 'bid') out.collect(e.bid);
+    })
+    .name('bids');
+}
+
+/** A keyed running count of bids per bidder. */
+class CountBids extends KeyedProcessFunction<number, Bid, { bidder: number; count: number }> {
+  private count!: ValueState<number, number>;
+  override open(): void {
+    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+  }
+  processElement(bid: Bid, ctx: KeyedProcessContext<number>, out: Collector<{ bidder: number; count: number }>): void {
+    const c = this.count.value() + 1;
+    this.count.update(c);
+    out.collect({ bidder: ctx.getCurrentKey(), count: c });
+  }
+}
+
+export const queries: Record<string, QueryBuilder> = {
+  /** Pass through: every bid. */
+  q0(env, events) {
+    bids(env, events)
+      .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }))
+      .sinkTo(new BlackholeSink());
+  },
+  /** Currency conversion: price * 0.908. */
+  q1(env, events) {
+    bids(env, events)
+      .map((b) => ({
+        auction: b.auction,
+        bidder: b.bidder,
+        price: Math.round(b.price * 0.908),
+        dateTime: b.dateTime,
+        extra: b.extra,
+      }))
+      .sinkTo(new BlackholeSink());
+  },
+  /** Selection: bids on every 123rd auction. */
+  q2(env, events) {
+    bids(env, events)
+      .filter((b) => b.auction % 123 === 0)
+      .map((b) => ({ auction: b.auction, price: b.price }))
+      .sinkTo(new BlackholeSink());
+  },
+  /** Keyed running count per bidder: a hash exchange and keyed state. */
+  'bidder-count'(env, events) {
+    bids(env, events)
+      .keyBy((b) => b.bidder)
+      .process(new CountBids())
+      .sinkTo(new BlackholeSink());
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Nexmark benchmark runner: `npm run bench -- <query> --events <N> [--parallelism P] [--runs R]`.
+ * Runs a warm-up, then R measured runs, and ends with one line:
+ *   nexmark <query>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
+ * taken from the median run (by wall time). CPU time is the whole process's (all threads).
+ */
+import { parseArgs } from 'node:util';
+import { StreamExecutionEnvironment } from 'weir';
+import { BlackholeSink } from './blackhole-sink.ts';
+import { queries } from './nexmark-queries.ts';
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: {
+    events: { type: 'string', default: '10000000' },
+    parallelism: { type: 'string', short: 'p', default: '1' },
+    runs: { type: 'string', default: '3' },
+    warmup: { type: 'string' },
+  },
+});
+const query = positionals[0];
+if (!query || !(query in queries)) {
+  console.error(`usage: npm run bench -- <${Object.keys(queries).join('|')}> --events N [--parallelism P] [--runs R]`);
+  process.exit(2);
+}
+const events = Number(values.events);
+const parallelism = Number(values.parallelism);
+const runs = Number(values.runs);
+const warmup = values.warmup !== undefined ? Number(values.warmup) : Math.min(2_000_000, Math.max(100_000, Math.floor(events / 10)));
+
+async function runOnce(n: number): Promise<{ seconds: number; cpuSeconds: number; rows: number; checksum: number }> {
+  BlackholeSink.rows = 0;
+  BlackholeSink.checksum = 0;
+  const env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+  queries[query](env, n);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await env.execute(`nexmark ${query}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rows: BlackholeSink.rows, checksum: BlackholeSink.checksum };
+}
+
+if (warmup > 0) await runOnce(warmup);
+const results = [];
+for (let i = 0; i < runs; i++) {
+  const r = await runOnce(events);
+  results.push(r);
+  console.log(
+    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}`,
+  );
+}
+results.sort((a, b) => a.seconds - b.seconds);
+const median = results[Math.floor(results.length / 2)];
+console.log(
+  `node ${process.version}, parallelism ${parallelism}, heap state backend, no checkpoints, median of ${runs} runs`,
+);
+console.log(
+  `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,
+);
