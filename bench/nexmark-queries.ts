@@ -22,7 +22,11 @@ export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => 
 function bids(env: StreamExecutionEnvironment, events: number): DataStream<Bid> {
   const p = env.getParallelism();
   return env
-    .fromSource(new NexmarkSource({ events, numberOfGenerators: p }), WatermarkStrategy.noWatermarks(), 'Nexmark')
+    .fromSource(
+      new NexmarkSource({ events, numberOfGenerators: p }),
+      WatermarkStrategy.noWatermarks(),
+      'Nexmark',
+    )
     .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
       if (e.kind === 'bid') out.collect(e.bid);
     })
@@ -35,7 +39,11 @@ class CountBids extends KeyedProcessFunction<number, Bid, { bidder: number; coun
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
   }
-  processElement(bid: Bid, ctx: KeyedProcessContext<number>, out: Collector<{ bidder: number; count: number }>): void {
+  processElement(
+    _bid: Bid,
+    ctx: KeyedProcessContext<number>,
+    out: Collector<{ bidder: number; count: number }>,
+  ): void {
     const c = this.count.value() + 1;
     this.count.update(c);
     out.collect({ bidder: ctx.getCurrentKey(), count: c });
@@ -46,7 +54,13 @@ export const queries: Record<string, QueryBuilder> = {
   /** Pass through: every bid. */
   q0(env, events) {
     bids(env, events)
-      .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }))
+      .map((b) => ({
+        auction: b.auction,
+        bidder: b.bidder,
+        price: b.price,
+        dateTime: b.dateTime,
+        extra: b.extra,
+      }))
       .sinkTo(new BlackholeSink());
   },
   /** Currency conversion: price * 0.908. */

@@ -21,15 +21,22 @@ const { values, positionals } = parseArgs({
 });
 const query = positionals[0];
 if (!query || !(query in queries)) {
-  console.error(`usage: npm run bench -- <${Object.keys(queries).join('|')}> --events N [--parallelism P] [--runs R]`);
+  console.error(
+    `usage: npm run bench -- <${Object.keys(queries).join('|')}> --events N [--parallelism P] [--runs R]`,
+  );
   process.exit(2);
 }
 const events = Number(values.events);
 const parallelism = Number(values.parallelism);
 const runs = Number(values.runs);
-const warmup = values.warmup !== undefined ? Number(values.warmup) : Math.min(2_000_000, Math.max(100_000, Math.floor(events / 10)));
+const warmup =
+  values.warmup !== undefined
+    ? Number(values.warmup)
+    : Math.min(2_000_000, Math.max(100_000, Math.floor(events / 10)));
 
-async function runOnce(n: number): Promise<{ seconds: number; cpuSeconds: number; rows: number; checksum: number }> {
+async function runOnce(
+  n: number,
+): Promise<{ seconds: number; cpuSeconds: number; rows: number; checksum: number }> {
   BlackholeSink.rows = 0;
   BlackholeSink.checksum = 0;
   const env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
@@ -39,7 +46,12 @@ async function runOnce(n: number): Promise<{ seconds: number; cpuSeconds: number
   await env.execute(`nexmark ${query}`);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rows: BlackholeSink.rows, checksum: BlackholeSink.checksum };
+  return {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    rows: BlackholeSink.rows,
+    checksum: BlackholeSink.checksum,
+  };
 }
 
 if (warmup > 0) await runOnce(warmup);
