@@ -49,6 +49,9 @@ env
     WatermarkStrategy.noWatermarks(),
     'transactions',
   )
+  // One ordered stream of transactions (as one Kafka partition would be): each user's totals then
+  // grow in the same order at any parallelism of the detector.
+  .setParallelism(1)
   .keyBy((tx) => tx.userId)
   .process(new SumFunction())
   .name('fraud-detector')

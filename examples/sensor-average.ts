@@ -22,7 +22,11 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment();
 
 env
   .fromSource(new DataGeneratorSource(reading, READINGS), WatermarkStrategy.noWatermarks(), 'sensors')
+  .setParallelism(1)
   .map((r) => ({ sensorId: r.sensorId, sum: r.temperature, count: 1 }))
+  // One ordered stream of readings up to keyBy (the map chains to the source): each sensor's
+  // averages then come in reading order at any parallelism of the reduce.
+  .setParallelism(1)
   .keyBy((a) => a.sensorId)
   .reduce((a, b) => ({ sensorId: a.sensorId, sum: a.sum + b.sum, count: a.count + b.count }))
   .name('rolling-average')

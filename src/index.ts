@@ -41,6 +41,7 @@ export {
 export { JobExecutionResult } from './api/job-execution-result.ts';
 export { KeyedStream, type NumericField } from './api/keyed-stream.ts';
 export { formatRecord, PrintSink } from './api/print-sink.ts';
+export { type RunJobOptions, type RunJobResult, runJob } from './api/run-job.ts';
 export type { KeyContext, RuntimeContext } from './api/runtime-context.ts';
 export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
 export * from './connectors/collection/index.ts';

@@ -23,8 +23,20 @@ export interface JobClient {
   cancel(): Promise<void>;
 }
 
+/** Where a plan came from: the job module and which of its `execute()` calls it is. */
+export interface Submission {
+  /** URL of the job module, when the job was started from one (`weir run`, `runJob`). */
+  jobModule?: string;
+  /** 0 for the module's first `execute()`, 1 for the second... */
+  jobIndex: number;
+  /** Parallelism given from outside (`weir run -p`), which workers must apply too. */
+  parallelism?: number;
+  /** Worker threads to run task slots on (default: the number of cores). */
+  taskSlots?: number;
+}
+
 export interface PipelineExecutor {
-  execute(plan: JobPlan): Promise<JobClient>;
+  execute(plan: JobPlan, submission: Submission): Promise<JobClient>;
 }
 
 /** Settings from outside the job module: the CLI's `--parallelism`, for instance. */
@@ -35,6 +47,14 @@ export interface ExecutionContext {
   planOnly?: boolean;
   /** Called with each job client the module starts (the CLI uses it to cancel on Ctrl-C). */
   onJobSubmitted?: (client: JobClient) => void;
+  /** URL of the job module being run: lets the local cluster run task slots on worker threads. */
+  jobModule?: string;
+  /** Worker threads for task slots (default: the number of cores; 1 runs everything in this thread). */
+  taskSlots?: number;
+  /** `execute()` calls made so far in this context. */
+  jobsSubmitted?: number;
+  /** Set inside a worker thread: the plan of job `jobIndex` is handed to the worker's runtime. */
+  worker?: { jobIndex: number; deploy(plan: JobPlan): void };
 }
 
 const EXECUTOR = Symbol.for('weir.pipeline-executor');

@@ -141,13 +141,25 @@ export class StreamExecutionEnvironment {
     const plan = this.createPlan(jobName);
     this.sinks = [];
     const context = getExecutionContext();
+    const jobIndex = context.jobsSubmitted ?? 0;
+    context.jobsSubmitted = jobIndex + 1;
+    if (context.worker) {
+      // In a worker thread: the coordinator runs the job; this thread only deploys its subtasks.
+      if (jobIndex === context.worker.jobIndex) context.worker.deploy(plan);
+      return jobIndex < context.worker.jobIndex ? plannedClient(jobName) : pendingClient();
+    }
     if (context.planOnly) {
       process.stdout.write(`${JSON.stringify(plan.graph, null, 2)}\n`);
       const client = plannedClient(jobName);
       context.onJobSubmitted?.(client);
       return client;
     }
-    const client = await getPipelineExecutor().execute(plan);
+    const client = await getPipelineExecutor().execute(plan, {
+      jobModule: context.jobModule,
+      jobIndex,
+      parallelism: context.parallelism,
+      taskSlots: context.taskSlots,
+    });
     context.onJobSubmitted?.(client);
     return client;
   }
@@ -206,6 +218,17 @@ function plannedClient(jobName: string): JobClient {
     jobId: 'planned',
     getJobStatus: () => 'finished',
     getJobExecutionResult: () => Promise.resolve(result),
+    cancel: () => Promise.resolve(),
+  };
+}
+
+/** In a worker thread, the job's own client never resolves: the worker ends when the job does. */
+function pendingClient(): JobClient {
+  const never = new Promise<JobExecutionResult>(() => {});
+  return {
+    jobId: 'worker',
+    getJobStatus: () => 'running',
+    getJobExecutionResult: () => never,
     cancel: () => Promise.resolve(),
   };
 }

@@ -15,6 +15,8 @@ Usage:
 
 Options of run and plan:
   -p, --parallelism <n>   default parallelism of the job's operators
+  --slots <n>             worker threads for task slots (default: one per core);
+                          subtasks run on worker threads when the parallelism is above 1
   --verbose               print stack traces of errors
 
 A job is a module that builds a pipeline on StreamExecutionEnvironment.getExecutionEnvironment()
@@ -31,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         parallelism: { type: 'string', short: 'p' },
+        slots: { type: 'string' },
         verbose: { type: 'boolean' },
       },
     });
@@ -59,7 +62,18 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
     }
-    await runJobFile(pathToFileURL(resolve(file)).href, file, { parallelism, planOnly: command === 'plan' });
+    let taskSlots: number | undefined;
+    if (values.slots !== undefined) {
+      taskSlots = Number(values.slots);
+      if (!Number.isInteger(taskSlots) || taskSlots < 1) {
+        throw new WeirError('CLI_USAGE', `--slots must be a positive integer, got "${values.slots}"`);
+      }
+    }
+    await runJobFile(pathToFileURL(resolve(file)).href, file, {
+      parallelism,
+      taskSlots,
+      planOnly: command === 'plan',
+    });
     return 0;
   } catch (error) {
     printError(error, verbose);

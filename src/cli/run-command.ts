@@ -8,6 +8,8 @@ export interface RunOptions {
   parallelism?: number;
   /** Print the job graph instead of running the job. */
   planOnly?: boolean;
+  /** Worker threads for task slots. */
+  taskSlots?: number;
 }
 
 /**
@@ -19,18 +21,19 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
     throw new WeirError('CLI_USAGE', `job file not found: ${displayPath}`);
   }
   const clients: JobClient[] = [];
-  const planOnly = options.planOnly ?? false;
-  setExecutionContext({
-    parallelism: options.parallelism,
-    planOnly,
-    onJobSubmitted: (client) => clients.push(client),
-  });
   const onSignal = () => {
     for (const c of clients) void c.cancel();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    setExecutionContext({
+      parallelism: options.parallelism,
+      taskSlots: options.taskSlots,
+      planOnly: options.planOnly ?? false,
+      jobModule: url,
+      onJobSubmitted: (client) => clients.push(client),
+    });
     try {
       await import(url);
     } catch (error) {

@@ -4,12 +4,11 @@ import type { CollectTarget } from '../../api/collect.ts';
 import type { JobClient, JobPlan, JobStatus } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
 import { WeirError } from '../../core/errors.ts';
-import type { Source, SourceSplit } from '../../core/source.ts';
-import type { JobEdge, JobVertex } from '../../graph/job-graph.ts';
+import type { JobEdge } from '../../graph/job-graph.ts';
+import { deployTasks } from '../cluster/deployment.ts';
+import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
-import { createChannelSelector } from '../network/channel-selector.ts';
-import { RecordWriter } from '../network/record-writer.ts';
-import { StreamTask, type TaskInput } from '../task/stream-task.ts';
+import type { StreamTask } from '../task/stream-task.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { TaskExecutor } from './task-executor.ts';
 
@@ -89,114 +88,32 @@ export class JobMaster implements JobClient {
   private async deploy(): Promise<void> {
     const { graph, functions, clock } = this.plan;
     const wakeup = this.executor.wakeup;
-    const byId = new Map(graph.vertices.map((v) => [v.id, v]));
-    // channels[edge][producer][consumer]
-    const channels = new Map<string, (LocalChannel | undefined)[][]>();
-    for (const edge of graph.edges) {
-      const from = byId.get(edge.source)!;
-      const to = byId.get(edge.target)!;
-      const grid: (LocalChannel | undefined)[][] = [];
-      for (let i = 0; i < from.parallelism; i++) {
-        const row: (LocalChannel | undefined)[] = [];
-        for (let j = 0; j < to.parallelism; j++) {
-          const connected = edge.partitioner.kind !== 'forward' || i === j;
-          row.push(connected ? new LocalChannel(graph.config.channelCapacity, wakeup, wakeup) : undefined);
-        }
-        grid.push(row);
-      }
-      channels.set(edge.id, grid);
-    }
-
-    for (const vertex of graph.vertices) {
-      const splits = vertex.source ? await this.planSplits(vertex) : undefined;
-      for (let i = 0; i < vertex.parallelism; i++) {
-        const writers = new Map<string, RecordWriter>();
-        for (const edge of graph.edges.filter((e) => e.source === vertex.id)) {
-          const to = byId.get(edge.target)!;
-          const row = channels.get(edge.id)![i].filter((c): c is LocalChannel => c !== undefined);
-          writers.set(edge.id, this.recordWriter(edge, vertex, to, i, row));
-        }
-        const inputs: TaskInput[] = [];
-        for (const edge of graph.edges.filter((e) => e.target === vertex.id)) {
-          const from = byId.get(edge.source)!;
-          const grid = channels.get(edge.id)!;
-          for (let p = 0; p < from.parallelism; p++) {
-            const channel = grid[p][i];
-            if (channel) {
-              inputs.push({
-                channel,
-                input: edge.targetInput,
-                origin: `"${from.name}" (subtask ${p + 1}/${from.parallelism})`,
-              });
-            }
-          }
-        }
-        const task = new StreamTask(
-          {
-            jobId: this.jobId,
-            vertex,
-            subtaskIndex: i,
-            attemptNumber: 0,
-            config: graph.config,
-            functions,
-            clock,
-            wakeup,
-            inputs,
-            writers,
-            splits: splits?.[i],
-            sendToClient: (uid, values, subtask) => {
-              const target = functions.operators.get(uid)?.fn as CollectTarget | undefined;
-              target?.receive(values, subtask);
-            },
-          },
-          (t) => this.onTaskStateChange(t),
-        );
-        this.tasks.push(task);
-        this.executor.add(task);
-      }
-    }
-  }
-
-  private recordWriter(
-    edge: JobEdge,
-    from: JobVertex,
-    to: JobVertex,
-    index: number,
-    row: LocalChannel[],
-  ): RecordWriter {
-    const fns = this.plan.functions.edges.get(edge.id) ?? {};
-    const selector = createChannelSelector({
-      spec: edge.partitioner,
-      producerIndex: index,
-      producerParallelism: from.parallelism,
-      consumerParallelism: to.parallelism,
-      maxParallelism: to.maxParallelism,
-      keySelector: fns.keySelector,
-      customPartitioner: fns.partitioner,
-      edgeName: `${from.name} -> ${to.name}`,
+    const grid = new Map<string, LocalChannel>();
+    const channel = (edge: JobEdge, p: number, c: number): LocalChannel => {
+      const key = `${edge.id}/${p}/${c}`;
+      let ch = grid.get(key);
+      if (!ch) grid.set(key, (ch = new LocalChannel(graph.config.channelCapacity, wakeup, wakeup)));
+      return ch;
+    };
+    const tasks = deployTasks({
+      jobId: this.jobId,
+      graph,
+      functions,
+      clock,
+      wakeup,
+      runsHere: () => true,
+      channels: { input: channel, output: channel },
+      splits: await planSplits(graph, functions),
+      sendToClient: (uid, values, subtask) => {
+        const target = functions.operators.get(uid)?.fn as CollectTarget | undefined;
+        target?.receive(values, subtask);
+      },
+      onStateChange: (t) => this.onTaskStateChange(t),
     });
-    return new RecordWriter(row, selector, this.plan.graph.config.batchSize);
-  }
-
-  /** The split enumerator: plans the splits once and assigns them round-robin to the readers. */
-  private async planSplits(vertex: JobVertex): Promise<SourceSplit[][]> {
-    const source = this.plan.functions.operators.get(vertex.operators[0].uid)?.fn as Source<
-      unknown,
-      SourceSplit
-    >;
-    let splits: SourceSplit[];
-    try {
-      splits = await source.createSplits(vertex.parallelism);
-    } catch (error) {
-      throw new WeirError(
-        'SOURCE_FAILED',
-        `source "${vertex.operators[0].name}" cannot plan its splits: ${(error as Error)?.message ?? error}`,
-        { cause: error },
-      );
+    for (const task of tasks) {
+      this.tasks.push(task);
+      this.executor.add(task);
     }
-    const assignment: SourceSplit[][] = Array.from({ length: vertex.parallelism }, () => []);
-    splits.forEach((split, k) => assignment[k % vertex.parallelism].push(split));
-    return assignment;
   }
 
   private onTaskStateChange(task: StreamTask): void {

@@ -26,6 +26,7 @@ import {
 } from './chain-outputs.ts';
 import { functionInstance } from './function-instance.ts';
 import { OperatorFailure } from './operator-failure.ts';
+import type { TaskMetrics } from './task-metrics.ts';
 
 /** An input channel of a task with what it is connected to, for watermarks and error messages. */
 export interface TaskInput {
@@ -89,9 +90,14 @@ export class StreamTask {
   readonly accumulators: Array<Map<string, Accumulator<unknown>>> = [];
   private readonly onStateChange: (task: StreamTask) => void;
 
-  /** Metrics: records in and out, and where the time went (ms). */
+  /** Metrics: records in, and where the time went (ms). */
   recordsIn = 0;
   busyMs = 0;
+  idleMs = 0;
+  backPressuredMs = 0;
+  private lastStepEnd = 0;
+  private lastWorked = false;
+  private lastBlocked = false;
 
   constructor(options: StreamTaskOptions, onStateChange: (task: StreamTask) => void) {
     this.options = options;
@@ -256,11 +262,20 @@ export class StreamTask {
     if (this.state === 'finishing') return this.runPendingMails() ? 'worked' : 'waiting';
     if (this.state === 'created') return 'waiting';
     const started = performance.now();
+    if (this.lastStepEnd > 0 && !this.lastWorked) {
+      // The time since the last step was spent waiting: for input or for output credit.
+      if (this.lastBlocked) this.backPressuredMs += started - this.lastStepEnd;
+      else this.idleMs += started - this.lastStepEnd;
+    }
     try {
+      this.lastBlocked = false;
       let worked = this.runMails();
       if (this.state === 'running') worked = this.processInput(started) || worked;
       this.flushOutputs();
-      if (worked) this.busyMs += performance.now() - started;
+      const ended = performance.now();
+      if (worked) this.busyMs += ended - started;
+      this.lastWorked = worked;
+      this.lastStepEnd = ended;
       return worked ? 'worked' : 'waiting';
     } catch (error) {
       this.fail(error);
@@ -298,7 +313,11 @@ export class StreamTask {
     const batchSize = this.options.config.batchSize;
     let worked = false;
     // About a millisecond of work, then back to the scheduler (fairness, timers, I/O).
-    while (this.state === 'running' && performance.now() - started < 1 && this.outputsAvailable()) {
+    while (this.state === 'running' && performance.now() - started < 1) {
+      if (!this.outputsAvailable()) {
+        this.lastBlocked = true;
+        break;
+      }
       if (this.source) {
         if (this.sourceWaiting) break;
         const status = this.source.emitNext(batchSize);
@@ -430,6 +449,26 @@ export class StreamTask {
       this.fail(error);
       return true;
     }
+  }
+
+  /** A snapshot of this subtask's metrics. */
+  metrics(): TaskMetrics {
+    let recordsOut = 0;
+    for (const w of this.writers) recordsOut += w.records;
+    let inputQueue = 0;
+    for (const input of this.options.inputs) inputQueue += input.channel.queued();
+    return {
+      vertex: this.name,
+      subtask: this.subtaskIndex,
+      parallelism: this.parallelism,
+      state: this.state,
+      recordsIn: this.source ? this.source.records : this.recordsIn,
+      recordsOut,
+      busyMs: this.busyMs,
+      idleMs: this.idleMs,
+      backPressuredMs: this.backPressuredMs,
+      inputQueue,
+    };
   }
 
   fail(error: unknown): void {

@@ -1,0 +1,34 @@
+import { WeirError } from '../../core/errors.ts';
+import type { Source, SourceSplit } from '../../core/source.ts';
+import type { JobFunctions, JobGraph } from '../../graph/job-graph.ts';
+
+/**
+ * The split enumerator of the local cluster: plans each source's splits once, in the coordinating
+ * thread, and assigns them round-robin to the source's subtasks. Splits are plain data, so they
+ * travel to worker threads as they are.
+ */
+export async function planSplits(
+  graph: JobGraph,
+  functions: JobFunctions,
+): Promise<Map<string, SourceSplit[][]>> {
+  const result = new Map<string, SourceSplit[][]>();
+  for (const vertex of graph.vertices) {
+    if (!vertex.source) continue;
+    const head = vertex.operators[0];
+    const source = functions.operators.get(head.uid)?.fn as Source<unknown, SourceSplit>;
+    let splits: SourceSplit[];
+    try {
+      splits = await source.createSplits(vertex.parallelism);
+    } catch (error) {
+      throw new WeirError(
+        'SOURCE_FAILED',
+        `source "${head.name}" cannot plan its splits: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
+    }
+    const assignment: SourceSplit[][] = Array.from({ length: vertex.parallelism }, () => []);
+    splits.forEach((split, k) => assignment[k % vertex.parallelism].push(split));
+    result.set(vertex.id, assignment);
+  }
+  return result;
+}

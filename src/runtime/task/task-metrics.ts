@@ -1,0 +1,14 @@
+/** Metrics of one subtask, as plain data (they cross threads). Times are totals in ms. */
+export interface TaskMetrics {
+  vertex: string;
+  subtask: number;
+  parallelism: number;
+  state: string;
+  recordsIn: number;
+  recordsOut: number;
+  busyMs: number;
+  idleMs: number;
+  backPressuredMs: number;
+  /** Elements waiting in the input channels. */
+  inputQueue: number;
+}
