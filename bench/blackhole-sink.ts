@@ -1,12 +1,21 @@
-import type { Sink } from 'weir';
+import { Counter, type Sink, type SinkContext } from 'weir';
 
 /**
- * Discards records while touching every field (Nexmark's rule for throughput runs), and keeps a
- * row count and an order-independent checksum so that runs can be compared.
+ * Discards records while touching every field (Nexmark's rule for throughput runs). It counts rows
+ * and sums an order-independent checksum in accumulators (`rows`, `checksum`), which the job result
+ * merges over all subtasks and threads, so that runs can be compared.
  */
 export class BlackholeSink<T extends object> implements Sink<T> {
-  static rows = 0;
-  static checksum = 0;
+  private rows = new Counter();
+  private checksum = new Counter();
+  private local = 0;
+
+  open(context: SinkContext): void {
+    this.rows = new Counter();
+    this.checksum = new Counter();
+    context.addAccumulator('rows', this.rows);
+    context.addAccumulator('checksum', this.checksum);
+  }
 
   invoke(value: T): void {
     let h = 0;
@@ -15,7 +24,11 @@ export class BlackholeSink<T extends object> implements Sink<T> {
       if (typeof v === 'number') h = (h + (v | 0)) | 0;
       else if (typeof v === 'string') h = (h + v.length) | 0;
     }
-    BlackholeSink.rows++;
-    BlackholeSink.checksum = (BlackholeSink.checksum + h) | 0;
+    this.rows.add(1);
+    this.local = (this.local + h) | 0;
+  }
+
+  finish(): void {
+    this.checksum.add(this.local);
   }
 }

@@ -2,11 +2,11 @@
  * Nexmark benchmark runner: `npm run bench -- <query> --events <N> [--parallelism P] [--runs R]`.
  * Runs a warm-up, then R measured runs, and ends with one line:
  *   nexmark <query>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
- * taken from the median run (by wall time). CPU time is the whole process's (all threads).
+ * taken from the median run (by wall time). CPU time is the whole process's (all threads). At
+ * parallelism above 1 the job's task slots run on worker threads, one per core.
  */
 import { parseArgs } from 'node:util';
-import { StreamExecutionEnvironment } from 'weir';
-import { BlackholeSink } from './blackhole-sink.ts';
+import { runJob } from 'weir';
 import { queries } from './nexmark-queries.ts';
 
 const { values, positionals } = parseArgs({
@@ -37,20 +37,19 @@ const warmup =
 async function runOnce(
   n: number,
 ): Promise<{ seconds: number; cpuSeconds: number; rows: number; checksum: number }> {
-  BlackholeSink.rows = 0;
-  BlackholeSink.checksum = 0;
-  const env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-  queries[query](env, n);
+  process.env.WEIR_BENCH_QUERY = query;
+  process.env.WEIR_BENCH_EVENTS = String(n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await env.execute(`nexmark ${query}`);
+  const { results } = await runJob(new URL('./nexmark-job.ts', import.meta.url), { parallelism });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const result = results[0];
   return {
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    rows: BlackholeSink.rows,
-    checksum: BlackholeSink.checksum,
+    rows: result.getAccumulatorResult<number>('rows') ?? 0,
+    checksum: (result.getAccumulatorResult<number>('checksum') ?? 0) | 0,
   };
 }
 

@@ -3,12 +3,16 @@
  * `invoke` may return a Promise for I/O; the runtime keeps at most `maxInFlight` of them pending and
  * back-pressures the task beyond that. Records are handed over in order; completion order is free.
  */
+import type { Accumulator } from './accumulators.ts';
+
 export interface SinkContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly operatorName: string;
   /** Processing time from the job's Clock. */
   now(): number;
+  /** Registers an accumulator; its merged value is in the job's result under `name`. */
+  addAccumulator<V>(name: string, accumulator: Accumulator<V>): void;
 }
 
 export interface InvokeContext {

@@ -17,7 +17,8 @@ import type { InternalTimerService } from '../time/timer-service.ts';
 /** One thing an operator emitted, in order. */
 export type HarnessOutput =
   | { kind: 'record'; value: unknown; timestamp: number | undefined }
-  | { kind: 'watermark'; time: number };
+  | { kind: 'watermark'; time: number }
+  | { kind: 'watermark-status'; idle: boolean };
 
 export interface HarnessOptions {
   /** Operator kind: 'keyed-process', 'process', 'map'... */
@@ -78,6 +79,7 @@ export class OperatorHarness<OUT = unknown> {
         sides.set(tag, list);
       },
       emitWatermark: (time) => outputs.push({ kind: 'watermark', time }),
+      emitWatermarkStatus: (idle) => outputs.push({ kind: 'watermark-status', idle }),
     };
     const config: JobConfig = { autoWatermarkInterval: 200, batchSize: 1024, channelCapacity: 8 };
     const clock = this.clock;

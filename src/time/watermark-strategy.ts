@@ -5,6 +5,7 @@ import {
   NoWatermarksGenerator,
   type WatermarkGenerator,
 } from './watermark-generator.ts';
+import { WatermarksWithIdleness } from './watermarks-with-idleness.ts';
 
 /** Extracts a record's event time; `recordTimestamp` is the timestamp it already carries, if any. */
 export type TimestampAssigner<T> = (element: T, recordTimestamp: number | undefined) => number;
@@ -76,8 +77,10 @@ export class WatermarkStrategy<T> {
 
   /** An input with no records for `timeout` is marked idle and stops holding back the watermark. */
   withIdleness(timeout: Duration): WatermarkStrategy<T> {
+    const create = this.createWatermarkGenerator;
     return new WatermarkStrategy<T>(
-      this.createWatermarkGenerator,
+      (context) =>
+        new WatermarksWithIdleness(create(context), timeout, () => context.currentProcessingTime()),
       this.timestampAssigner,
       timeout,
       this.emitsWatermarks,

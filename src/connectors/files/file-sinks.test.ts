@@ -13,7 +13,7 @@ import { TextFileSink } from './text-file-sink.ts';
 const invokeContext: InvokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
 
 function sinkContext(subtaskIndex: number, parallelism: number): SinkContext {
-  return { subtaskIndex, parallelism, operatorName: 'test-sink', now: Date.now };
+  return { subtaskIndex, parallelism, operatorName: 'test-sink', now: Date.now, addAccumulator: () => {} };
 }
 
 /** Runs a sink the way the runtime does: open, invoke each record (awaiting returned promises), finish, close. */

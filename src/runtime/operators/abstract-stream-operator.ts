@@ -55,6 +55,10 @@ export abstract class AbstractStreamOperator implements StreamOperator {
     this.output.emitWatermark(time);
   }
 
+  processWatermarkStatus(idle: boolean): void {
+    this.output.emitWatermarkStatus(idle);
+  }
+
   endInput(): void {}
 
   finish(): void | Promise<void> {}

@@ -43,6 +43,7 @@ export class SinkOperator extends AbstractStreamOperator {
       parallelism: this.ctx.parallelism,
       operatorName: this.name,
       now: () => this.ctx.clock.now(),
+      addAccumulator: (name, accumulator) => this.getRuntimeContext().addAccumulator(name, accumulator),
     };
     await this.sink.open?.(context);
   }
@@ -64,7 +65,14 @@ export class SinkOperator extends AbstractStreamOperator {
   private invoke(value: unknown, timestamp: number): void {
     const context = this.invokeContext;
     context.timestamp = timestamp === NO_TIMESTAMP ? undefined : timestamp;
-    const result = this.sink.invoke(value, context as InvokeContext);
+    let result: void | Promise<void>;
+    try {
+      result = this.sink.invoke(value, context as InvokeContext);
+    } catch (error) {
+      throw new WeirError('SINK_FAILED', `sink "${this.name}" failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
       this.inFlight++;
       (result as Promise<void>).then(this.onSettled, this.onFailed);

@@ -3,6 +3,7 @@ import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } fro
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
 import type { WatermarkGenerator, WatermarkOutput } from '../../time/watermark-generator.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-strategy.ts';
+import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 
@@ -18,6 +19,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   private readonly emitsWatermarks: boolean;
   private readonly interval: number;
   private emitted = Number.NEGATIVE_INFINITY;
+  private idle = false;
   private timer: Cancellable | undefined;
   private splits: SourceSplit[] = [];
   /** Records emitted, for metrics. */
@@ -67,7 +69,18 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   collect(value: unknown, timestamp?: number): void {
     this.records++;
     let ts = timestamp === undefined ? NO_TIMESTAMP : timestamp;
-    if (this.assigner) ts = this.assigner(value, timestamp);
+    if (this.assigner) {
+      try {
+        ts = this.assigner(value, timestamp);
+      } catch (error) {
+        throw new OperatorFailure(
+          this,
+          new Error(`the timestamp assigner failed: ${message(error)}`, { cause: error }),
+          value,
+          true,
+        );
+      }
+    }
     this.generator.onEvent(value, ts, this);
     this.output.collect(value, ts);
   }
@@ -85,13 +98,23 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
 
   emitWatermark(time: number): void {
     if (time <= this.emitted) return;
+    if (this.idle) this.markActive();
     this.emitted = time;
     this.currentWatermark = time;
     this.output.emitWatermark(time);
   }
 
-  markIdle(): void {}
-  markActive(): void {}
+  markIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.output.emitWatermarkStatus(true);
+  }
+
+  markActive(): void {
+    if (!this.idle) return;
+    this.idle = false;
+    this.output.emitWatermarkStatus(false);
+  }
 
   currentPosition(): string | undefined {
     return this.reader.currentPosition?.();
@@ -102,4 +125,8 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     await this.reader.close?.();
     await super.close();
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

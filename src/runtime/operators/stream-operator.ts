@@ -12,6 +12,8 @@ export interface StreamOperator {
   processElement(value: unknown, timestamp: number): void;
   /** Handles a watermark (fires event-time timers) and forwards it. */
   processWatermark(time: number): void;
+  /** Handles an idle/active status change of the input and forwards it. */
+  processWatermarkStatus?(idle: boolean): void;
   /** All input has been consumed: flush what is pending. */
   endInput(): void;
   /** Waits for pending asynchronous work (sinks) after endInput. */

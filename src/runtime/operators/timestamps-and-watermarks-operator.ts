@@ -16,6 +16,7 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator impl
   private readonly interval: number;
   private readonly emits: boolean;
   private emitted = Number.NEGATIVE_INFINITY;
+  private idle = false;
   private timer: Cancellable | undefined;
 
   constructor(ctx: OperatorContext) {
@@ -53,6 +54,7 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator impl
 
   emitWatermark(time: number): void {
     if (time <= this.emitted) return;
+    if (this.idle) this.markActive();
     this.emitted = time;
     this.currentWatermark = time;
     this.output.emitWatermark(time);
@@ -62,8 +64,17 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator impl
     this.timer?.cancel();
   }
 
-  markIdle(): void {}
-  markActive(): void {}
+  markIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.output.emitWatermarkStatus(true);
+  }
+
+  markActive(): void {
+    if (!this.idle) return;
+    this.idle = false;
+    this.output.emitWatermarkStatus(false);
+  }
 
   override async close(): Promise<void> {
     this.timer?.cancel();

@@ -7,6 +7,7 @@ import { OperatorFailure } from './operator-failure.ts';
 export interface OutputTarget {
   pushRecord(value: unknown, timestamp: number): void;
   pushWatermark(time: number): void;
+  pushWatermarkStatus(idle: boolean): void;
 }
 
 /**
@@ -35,6 +36,10 @@ export class ChainingTarget implements OutputTarget {
       throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error);
     }
   }
+
+  pushWatermarkStatus(idle: boolean): void {
+    this.operator.processWatermarkStatus?.(idle);
+  }
 }
 
 /** Chaining into a keyed operator: sets the record's key first. */
@@ -48,6 +53,10 @@ export class KeyedChainingTarget implements OutputTarget {
   pushRecord(value: unknown, timestamp: number): void {
     try {
       this.operator.setKeyContext!(value);
+    } catch (error) {
+      throw new OperatorFailure(this.operator, keySelectorError(error), value, true);
+    }
+    try {
       this.operator.processElement(value, timestamp);
     } catch (error) {
       throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error, value, true);
@@ -61,21 +70,45 @@ export class KeyedChainingTarget implements OutputTarget {
       throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error);
     }
   }
+
+  pushWatermarkStatus(idle: boolean): void {
+    this.operator.processWatermarkStatus?.(idle);
+  }
 }
 
+/** Wraps an error of a keyBy selector, so that the message says where it came from. */
+function keySelectorError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`the key selector failed: ${message}`, { cause: error });
+}
+
+/**
+ * Hands records to an edge's RecordWriter. Partitioning runs the edge's key selector, so a failure
+ * there is attributed to the producing operator (set once it exists) and the record.
+ */
 export class WriterTarget implements OutputTarget {
   private readonly writer: RecordWriter;
+  producer: StreamOperator | undefined;
 
   constructor(writer: RecordWriter) {
     this.writer = writer;
   }
 
   pushRecord(value: unknown, timestamp: number): void {
-    this.writer.emit(value, timestamp);
+    try {
+      this.writer.emit(value, timestamp);
+    } catch (error) {
+      if (error instanceof OperatorFailure || !this.producer) throw error;
+      throw new OperatorFailure(this.producer, keySelectorError(error), value, true);
+    }
   }
 
   pushWatermark(time: number): void {
     this.writer.broadcastControl({ kind: 'watermark', time });
+  }
+
+  pushWatermarkStatus(idle: boolean): void {
+    this.writer.broadcastControl({ kind: 'idle', idle });
   }
 }
 
@@ -111,5 +144,15 @@ export class OperatorOutput implements Output {
   emitWatermark(time: number): void {
     const all = this.all;
     for (let i = 0; i < all.length; i++) all[i].pushWatermark(time);
+  }
+
+  emitWatermarkStatus(idle: boolean): void {
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) all[i].pushWatermarkStatus(idle);
+  }
+
+  /** Tells edge targets which operator feeds them, for error messages. */
+  setProducer(operator: StreamOperator): void {
+    for (const target of this.all) if (target instanceof WriterTarget) target.producer = operator;
   }
 }

@@ -139,7 +139,9 @@ export class StreamTask {
           sides.set(out.tag, list);
         }
       }
-      const op = createOperator(this.operatorContext(spec, new OperatorOutput(main, sides)));
+      const output = new OperatorOutput(main, sides);
+      const op = createOperator(this.operatorContext(spec, output));
+      output.setProducer(op);
       built.set(spec.uid, op);
       this.operators.unshift(op);
       if (spec.kind === 'collect') this.collectors.push(op as CollectOperator);
@@ -312,8 +314,11 @@ export class StreamTask {
   private processInput(started: number): boolean {
     const batchSize = this.options.config.batchSize;
     let worked = false;
-    // About a millisecond of work, then back to the scheduler (fairness, timers, I/O).
-    while (this.state === 'running' && performance.now() - started < 1) {
+    // About a millisecond of work, then back to the scheduler (fairness, timers, I/O). The time is
+    // checked after each unit of work, never before the first: a pause (GC) must not make a
+    // runnable task report that it is waiting, or nothing would wake it up.
+    for (let first = true; this.state === 'running'; first = false) {
+      if (!first && performance.now() - started >= 1) break;
       if (!this.outputsAvailable()) {
         this.lastBlocked = true;
         break;
@@ -382,12 +387,14 @@ export class StreamTask {
       }
       case 'watermark': {
         const advanced = this.valve.inputWatermark(channel, element.time);
+        if (this.outputIdle) this.updateIdleness();
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
         return;
       }
       case 'idle': {
         const advanced = this.valve.inputIdle(channel, element.idle);
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
+        this.updateIdleness();
         return;
       }
       case 'barrier':
@@ -404,6 +411,15 @@ export class StreamTask {
     }
   }
   private currentChannel = -1;
+  private outputIdle = false;
+
+  /** When every input is idle, this task is idle downstream too; active again when one is. */
+  private updateIdleness(): void {
+    const idle = this.valve.allIdle();
+    if (idle === this.outputIdle) return;
+    this.outputIdle = idle;
+    this.headTarget.pushWatermarkStatus(idle);
+  }
 
   /** All input consumed: final watermark, endInput head to tail, then asynchronous finish. */
   private endOfInput(): void {
@@ -515,6 +531,11 @@ export class StreamTask {
       else if (error.hasRecord && this.currentChannel >= 0) {
         recordText += ` from ${this.options.inputs[this.currentChannel].origin}`;
       }
+    } else if (this.source && !(error instanceof WeirError)) {
+      // The reader itself failed (or its generator did): say where it was reading.
+      operatorText = `source "${this.source.name}" (uid ${this.source.uid})`;
+      const position = this.source.currentPosition();
+      if (position) recordText = ` at ${position}`;
     }
     if (cause instanceof WeirError && !(error instanceof OperatorFailure)) return cause;
     const message = cause instanceof Error ? cause.message : String(cause);

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+const repo = join(import.meta.dirname, '../..');
+/** Node 24, which runs TypeScript directly: this one, or the project's. */
+const node = process.version.startsWith('v24') ? process.execPath : join(repo, 'node_modules/.bin/node');
+/** Temporary job files live outside the package, so they import the engine by file URL. */
+const weirUrl = pathToFileURL(join(repo, 'src/index.ts')).href;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function weir(args: string[], cwd = repo): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      node,
+      [join(repo, 'bin/weir.js'), ...args],
+      { cwd, timeout: 20_000 },
+      (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+const STACK_LINE = /^ {4}at /m;
+
+describe('weir CLI', { concurrency: 4 }, () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'weir-cli-'));
+    await writeFile(
+      join(dir, 'failing-job.ts'),
+      `import { StreamExecutionEnvironment } from ${JSON.stringify(weirUrl)};
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env
+  .fromElements(1, 2, 3, 4)
+  .map((n) => {
+    if (n === 3) throw new Error('three is a crowd');
+    return n * 2;
+  })
+  .name('crowd-control')
+  .print();
+await env.execute('failing job');
+`,
+    );
+    await writeFile(
+      join(dir, 'parallel-job.ts'),
+      `import { StreamExecutionEnvironment } from ${JSON.stringify(weirUrl)};
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromSequence(1, 6).map((n) => n * 10).print('x');
+await env.execute('parallel job');
+`,
+    );
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help exits 0 and describes run and plan', async () => {
+    const run = await weir(['--help']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /weir run <job/);
+    assert.match(run.stdout, /weir plan <job/);
+    assert.match(run.stdout, /--parallelism/);
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
+    const run = await weir(['--version']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), `weir ${version}`);
+  });
+
+  it('run of a missing file exits 1 with a readable error and no stack trace', async () => {
+    const run = await weir(['run', 'missing.ts']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: CLI_USAGE: job file not found: missing\.ts$/m);
+    assert.doesNotMatch(run.stderr, STACK_LINE);
+    assert.equal(run.stdout, '');
+  });
+
+  it('a job whose map throws exits 1 naming the operator and the cause, without a stack trace', async () => {
+    const run = await weir(['run', join(dir, 'failing-job.ts')]);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /^error: USER_FUNCTION_FAILED: /m);
+    assert.match(run.stderr, /operator "crowd-control"/);
+    assert.match(run.stderr, /on record 3\b/);
+    assert.match(run.stderr, /collection element 2/);
+    assert.match(run.stderr, /caused by Error: three is a crowd/);
+    assert.doesNotMatch(run.stderr, STACK_LINE);
+    assert.match(run.stderr, /--verbose/);
+  });
+
+  it('--verbose adds the stack trace of a failing job', async () => {
+    const run = await weir(['run', join(dir, 'failing-job.ts'), '--verbose']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /operator "crowd-control"/);
+    assert.match(run.stderr, STACK_LINE);
+  });
+
+  it('run -p 2 runs a job at parallelism 2', async () => {
+    const run = await weir(['run', join(dir, 'parallel-job.ts'), '-p', '2']);
+    assert.equal(run.code, 0, run.stderr);
+    // 1..6 at parallelism 2: subtask 1 reads 1..3, subtask 2 reads 4..6.
+    assert.deepEqual(run.stdout.split('\n').filter(Boolean).sort(), [
+      'x:1> 10',
+      'x:1> 20',
+      'x:1> 30',
+      'x:2> 40',
+      'x:2> 50',
+      'x:2> 60',
+    ]);
+  });
+
+  it('plan prints the job graph as JSON, with vertices and edges, and runs nothing', async () => {
+    const run = await weir(['plan', 'examples/fraud-detection.ts']);
+    assert.equal(run.code, 0, run.stderr);
+    const graph = JSON.parse(run.stdout) as {
+      jobName: string;
+      vertices: Array<{ id: string; name: string; parallelism: number; operators: Array<{ kind: string }> }>;
+      edges: Array<{ source: string; target: string; partitioner: { kind: string } }>;
+    };
+    assert.equal(graph.jobName, 'fraud-detection');
+    assert.ok(graph.vertices.length >= 2);
+    const kinds = graph.vertices.flatMap((v) => v.operators.map((o) => o.kind));
+    for (const kind of ['source', 'keyed-process', 'map', 'sink']) assert.ok(kinds.includes(kind), kind);
+    assert.ok(graph.vertices.some((v) => v.name.includes('fraud-detector')));
+    assert.ok(
+      graph.edges.some((e) => e.partitioner.kind === 'hash'),
+      'keyBy is a hash edge',
+    );
+    const ids = new Set(graph.vertices.map((v) => v.id));
+    for (const e of graph.edges) assert.ok(ids.has(e.source) && ids.has(e.target));
+    assert.doesNotMatch(run.stdout, /ALERT/);
+  });
+
+  it('plan -p 3 plans the job at parallelism 3', async () => {
+    const run = await weir(['plan', 'examples/fraud-detection.ts', '-p', '3']);
+    assert.equal(run.code, 0, run.stderr);
+    const graph = JSON.parse(run.stdout) as { vertices: Array<{ name: string; parallelism: number }> };
+    const detector = graph.vertices.find((v) => v.name.includes('fraud-detector'));
+    assert.equal(detector?.parallelism, 3);
+  });
+
+  for (const bad of ['0', 'two']) {
+    it(`--parallelism ${bad} is a usage error`, async () => {
+      const run = await weir(['run', 'examples/fraud-detection.ts', `--parallelism=${bad}`]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: CLI_USAGE: --parallelism must be a positive integer/m);
+      assert.doesNotMatch(run.stderr, STACK_LINE);
+      assert.equal(run.stdout, '', 'the job did not run');
+    });
+  }
+
+  it('an unknown command or option is a usage error', async () => {
+    const command = await weir(['deploy', 'job.ts']);
+    assert.equal(command.code, 1);
+    assert.match(command.stderr, /CLI_USAGE: unknown command "deploy"/);
+    const option = await weir(['run', 'examples/fraud-detection.ts', '--fast']);
+    assert.equal(option.code, 1);
+    assert.match(option.stderr, /CLI_USAGE/);
+    assert.equal(option.stdout, '');
+  });
+});
