@@ -15,8 +15,9 @@ const { values, positionals } = parseArgs({
   options: {
     events: { type: 'string', default: '10000000' },
     parallelism: { type: 'string', short: 'p', default: '1' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     warmup: { type: 'string' },
+    metrics: { type: 'boolean', default: false },
   },
 });
 const query = positionals[0];
@@ -41,7 +42,9 @@ async function runOnce(
   process.env.WEIR_BENCH_EVENTS = String(n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const { results } = await runJob(new URL('./nexmark-job.ts', import.meta.url), { parallelism });
+  const { results, clients } = await runJob(new URL('./nexmark-job.ts', import.meta.url), { parallelism });
+  const metrics = (clients[0] as { getMetrics?: () => unknown[] }).getMetrics?.();
+  if (values.metrics && metrics) console.log(metrics);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const result = results[0];

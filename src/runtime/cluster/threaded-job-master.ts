@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { CollectTarget } from '../../api/collect.ts';
 import type { JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
@@ -7,9 +7,8 @@ import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
 import { checkTransition, isTerminal } from '../scheduler/job-status.ts';
 import type { TaskMetrics } from '../task/task-metrics.ts';
 import { planSplits } from './split-planning.ts';
+import { taskSlotPool } from './task-slot-pool.ts';
 import type { SerializedError, WorkerData, WorkerMessage } from './worker-protocol.ts';
-
-const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
 
 /**
  * Runs a job on task slots in worker threads. This thread is the job master: it plans the source
@@ -80,6 +79,7 @@ export class ThreadedJobMaster implements JobClient {
       }
     }
     const graphJson = JSON.stringify(graph);
+    this.workers = taskSlotPool.acquire(n);
     for (let w = 0; w < n; w++) {
       const data: WorkerData = {
         jobId: this.jobId,
@@ -92,17 +92,15 @@ export class ThreadedJobMaster implements JobClient {
         splits: Object.fromEntries(splits) as WorkerData['splits'],
         peers: ports[w],
       };
-      const worker = new Worker(WORKER_ENTRY, {
-        workerData: data,
-        transferList: Object.values(ports[w]),
-        name: `weir-slot-${w + 1}`,
+      const worker = this.workers[w];
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.jobId === this.jobId) this.onMessage(w, m);
       });
-      worker.on('message', (m: WorkerMessage) => this.onMessage(w, m));
       worker.on('error', (error) => this.fail(this.workerError(w, 'failed with an uncaught error', error)));
       worker.on('exit', (code) => {
         if (!this.ended) this.fail(this.workerError(w, `exited unexpectedly with code ${code}`));
       });
-      this.workers.push(worker);
+      worker.postMessage({ type: 'job', data }, Object.values(ports[w]));
     }
     this.transition('running');
   }
@@ -112,7 +110,7 @@ export class ThreadedJobMaster implements JobClient {
       case 'deployed':
         this.subtasksOf.set(w, m.subtasks);
         if (++this.deployedCount === this.workerCount) {
-          for (const worker of this.workers) worker.postMessage({ type: 'start' });
+          for (const worker of this.workers) worker.postMessage({ type: 'start', jobId: this.jobId });
         }
         return;
       case 'collect': {
@@ -153,7 +151,7 @@ export class ThreadedJobMaster implements JobClient {
     if (isTerminal(this.status) || this.status === 'cancelling') return;
     this.transition('finished');
     this.ended = true;
-    void this.terminateWorkers();
+    taskSlotPool.release(this.workers);
     this.resolveResult(
       new JobExecutionResult(
         this.jobId,
@@ -168,8 +166,8 @@ export class ThreadedJobMaster implements JobClient {
     if (isTerminal(this.status) || this.status === 'cancelling') return;
     this.transition('cancelling');
     this.ended = true;
-    for (const worker of this.workers) worker.postMessage({ type: 'cancel' });
-    await this.terminateWorkers();
+    for (const worker of this.workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
+    await taskSlotPool.discard(this.workers);
     this.finish(
       'cancelled',
       new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
@@ -179,7 +177,7 @@ export class ThreadedJobMaster implements JobClient {
   private fail(error: WeirError): void {
     if (isTerminal(this.status) || this.ended) return;
     this.ended = true;
-    void this.terminateWorkers().finally(() => this.finish('failed', error));
+    void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', error));
   }
 
   private finish(status: 'failed' | 'cancelled', error: WeirError): void {
@@ -187,10 +185,6 @@ export class ThreadedJobMaster implements JobClient {
     this.transition(status);
     this.ended = true;
     this.rejectResult(error);
-  }
-
-  private async terminateWorkers(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
   }
 
   private workerError(w: number, what: string, cause?: unknown): WeirError {

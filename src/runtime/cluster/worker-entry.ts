@@ -1,14 +1,15 @@
 /**
- * A worker thread running task slots (DESIGN.md §2.1). It evaluates the job module itself, so that
- * every function exists here without being serialized; the module's `execute()` hands the plan to
- * `deploy`, which checks that the graph is the coordinator's, builds the subtasks assigned to this
- * worker, wires their channels (in-thread, or to peer workers over MessagePorts), and runs them
- * once the coordinator says every worker is ready.
+ * A task slot: a worker thread that runs the subtasks of one job after another (DESIGN.md §2.1).
+ * For each job it evaluates the job module itself, so that every function exists here without being
+ * serialized; the module's `execute()` hands the plan to `deploy`, which checks that the graph is
+ * the coordinator's, builds the subtasks assigned to this slot, wires their channels (in-thread, or
+ * to peer slots over MessagePorts), and runs them once the coordinator says every slot is ready.
+ * The engine's modules stay loaded and compiled between jobs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import type { Accumulator } from '../../api/accumulators.ts';
+import { parentPort } from 'node:worker_threads';
 import type { JobPlan } from '../../api/executor.ts';
 import { setExecutionContext } from '../../api/executor.ts';
+import type { Accumulator } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { BatchCodec } from '../network/batch-codec.ts';
@@ -27,9 +28,8 @@ import {
   workerOf,
 } from './worker-protocol.ts';
 
-const data = workerData as WorkerData;
 const port = parentPort!;
-const post = (m: WorkerMessage) => port.postMessage(m);
+const REMOTE_CREDIT_FACTOR = Number(process.env.WEIR_REMOTE_CREDIT_FACTOR ?? 4);
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof Error) {
@@ -49,140 +49,184 @@ function serialize(error: unknown): SerializedError {
   return { code: 'TASK_FAILED', message: String(error) };
 }
 
-const executor = new TaskExecutor();
-let tasks: StreamTask[] = [];
-let deployed = false;
-let failed = false;
+/** The part of one job that runs in this slot. */
+class SlotJob {
+  private readonly data: WorkerData;
+  private readonly executor = new TaskExecutor();
+  private tasks: StreamTask[] = [];
+  private links: PeerLink[] = [];
+  deployed = false;
+  failed = false;
 
-function fail(error: unknown): void {
-  if (failed) return;
-  failed = true;
-  executor.stop();
-  post({ type: 'failed', error: serialize(error) });
-}
-
-function deploy(plan: JobPlan): void {
-  if (deployed) return;
-  deployed = true;
-  try {
-    const graphJson = JSON.stringify(plan.graph);
-    if (graphJson !== data.graphJson) {
-      throw new WeirError(
-        'GRAPH_MISMATCH',
-        `worker thread ${data.workerIndex + 1} built a different job graph than the coordinator: a job module must build the same graph every time it is evaluated (no randomness, I/O or environment-dependent branches before execute())`,
-      );
-    }
-    const { graph } = plan;
-    const maxP = Math.max(...graph.vertices.map((v) => v.parallelism));
-    const edgeIndex = new Map(graph.edges.map((e, i) => [e.id, i]));
-    const links = new Map<number, PeerLink>();
-    const codecs = new Map<number, BatchCodec>();
-    const link = (w: number): PeerLink => {
-      let l = links.get(w);
-      if (!l) links.set(w, (l = new PeerLink(data.peers[w])));
-      return l;
-    };
-    const codecFor = (w: number): BatchCodec => {
-      let c = codecs.get(w);
-      if (!c) codecs.set(w, (c = new BatchCodec()));
-      return c;
-    };
-    const local = new Map<number, LocalChannel>();
-    const capacity = graph.config.channelCapacity;
-    const wakeup = executor.wakeup;
-    const here = (w: number) => w === data.workerIndex;
-    const localChannel = (k: number) => {
-      let ch = local.get(k);
-      if (!ch) local.set(k, (ch = new LocalChannel(capacity, wakeup, wakeup)));
-      return ch;
-    };
-    const output = (edge: JobEdge, p: number, c: number): OutputChannel => {
-      const k = channelKey(edgeIndex.get(edge.id)!, p, c, maxP);
-      const consumer = workerOf(c, data.workerCount);
-      return here(consumer)
-        ? localChannel(k)
-        : new RemoteOutputChannel(k, capacity, link(consumer), codecFor(consumer), wakeup);
-    };
-    const input = (edge: JobEdge, p: number, c: number): InputChannel => {
-      const k = channelKey(edgeIndex.get(edge.id)!, p, c, maxP);
-      const producer = workerOf(p, data.workerCount);
-      return here(producer)
-        ? localChannel(k)
-        : new RemoteInputChannel(k, link(producer), codecFor(producer), wakeup);
-    };
-    // Ports of peers this worker exchanges nothing with are closed, so they do not keep it alive.
-    tasks = deployTasks({
-      jobId: data.jobId,
-      graph,
-      functions: plan.functions,
-      clock: plan.clock,
-      wakeup,
-      runsHere: (_vertex, subtask) => here(workerOf(subtask, data.workerCount)),
-      channels: { input, output },
-      splits: new Map(Object.entries(data.splits)),
-      sendToClient: (uid, values, subtask) => post({ type: 'collect', uid, subtask, values }),
-      onStateChange: (task) => {
-        if (task.state === 'failed') fail(task.failure);
-      },
-    });
-    for (const task of tasks) executor.add(task);
-    for (const [w, p] of Object.entries(data.peers)) if (!links.has(Number(w))) p.close();
-    post({
-      type: 'deployed',
-      subtasks: tasks.map((t) => `${t.name} ${t.subtaskIndex + 1}/${t.parallelism}`),
-    });
-  } catch (error) {
-    fail(error);
+  constructor(data: WorkerData) {
+    this.data = data;
   }
-}
 
-async function start(): Promise<void> {
-  await Promise.all(tasks.map((t) => t.open()));
-  const metrics = setInterval(() => post({ type: 'metrics', tasks: tasks.map((t) => t.metrics()) }), 1000);
-  metrics.unref();
-  await executor.run();
-  clearInterval(metrics);
-  if (failed) return;
-  const failedTask = tasks.find((t) => t.state === 'failed');
-  if (failedTask) {
-    fail(failedTask.failure);
-    return;
+  private post(
+    m: WorkerMessage extends infer M ? (M extends { jobId: string } ? Omit<M, 'jobId'> : never) : never,
+  ): void {
+    port.postMessage({ ...m, jobId: this.data.jobId });
   }
-  const accumulators: Array<[string, unknown]> = [];
-  for (const task of tasks) {
-    for (const map of task.accumulators) {
-      for (const [name, acc] of map as Map<string, Accumulator<unknown>>)
-        accumulators.push([name, acc.getLocalValue()]);
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.executor.stop();
+    this.post({ type: 'failed', error: serialize(error) });
+  }
+
+  deploy(plan: JobPlan): void {
+    if (this.deployed) return;
+    this.deployed = true;
+    const data = this.data;
+    try {
+      if (JSON.stringify(plan.graph) !== data.graphJson) {
+        throw new WeirError(
+          'GRAPH_MISMATCH',
+          `worker thread ${data.workerIndex + 1} built a different job graph than the coordinator: a job module must build the same graph every time it is evaluated (no randomness, I/O or environment-dependent branches before execute())`,
+        );
+      }
+      const { graph } = plan;
+      const maxP = Math.max(...graph.vertices.map((v) => v.parallelism));
+      const edgeIndex = new Map(graph.edges.map((e, i) => [e.id, i]));
+      const links = new Map<number, PeerLink>();
+      const codecs = new Map<number, BatchCodec>();
+      const link = (w: number): PeerLink => {
+        let l = links.get(w);
+        if (!l) links.set(w, (l = new PeerLink(data.peers[w])));
+        return l;
+      };
+      const codecFor = (w: number): BatchCodec => {
+        let c = codecs.get(w);
+        if (!c) codecs.set(w, (c = new BatchCodec()));
+        return c;
+      };
+      const local = new Map<number, LocalChannel>();
+      const capacity = graph.config.channelCapacity;
+      // Credits return from another thread only when it next yields to its event loop: a remote
+      // channel gets more of them, so that the producer is not stalled by that latency.
+      const remoteCapacity = capacity * REMOTE_CREDIT_FACTOR;
+      const wakeup = this.executor.wakeup;
+      const here = (w: number) => w === data.workerIndex;
+      const localChannel = (k: number) => {
+        let ch = local.get(k);
+        if (!ch) local.set(k, (ch = new LocalChannel(capacity, wakeup, wakeup)));
+        return ch;
+      };
+      const output = (edge: JobEdge, p: number, c: number): OutputChannel => {
+        const k = channelKey(edgeIndex.get(edge.id)!, p, c, maxP);
+        const consumer = workerOf(c, data.workerCount);
+        return here(consumer)
+          ? localChannel(k)
+          : new RemoteOutputChannel(k, remoteCapacity, link(consumer), codecFor(consumer), wakeup);
+      };
+      const input = (edge: JobEdge, p: number, c: number): InputChannel => {
+        const k = channelKey(edgeIndex.get(edge.id)!, p, c, maxP);
+        const producer = workerOf(p, data.workerCount);
+        return here(producer)
+          ? localChannel(k)
+          : new RemoteInputChannel(k, link(producer), codecFor(producer), wakeup);
+      };
+      this.tasks = deployTasks({
+        jobId: data.jobId,
+        graph,
+        functions: plan.functions,
+        clock: plan.clock,
+        wakeup,
+        runsHere: (_vertex, subtask) => here(workerOf(subtask, data.workerCount)),
+        channels: { input, output },
+        splits: new Map(Object.entries(data.splits)),
+        sendToClient: (uid, values, subtask) => this.post({ type: 'collect', uid, subtask, values }),
+        onStateChange: (task) => {
+          if (task.state === 'failed') this.fail(task.failure);
+        },
+      });
+      for (const task of this.tasks) this.executor.add(task);
+      // Ports of peers this slot exchanges nothing with are closed right away.
+      for (const [w, p] of Object.entries(data.peers)) if (!links.has(Number(w))) p.close();
+      this.links = [...links.values()];
+      this.post({
+        type: 'deployed',
+        subtasks: this.tasks.map((t) => `${t.name} ${t.subtaskIndex + 1}/${t.parallelism}`),
+      });
+    } catch (error) {
+      this.fail(error);
     }
   }
-  post({ type: 'done', accumulators, tasks: tasks.map((t) => t.metrics()) });
+
+  async run(): Promise<void> {
+    await Promise.all(this.tasks.map((t) => t.open()));
+    const metrics = setInterval(
+      () => this.post({ type: 'metrics', tasks: this.tasks.map((t) => t.metrics()) }),
+      1000,
+    );
+    metrics.unref();
+    await this.executor.run();
+    clearInterval(metrics);
+    if (this.failed) return;
+    const failedTask = this.tasks.find((t) => t.state === 'failed');
+    if (failedTask) {
+      this.fail(failedTask.failure);
+      return;
+    }
+    const accumulators: Array<[string, unknown]> = [];
+    for (const task of this.tasks) {
+      for (const map of task.accumulators) {
+        for (const [name, acc] of map as Map<string, Accumulator<unknown>>)
+          accumulators.push([name, acc.getLocalValue()]);
+      }
+    }
+    for (const l of this.links) l.close();
+    this.post({ type: 'done', accumulators, tasks: this.tasks.map((t) => t.metrics()) });
+  }
+
+  async cancel(): Promise<void> {
+    this.executor.stop();
+    await Promise.all(this.tasks.map((t) => t.cancel()));
+    for (const l of this.links) l.close();
+    this.post({ type: 'cancelled' });
+  }
+}
+
+let current: SlotJob | undefined;
+
+async function startJob(data: WorkerData): Promise<void> {
+  const job = new SlotJob(data);
+  current = job;
+  setExecutionContext({
+    parallelism: data.parallelism,
+    jobModule: data.jobModule,
+    worker: { jobIndex: data.jobIndex, deploy: (plan) => job.deploy(plan) },
+  });
+  // The module's own execute() never resolves here (the coordinator owns the job): do not await it.
+  import(data.jobModule).then(
+    () => {
+      if (!job.deployed && !job.failed) {
+        job.fail(
+          new WeirError(
+            'GRAPH_MISMATCH',
+            `worker thread ${data.workerIndex + 1} evaluated ${data.jobModule} but it did not submit job number ${data.jobIndex + 1}: the module must call execute() the same way every time`,
+          ),
+        );
+      }
+    },
+    (error) => job.fail(error),
+  );
 }
 
 port.on('message', (m: CoordinatorMessage) => {
-  if (m.type === 'start') {
-    start().catch(fail);
-  } else if (m.type === 'cancel') {
-    executor.stop();
-    void Promise.all(tasks.map((t) => t.cancel())).finally(() => post({ type: 'cancelled' }));
+  switch (m.type) {
+    case 'job':
+      void startJob(m.data);
+      return;
+    case 'start':
+      if (current) {
+        const job = current;
+        job.run().catch((error) => job.fail(error));
+      }
+      return;
+    case 'cancel':
+      if (current) void current.cancel();
+      return;
   }
 });
-
-setExecutionContext({
-  parallelism: data.parallelism,
-  jobModule: data.jobModule,
-  worker: { jobIndex: data.jobIndex, deploy },
-});
-
-try {
-  await import(data.jobModule);
-} catch (error) {
-  fail(error);
-}
-if (!deployed && !failed) {
-  fail(
-    new WeirError(
-      'GRAPH_MISMATCH',
-      `worker thread ${data.workerIndex + 1} evaluated ${data.jobModule} but it did not submit job number ${data.jobIndex + 1}: the module must call execute() the same way every time`,
-    ),
-  );
-}

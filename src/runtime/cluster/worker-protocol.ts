@@ -28,15 +28,20 @@ export interface SerializedError {
   cause?: string;
 }
 
-export type CoordinatorMessage = { type: 'start' } | { type: 'cancel' };
+export type CoordinatorMessage =
+  | { type: 'job'; data: WorkerData }
+  | { type: 'start'; jobId: string }
+  | { type: 'cancel'; jobId: string };
 
-export type WorkerMessage =
+/** Every message names the job it belongs to: a slot runs one job after another. */
+export type WorkerMessage = { jobId: string } & (
   | { type: 'deployed'; subtasks: string[] }
   | { type: 'failed'; error: SerializedError }
   | { type: 'collect'; uid: string; subtask: number; values: unknown[] }
   | { type: 'metrics'; tasks: TaskMetrics[] }
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }
-  | { type: 'cancelled' };
+  | { type: 'cancelled' }
+);
 
 /** Stable numeric id of the channel from producer `p` to consumer `c` of edge number `e`. */
 export function channelKey(edgeIndex: number, p: number, c: number, maxP: number): number {

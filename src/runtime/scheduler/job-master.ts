@@ -9,6 +9,7 @@ import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
 import type { StreamTask } from '../task/stream-task.ts';
+import type { TaskMetrics } from '../task/task-metrics.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { TaskExecutor } from './task-executor.ts';
 
@@ -45,6 +46,11 @@ export class JobMaster implements JobClient {
 
   getJobExecutionResult(): Promise<JobExecutionResult> {
     return this.result;
+  }
+
+  /** Current metrics of every subtask. */
+  getMetrics(): TaskMetrics[] {
+    return this.tasks.map((t) => t.metrics());
   }
 
   /** Deploys the tasks and starts running them; resolves once they run. */

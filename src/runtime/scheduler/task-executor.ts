@@ -6,6 +6,8 @@ import type { StreamTask } from '../task/stream-task.ts';
  * anything, it sleeps until something signals the thread's Wakeup (a batch, credit, a mail, a
  * source with data). It yields to the event loop every few milliseconds so that I/O and timers run.
  */
+const SLICE_MS = Number(process.env.WEIR_SLICE_MS ?? 2);
+
 export class TaskExecutor {
   readonly wakeup = new Wakeup();
   private readonly tasks: StreamTask[] = [];
@@ -36,7 +38,7 @@ export class TaskExecutor {
       if (!worked) {
         await this.wakeup.wait();
         sliceStart = performance.now();
-      } else if (performance.now() - sliceStart > 4) {
+      } else if (performance.now() - sliceStart > SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }

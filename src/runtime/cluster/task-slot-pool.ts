@@ -1,0 +1,57 @@
+import { Worker } from 'node:worker_threads';
+
+const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
+
+/**
+ * The task slots of the local cluster: worker threads that live across jobs, as a TaskManager's
+ * slots do, so that a job does not pay for starting threads and compiling the engine again. A slot
+ * serves one job at a time. Idle slots do not keep the process alive; a slot whose job failed or was
+ * cancelled is terminated and replaced by a fresh one next time, so no state leaks between jobs.
+ */
+export class TaskSlotPool {
+  private readonly idle: Worker[] = [];
+  private nextName = 1;
+
+  /** Takes `n` slots (starting threads as needed); they keep the process alive until released. */
+  acquire(n: number): Worker[] {
+    const slots: Worker[] = [];
+    while (slots.length < n) {
+      const young = process.env.WEIR_WORKER_YOUNG_MB
+        ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.WEIR_WORKER_YOUNG_MB) } }
+        : {};
+      const worker =
+        this.idle.pop() ?? new Worker(WORKER_ENTRY, { name: `weir-slot-${this.nextName++}`, ...young });
+      worker.ref();
+      slots.push(worker);
+    }
+    return slots;
+  }
+
+  /** Returns slots whose job finished cleanly. */
+  release(slots: Worker[]): void {
+    for (const worker of slots) {
+      worker.removeAllListeners('message');
+      worker.removeAllListeners('error');
+      worker.removeAllListeners('exit');
+      worker.unref();
+      // A slot that dies while idle just leaves the pool.
+      worker.once('exit', () => {
+        const i = this.idle.indexOf(worker);
+        if (i >= 0) this.idle.splice(i, 1);
+      });
+      this.idle.push(worker);
+    }
+  }
+
+  /** Terminates slots that may hold state of a failed or cancelled job. */
+  async discard(slots: Worker[]): Promise<void> {
+    await Promise.all(
+      slots.map((w) => {
+        w.removeAllListeners('exit');
+        return w.terminate().catch(() => 0);
+      }),
+    );
+  }
+}
+
+export const taskSlotPool = new TaskSlotPool();
