@@ -16,11 +16,12 @@ export class TaskSlotPool {
   acquire(n: number): Worker[] {
     const slots: Worker[] = [];
     while (slots.length < n) {
-      const young = process.env.WEIR_WORKER_YOUNG_MB
-        ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.WEIR_WORKER_YOUNG_MB) } }
-        : {};
       const worker =
-        this.idle.pop() ?? new Worker(WORKER_ENTRY, { name: `weir-slot-${this.nextName++}`, ...young });
+        this.idle.pop() ??
+        new Worker(WORKER_ENTRY, {
+          name: `weir-slot-${this.nextName++}`,
+          execArgv: workerExecArgv(),
+        });
       worker.ref();
       slots.push(worker);
     }
@@ -55,3 +56,13 @@ export class TaskSlotPool {
 }
 
 export const taskSlotPool = new TaskSlotPool();
+
+/**
+ * Workers inherit the process's flags, except those that only make sense for the main script
+ * (`node --input-type=module -e ...`), which would make the worker fail to start.
+ */
+function workerExecArgv(): string[] | undefined {
+  const mainOnly = /^(--input-type|--eval|--print|-e$|-p$)/;
+  if (!process.execArgv.some((a) => mainOnly.test(a))) return undefined;
+  return process.execArgv.filter((a) => !mainOnly.test(a) && !a.startsWith('--tls-cipher-list'));
+}

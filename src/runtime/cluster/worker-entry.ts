@@ -30,6 +30,7 @@ import {
 
 const port = parentPort!;
 const REMOTE_CREDIT_FACTOR = Number(process.env.WEIR_REMOTE_CREDIT_FACTOR ?? 4);
+const REMOTE_BATCH_FACTOR = Number(process.env.WEIR_REMOTE_BATCH_FACTOR ?? 4);
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof Error) {
@@ -106,6 +107,7 @@ class SlotJob {
       // Credits return from another thread only when it next yields to its event loop: a remote
       // channel gets more of them, so that the producer is not stalled by that latency.
       const remoteCapacity = capacity * REMOTE_CREDIT_FACTOR;
+      const remoteBatch = graph.config.batchSize * REMOTE_BATCH_FACTOR;
       const wakeup = this.executor.wakeup;
       const here = (w: number) => w === data.workerIndex;
       const localChannel = (k: number) => {
@@ -118,7 +120,14 @@ class SlotJob {
         const consumer = workerOf(c, data.workerCount);
         return here(consumer)
           ? localChannel(k)
-          : new RemoteOutputChannel(k, remoteCapacity, link(consumer), codecFor(consumer), wakeup);
+          : new RemoteOutputChannel(
+              k,
+              remoteCapacity,
+              link(consumer),
+              codecFor(consumer),
+              wakeup,
+              remoteBatch,
+            );
       };
       const input = (edge: JobEdge, p: number, c: number): InputChannel => {
         const k = channelKey(edgeIndex.get(edge.id)!, p, c, maxP);

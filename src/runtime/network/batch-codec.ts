@@ -2,29 +2,43 @@ import { Packr, Unpackr } from 'msgpackr';
 import { NO_TIMESTAMP, type RecordBatch } from '../../core/stream-element.ts';
 
 /**
- * Serializes record batches for exchanges between threads: values with msgpackr (record
- * structures, so objects of one shape cost their field values only), timestamps as a Float64Array,
- * or nothing when no record of the batch has one. Both come out as fresh ArrayBuffers that are
+ * Serializes record batches for exchanges between threads. Values go through msgpackr with record
+ * structures (objects of one shape cost their field values only), except batches of plain numbers,
+ * which travel as a Float64Array with no encoding at all. Timestamps travel as a Float64Array, or not
+ * at all when no record of the batch has one. Everything ends up in fresh ArrayBuffers that are
  * transferred to the receiving thread, not copied.
+ *
+ * Use one codec per direction of a link: the encoder's record structures and those the decoder
+ * learns from the other side must never share a table.
  */
 export interface EncodedBatch {
-  values: Uint8Array;
+  /** msgpackr bytes, or the numbers themselves. */
+  values: Uint8Array | Float64Array;
   timestamps: Float64Array | null;
 }
 
-/**
- * One codec per direction of a link: the encoder's record structures and those the decoder learns
- * from the other side must never share a table.
- */
 export class BatchCodec {
   private readonly packr = new Packr({ useRecords: true });
   private readonly unpackr = new Unpackr({ useRecords: true });
 
   encode(batch: RecordBatch): EncodedBatch {
-    const packed = this.packr.pack(batch.values);
-    // msgpackr packs into a shared buffer: copy into one the receiver can own.
-    const values = new Uint8Array(packed.length);
-    values.set(packed);
+    const vs = batch.values;
+    let numeric = true;
+    for (let i = 0; i < vs.length; i++) {
+      if (typeof vs[i] !== 'number') {
+        numeric = false;
+        break;
+      }
+    }
+    let values: Uint8Array | Float64Array;
+    if (numeric) {
+      values = Float64Array.from(vs as number[]);
+    } else {
+      const packed = this.packr.pack(vs);
+      // msgpackr packs into a shared buffer: copy into one the receiver can own.
+      values = new Uint8Array(packed.length);
+      values.set(packed);
+    }
     const ts = batch.timestamps;
     let any = false;
     for (let i = 0; i < ts.length; i++) {
@@ -37,13 +51,14 @@ export class BatchCodec {
   }
 
   decode(encoded: EncodedBatch): RecordBatch {
-    const values = this.unpackr.unpack(encoded.values) as unknown[];
-    let timestamps: number[];
-    if (encoded.timestamps === null) {
-      timestamps = new Array<number>(values.length).fill(NO_TIMESTAMP);
-    } else {
-      timestamps = Array.from(encoded.timestamps);
-    }
+    const values: unknown[] =
+      encoded.values instanceof Float64Array
+        ? Array.from(encoded.values)
+        : (this.unpackr.unpack(encoded.values) as unknown[]);
+    const timestamps =
+      encoded.timestamps === null
+        ? new Array<number>(values.length).fill(NO_TIMESTAMP)
+        : Array.from(encoded.timestamps);
     return { kind: 'records', values, timestamps };
   }
 }

@@ -17,6 +17,8 @@ export interface InputChannel {
 export interface OutputChannel {
   push(element: StreamElement): void;
   hasCapacity(): boolean;
+  /** Records per batch this channel prefers (remote channels take bigger ones: fewer messages). */
+  readonly batchRecords?: number;
 }
 
 /** A channel between two subtasks in the same thread: batches are passed by reference, never copied. */

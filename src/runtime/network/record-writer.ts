@@ -10,7 +10,8 @@ import { BROADCAST, type ChannelSelector } from './channel-selector.ts';
 export class RecordWriter {
   private readonly channels: OutputChannel[];
   private readonly selector: ChannelSelector;
-  private readonly batchSize: number;
+  /** Records per batch, per channel. */
+  private readonly limits: number[];
   private values: unknown[][];
   private timestamps: number[][];
   private pending = 0;
@@ -20,7 +21,7 @@ export class RecordWriter {
   constructor(channels: OutputChannel[], selector: ChannelSelector, batchSize: number) {
     this.channels = channels;
     this.selector = selector;
-    this.batchSize = batchSize;
+    this.limits = channels.map((c) => c.batchRecords ?? batchSize);
     this.values = channels.map(() => []);
     this.timestamps = channels.map(() => []);
   }
@@ -40,7 +41,7 @@ export class RecordWriter {
     if (values.length === 0) this.pending++;
     values.push(value);
     this.timestamps[c].push(timestamp);
-    if (values.length >= this.batchSize) this.flushChannel(c);
+    if (values.length >= this.limits[c]) this.flushChannel(c);
   }
 
   /** Sends every partial batch. */

@@ -11,7 +11,7 @@ import type { Wakeup } from './wakeup.ts';
  * each time the consumer takes a batch from its queue; without credit it is back-pressured.
  */
 export type PeerMessage =
-  | { t: 'd'; k: number; v: Uint8Array; ts: Float64Array | null }
+  | { t: 'd'; k: number; v: Uint8Array | Float64Array; ts: Float64Array | null }
   | { t: 'w'; k: number; time: number }
   | { t: 'i'; k: number; idle: boolean }
   | { t: 'e'; k: number }
@@ -49,6 +49,8 @@ export class PeerLink {
 
 export class RemoteOutputChannel implements OutputChannel {
   readonly key: number;
+  /** Each message costs the receiving thread an event-loop turn: send fewer, bigger batches. */
+  readonly batchRecords: number;
   private credits: number;
   private readonly link: PeerLink;
   private readonly codec: BatchCodec;
@@ -56,8 +58,16 @@ export class RemoteOutputChannel implements OutputChannel {
   /** Bytes sent, for metrics. */
   bytes = 0;
 
-  constructor(key: number, capacity: number, link: PeerLink, codec: BatchCodec, wakeup: Wakeup) {
+  constructor(
+    key: number,
+    capacity: number,
+    link: PeerLink,
+    codec: BatchCodec,
+    wakeup: Wakeup,
+    batchRecords = 4096,
+  ) {
     this.key = key;
+    this.batchRecords = batchRecords;
     this.credits = capacity;
     this.link = link;
     this.codec = codec;
