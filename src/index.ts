@@ -65,6 +65,7 @@ export type {
   SourceSplit,
 } from './core/source.ts';
 export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
+export type { TaskMetrics } from './core/task-metrics.ts';
 export type { JobEdge, JobGraph, JobVertex, OperatorSpec, PartitionerSpec } from './graph/job-graph.ts';
 export type { OperatorStateStore } from './state/operator-state-store.ts';
 export type {

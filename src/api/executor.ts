@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
+import type { TaskMetrics } from '../core/task-metrics.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
 import type { JobExecutionResult } from './job-execution-result.ts';
 
@@ -21,6 +22,8 @@ export interface JobClient {
   /** Resolves when the job finishes; rejects with the job's error when it fails. */
   getJobExecutionResult(): Promise<JobExecutionResult>;
   cancel(): Promise<void>;
+  /** Metrics of every subtask: records in/out, busy, idle and back-pressured time, queues. */
+  getMetrics(): TaskMetrics[];
 }
 
 /** Where a plan came from: the job module and which of its `execute()` calls it is. */

@@ -219,6 +219,7 @@ function plannedClient(jobName: string): JobClient {
     getJobStatus: () => 'finished',
     getJobExecutionResult: () => Promise.resolve(result),
     cancel: () => Promise.resolve(),
+    getMetrics: () => [],
   };
 }
 
@@ -230,5 +231,6 @@ function pendingClient(): JobClient {
     getJobStatus: () => 'running',
     getJobExecutionResult: () => never,
     cancel: () => Promise.resolve(),
+    getMetrics: () => [],
   };
 }

@@ -27,7 +27,7 @@ import {
   wrapStored,
 } from './heap-stored-values.ts';
 import { HeapValueState } from './heap-value-state.ts';
-import { assignToKeyGroup, checkKeyGroupRange } from './key-groups.ts';
+import { checkKeyGroupRange, keyGroupOf } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.ts';
 import type {
@@ -74,7 +74,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   // ---- current key --------------------------------------------------------------------------
 
   setCurrentKey(key: Key): void {
-    this.setCurrentKeyAndGroup(key, assignToKeyGroup(key, this.maxParallelism));
+    this.setCurrentKeyAndGroup(key, keyGroupOf(key, this.maxParallelism));
   }
 
   setCurrentKeyAndGroup(key: Key, keyGroup: number): void {

@@ -114,6 +114,19 @@ export function assignToKeyGroup(key: Key, maxParallelism: number): number {
   return murmurHash(hashKey(key)) % maxParallelism;
 }
 
+/**
+ * {@link assignToKeyGroup} without argument checks, for the record path: callers check
+ * `maxParallelism` once, when they are built.
+ */
+export function keyGroupOf(key: Key, maxParallelism: number): number {
+  return murmurHash(hashKey(key)) % maxParallelism;
+}
+
+/** {@link computeOperatorIndexForKeyGroup} without argument checks, for the record path. */
+export function operatorIndexOf(maxParallelism: number, parallelism: number, keyGroup: number): number {
+  return ((keyGroup * parallelism) / maxParallelism) | 0;
+}
+
 /** The key group of a key whose {@link hashKey} is already known. */
 export function computeKeyGroupForKeyHash(keyHash: number, maxParallelism: number): number {
   checkMaxParallelism(maxParallelism);

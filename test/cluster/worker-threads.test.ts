@@ -57,6 +57,34 @@ describe('task slots on worker threads', () => {
     }
   });
 
+  it('reports metrics per subtask from every worker: records in and out, busy, idle and back-pressured time', async () => {
+    const { clients } = await runJob<KeyedTimers>(job('keyed-timers'), { parallelism: 2, taskSlots: 2 });
+    const metrics = clients[0].getMetrics();
+    const sources = metrics.filter((m) => m.vertex === 'orders');
+    const keyed = metrics.filter((m) => m.vertex.startsWith('totals'));
+    assert.deepEqual(sources.map((m) => m.subtask).sort(), [0, 1]);
+    assert.deepEqual(keyed.map((m) => m.subtask).sort(), [0, 1]);
+    assert.equal(
+      sources.reduce((a, m) => a + m.recordsIn, 0),
+      5_000,
+      'records read by the sources',
+    );
+    assert.equal(
+      sources.reduce((a, m) => a + m.recordsOut, 0),
+      5_000,
+      'records sent over the keyBy',
+    );
+    assert.equal(
+      keyed.reduce((a, m) => a + m.recordsIn, 0),
+      5_000,
+      'records received by the keyed operator',
+    );
+    for (const m of metrics) {
+      assert.equal(m.state, 'finished');
+      for (const t of [m.busyMs, m.idleMs, m.backPressuredMs]) assert.ok(t >= 0 && Number.isFinite(t));
+    }
+  });
+
   it('a function failing in a worker fails the job with the operator, subtask, record and cause', async () => {
     await assert.rejects(runJob(job('failing'), { parallelism: 2, taskSlots: 2 }), (error: WeirError) => {
       assert.equal(error.code, 'USER_FUNCTION_FAILED');

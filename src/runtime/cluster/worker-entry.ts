@@ -29,8 +29,8 @@ import {
 } from './worker-protocol.ts';
 
 const port = parentPort!;
-const REMOTE_CREDIT_FACTOR = Number(process.env.WEIR_REMOTE_CREDIT_FACTOR ?? 4);
-const REMOTE_BATCH_FACTOR = Number(process.env.WEIR_REMOTE_BATCH_FACTOR ?? 4);
+const REMOTE_CREDIT_FACTOR = 4;
+const REMOTE_BATCH_FACTOR = 4;
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof Error) {

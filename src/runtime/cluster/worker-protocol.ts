@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SourceSplit } from '../../core/source.ts';
-import type { TaskMetrics } from '../task/task-metrics.ts';
+import type { TaskMetrics } from '../../core/task-metrics.ts';
 
 /**
  * Messages between the coordinating thread (job master) and the worker threads that run task

@@ -1,7 +1,7 @@
 import { WeirError } from '../../core/errors.ts';
 import type { Key } from '../../core/key.ts';
 import type { PartitionerSpec } from '../../graph/job-graph.ts';
-import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../../state/key-groups.ts';
+import { checkMaxParallelism, keyGroupOf, operatorIndexOf } from '../../state/key-groups.ts';
 
 /**
  * Picks the downstream channel of each record. Channels are indexed by consumer subtask. Hash
@@ -82,9 +82,9 @@ export function createChannelSelector(o: ChannelSelectorOptions): ChannelSelecto
       const keyOf = o.keySelector;
       if (!keyOf) throw new WeirError('INTERNAL', `hash edge ${o.edgeName} has no key selector`);
       const maxP = o.maxParallelism;
+      checkMaxParallelism(maxP);
       return {
-        select: (value) =>
-          computeOperatorIndexForKeyGroup(maxP, n, assignToKeyGroup(keyOf(value) as Key, maxP)),
+        select: (value) => operatorIndexOf(maxP, n, keyGroupOf(keyOf(value) as Key, maxP)),
       };
     }
     case 'custom': {

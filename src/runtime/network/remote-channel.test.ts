@@ -50,13 +50,19 @@ describe('remote channels', () => {
     out.push(batch(1));
     out.push({ kind: 'watermark', time: 1 });
     assert.equal(out.hasCapacity(), true, 'control elements cost no credit');
+    out.push({ kind: 'barrier', checkpointId: 3, savepoint: false });
     out.push(batch(2));
     assert.equal(out.hasCapacity(), false, 'two batches spent both credits');
     await consumerWakeup.wait();
-    while (input.queued() < 3) await new Promise((r) => setImmediate(r));
+    while (input.queued() < 4) await new Promise((r) => setImmediate(r));
     const got: StreamElement[] = [];
     for (let e = input.poll(); e; e = input.poll()) got.push(e);
-    assert.deepEqual(got, [batch(1), { kind: 'watermark', time: 1 }, batch(2)]);
+    assert.deepEqual(got, [
+      batch(1),
+      { kind: 'watermark', time: 1 },
+      { kind: 'barrier', checkpointId: 3, savepoint: false },
+      batch(2),
+    ]);
     await producerWakeup.wait();
     while (!out.hasCapacity()) await new Promise((r) => setImmediate(r));
     assert.equal(out.hasCapacity(), true, 'credit came back');

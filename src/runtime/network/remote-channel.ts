@@ -15,6 +15,7 @@ export type PeerMessage =
   | { t: 'w'; k: number; time: number }
   | { t: 'i'; k: number; idle: boolean }
   | { t: 'e'; k: number }
+  | { t: 'b'; k: number; id: number; savepoint: boolean }
   | { t: 'c'; k: number; n: number };
 
 /** One peer thread: routes messages of its port to the channels they belong to. */
@@ -97,6 +98,7 @@ export class RemoteOutputChannel implements OutputChannel {
         this.link.send({ t: 'e', k });
         return;
       case 'barrier':
+        this.link.send({ t: 'b', k, id: element.checkpointId, savepoint: element.savepoint });
         return;
     }
   }
@@ -155,6 +157,8 @@ export class RemoteInputChannel implements InputChannel {
         return { kind: 'idle', idle: message.idle };
       case 'e':
         return { kind: 'end' };
+      case 'b':
+        return { kind: 'barrier', checkpointId: message.id, savepoint: message.savepoint };
       default:
         return undefined;
     }

@@ -4,12 +4,12 @@ import type { CollectTarget } from '../../api/collect.ts';
 import type { JobClient, JobPlan, JobStatus } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
 import { WeirError } from '../../core/errors.ts';
+import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
 import type { StreamTask } from '../task/stream-task.ts';
-import type { TaskMetrics } from '../task/task-metrics.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { TaskExecutor } from './task-executor.ts';
 

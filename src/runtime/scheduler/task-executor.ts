@@ -6,7 +6,8 @@ import type { StreamTask } from '../task/stream-task.ts';
  * anything, it sleeps until something signals the thread's Wakeup (a batch, credit, a mail, a
  * source with data). It yields to the event loop every few milliseconds so that I/O and timers run.
  */
-const SLICE_MS = Number(process.env.WEIR_SLICE_MS ?? 2);
+/** Milliseconds of task work between two turns of the event loop (I/O, timers, messages). */
+const SLICE_MS = 2;
 
 export class TaskExecutor {
   readonly wakeup = new Wakeup();

@@ -3,6 +3,7 @@ import type { Cancellable, Clock } from '../../core/clock.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import type { SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, type StreamElement } from '../../core/stream-element.ts';
+import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
@@ -26,7 +27,6 @@ import {
 } from './chain-outputs.ts';
 import { functionInstance } from './function-instance.ts';
 import { OperatorFailure } from './operator-failure.ts';
-import type { TaskMetrics } from './task-metrics.ts';
 
 /** An input channel of a task with what it is connected to, for watermarks and error messages. */
 export interface TaskInput {
