@@ -186,6 +186,8 @@ class SlotJob {
       }
     }
     for (const l of this.links) l.close();
+    // What print() wrote must reach the main thread's stdout before the job is reported done.
+    await flushStdio();
     this.post({ type: 'done', accumulators, tasks: this.tasks.map((t) => t.metrics()) });
   }
 
@@ -195,6 +197,12 @@ class SlotJob {
     for (const l of this.links) l.close();
     this.post({ type: 'cancelled' });
   }
+}
+
+function flushStdio(): Promise<unknown> {
+  return Promise.all(
+    [process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write('', () => r()))),
+  );
 }
 
 let current: SlotJob | undefined;
