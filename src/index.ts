@@ -44,6 +44,13 @@ export { formatRecord, PrintSink } from './api/print-sink.ts';
 export { type RunJobOptions, type RunJobResult, runJob } from './api/run-job.ts';
 export type { KeyContext, RuntimeContext } from './api/runtime-context.ts';
 export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
+export {
+  type ProcessWindowContext,
+  ProcessWindowFunction,
+  type ProcessWindowFunctionLike,
+  type ProcessWindowFunctionObject,
+} from './api/window-functions.ts';
+export { WindowedStream } from './api/windowed-stream.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';
@@ -67,6 +74,7 @@ export type {
 export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
 export type { TaskMetrics } from './core/task-metrics.ts';
 export type { JobEdge, JobGraph, JobVertex, OperatorSpec, PartitionerSpec } from './graph/job-graph.ts';
+export type { KeyedStateStore } from './state/keyed-state-store.ts';
 export type { OperatorStateStore } from './state/operator-state-store.ts';
 export type {
   AggregateFunction,
@@ -93,3 +101,4 @@ export {
   NoWatermarksGenerator,
 } from './time/watermark-generator.ts';
 export { type TimestampAssigner, WatermarkStrategy } from './time/watermark-strategy.ts';
+export * from './time/windows/index.ts';

@@ -1,9 +1,16 @@
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import type { Transformation } from '../graph/transformation.ts';
+import { CountEvictor } from '../time/windows/count-evictor.ts';
+import { CountTrigger } from '../time/windows/count-trigger.ts';
+import { GlobalWindows } from '../time/windows/global-windows.ts';
+import { PurgingTrigger } from '../time/windows/purging-trigger.ts';
+import type { GlobalWindow, Window } from '../time/windows/window.ts';
+import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import { DataStream, registerKeyedStream } from './data-stream.ts';
 import type { KeyedProcessFunctionLike, ReduceFunction } from './functions.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
+import { WindowedStream } from './windowed-stream.ts';
 
 /** Names of the fields of `T` that hold numbers. */
 export type NumericField<T> = { [F in keyof T]-?: T[F] extends number ? F : never }[keyof T] & string;
@@ -33,6 +40,22 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   /** Runs a KeyedProcessFunction: keyed state, event- and processing-time timers, side outputs. */
   override process<R>(fn: KeyedProcessFunctionLike<K, T, R>): DataStream<R> {
     return this.transform<R>('keyed-process', 'KeyedProcess', fn);
+  }
+
+  /** Cuts each key's records into windows (tumbling, sliding, session, global...). */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Count windows: every `size` elements of a key (tumbling), or the last `size` elements every
+   * `slide` elements (sliding), as Flink builds them from global windows, a count trigger and a
+   * count evictor.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const windowed = this.window(GlobalWindows.create() as WindowAssigner<T, GlobalWindow>);
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of(size)) as never);
+    return windowed.evictor(CountEvictor.of(size) as never).trigger(CountTrigger.of(slide) as never);
   }
 
   /** Rolling reduce: emits the reduced value of the record's key after each record. */

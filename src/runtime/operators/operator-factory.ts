@@ -12,6 +12,7 @@ import { SinkOperator } from './sink-operator.ts';
 import { SourceOperator } from './source-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
+import { WindowOperator } from './window-operator.ts';
 
 type OperatorClass = new (ctx: OperatorContext) => StreamOperator;
 
@@ -27,6 +28,7 @@ const operators = new Map<string, OperatorClass>([
   ['timestamps-watermarks', TimestampsAndWatermarksOperator],
   ['sink', SinkOperator],
   ['collect', CollectOperator],
+  ['window', WindowOperator],
 ]);
 
 /** Registers an operator kind (windows, joins... add theirs here). */

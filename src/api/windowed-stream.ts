@@ -1,0 +1,184 @@
+import type { Collector } from '../core/collector.ts';
+import { OutputTag } from '../core/collector.ts';
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import type { AggregateFunction } from '../state/state.ts';
+import type { Evictor } from '../time/windows/evictor.ts';
+import type { Trigger } from '../time/windows/trigger.ts';
+import type { Window } from '../time/windows/window.ts';
+import type { WindowAssigner } from '../time/windows/window-assigner.ts';
+import { DataStream } from './data-stream.ts';
+import { asMethodObject, type ReduceFunction, type ReduceFunctionObject } from './functions.ts';
+import type { KeyedStream } from './keyed-stream.ts';
+import type {
+  ProcessWindowContext,
+  ProcessWindowFunctionLike,
+  ProcessWindowFunctionObject,
+} from './window-functions.ts';
+
+/**
+ * A keyed stream cut into windows: `keyBy(...).window(assigner)`. Configure the trigger, evictor,
+ * allowed lateness and late-data side output, then reduce, aggregate or process each window.
+ *
+ * @example
+ * clicks
+ *   .keyBy((c) => c.user)
+ *   .window(TumblingEventTimeWindows.of(Time.minutes(1)))
+ *   .allowedLateness(Time.seconds(10))
+ *   .sideOutputLateData(lateClicks)
+ *   .aggregate(countClicks, new WithWindowEnd());
+ */
+export class WindowedStream<T, K extends Key, W extends Window> {
+  private readonly input: KeyedStream<T, K>;
+  private readonly assigner: WindowAssigner<T, W>;
+  private windowTrigger: Trigger<T, W> | undefined;
+  private windowEvictor: Evictor<T, W> | undefined;
+  private lateness = 0;
+  private lateTag: OutputTag<T> | undefined;
+
+  constructor(input: KeyedStream<T, K>, assigner: WindowAssigner<T, W>) {
+    if (!assigner || typeof assigner.assignWindows !== 'function') {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        'window() expects a WindowAssigner (TumblingEventTimeWindows.of(...), ...)',
+      );
+    }
+    this.input = input;
+    this.assigner = assigner;
+  }
+
+  /** Replaces the assigner's default trigger. */
+  trigger(trigger: Trigger<T, W>): this {
+    if (typeof this.assigner.mergeWindows === 'function' && trigger.canMerge?.() !== true) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        'a merging window assigner (sessions) needs a trigger that can merge',
+      );
+    }
+    this.windowTrigger = trigger;
+    return this;
+  }
+
+  /** Removes elements before and/or after the window function runs (keeps every element in state). */
+  evictor(evictor: Evictor<T, W>): this {
+    this.windowEvictor = evictor;
+    return this;
+  }
+
+  /** Keeps windows for `lateness` ms past their end: late elements then fire them again. */
+  allowedLateness(lateness: number): this {
+    if (!(lateness >= 0))
+      throw new WeirError('INVALID_ARGUMENT', `allowed lateness must be >= 0, got ${lateness}`);
+    if (!this.assigner.isEventTime() && lateness > 0) {
+      throw new WeirError('INVALID_ARGUMENT', 'allowed lateness applies to event-time windows only');
+    }
+    this.lateness = lateness;
+    return this;
+  }
+
+  /** Elements too late for any window go to this side output instead of being counted and dropped. */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    if (!(tag instanceof OutputTag))
+      throw new WeirError('INVALID_ARGUMENT', 'sideOutputLateData expects an OutputTag');
+    this.lateTag = tag;
+    return this;
+  }
+
+  /** Incrementally reduces each window to one value, emitted (or given to `windowFunction`) when it fires. */
+  reduce(fn: ReduceFunction<T>): DataStream<T>;
+  reduce<R>(fn: ReduceFunction<T>, windowFunction: ProcessWindowFunctionLike<T, R, K, W>): DataStream<R>;
+  reduce<R>(
+    fn: ReduceFunction<T>,
+    windowFunction?: ProcessWindowFunctionLike<T, R, K, W>,
+  ): DataStream<T | R> {
+    const reducer = asMethodObject<ReduceFunctionObject<T>>(fn, 'reduce');
+    if (this.windowEvictor) {
+      // An evictor needs every element: reduce what remains when the window fires.
+      return this.build('list', {
+        windowFunction: reduceThen<T, R, K, W>((a, b) => reducer.reduce(a, b), windowFunction),
+      });
+    }
+    return this.build('reduce', { reduce: reducer, windowFunction });
+  }
+
+  /** Incrementally aggregates each window (createAccumulator / add / getResult / merge). */
+  aggregate<ACC, V>(fn: AggregateFunction<T, ACC, V>): DataStream<V>;
+  aggregate<ACC, V, R>(
+    fn: AggregateFunction<T, ACC, V>,
+    windowFunction: ProcessWindowFunctionLike<V, R, K, W>,
+  ): DataStream<R>;
+  aggregate<ACC, V, R>(
+    fn: AggregateFunction<T, ACC, V>,
+    windowFunction?: ProcessWindowFunctionLike<V, R, K, W>,
+  ): DataStream<V | R> {
+    if (!fn || typeof fn.add !== 'function' || typeof fn.createAccumulator !== 'function') {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        'aggregate expects an AggregateFunction (createAccumulator, add, getResult, merge)',
+      );
+    }
+    if (this.windowEvictor) {
+      return this.build('list', { windowFunction: aggregateThen<T, ACC, V, R, K, W>(fn, windowFunction) });
+    }
+    return this.build('aggregate', { aggregate: fn, windowFunction });
+  }
+
+  /** Gives all elements of each window, with the key and the window, to a ProcessWindowFunction. */
+  process<R>(fn: ProcessWindowFunctionLike<T, R, K, W>): DataStream<R> {
+    return this.build('list', { windowFunction: fn });
+  }
+
+  private build<R>(contents: 'list' | 'reduce' | 'aggregate', fns: Record<string, unknown>): DataStream<R> {
+    const env = this.input.environment;
+    const t = env.addPhysical({
+      operator: 'window',
+      name: `Window(${this.assigner.constructor?.name ?? 'assigner'})`,
+      inputs: [[this.input.transformation]],
+      config: { contents, allowedLateness: this.lateness, lateTag: this.lateTag?.id ?? null },
+      extra: { assigner: this.assigner, trigger: this.windowTrigger, evictor: this.windowEvictor, ...fns },
+    });
+    return new DataStream<R>(env, t);
+  }
+}
+
+function reduceThen<T, R, K extends Key, W extends Window>(
+  reduce: (a: T, b: T) => T,
+  windowFunction: ProcessWindowFunctionLike<T, R, K, W> | undefined,
+): ProcessWindowFunctionObject<T, T | R, K, W> {
+  const inner =
+    windowFunction && asMethodObject<ProcessWindowFunctionObject<T, R, K, W>>(windowFunction, 'process');
+  return {
+    open: (ctx) => inner?.open?.(ctx),
+    close: () => inner?.close?.(),
+    process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<T | R>) {
+      let acc: T | undefined;
+      let any = false;
+      for (const e of elements) {
+        acc = any ? reduce(acc as T, e) : e;
+        any = true;
+      }
+      if (!any) return;
+      if (inner) inner.process(key, ctx, [acc as T], out as Collector<R>);
+      else out.collect(acc as T);
+    },
+  };
+}
+
+function aggregateThen<T, ACC, V, R, K extends Key, W extends Window>(
+  fn: AggregateFunction<T, ACC, V>,
+  windowFunction: ProcessWindowFunctionLike<V, R, K, W> | undefined,
+): ProcessWindowFunctionObject<T, V | R, K, W> {
+  const inner =
+    windowFunction && asMethodObject<ProcessWindowFunctionObject<V, R, K, W>>(windowFunction, 'process');
+  return {
+    open: (ctx) => inner?.open?.(ctx),
+    close: () => inner?.close?.(),
+    process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<V | R>) {
+      let acc = fn.createAccumulator();
+      for (const e of elements) acc = fn.add(e, acc);
+      const result = fn.getResult(acc);
+      if (inner) inner.process(key, ctx, [result], out as Collector<R>);
+      else out.collect(result);
+    },
+  };
+}

@@ -1,0 +1,422 @@
+import { asMethodObject, type RichFunction } from '../../api/functions.ts';
+import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
+import { Counter } from '../../core/accumulators.ts';
+import type { OutputTag } from '../../core/collector.ts';
+import type { Key } from '../../core/key.ts';
+import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import type { KeyedStateStore } from '../../state/keyed-state-store.ts';
+import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
+import type { AggregateFunction, ValueState } from '../../state/state.ts';
+import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
+import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import type { Evictor, TimestampedValue } from '../../time/windows/evictor.ts';
+import type { OnMergeContext, Trigger, TriggerResult } from '../../time/windows/trigger.ts';
+import type { Window } from '../../time/windows/window.ts';
+import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import type { OperatorContext } from './operator-context.ts';
+import { TimestampedCollector } from './timestamped-collector.ts';
+
+/**
+ * Windows on a keyed stream. Each element goes to the windows its assigner gives (merging session
+ * windows as they grow); each window keeps either all its elements, or one pre-aggregated value
+ * (reduce, aggregate), and its trigger's state. The trigger decides when the window fires and
+ * purges; a window is dropped for good once time passes its end plus the allowed lateness. Elements
+ * for windows already past that point are late: they go to the late-data side output, or are
+ * counted in the `numLateRecordsDropped` accumulator — never dropped silently.
+ *
+ * State layout: one keyed ValueState holding, per key, a Map from window identity to the window's
+ * slot (contents, trigger state, window state, the timers it registered). Timers go through the
+ * keyed timer service (per key and time); the slots say which windows asked for which time.
+ */
+export type WindowContents = 'list' | 'reduce' | 'aggregate';
+
+interface Slot<W extends Window> {
+  window: W;
+  /** Elements (list), the reduced value, or the accumulator. */
+  contents: unknown;
+  hasContents: boolean;
+  triggerState: Map<string, unknown>;
+  windowState: Map<string, unknown>;
+  eventTimers: Set<number>;
+  processingTimers: Set<number>;
+}
+
+export class WindowOperator<W extends Window> extends AbstractStreamOperator implements Triggerable {
+  private readonly assigner: WindowAssigner<unknown, W>;
+  private readonly trigger: Trigger<unknown, W>;
+  private readonly evictor: Evictor<unknown, W> | undefined;
+  private readonly contentsKind: WindowContents;
+  private readonly reduceFn: ((a: unknown, b: unknown) => unknown) | undefined;
+  private readonly aggregateFn: AggregateFunction<unknown, unknown, unknown> | undefined;
+  private readonly windowFn: ProcessWindowFunctionObject<unknown, unknown, Key, W> | undefined;
+  private readonly allowedLateness: number;
+  private readonly lateTag: string | null;
+  private readonly slotsState: ValueState<Map<string, Slot<W>>>;
+  private readonly timerService: InternalTimerService;
+  private readonly collector: TimestampedCollector<unknown>;
+  private readonly lateDropped = new Counter();
+  private readonly merging: boolean;
+
+  constructor(ctx: OperatorContext) {
+    super(ctx);
+    const extra = ctx.functions.extra!;
+    this.assigner = extra.assigner as WindowAssigner<unknown, W>;
+    this.trigger = (extra.trigger as Trigger<unknown, W> | undefined) ?? this.assigner.getDefaultTrigger();
+    this.evictor = extra.evictor as Evictor<unknown, W> | undefined;
+    this.contentsKind = ctx.spec.config.contents as WindowContents;
+    const reduce = extra.reduce as
+      | ((a: unknown, b: unknown) => unknown)
+      | { reduce(a: unknown, b: unknown): unknown }
+      | undefined;
+    this.reduceFn =
+      reduce === undefined
+        ? undefined
+        : typeof reduce === 'function'
+          ? reduce
+          : (a, b) => reduce.reduce(a, b);
+    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
+    this.windowFn =
+      extra.windowFunction === undefined ? undefined : asMethodObject(extra.windowFunction, 'process');
+    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
+      | RichFunction
+      | undefined;
+    this.allowedLateness = Number(ctx.spec.config.allowedLateness ?? 0);
+    this.lateTag = (ctx.spec.config.lateTag as string | null) ?? null;
+    this.merging = typeof this.assigner.mergeWindows === 'function';
+    this.slotsState = ctx.keyedStateBackend!.getState(
+      new ValueStateDescriptor<Map<string, Slot<W>>>('_windows'),
+    );
+    this.timerService = ctx.createTimerService(this);
+    this.timers = this.timerService;
+    this.collector = new TimestampedCollector(this.output);
+  }
+
+  override async open(): Promise<void> {
+    await super.open();
+    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
+  }
+
+  private slots(): Map<string, Slot<W>> {
+    let m = this.slotsState.value();
+    if (m === undefined) {
+      m = new Map();
+      this.slotsState.update(m);
+    }
+    return m;
+  }
+
+  private isLate(window: W): boolean {
+    return this.assigner.isEventTime() && this.cleanupTime(window) <= this.currentWatermark;
+  }
+
+  private cleanupTime(window: W): number {
+    const max = window.maxTimestamp();
+    return this.assigner.isEventTime() ? max + this.allowedLateness : max;
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    const windows = this.assigner.assignWindows(value, timestamp, {
+      getCurrentProcessingTime: () => this.ctx.clock.now(),
+    });
+    const slots = this.slots();
+    let late = true;
+    for (const assigned of windows) {
+      let window = assigned;
+      if (this.merging) {
+        if (this.isLate(window)) continue;
+        window = this.mergeInto(slots, window);
+      }
+      if (this.isLate(window)) continue;
+      late = false;
+      const slot = this.slotFor(slots, window);
+      this.add(slot, value, timestamp);
+      const result = this.trigger.onElement(value, timestamp, window, this.triggerContext(slot));
+      this.apply(result, slot);
+      this.registerCleanup(slot);
+    }
+    if (late) {
+      if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
+      else this.lateDropped.add(1);
+    }
+    if (slots.size === 0) this.slotsState.clear();
+  }
+
+  private slotFor(slots: Map<string, Slot<W>>, window: W): Slot<W> {
+    const k = window.key();
+    let slot = slots.get(k);
+    if (!slot) {
+      slot = {
+        window,
+        contents: undefined,
+        hasContents: false,
+        triggerState: new Map(),
+        windowState: new Map(),
+        eventTimers: new Set(),
+        processingTimers: new Set(),
+      };
+      slots.set(k, slot);
+    }
+    return slot;
+  }
+
+  private add(slot: Slot<W>, value: unknown, timestamp: number): void {
+    switch (this.contentsKind) {
+      case 'list':
+        if (!slot.hasContents) slot.contents = [];
+        (slot.contents as TimestampedValue<unknown>[]).push({
+          value,
+          timestamp: timestamp === NO_TIMESTAMP ? undefined : timestamp,
+        });
+        break;
+      case 'reduce':
+        slot.contents = slot.hasContents ? this.reduceFn!(slot.contents, value) : value;
+        break;
+      case 'aggregate': {
+        const agg = this.aggregateFn!;
+        slot.contents = agg.add(value, slot.hasContents ? slot.contents : agg.createAccumulator());
+        break;
+      }
+    }
+    slot.hasContents = true;
+  }
+
+  /** Merges `window` with the key's overlapping windows; returns the window the element goes to. */
+  private mergeInto(slots: Map<string, Slot<W>>, window: W): W {
+    const existing = [...slots.values()].map((s) => s.window);
+    let result = window;
+    const merges: Array<{ members: W[]; into: W }> = [];
+    this.assigner.mergeWindows!([...existing, window], {
+      merge: (members, into) => merges.push({ members, into }),
+    });
+    for (const { members, into } of merges) {
+      const includesNew = members.some((m) => m.key() === window.key());
+      if (includesNew) result = into;
+      const sources = members.map((m) => slots.get(m.key())).filter((s): s is Slot<W> => s !== undefined);
+      if (sources.length === 0) continue;
+      const target = this.slotFor(slots, into);
+      for (const source of sources) {
+        if (source === target) continue;
+        this.mergeContents(target, source);
+        for (const [name, v] of source.windowState)
+          if (!target.windowState.has(name)) target.windowState.set(name, v);
+        this.mergeTriggerState(target, source);
+        this.trigger.clear(source.window, this.triggerContext(source));
+        this.dropTimers(source);
+        slots.delete(source.window.key());
+      }
+      this.trigger.onMerge?.(into, this.mergeContext(target, sources));
+      this.registerCleanup(target);
+    }
+    return result;
+  }
+
+  private mergeContents(target: Slot<W>, source: Slot<W>): void {
+    if (!source.hasContents) return;
+    if (!target.hasContents) {
+      target.contents = source.contents;
+      target.hasContents = true;
+      return;
+    }
+    switch (this.contentsKind) {
+      case 'list':
+        (target.contents as unknown[]).push(...(source.contents as unknown[]));
+        break;
+      case 'reduce':
+        target.contents = this.reduceFn!(target.contents, source.contents);
+        break;
+      case 'aggregate':
+        target.contents = this.aggregateFn!.merge(target.contents, source.contents);
+        break;
+    }
+  }
+
+  private mergeTriggerState(target: Slot<W>, source: Slot<W>): void {
+    for (const [name, v] of source.triggerState)
+      if (!target.triggerState.has(name)) target.triggerState.set(name, v);
+  }
+
+  private apply(result: TriggerResult, slot: Slot<W>): void {
+    if (result === 'FIRE' || result === 'FIRE_AND_PURGE') this.emit(slot);
+    if (result === 'PURGE' || result === 'FIRE_AND_PURGE') {
+      slot.contents = undefined;
+      slot.hasContents = false;
+    }
+  }
+
+  private emit(slot: Slot<W>): void {
+    if (!slot.hasContents) return;
+    const window = slot.window;
+    this.collector.timestamp = window.maxTimestamp();
+    let elements: Iterable<unknown>;
+    switch (this.contentsKind) {
+      case 'list': {
+        const list = slot.contents as TimestampedValue<unknown>[];
+        const evictCtx = {
+          getCurrentProcessingTime: () => this.ctx.clock.now(),
+          getCurrentWatermark: () => this.currentWatermark,
+        };
+        this.evictor?.evictBefore(list, list.length, window, evictCtx);
+        elements = list.map((e) => e.value);
+        this.callWindowFunction(slot, elements);
+        this.evictor?.evictAfter(list, list.length, window, evictCtx);
+        if (list.length === 0) {
+          slot.contents = undefined;
+          slot.hasContents = false;
+        }
+        return;
+      }
+      case 'reduce':
+        elements = [slot.contents];
+        break;
+      case 'aggregate':
+        elements = [this.aggregateFn!.getResult(slot.contents)];
+        break;
+    }
+    this.callWindowFunction(slot, elements);
+  }
+
+  private callWindowFunction(slot: Slot<W>, elements: Iterable<unknown>): void {
+    if (!this.windowFn) {
+      for (const e of elements) this.collector.collect(e);
+      return;
+    }
+    const key = this.keyed!.getCurrentKey();
+    this.windowFn.process(key, this.windowContext(slot), elements, this.collector);
+  }
+
+  private windowContext(slot: Slot<W>): ProcessWindowContext<W> {
+    const runtime = this.getRuntimeContext();
+    return {
+      window: () => slot.window,
+      currentProcessingTime: () => this.ctx.clock.now(),
+      currentWatermark: () => this.currentWatermark,
+      windowState: () => new MapBackedStateStore(slot.windowState),
+      globalState: (): KeyedStateStore => ({
+        getState: (d) => runtime.getState(d),
+        getListState: (d) => runtime.getListState(d),
+        getMapState: (d) => runtime.getMapState(d),
+        getReducingState: (d) => runtime.getReducingState(d),
+        getAggregatingState: (d) => runtime.getAggregatingState(d),
+      }),
+      output: <X>(tag: OutputTag<X>, value: X) =>
+        this.output.collectSide(tag.id, value, this.collector.timestamp),
+    };
+  }
+
+  private triggerContext(slot: Slot<W>) {
+    const store = new MapBackedStateStore(slot.triggerState);
+    const timers = this.timerService;
+    return {
+      getCurrentProcessingTime: () => this.ctx.clock.now(),
+      getCurrentWatermark: () => this.currentWatermark,
+      registerEventTimeTimer: (time: number) => {
+        slot.eventTimers.add(time);
+        timers.registerEventTimeTimer(time);
+      },
+      registerProcessingTimeTimer: (time: number) => {
+        slot.processingTimers.add(time);
+        timers.registerProcessingTimeTimer(time);
+      },
+      deleteEventTimeTimer: (time: number) => {
+        slot.eventTimers.delete(time);
+        if (!this.anySlotHas(time, 'event')) timers.deleteEventTimeTimer(time);
+      },
+      deleteProcessingTimeTimer: (time: number) => {
+        slot.processingTimers.delete(time);
+        if (!this.anySlotHas(time, 'processing')) timers.deleteProcessingTimeTimer(time);
+      },
+      // One implementation for both overloads of getPartitionedState.
+      getPartitionedState: (d: any): any =>
+        d.kind === 'reducing' ? store.getReducingState(d) : store.getState(d),
+    };
+  }
+
+  private mergeContext(target: Slot<W>, sources: Slot<W>[]): OnMergeContext {
+    const base = this.triggerContext(target);
+    return {
+      ...base,
+      mergePartitionedState: (d) => {
+        const into = new MapBackedStateStore(target.triggerState).getReducingState(d);
+        for (const s of sources) {
+          if (s === target) continue;
+          const v = new MapBackedStateStore(s.triggerState).getReducingState(d).get();
+          if (v !== undefined) into.add(v);
+        }
+      },
+    } as OnMergeContext;
+  }
+
+  private anySlotHas(time: number, domain: 'event' | 'processing'): boolean {
+    const slots = this.slotsState.value();
+    if (!slots) return false;
+    for (const s of slots.values()) {
+      if ((domain === 'event' ? s.eventTimers : s.processingTimers).has(time)) return true;
+    }
+    return false;
+  }
+
+  private registerCleanup(slot: Slot<W>): void {
+    const time = this.cleanupTime(slot.window);
+    if (time >= Number.MAX_SAFE_INTEGER) return; // global windows live forever
+    if (this.assigner.isEventTime()) {
+      slot.eventTimers.add(time);
+      this.timerService.registerEventTimeTimer(time);
+    } else {
+      slot.processingTimers.add(time);
+      this.timerService.registerProcessingTimeTimer(time);
+    }
+  }
+
+  private dropTimers(slot: Slot<W>): void {
+    const slots = this.slotsState.value();
+    for (const t of slot.eventTimers) {
+      slot.eventTimers.delete(t);
+      let used = false;
+      if (slots) for (const s of slots.values()) if (s !== slot && s.eventTimers.has(t)) used = true;
+      if (!used) this.timerService.deleteEventTimeTimer(t);
+    }
+    for (const t of slot.processingTimers) {
+      slot.processingTimers.delete(t);
+      let used = false;
+      if (slots) for (const s of slots.values()) if (s !== slot && s.processingTimers.has(t)) used = true;
+      if (!used) this.timerService.deleteProcessingTimeTimer(t);
+    }
+  }
+
+  onEventTime(_key: Key, time: number): void {
+    this.onTimer(time, 'event');
+  }
+
+  onProcessingTime(_key: Key, time: number): void {
+    this.onTimer(time, 'processing');
+  }
+
+  private onTimer(time: number, domain: 'event' | 'processing'): void {
+    const slots = this.slotsState.value();
+    if (!slots) return;
+    for (const slot of [...slots.values()]) {
+      const set = domain === 'event' ? slot.eventTimers : slot.processingTimers;
+      if (!set.has(time)) continue;
+      set.delete(time);
+      const ctx = this.triggerContext(slot);
+      const result =
+        domain === 'event'
+          ? this.trigger.onEventTime(time, slot.window, ctx)
+          : this.trigger.onProcessingTime(time, slot.window, ctx);
+      this.apply(result, slot);
+      const eventTimeCleanup = this.assigner.isEventTime() && domain === 'event';
+      const processingCleanup = !this.assigner.isEventTime() && domain === 'processing';
+      if ((eventTimeCleanup || processingCleanup) && time === this.cleanupTime(slot.window))
+        this.clearWindow(slot, slots);
+    }
+    if (slots.size === 0) this.slotsState.clear();
+  }
+
+  private clearWindow(slot: Slot<W>, slots: Map<string, Slot<W>>): void {
+    this.trigger.clear(slot.window, this.triggerContext(slot));
+    if (this.windowFn?.clear) this.windowFn.clear(this.windowContext(slot));
+    this.dropTimers(slot);
+    slots.delete(slot.window.key());
+  }
+}
