@@ -6,6 +6,10 @@ import {
   KeyedProcessFunction,
   type NexmarkEvent,
   NexmarkSource,
+  type OnTimerContext,
+  type ProcessWindowContext,
+  SlidingEventTimeWindows,
+  type TimeWindow,
   type StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
@@ -19,12 +23,16 @@ import { BlackholeSink } from './blackhole-sink.ts';
  */
 export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => void;
 
-function bids(env: StreamExecutionEnvironment, events: number): DataStream<Bid> {
+function bids(
+  env: StreamExecutionEnvironment,
+  events: number,
+  strategy: WatermarkStrategy<NexmarkEvent> = WatermarkStrategy.noWatermarks(),
+): DataStream<Bid> {
   const p = env.getParallelism();
   return env
     .fromSource(
       new NexmarkSource({ events, numberOfGenerators: p }),
-      WatermarkStrategy.noWatermarks(),
+      strategy,
       'Nexmark',
     )
     .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
@@ -49,6 +57,38 @@ class CountBids extends KeyedProcessFunction<number, number, { bidder: number; c
     out.collect({ bidder: ctx.getCurrentKey(), count: c });
   }
 }
+
+interface AuctionCount {
+  auction: number;
+  count: number;
+  windowEnd: number;
+}
+
+/** Per window (keyed by its end): the auctions with the highest bid count, emitted when the window closes. */
+class HottestAuctions extends KeyedProcessFunction<number, AuctionCount, AuctionCount> {
+  private best!: ValueState<AuctionCount[]>;
+  override open(): void {
+    this.best = this.getRuntimeContext().getState(new ValueStateDescriptor<AuctionCount[]>('best'));
+  }
+  processElement(c: AuctionCount, ctx: KeyedProcessContext<number>, _out: Collector<AuctionCount>): void {
+    const best = this.best.value();
+    if (best === undefined || c.count > best[0].count) {
+      this.best.update([c]);
+      ctx.timerService().registerEventTimeTimer(c.windowEnd - 1);
+    } else if (c.count === best[0].count) best.push(c);
+  }
+  override onTimer(_time: number, _ctx: OnTimerContext<number>, out: Collector<AuctionCount>): void {
+    for (const c of this.best.value() ?? []) out.collect(c);
+    this.best.clear();
+  }
+}
+
+const countBids = {
+  createAccumulator: () => 0,
+  add: (_b: unknown, n: number) => n + 1,
+  getResult: (n: number) => n,
+  merge: (a: number, b: number) => a + b,
+};
 
 export const queries: Record<string, QueryBuilder> = {
   /** Pass through: every bid. */
@@ -80,6 +120,19 @@ export const queries: Record<string, QueryBuilder> = {
     bids(env, events)
       .filter((b) => b.auction % 123 === 0)
       .map((b) => ({ auction: b.auction, price: b.price }))
+      .sinkTo(new BlackholeSink());
+  },
+  /** Hot items: per 10 s window sliding by 2 s, the auctions with the most bids. */
+  q5(env, events) {
+    bids(env, events, WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(4_000))
+      .map((b) => b.auction)
+      .keyBy((auction) => auction)
+      .window(SlidingEventTimeWindows.of(10_000, 2_000))
+      .aggregate(countBids, (auction: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<AuctionCount>) => {
+        for (const count of counts) out.collect({ auction, count, windowEnd: ctx.window().getEnd() });
+      })
+      .keyBy((c) => c.windowEnd)
+      .process(new HottestAuctions())
       .sinkTo(new BlackholeSink());
   },
   /** Keyed running count per bidder: a hash exchange (of bidder ids) and keyed state. */

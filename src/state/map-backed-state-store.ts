@@ -14,7 +14,8 @@ import type {
  * state. No TTL: windows end by time already.
  */
 export class MapBackedStateStore implements KeyedStateStore {
-  readonly values: Map<string, unknown>;
+  /** The map the state objects read and write (may be swapped to reuse the store). */
+  values: Map<string, unknown>;
 
   constructor(values: Map<string, unknown> = new Map()) {
     this.values = values;

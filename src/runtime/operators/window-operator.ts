@@ -10,8 +10,8 @@ import type { AggregateFunction, ValueState } from '../../state/state.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
 import type { Evictor, TimestampedValue } from '../../time/windows/evictor.ts';
-import type { OnMergeContext, Trigger, TriggerResult } from '../../time/windows/trigger.ts';
-import type { Window } from '../../time/windows/window.ts';
+import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../../time/windows/trigger.ts';
+import { TimeWindow, type Window } from '../../time/windows/window.ts';
 import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -33,11 +33,14 @@ export type WindowContents = 'list' | 'reduce' | 'aggregate';
 
 interface Slot<W extends Window> {
   window: W;
+  /** Key of the slot in the key's window map. */
+  key: string | number;
   /** Elements (list), the reduced value, or the accumulator. */
   contents: unknown;
   hasContents: boolean;
   triggerState: Map<string, unknown>;
-  windowState: Map<string, unknown>;
+  /** State of the ProcessWindowFunction for this window; created when first used. */
+  windowState: Map<string, unknown> | undefined;
   eventTimers: Set<number>;
   processingTimers: Set<number>;
 }
@@ -52,11 +55,13 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   private readonly windowFn: ProcessWindowFunctionObject<unknown, unknown, Key, W> | undefined;
   private readonly allowedLateness: number;
   private readonly lateTag: string | null;
-  private readonly slotsState: ValueState<Map<string, Slot<W>>>;
+  private readonly slotsState: ValueState<Map<string | number, Slot<W>>>;
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
   private readonly lateDropped = new Counter();
   private readonly merging: boolean;
+  /** Time windows stored under their full identity (their start was taken): rare. */
+  private fullKeys = 0;
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -85,7 +90,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.lateTag = (ctx.spec.config.lateTag as string | null) ?? null;
     this.merging = typeof this.assigner.mergeWindows === 'function';
     this.slotsState = ctx.keyedStateBackend!.getState(
-      new ValueStateDescriptor<Map<string, Slot<W>>>('_windows'),
+      new ValueStateDescriptor<Map<string | number, Slot<W>>>('_windows'),
     );
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
@@ -97,7 +102,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
   }
 
-  private slots(): Map<string, Slot<W>> {
+  private slots(): Map<string | number, Slot<W>> {
     let m = this.slotsState.value();
     if (m === undefined) {
       m = new Map();
@@ -142,16 +147,35 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     if (slots.size === 0) this.slotsState.clear();
   }
 
-  private slotFor(slots: Map<string, Slot<W>>, window: W): Slot<W> {
-    const k = window.key();
+  /** The slot of `window`, created when missing. */
+  private slotFor(slots: Map<string | number, Slot<W>>, window: W): Slot<W> {
+    // Time windows are found by their start: numbers hash far faster than strings, and windows of
+    // one key rarely share a start.
+    let k: string | number = window instanceof TimeWindow ? window.start : window.key();
     let slot = slots.get(k);
+    if (slot !== undefined && !sameWindow(slot.window, window)) {
+      // Another window has this key (the same start, another end): use the full identity.
+      const full = window.key();
+      slot = slots.get(full);
+      k = full;
+    } else if (slot === undefined && typeof k === 'number' && this.fullKeys > 0) {
+      // The window may live under its full identity, from a time the short key was taken.
+      const full = window.key();
+      const other = slots.get(full);
+      if (other !== undefined) {
+        slot = other;
+        k = full;
+      }
+    }
     if (!slot) {
+      if (typeof k === 'string' && window instanceof TimeWindow) this.fullKeys++;
       slot = {
         window,
+        key: k,
         contents: undefined,
         hasContents: false,
         triggerState: new Map(),
-        windowState: new Map(),
+        windowState: undefined,
         eventTimers: new Set(),
         processingTimers: new Set(),
       };
@@ -182,7 +206,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 
   /** Merges `window` with the key's overlapping windows; returns the window the element goes to. */
-  private mergeInto(slots: Map<string, Slot<W>>, window: W): W {
+  private mergeInto(slots: Map<string | number, Slot<W>>, window: W): W {
     const existing = [...slots.values()].map((s) => s.window);
     let result = window;
     const merges: Array<{ members: W[]; into: W }> = [];
@@ -190,25 +214,40 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       merge: (members, into) => merges.push({ members, into }),
     });
     for (const { members, into } of merges) {
-      const includesNew = members.some((m) => m.key() === window.key());
+      const includesNew = members.some((m) => sameWindow(m, window));
       if (includesNew) result = into;
-      const sources = members.map((m) => slots.get(m.key())).filter((s): s is Slot<W> => s !== undefined);
+      const sources = members
+        .map((m) => this.findSlot(slots, m))
+        .filter((s): s is Slot<W> => s !== undefined);
       if (sources.length === 0) continue;
       const target = this.slotFor(slots, into);
       for (const source of sources) {
         if (source === target) continue;
         this.mergeContents(target, source);
-        for (const [name, v] of source.windowState)
-          if (!target.windowState.has(name)) target.windowState.set(name, v);
+        if (source.windowState) {
+          target.windowState ??= new Map();
+          for (const [name, v] of source.windowState)
+            if (!target.windowState.has(name)) target.windowState.set(name, v);
+        }
         this.mergeTriggerState(target, source);
         this.trigger.clear(source.window, this.triggerContext(source));
         this.dropTimers(source);
-        slots.delete(source.window.key());
+        this.deleteSlot(slots, source);
       }
       this.trigger.onMerge?.(into, this.mergeContext(target, sources));
       this.registerCleanup(target);
     }
     return result;
+  }
+
+  private deleteSlot(slots: Map<string | number, Slot<W>>, slot: Slot<W>): void {
+    if (typeof slot.key === 'string' && slot.window instanceof TimeWindow) this.fullKeys--;
+    slots.delete(slot.key);
+  }
+
+  private findSlot(slots: Map<string | number, Slot<W>>, window: W): Slot<W> | undefined {
+    for (const s of slots.values()) if (sameWindow(s.window, window)) return s;
+    return undefined;
   }
 
   private mergeContents(target: Slot<W>, source: Slot<W>): void {
@@ -291,7 +330,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       window: () => slot.window,
       currentProcessingTime: () => this.ctx.clock.now(),
       currentWatermark: () => this.currentWatermark,
-      windowState: () => new MapBackedStateStore(slot.windowState),
+      windowState: () => new MapBackedStateStore((slot.windowState ??= new Map())),
       globalState: (): KeyedStateStore => ({
         getState: (d) => runtime.getState(d),
         getListState: (d) => runtime.getListState(d),
@@ -304,38 +343,59 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     };
   }
 
-  private triggerContext(slot: Slot<W>) {
-    const store = new MapBackedStateStore(slot.triggerState);
-    const timers = this.timerService;
-    return {
-      getCurrentProcessingTime: () => this.ctx.clock.now(),
-      getCurrentWatermark: () => this.currentWatermark,
-      registerEventTimeTimer: (time: number) => {
-        slot.eventTimers.add(time);
-        timers.registerEventTimeTimer(time);
-      },
-      registerProcessingTimeTimer: (time: number) => {
-        slot.processingTimers.add(time);
-        timers.registerProcessingTimeTimer(time);
-      },
-      deleteEventTimeTimer: (time: number) => {
-        slot.eventTimers.delete(time);
-        if (!this.anySlotHas(time, 'event')) timers.deleteEventTimeTimer(time);
-      },
-      deleteProcessingTimeTimer: (time: number) => {
-        slot.processingTimers.delete(time);
-        if (!this.anySlotHas(time, 'processing')) timers.deleteProcessingTimeTimer(time);
-      },
-      // One implementation for both overloads of getPartitionedState.
-      getPartitionedState: (d: any): any =>
-        d.kind === 'reducing' ? store.getReducingState(d) : store.getState(d),
-    };
+  /**
+   * The trigger context, one object for the operator: it acts on the slot set just before each
+   * trigger call, so that no context is allocated per element.
+   */
+  private triggerContext(slot: Slot<W>): TriggerContext {
+    this.contextSlot = slot;
+    this.contextStore.values = slot.triggerState;
+    return this.reusableContext;
   }
+
+  private contextSlot: Slot<W> | undefined;
+  private readonly contextStore = new MapBackedStateStore();
+  private readonly reusableContext: TriggerContext = {
+    getCurrentProcessingTime: () => this.ctx.clock.now(),
+    getCurrentWatermark: () => this.currentWatermark,
+    registerEventTimeTimer: (time: number) => {
+      const timers = this.contextSlot!.eventTimers;
+      // Triggers register the same time for every element: only the first one costs.
+      if (timers.has(time)) return;
+      timers.add(time);
+      this.timerService.registerEventTimeTimer(time);
+    },
+    registerProcessingTimeTimer: (time: number) => {
+      const timers = this.contextSlot!.processingTimers;
+      if (timers.has(time)) return;
+      timers.add(time);
+      this.timerService.registerProcessingTimeTimer(time);
+    },
+    deleteEventTimeTimer: (time: number) => {
+      this.contextSlot!.eventTimers.delete(time);
+      if (!this.anySlotHas(time, 'event')) this.timerService.deleteEventTimeTimer(time);
+    },
+    deleteProcessingTimeTimer: (time: number) => {
+      this.contextSlot!.processingTimers.delete(time);
+      if (!this.anySlotHas(time, 'processing')) this.timerService.deleteProcessingTimeTimer(time);
+    },
+    // One implementation for both overloads of getPartitionedState.
+    getPartitionedState: ((d: { kind: string }) =>
+      d.kind === 'reducing'
+        ? this.contextStore.getReducingState(d as never)
+        : this.contextStore.getState(d as never)) as TriggerContext['getPartitionedState'],
+  };
 
   private mergeContext(target: Slot<W>, sources: Slot<W>[]): OnMergeContext {
     const base = this.triggerContext(target);
     return {
-      ...base,
+      getCurrentProcessingTime: base.getCurrentProcessingTime,
+      getCurrentWatermark: base.getCurrentWatermark,
+      registerEventTimeTimer: base.registerEventTimeTimer,
+      registerProcessingTimeTimer: base.registerProcessingTimeTimer,
+      deleteEventTimeTimer: base.deleteEventTimeTimer,
+      deleteProcessingTimeTimer: base.deleteProcessingTimeTimer,
+      getPartitionedState: base.getPartitionedState,
       mergePartitionedState: (d) => {
         const into = new MapBackedStateStore(target.triggerState).getReducingState(d);
         for (const s of sources) {
@@ -360,9 +420,11 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     const time = this.cleanupTime(slot.window);
     if (time >= Number.MAX_SAFE_INTEGER) return; // global windows live forever
     if (this.assigner.isEventTime()) {
+      if (slot.eventTimers.has(time)) return;
       slot.eventTimers.add(time);
       this.timerService.registerEventTimeTimer(time);
     } else {
+      if (slot.processingTimers.has(time)) return;
       slot.processingTimers.add(time);
       this.timerService.registerProcessingTimeTimer(time);
     }
@@ -395,7 +457,8 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   private onTimer(time: number, domain: 'event' | 'processing'): void {
     const slots = this.slotsState.value();
     if (!slots) return;
-    for (const slot of [...slots.values()]) {
+    // Deleting the current entry while iterating a Map is safe; entries added meanwhile are visited too.
+    for (const slot of slots.values()) {
       const set = domain === 'event' ? slot.eventTimers : slot.processingTimers;
       if (!set.has(time)) continue;
       set.delete(time);
@@ -413,10 +476,16 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     if (slots.size === 0) this.slotsState.clear();
   }
 
-  private clearWindow(slot: Slot<W>, slots: Map<string, Slot<W>>): void {
+  private clearWindow(slot: Slot<W>, slots: Map<string | number, Slot<W>>): void {
     this.trigger.clear(slot.window, this.triggerContext(slot));
     if (this.windowFn?.clear) this.windowFn.clear(this.windowContext(slot));
     this.dropTimers(slot);
-    slots.delete(slot.window.key());
+    this.deleteSlot(slots, slot);
   }
+}
+
+function sameWindow(a: Window, b: Window): boolean {
+  if (a === b) return true;
+  if (a instanceof TimeWindow && b instanceof TimeWindow) return a.start === b.start && a.end === b.end;
+  return a.key() === b.key() && a.maxTimestamp() === b.maxTimestamp() && String(a) === String(b);
 }
