@@ -9,8 +9,8 @@ import {
   type OnTimerContext,
   type ProcessWindowContext,
   SlidingEventTimeWindows,
-  type TimeWindow,
   type StreamExecutionEnvironment,
+  type TimeWindow,
   type ValueState,
   ValueStateDescriptor,
   WatermarkStrategy,
@@ -30,11 +30,7 @@ function bids(
 ): DataStream<Bid> {
   const p = env.getParallelism();
   return env
-    .fromSource(
-      new NexmarkSource({ events, numberOfGenerators: p }),
-      strategy,
-      'Nexmark',
-    )
+    .fromSource(new NexmarkSource({ events, numberOfGenerators: p }), strategy, 'Nexmark')
     .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
       if (e.kind === 'bid') out.collect(e.bid);
     })
@@ -128,9 +124,17 @@ export const queries: Record<string, QueryBuilder> = {
       .map((b) => b.auction)
       .keyBy((auction) => auction)
       .window(SlidingEventTimeWindows.of(10_000, 2_000))
-      .aggregate(countBids, (auction: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<AuctionCount>) => {
-        for (const count of counts) out.collect({ auction, count, windowEnd: ctx.window().getEnd() });
-      })
+      .aggregate(
+        countBids,
+        (
+          auction: number,
+          ctx: ProcessWindowContext<TimeWindow>,
+          counts: Iterable<number>,
+          out: Collector<AuctionCount>,
+        ) => {
+          for (const count of counts) out.collect({ auction, count, windowEnd: ctx.window().getEnd() });
+        },
+      )
       .keyBy((c) => c.windowEnd)
       .process(new HottestAuctions())
       .sinkTo(new BlackholeSink());

@@ -38,7 +38,8 @@ interface Slot<W extends Window> {
   /** Elements (list), the reduced value, or the accumulator. */
   contents: unknown;
   hasContents: boolean;
-  triggerState: Map<string, unknown>;
+  /** The trigger's state for this window; created when the trigger first writes some. */
+  triggerState: Map<string, unknown> | undefined;
   /** State of the ProcessWindowFunction for this window; created when first used. */
   windowState: Map<string, unknown> | undefined;
   eventTimers: Set<number>;
@@ -137,6 +138,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       const slot = this.slotFor(slots, window);
       this.add(slot, value, timestamp);
       const result = this.trigger.onElement(value, timestamp, window, this.triggerContext(slot));
+      this.adoptTriggerState();
       this.apply(result, slot);
       this.registerCleanup(slot);
     }
@@ -174,10 +176,10 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         key: k,
         contents: undefined,
         hasContents: false,
-        triggerState: new Map(),
+        triggerState: undefined,
         windowState: undefined,
         eventTimers: new Set(),
-        processingTimers: new Set(),
+        processingTimers: NO_TIMERS,
       };
       slots.set(k, slot);
     }
@@ -231,10 +233,12 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         }
         this.mergeTriggerState(target, source);
         this.trigger.clear(source.window, this.triggerContext(source));
+        this.adoptTriggerState();
         this.dropTimers(source);
         this.deleteSlot(slots, source);
       }
       this.trigger.onMerge?.(into, this.mergeContext(target, sources));
+      this.adoptTriggerState();
       this.registerCleanup(target);
     }
     return result;
@@ -271,6 +275,8 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 
   private mergeTriggerState(target: Slot<W>, source: Slot<W>): void {
+    if (!source.triggerState) return;
+    target.triggerState ??= new Map();
     for (const [name, v] of source.triggerState)
       if (!target.triggerState.has(name)) target.triggerState.set(name, v);
   }
@@ -349,11 +355,29 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
    */
   private triggerContext(slot: Slot<W>): TriggerContext {
     this.contextSlot = slot;
-    this.contextStore.values = slot.triggerState;
+    if (slot.triggerState) this.contextStore.values = slot.triggerState;
+    else {
+      // Most triggers keep no state: they get a scratch map, adopted by the slot if they write to it.
+      if (this.scratch.size > 0) this.scratch = new Map();
+      this.contextStore.values = this.scratch;
+      this.scratchSlot = slot;
+    }
     return this.reusableContext;
   }
 
   private contextSlot: Slot<W> | undefined;
+  private scratch = new Map<string, unknown>();
+  private scratchSlot: Slot<W> | undefined;
+
+  /** Called after each trigger call: a slot keeps the state its trigger wrote. */
+  private adoptTriggerState(): void {
+    const slot = this.scratchSlot;
+    if (slot !== undefined && this.scratch.size > 0 && slot.triggerState === undefined) {
+      slot.triggerState = this.scratch;
+      this.scratch = new Map();
+    }
+    this.scratchSlot = undefined;
+  }
   private readonly contextStore = new MapBackedStateStore();
   private readonly reusableContext: TriggerContext = {
     getCurrentProcessingTime: () => this.ctx.clock.now(),
@@ -366,9 +390,10 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       this.timerService.registerEventTimeTimer(time);
     },
     registerProcessingTimeTimer: (time: number) => {
-      const timers = this.contextSlot!.processingTimers;
-      if (timers.has(time)) return;
-      timers.add(time);
+      const slot = this.contextSlot!;
+      if (slot.processingTimers.has(time)) return;
+      if (slot.processingTimers === NO_TIMERS) slot.processingTimers = new Set();
+      slot.processingTimers.add(time);
       this.timerService.registerProcessingTimeTimer(time);
     },
     deleteEventTimeTimer: (time: number) => {
@@ -397,9 +422,14 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       deleteProcessingTimeTimer: base.deleteProcessingTimeTimer,
       getPartitionedState: base.getPartitionedState,
       mergePartitionedState: (d) => {
+        this.adoptTriggerState();
+        target.triggerState ??= new Map();
+        // The trigger reads the merged state through its context from now on.
+        this.contextStore.values = target.triggerState;
         const into = new MapBackedStateStore(target.triggerState).getReducingState(d);
         for (const s of sources) {
           if (s === target) continue;
+          if (!s.triggerState) continue;
           const v = new MapBackedStateStore(s.triggerState).getReducingState(d).get();
           if (v !== undefined) into.add(v);
         }
@@ -425,6 +455,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       this.timerService.registerEventTimeTimer(time);
     } else {
       if (slot.processingTimers.has(time)) return;
+      if (slot.processingTimers === NO_TIMERS) slot.processingTimers = new Set();
       slot.processingTimers.add(time);
       this.timerService.registerProcessingTimeTimer(time);
     }
@@ -467,6 +498,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         domain === 'event'
           ? this.trigger.onEventTime(time, slot.window, ctx)
           : this.trigger.onProcessingTime(time, slot.window, ctx);
+      this.adoptTriggerState();
       this.apply(result, slot);
       const eventTimeCleanup = this.assigner.isEventTime() && domain === 'event';
       const processingCleanup = !this.assigner.isEventTime() && domain === 'processing';
@@ -478,6 +510,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
 
   private clearWindow(slot: Slot<W>, slots: Map<string | number, Slot<W>>): void {
     this.trigger.clear(slot.window, this.triggerContext(slot));
+    this.adoptTriggerState();
     if (this.windowFn?.clear) this.windowFn.clear(this.windowContext(slot));
     this.dropTimers(slot);
     this.deleteSlot(slots, slot);
@@ -489,3 +522,6 @@ function sameWindow(a: Window, b: Window): boolean {
   if (a instanceof TimeWindow && b instanceof TimeWindow) return a.start === b.start && a.end === b.end;
   return a.key() === b.key() && a.maxTimestamp() === b.maxTimestamp() && String(a) === String(b);
 }
+
+/** The processing-time timers of a slot that has none (shared, never written). */
+const NO_TIMERS: Set<number> = new Set();
