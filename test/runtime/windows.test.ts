@@ -216,4 +216,31 @@ describe('event-time windows in a job', () => {
       [4, 6, 15, 18],
     );
   });
+
+  it('trigger state merges with session windows: a count trigger counts across merged sessions', async () => {
+    const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+    const sink = new CollectSink<string>();
+    let max = Number.NEGATIVE_INFINITY;
+    const lagging = WatermarkStrategy.forGenerator<Event>(() => ({
+      onEvent(_e, ts, out) {
+        max = Math.max(max, ts);
+        out.emitWatermark(max - 5_001);
+      },
+      onPeriodicEmit() {},
+    })).withTimestampAssigner((e) => e.ts);
+    env
+      .fromCollection([
+        { k: 'u', v: 1, ts: 1_000 },
+        { k: 'u', v: 2, ts: 9_000 },
+        { k: 'u', v: 4, ts: 5_500 }, // bridges the two sessions: their counts (1 + 1) merge, then 3
+      ])
+      .assignTimestampsAndWatermarks(lagging)
+      .keyBy((e) => e.k)
+      .window(EventTimeSessionWindows.withGap(5_000))
+      .trigger(CountTrigger.of(3))
+      .aggregate(sum, describeWindow)
+      .sinkTo(sink);
+    await env.execute();
+    assert.deepEqual(sink.values, ['u [1000,14000) 7']);
+  });
 });

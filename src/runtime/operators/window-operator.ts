@@ -223,22 +223,25 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         .filter((s): s is Slot<W> => s !== undefined);
       if (sources.length === 0) continue;
       const target = this.slotFor(slots, into);
-      for (const source of sources) {
-        if (source === target) continue;
+      const merged = sources.filter((source) => source !== target);
+      for (const source of merged) {
         this.mergeContents(target, source);
         if (source.windowState) {
           target.windowState ??= new Map();
           for (const [name, v] of source.windowState)
             if (!target.windowState.has(name)) target.windowState.set(name, v);
         }
-        this.mergeTriggerState(target, source);
+      }
+      // The trigger merges its state (mergePartitionedState reads the merged windows' state), then
+      // the merged windows' trigger state and timers go.
+      this.trigger.onMerge?.(into, this.mergeContext(target, merged));
+      this.adoptTriggerState();
+      for (const source of merged) {
         this.trigger.clear(source.window, this.triggerContext(source));
         this.adoptTriggerState();
         this.dropTimers(source);
         this.deleteSlot(slots, source);
       }
-      this.trigger.onMerge?.(into, this.mergeContext(target, sources));
-      this.adoptTriggerState();
       this.registerCleanup(target);
     }
     return result;
@@ -272,13 +275,6 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         target.contents = this.aggregateFn!.merge(target.contents, source.contents);
         break;
     }
-  }
-
-  private mergeTriggerState(target: Slot<W>, source: Slot<W>): void {
-    if (!source.triggerState) return;
-    target.triggerState ??= new Map();
-    for (const [name, v] of source.triggerState)
-      if (!target.triggerState.has(name)) target.triggerState.set(name, v);
   }
 
   private apply(result: TriggerResult, slot: Slot<W>): void {
