@@ -1,27 +1,21 @@
-import type { Cancellable } from '../../core/clock.ts';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
-import type { WatermarkGenerator, WatermarkOutput } from '../../time/watermark-generator.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
+import { WatermarkEmitter } from './watermark-emitter.ts';
 
 /**
  * The head of a source task: polls its reader for records, assigns event time with the source's
  * watermark strategy, and emits periodic watermarks. At the end of a bounded input it emits the
  * final watermark, which fires every remaining event-time timer downstream.
  */
-export class SourceOperator extends AbstractStreamOperator implements ReaderOutput<unknown>, WatermarkOutput {
+export class SourceOperator extends AbstractStreamOperator implements ReaderOutput<unknown> {
   readonly reader: SourceReader<unknown, SourceSplit>;
   private readonly assigner: TimestampAssigner<unknown> | undefined;
-  private readonly generator: WatermarkGenerator<unknown>;
-  private readonly emitsWatermarks: boolean;
-  private readonly interval: number;
-  private emitted = Number.NEGATIVE_INFINITY;
-  private idle = false;
-  private timer: Cancellable | undefined;
   private splits: SourceSplit[] = [];
+  private readonly watermarks: WatermarkEmitter;
   /** Records emitted, for metrics. */
   records = 0;
 
@@ -30,9 +24,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     const source = ctx.functions.fn as Source<unknown, SourceSplit>;
     const strategy = ctx.functions.extra!.watermarkStrategy as WatermarkStrategy<unknown>;
     this.assigner = strategy.timestampAssigner;
-    this.generator = strategy.createWatermarkGenerator({ currentProcessingTime: () => ctx.clock.now() });
-    this.emitsWatermarks = strategy.emitsWatermarks;
-    this.interval = ctx.jobConfig.autoWatermarkInterval;
+    this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
     this.reader = source.createReader({
       subtaskIndex: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
@@ -50,14 +42,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     await this.reader.start?.();
     if (this.splits.length > 0) this.reader.addSplits(this.splits);
     this.reader.noMoreSplits();
-    if (this.emitsWatermarks && this.interval > 0) this.schedule();
-  }
-
-  private schedule(): void {
-    this.timer = this.ctx.registerProcessingTimer(this.ctx.clock.now() + this.interval, () => {
-      this.generator.onPeriodicEmit(this);
-      this.schedule();
-    });
+    this.watermarks.start();
   }
 
   /** Polls the reader for up to `maxRecords` records. */
@@ -81,7 +66,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
         );
       }
     }
-    this.generator.onEvent(value, ts, this);
+    this.watermarks.onEvent(value, ts);
     this.output.collect(value, ts);
   }
 
@@ -91,29 +76,8 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
 
   /** Ends the input: the final watermark, then nothing more. */
   override endInput(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.emitWatermark(MAX_WATERMARK);
-  }
-
-  emitWatermark(time: number): void {
-    if (time <= this.emitted) return;
-    if (this.idle) this.markActive();
-    this.emitted = time;
-    this.currentWatermark = time;
-    this.output.emitWatermark(time);
-  }
-
-  markIdle(): void {
-    if (this.idle) return;
-    this.idle = true;
-    this.output.emitWatermarkStatus(true);
-  }
-
-  markActive(): void {
-    if (!this.idle) return;
-    this.idle = false;
-    this.output.emitWatermarkStatus(false);
+    this.watermarks.stop();
+    this.watermarks.emitWatermark(MAX_WATERMARK);
   }
 
   currentPosition(): string | undefined {
@@ -121,7 +85,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   }
 
   override async close(): Promise<void> {
-    this.timer?.cancel();
+    this.watermarks.stop();
     await this.reader.close?.();
     await super.close();
   }
