@@ -29,6 +29,18 @@ const punctuated = WatermarkStrategy.forGenerator<Event>(() => ({
   onPeriodicEmit() {},
 })).withTimestampAssigner((e) => e.ts);
 
+/** Watermark = highest timestamp − lag − 1 after every element: windows stay open for `lag` ms. */
+function laggingWatermarks(lag: number): WatermarkStrategy<Event> {
+  let max = Number.NEGATIVE_INFINITY;
+  return WatermarkStrategy.forGenerator<Event>(() => ({
+    onEvent(_e, ts, out) {
+      max = Math.max(max, ts);
+      out.emitWatermark(max - lag - 1);
+    },
+    onPeriodicEmit() {},
+  })).withTimestampAssigner((e) => e.ts);
+}
+
 const sum = {
   createAccumulator: () => 0,
   add: (e: Event, acc: number) => acc + e.v,
@@ -137,14 +149,7 @@ describe('event-time windows in a job', () => {
     const sink = new CollectSink<string>();
     // Watermarks lag 5 s behind the highest timestamp, so the first session is still open when
     // the bridging element arrives.
-    let max = Number.NEGATIVE_INFINITY;
-    const lagging = WatermarkStrategy.forGenerator<Event>(() => ({
-      onEvent(_e, ts, out) {
-        max = Math.max(max, ts);
-        out.emitWatermark(max - 5_001);
-      },
-      onPeriodicEmit() {},
-    })).withTimestampAssigner((e) => e.ts);
+    const lagging = laggingWatermarks(5_000);
     env
       .fromCollection([
         { k: 'u', v: 1, ts: 1_000 },
@@ -220,14 +225,7 @@ describe('event-time windows in a job', () => {
   it('trigger state merges with session windows: a count trigger counts across merged sessions', async () => {
     const env = StreamExecutionEnvironment.createLocalEnvironment(1);
     const sink = new CollectSink<string>();
-    let max = Number.NEGATIVE_INFINITY;
-    const lagging = WatermarkStrategy.forGenerator<Event>(() => ({
-      onEvent(_e, ts, out) {
-        max = Math.max(max, ts);
-        out.emitWatermark(max - 5_001);
-      },
-      onPeriodicEmit() {},
-    })).withTimestampAssigner((e) => e.ts);
+    const lagging = laggingWatermarks(5_000);
     env
       .fromCollection([
         { k: 'u', v: 1, ts: 1_000 },
