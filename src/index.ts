@@ -51,6 +51,11 @@ export {
   type ProcessWindowFunctionObject,
 } from './api/window-functions.ts';
 export { WindowedStream } from './api/windowed-stream.ts';
+export {
+  AllWindowedStream,
+  type ProcessAllWindowFunctionLike,
+  type ProcessAllWindowFunctionObject,
+} from './api/all-windowed-stream.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';

@@ -9,6 +9,9 @@ import { collectStream } from './collect.ts';
 import { type CollectSink, isCollectSink } from './collect-sink.ts';
 import type { FilterFunction, FlatMapFunction, MapFunction, ProcessFunctionLike } from './functions.ts';
 import type { KeyedStream } from './keyed-stream.ts';
+import { AllWindowedStream } from './all-windowed-stream.ts';
+import type { WindowAssigner } from '../time/windows/window-assigner.ts';
+import type { Window } from '../time/windows/window.ts';
 import { PrintSink } from './print-sink.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
 
@@ -126,7 +129,16 @@ export class DataStream<T> {
     });
   }
 
-  /** Assigns event-time timestamps and generates watermarks. */
+  /**
+   * Windows over the whole stream, not keyed: one subtask sees every element (as in Flink).
+   * @example
+   * events.windowAll(TumblingEventTimeWindows.of(Time.minutes(1))).aggregate(countAll);
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this.keyBy(() => 0 as const).window(assigner));
+  }
+
+    /** Assigns event-time timestamps and generates watermarks. */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
     return this.transform<T>('timestamps-watermarks', 'Timestamps/Watermarks', undefined, { strategy });
   }

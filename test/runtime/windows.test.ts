@@ -241,4 +241,34 @@ describe('event-time windows in a job', () => {
     await env.execute();
     assert.deepEqual(sink.values, ['u [1000,14000) 7']);
   });
+
+  it('windowAll windows the whole stream in one subtask, with reduce and with a ProcessAllWindowFunction', async () => {
+    const env = StreamExecutionEnvironment.createLocalEnvironment(2);
+    const sums = new CollectSink<number>();
+    const described = new CollectSink<string>();
+    const events = env
+      .fromCollection(Array.from({ length: 30 }, (_, i) => ({ k: `k${i % 3}`, v: i, ts: i * 1_000 })))
+      .assignTimestampsAndWatermarks(punctuated);
+    events
+      .map((e) => e.v)
+      .windowAll(TumblingEventTimeWindows.of(10_000))
+      .reduce((a, b) => a + b)
+      .sinkTo(sums);
+    events
+      .windowAll(TumblingEventTimeWindows.of(15_000))
+      .process((ctx: ProcessWindowContext<TimeWindow>, elements: Iterable<Event>, out: Collector<string>) => {
+        out.collect(`${ctx.window().getStart()}: ${[...elements].length}`);
+      })
+      .sinkTo(described);
+    const graph = env.getJobGraph();
+    const windows = graph.vertices.filter((v) => v.operators.some((o) => o.kind === 'window'));
+    assert.deepEqual(
+      windows.map((v) => v.parallelism),
+      [1, 1],
+      'windowAll is not parallel',
+    );
+    await env.execute();
+    assert.deepEqual(sums.values, [45, 145, 245]);
+    assert.deepEqual(described.values, ['0: 15', '15000: 15']);
+  });
 });

@@ -9,7 +9,11 @@
 export function functionInstance<F>(fn: F): F {
   if (fn === null || typeof fn !== 'object') return fn;
   const copy = Object.create(Object.getPrototypeOf(fn)) as Record<string, unknown>;
-  for (const key of Object.keys(fn)) copy[key] = copyContainer((fn as Record<string, unknown>)[key]);
+  for (const key of Object.keys(fn)) {
+    const value = (fn as Record<string, unknown>)[key];
+    // A function that wraps the user's (window adapters) gets its own copy of the user's, too.
+    copy[key] = key === 'inner' && (fn as { wrapsUserFunction?: boolean }).wrapsUserFunction ? functionInstance(value) : copyContainer(value);
+  }
   return copy as F;
 }
 
