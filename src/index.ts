@@ -8,6 +8,11 @@ import { LocalExecutor } from './runtime/cluster/local-executor.ts';
 setPipelineExecutor(new LocalExecutor());
 
 export { type Accumulator, Counter, DoubleCounter, IntCounter, LongCounter } from './api/accumulators.ts';
+export {
+  AllWindowedStream,
+  type ProcessAllWindowFunctionLike,
+  type ProcessAllWindowFunctionObject,
+} from './api/all-windowed-stream.ts';
 export type { CollectTarget } from './api/collect.ts';
 export { DataStream, DataStreamSink } from './api/data-stream.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
@@ -51,11 +56,6 @@ export {
   type ProcessWindowFunctionObject,
 } from './api/window-functions.ts';
 export { WindowedStream } from './api/windowed-stream.ts';
-export {
-  AllWindowedStream,
-  type ProcessAllWindowFunctionLike,
-  type ProcessAllWindowFunctionObject,
-} from './api/all-windowed-stream.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';

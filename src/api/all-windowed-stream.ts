@@ -1,13 +1,12 @@
-import type { Collector } from '../core/collector.ts';
+import type { Collector, OutputTag } from '../core/collector.ts';
 import type { AggregateFunction } from '../state/state.ts';
 import type { Evictor } from '../time/windows/evictor.ts';
 import type { Trigger } from '../time/windows/trigger.ts';
 import type { Window } from '../time/windows/window.ts';
-import type { OutputTag } from '../core/collector.ts';
 import type { DataStream } from './data-stream.ts';
 import { asMethodObject, type ReduceFunction, type RichFunction } from './functions.ts';
-import type { ProcessWindowContext, ProcessWindowFunctionObject } from './window-functions.ts';
 import type { RuntimeContext } from './runtime-context.ts';
+import type { ProcessWindowContext, ProcessWindowFunctionObject } from './window-functions.ts';
 import type { WindowedStream } from './windowed-stream.ts';
 
 /** The function of a `windowAll` window: all elements of the window, no key. */
@@ -53,20 +52,30 @@ export class AllWindowedStream<T, W extends Window> {
 
   reduce(fn: ReduceFunction<T>): DataStream<T>;
   reduce<R>(fn: ReduceFunction<T>, windowFunction: ProcessAllWindowFunctionLike<T, R, W>): DataStream<R>;
-  reduce<R>(fn: ReduceFunction<T>, windowFunction?: ProcessAllWindowFunctionLike<T, R, W>): DataStream<T | R> {
+  reduce<R>(
+    fn: ReduceFunction<T>,
+    windowFunction?: ProcessAllWindowFunctionLike<T, R, W>,
+  ): DataStream<T | R> {
     const out =
-      windowFunction === undefined ? this.windowed.reduce(fn) : this.windowed.reduce(fn, keyless(windowFunction));
+      windowFunction === undefined
+        ? this.windowed.reduce(fn)
+        : this.windowed.reduce(fn, keyless(windowFunction));
     return out.setParallelism(1) as DataStream<T | R>;
   }
 
   aggregate<ACC, V>(fn: AggregateFunction<T, ACC, V>): DataStream<V>;
-  aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, windowFunction: ProcessAllWindowFunctionLike<V, R, W>): DataStream<R>;
+  aggregate<ACC, V, R>(
+    fn: AggregateFunction<T, ACC, V>,
+    windowFunction: ProcessAllWindowFunctionLike<V, R, W>,
+  ): DataStream<R>;
   aggregate<ACC, V, R>(
     fn: AggregateFunction<T, ACC, V>,
     windowFunction?: ProcessAllWindowFunctionLike<V, R, W>,
   ): DataStream<V | R> {
     const out =
-      windowFunction === undefined ? this.windowed.aggregate(fn) : this.windowed.aggregate(fn, keyless(windowFunction));
+      windowFunction === undefined
+        ? this.windowed.aggregate(fn)
+        : this.windowed.aggregate(fn, keyless(windowFunction));
     return out.setParallelism(1) as DataStream<V | R>;
   }
 

@@ -5,13 +5,13 @@ import type { Sink } from '../core/sink.ts';
 import type { PartitionerSpec } from '../graph/job-graph.ts';
 import type { PhysicalTransformation, Transformation } from '../graph/transformation.ts';
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import type { Window } from '../time/windows/window.ts';
+import type { WindowAssigner } from '../time/windows/window-assigner.ts';
+import { AllWindowedStream } from './all-windowed-stream.ts';
 import { collectStream } from './collect.ts';
 import { type CollectSink, isCollectSink } from './collect-sink.ts';
 import type { FilterFunction, FlatMapFunction, MapFunction, ProcessFunctionLike } from './functions.ts';
 import type { KeyedStream } from './keyed-stream.ts';
-import { AllWindowedStream } from './all-windowed-stream.ts';
-import type { WindowAssigner } from '../time/windows/window-assigner.ts';
-import type { Window } from '../time/windows/window.ts';
 import { PrintSink } from './print-sink.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
 
@@ -138,7 +138,7 @@ export class DataStream<T> {
     return new AllWindowedStream<T, W>(this.keyBy(() => 0 as const).window(assigner));
   }
 
-    /** Assigns event-time timestamps and generates watermarks. */
+  /** Assigns event-time timestamps and generates watermarks. */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
     return this.transform<T>('timestamps-watermarks', 'Timestamps/Watermarks', undefined, { strategy });
   }

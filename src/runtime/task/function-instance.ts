@@ -12,7 +12,10 @@ export function functionInstance<F>(fn: F): F {
   for (const key of Object.keys(fn)) {
     const value = (fn as Record<string, unknown>)[key];
     // A function that wraps the user's (window adapters) gets its own copy of the user's, too.
-    copy[key] = key === 'inner' && (fn as { wrapsUserFunction?: boolean }).wrapsUserFunction ? functionInstance(value) : copyContainer(value);
+    copy[key] =
+      key === 'inner' && (fn as { wrapsUserFunction?: boolean }).wrapsUserFunction
+        ? functionInstance(value)
+        : copyContainer(value);
   }
   return copy as F;
 }
