@@ -9,7 +9,9 @@
  * and the mixing follows Flink's `MathUtils.murmurHash`, so a string or integer key lands in the
  * same key group as it would in Flink. Hashing never allocates.
  */
+
 import { WeirError } from '../core/errors.ts';
+import { fmix32 } from '../core/fmix32.ts';
 import type { Key } from '../core/key.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
 
@@ -35,16 +37,8 @@ export function murmurHash(code: number): number {
   return h >= 0 ? h : h === -0x80000000 ? 0 : -h;
 }
 
-/** The MurmurHash3 32-bit finalizer (`fmix32`): every input bit affects every output bit. */
-export function bitMix(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
+/** The MurmurHash3 32-bit finalizer; see {@link fmix32}. */
+export const bitMix = fmix32;
 
 // Shared views to read the bits of a float64 or a 64-bit bigint without allocating.
 const f64 = new Float64Array(1);

@@ -2,17 +2,10 @@
  * Small 32-bit pseudo-random helpers for the generator's fixed tables (text pool, urls). The
  * per-event generator inlines the same mulberry32 step on its own state, to avoid a closure call.
  */
+import { fmix32 } from '../../core/fmix32.ts';
 
 /** Murmur3's 32-bit finalizer: spreads neighbouring seeds (consecutive ids) over all 32 bits. */
-export function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
+export const mix32 = fmix32;
 
 /** A mulberry32 generator seeded by `seed`; returns uint32 values. */
 export function mulberry32(seed: number): () => number {
