@@ -105,9 +105,12 @@ export function buildJobGraph(
     };
     specs.set(t, spec);
     const fns: OperatorFunctions = { fn: t.fn, extra: t.extra };
-    const hashInput = inputsOf.get(t)!.find((r) => r.partitioner!.kind === 'hash');
-    const keySelector = t.keySelector ?? hashInput?.keySelector;
+    const hashInput = (input: number) =>
+      inputsOf.get(t)!.find((r) => r.input === input && r.partitioner!.kind === 'hash');
+    const keySelector = t.keySelector ?? hashInput(0)?.keySelector;
     if (keySelector) fns.keySelector = keySelector;
+    const keySelector2 = t.keySelector2 ?? hashInput(1)?.keySelector;
+    if (keySelector2) fns.keySelector2 = keySelector2;
     functions.operators.set(spec.uid, fns);
     const head = headOf(t);
     if (head === t) {

@@ -86,8 +86,10 @@ export interface JobFunctions {
 export interface OperatorFunctions {
   /** The user function, source or sink object. */
   fn?: unknown;
-  /** Key selector of a keyed operator's input. */
+  /** Key selector of a keyed operator's input (the first input of a two-input operator). */
   keySelector?: (value: any) => unknown;
+  /** Key selector of the second input of a keyed two-input operator. */
+  keySelector2?: (value: any) => unknown;
   /** Anything else the operator needs (watermark strategy, output tags...). */
   extra?: Record<string, unknown>;
 }

@@ -34,6 +34,8 @@ export interface PhysicalTransformation {
   extra?: Record<string, unknown>;
   /** Key selector when the operator's input is keyed. */
   keySelector?: (v: any) => unknown;
+  /** Key selector of the second input of a keyed two-input operator. */
+  keySelector2?: (v: any) => unknown;
   /** False when `disableChaining()` was called. */
   chainable: boolean;
   /** Starts a new chain even after a forward edge. */

@@ -25,6 +25,8 @@ export interface HarnessOptions {
   kind: string;
   fn?: unknown;
   keySelector?: (value: any) => Key;
+  /** Key selector of the second input, for keyed two-input operators. */
+  keySelector2?: (value: any) => Key;
   extra?: Record<string, unknown>;
   config?: Record<string, unknown>;
   name?: string;
@@ -48,12 +50,15 @@ export class OperatorHarness<OUT = unknown> {
   private readonly backend: HeapKeyedStateBackend | undefined;
   private timerService: InternalTimerService | undefined;
   private readonly keyed: boolean;
+  private readonly keyed2: boolean;
+  private readonly inputWatermarks = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
   private opened = false;
 
   constructor(options: HarnessOptions) {
     this.clock = new ManualClock(options.processingTime ?? 0);
     const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
     this.keyed = options.keySelector !== undefined;
+    this.keyed2 = options.keySelector2 !== undefined;
     this.backend = this.keyed
       ? new HeapKeyedStateBackend({
           maxParallelism,
@@ -85,7 +90,12 @@ export class OperatorHarness<OUT = unknown> {
     const clock = this.clock;
     const ctx: OperatorContext = {
       spec,
-      functions: { fn: options.fn, keySelector: options.keySelector, extra: options.extra },
+      functions: {
+        fn: options.fn,
+        keySelector: options.keySelector,
+        keySelector2: options.keySelector2,
+        extra: options.extra,
+      },
       output,
       jobId: 'test-job',
       jobConfig: config,
@@ -141,10 +151,38 @@ export class OperatorHarness<OUT = unknown> {
     this.operator.processElement(value, timestamp ?? NO_TIMESTAMP);
   }
 
+  /** Feeds one record to the second input of a two-input operator (connect, joins, broadcast). */
+  processElement2(value: unknown, timestamp?: number): void {
+    this.ensureOpen();
+    if (!this.operator.processElement2) throw new Error(`operator "${this.operator.name}" has one input`);
+    if (this.keyed2) this.operator.setKeyContext2!(value);
+    this.operator.processElement2(value, timestamp ?? NO_TIMESTAMP);
+  }
+
   /** Advances event time: fires due event-time timers. */
   processWatermark(time: number): void {
     this.ensureOpen();
     this.operator.processWatermark(time);
+  }
+
+  /**
+   * The watermark of one input of a two-input operator: the operator sees the minimum of both
+   * inputs, as in a job, and only when it advances.
+   */
+  processWatermark1(time: number): void {
+    this.inputWatermark(0, time);
+  }
+
+  /** See {@link processWatermark1}. */
+  processWatermark2(time: number): void {
+    this.inputWatermark(1, time);
+  }
+
+  private inputWatermark(input: number, time: number): void {
+    const before = Math.min(this.inputWatermarks[0], this.inputWatermarks[1]);
+    this.inputWatermarks[input] = Math.max(this.inputWatermarks[input], time);
+    const after = Math.min(this.inputWatermarks[0], this.inputWatermarks[1]);
+    if (after > before) this.processWatermark(after);
   }
 
   /** Advances processing time: fires due processing-time timers. */

@@ -18,6 +18,7 @@ export abstract class AbstractStreamOperator implements StreamOperator {
   protected readonly output: Output;
   protected readonly keyed: KeyedStateBackend | undefined;
   protected readonly keySelector: ((value: unknown) => unknown) | undefined;
+  protected readonly keySelector2: ((value: unknown) => unknown) | undefined;
   protected timers: InternalTimerService | undefined;
   protected currentWatermark = Number.NEGATIVE_INFINITY;
   /** The user function, when the operator has one. */
@@ -31,11 +32,16 @@ export abstract class AbstractStreamOperator implements StreamOperator {
     this.output = ctx.output;
     this.keyed = ctx.keyedStateBackend;
     this.keySelector = ctx.functions.keySelector;
+    this.keySelector2 = ctx.functions.keySelector2;
     this.runtimeContext = new StreamingRuntimeContext(ctx);
   }
 
   setKeyContext(value: unknown): void {
     this.keyed!.setCurrentKey(this.keySelector!(value) as Key);
+  }
+
+  setKeyContext2(value: unknown): void {
+    this.keyed!.setCurrentKey(this.keySelector2!(value) as Key);
   }
 
   async open(): Promise<void> {

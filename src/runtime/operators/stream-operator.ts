@@ -10,6 +10,13 @@ export interface StreamOperator {
   /** Sets the key of the next record (keyed operators only). */
   setKeyContext?(value: unknown): void;
   processElement(value: unknown, timestamp: number): void;
+  /** Sets the key of the next record of the second input (keyed two-input operators only). */
+  setKeyContext2?(value: unknown): void;
+  /**
+   * Handles a record of the second input (two-input operators: connect, joins, broadcast). The
+   * first input goes to `processElement`. Watermarks are combined by the task over both inputs.
+   */
+  processElement2?(value: unknown, timestamp: number): void;
   /** Handles a watermark (fires event-time timers) and forwards it. */
   processWatermark(time: number): void;
   /** Handles an idle/active status change of the input and forwards it. */

@@ -76,6 +76,49 @@ export class KeyedChainingTarget implements OutputTarget {
   }
 }
 
+/**
+ * Feeds the second input of a two-input head operator (connect, joins, broadcast state); with
+ * `keyed`, sets the record's key by the second input's selector first.
+ */
+export class SecondInputTarget implements OutputTarget {
+  private readonly operator: StreamOperator;
+  private readonly keyed: boolean;
+
+  constructor(operator: StreamOperator, keyed: boolean) {
+    if (!operator.processElement2)
+      throw new Error(`operator "${operator.name}" (uid ${operator.uid}) has no second input`);
+    this.operator = operator;
+    this.keyed = keyed;
+  }
+
+  pushRecord(value: unknown, timestamp: number): void {
+    if (this.keyed) {
+      try {
+        this.operator.setKeyContext2!(value);
+      } catch (error) {
+        throw new OperatorFailure(this.operator, keySelectorError(error), value, true);
+      }
+    }
+    try {
+      this.operator.processElement2!(value, timestamp);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error, value, true);
+    }
+  }
+
+  pushWatermark(time: number): void {
+    try {
+      this.operator.processWatermark(time);
+    } catch (error) {
+      throw error instanceof OperatorFailure ? error : new OperatorFailure(this.operator, error);
+    }
+  }
+
+  pushWatermarkStatus(idle: boolean): void {
+    this.operator.processWatermarkStatus?.(idle);
+  }
+}
+
 /** Wraps an error of a keyBy selector, so that the message says where it came from. */
 function keySelectorError(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);

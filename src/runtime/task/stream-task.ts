@@ -23,6 +23,7 @@ import {
   KeyedChainingTarget,
   OperatorOutput,
   type OutputTarget,
+  SecondInputTarget,
   WriterTarget,
 } from './chain-outputs.ts';
 import { functionInstance } from './function-instance.ts';
@@ -76,6 +77,10 @@ export class StreamTask {
   private readonly operators: StreamOperator[] = [];
   private readonly head: OperatorSpec;
   private headTarget!: OutputTarget;
+  /** Target of the second input's records when the head is a two-input operator. */
+  private headTarget2: OutputTarget | undefined;
+  /** Logical input of the head operator per input channel. */
+  private readonly channelInput: Uint8Array;
   private source: SourceOperator | undefined;
   private readonly writers: RecordWriter[];
   private readonly collectors: CollectOperator[] = [];
@@ -109,6 +114,7 @@ export class StreamTask {
     this.writers = [...options.writers.values()];
     this.valve = new WatermarkValve(options.inputs.length);
     this.endedInputs = new Array<boolean>(options.inputs.length).fill(false);
+    this.channelInput = Uint8Array.from(options.inputs, (i) => i.input);
     try {
       this.buildChain();
     } catch (error) {
@@ -151,6 +157,10 @@ export class StreamTask {
       this.source.assignSplits(this.options.splits ?? []);
     }
     this.headTarget = targetFor(this.head.uid);
+    if (this.options.inputs.some((i) => i.input === 1)) {
+      const keyed2 = this.options.functions.operators.get(this.head.uid)?.keySelector2 !== undefined;
+      this.headTarget2 = new SecondInputTarget(this.operators[0], keyed2);
+    }
   }
 
   private operatorContext(spec: OperatorSpec, output: OperatorOutput): OperatorContext {
@@ -379,7 +389,7 @@ export class StreamTask {
     switch (element.kind) {
       case 'records': {
         const { values, timestamps } = element;
-        const target = this.headTarget;
+        const target = this.channelInput[channel] === 0 ? this.headTarget : this.headTarget2!;
         this.recordsIn += values.length;
         this.currentChannel = channel;
         for (let i = 0; i < values.length; i++) target.pushRecord(values[i], timestamps[i]);
