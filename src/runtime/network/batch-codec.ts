@@ -32,7 +32,10 @@ export class BatchCodec {
     }
     let values: Uint8Array | Float64Array;
     if (numeric) {
-      values = Float64Array.from(vs as number[]);
+      // A plain loop: TypedArray.from goes through the iterator protocol, several times slower.
+      const numbers = new Float64Array(vs.length);
+      for (let i = 0; i < vs.length; i++) numbers[i] = vs[i] as number;
+      values = numbers;
     } else {
       const packed = this.packr.pack(vs);
       // msgpackr packs into a shared buffer: copy into one the receiver can own.
@@ -47,18 +50,32 @@ export class BatchCodec {
         break;
       }
     }
-    return { values, timestamps: any ? Float64Array.from(ts) : null };
+    return { values, timestamps: any ? toFloat64Array(ts) : null };
   }
 
   decode(encoded: EncodedBatch): RecordBatch {
     const values: unknown[] =
       encoded.values instanceof Float64Array
-        ? Array.from(encoded.values)
+        ? toArray(encoded.values)
         : (this.unpackr.unpack(encoded.values) as unknown[]);
     const timestamps =
       encoded.timestamps === null
         ? new Array<number>(values.length).fill(NO_TIMESTAMP)
-        : Array.from(encoded.timestamps);
+        : toArray(encoded.timestamps);
     return { kind: 'records', values, timestamps };
   }
+}
+
+function toFloat64Array(numbers: number[]): Float64Array {
+  const out = new Float64Array(numbers.length);
+  for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
+  return out;
+}
+
+/** Array.from(typedArray) takes the iterator path; a sized array filled by a loop is much faster. */
+function toArray(numbers: Float64Array): number[] {
+  const n = numbers.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = numbers[i];
+  return out;
 }
