@@ -14,7 +14,35 @@ export interface JobPlan {
   clock: Clock;
 }
 
-export type JobStatus = 'created' | 'running' | 'finished' | 'failed' | 'cancelling' | 'cancelled';
+export type JobStatus =
+  | 'created'
+  | 'running'
+  | 'restarting'
+  | 'finished'
+  | 'failed'
+  | 'cancelling'
+  | 'cancelled';
+
+/** Where a job starts from: a checkpoint (or a directory of them: the latest) or a savepoint. */
+export interface RestoreSettings {
+  path: string;
+  kind: 'checkpoint' | 'savepoint';
+  /** Drop state of operators the job no longer has instead of failing. */
+  allowNonRestoredState: boolean;
+}
+
+/** Checkpoint counts of a running job. */
+export interface CheckpointStatistics {
+  triggered: number;
+  completed: number;
+  failed: number;
+  inProgress: number;
+  lastCompletedId: number | null;
+  lastDurationMs: number | null;
+  lastFailure: string | null;
+  /** Restarts of the job so far. */
+  restarts: number;
+}
 
 export interface JobClient {
   readonly jobId: string;
@@ -24,6 +52,11 @@ export interface JobClient {
   cancel(): Promise<void>;
   /** Metrics of every subtask: records in/out, busy, idle and back-pressured time, queues. */
   getMetrics(): TaskMetrics[];
+  /** Takes a savepoint into a new directory under `targetDirectory`; resolves with its path. */
+  triggerSavepoint?(targetDirectory: string): Promise<string>;
+  /** Takes a savepoint, then cancels the job; resolves with the savepoint's path. */
+  stopWithSavepoint?(targetDirectory: string): Promise<string>;
+  getCheckpointStatistics?(): CheckpointStatistics;
 }
 
 /** Where a plan came from: the job module and which of its `execute()` calls it is. */
@@ -36,6 +69,8 @@ export interface Submission {
   parallelism?: number;
   /** Worker threads to run task slots on (default: the number of cores). */
   taskSlots?: number;
+  /** Start from a checkpoint or savepoint (`weir run --from-checkpoint/--from-savepoint`). */
+  restore?: RestoreSettings;
 }
 
 export interface PipelineExecutor {
@@ -54,6 +89,8 @@ export interface ExecutionContext {
   jobModule?: string;
   /** Worker threads for task slots (default: the number of cores; 1 runs everything in this thread). */
   taskSlots?: number;
+  /** Start from a checkpoint or savepoint. */
+  restore?: RestoreSettings;
   /** `execute()` calls made so far in this context. */
   jobsSubmitted?: number;
   /** Set inside a worker thread: the plan of job `jobIndex` is handed to the worker's runtime. */

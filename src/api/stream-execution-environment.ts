@@ -1,6 +1,8 @@
 import { CollectionSource } from '../connectors/collection/collection-source.ts';
 import { NumberSequenceSource } from '../connectors/collection/sequence-source.ts';
 import { TextLineSource } from '../connectors/files/text-line-source.ts';
+import type { CheckpointingMode, RestartStrategySpec } from '../core/checkpointing.ts';
+import type { Duration } from '../core/duration.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Source } from '../core/source.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
@@ -8,6 +10,7 @@ import { buildJobGraph } from '../graph/job-graph-builder.ts';
 import type { PhysicalTransformation } from '../graph/transformation.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { CheckpointConfig } from './checkpoint-config.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import { getExecutionContext, getPipelineExecutor, type JobClient, type JobPlan } from './executor.ts';
@@ -29,6 +32,8 @@ export class StreamExecutionEnvironment {
   private parallelism: number;
   private maxParallelism: number;
   private readonly config = new ExecutionConfig();
+  private readonly checkpointConfig = new CheckpointConfig();
+  private restartStrategy: RestartStrategySpec | undefined;
   private sinks: PhysicalTransformation[] = [];
   private nextId = 0;
 
@@ -70,6 +75,29 @@ export class StreamExecutionEnvironment {
   }
   getConfig(): ExecutionConfig {
     return this.config;
+  }
+
+  /**
+   * Takes a checkpoint every `interval` ms: a consistent snapshot of every operator's state and
+   * every source's position, from which the job restarts after a failure (exactly-once by default).
+   *
+   * @example
+   * env.enableCheckpointing(1_000);
+   * env.getCheckpointConfig().setCheckpointStorage('file:///tmp/weir-checkpoints');
+   */
+  enableCheckpointing(interval: Duration, mode: CheckpointingMode = 'EXACTLY_ONCE'): this {
+    this.checkpointConfig.enable(interval, mode);
+    return this;
+  }
+
+  getCheckpointConfig(): CheckpointConfig {
+    return this.checkpointConfig;
+  }
+
+  /** What happens when a task fails (default: exponential delay with checkpointing, no restart without). */
+  setRestartStrategy(strategy: RestartStrategySpec): this {
+    this.restartStrategy = strategy;
+    return this;
   }
 
   /** A stream of the given elements (non-parallel). */
@@ -159,6 +187,7 @@ export class StreamExecutionEnvironment {
       jobIndex,
       parallelism: context.parallelism,
       taskSlots: context.taskSlots,
+      restore: context.restore,
     });
     context.onJobSubmitted?.(client);
     return client;
@@ -184,6 +213,8 @@ export class StreamExecutionEnvironment {
         autoWatermarkInterval: this.config.getAutoWatermarkInterval(),
         batchSize: this.config.getBatchSize(),
         channelCapacity: this.config.getChannelCapacity(),
+        checkpointing: this.checkpointConfig.toSettings(),
+        restartStrategy: this.restartStrategy ?? null,
       },
     });
     return { graph, functions, clock: this.config.getClock() };

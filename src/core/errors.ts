@@ -18,6 +18,9 @@ export type WeirErrorCode =
   | 'TASK_FAILED'
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
+  | 'CHECKPOINT_FAILED'
+  | 'CHECKPOINT_CORRUPT'
+  | 'STATE_NOT_RESTORABLE'
   | 'CLI_USAGE'
   | 'INTERNAL';
 

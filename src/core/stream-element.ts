@@ -22,5 +22,5 @@ export type StreamElement =
   | RecordBatch
   | { kind: 'watermark'; time: number }
   | { kind: 'idle'; idle: boolean }
-  | { kind: 'barrier'; checkpointId: number; savepoint: boolean }
+  | { kind: 'barrier'; checkpointId: number; savepoint: boolean; location: string }
   | { kind: 'end' };

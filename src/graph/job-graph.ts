@@ -1,3 +1,5 @@
+import type { CheckpointSettings, RestartStrategySpec } from '../core/checkpointing.ts';
+
 /**
  * The job graph is plain data (DESIGN.md §2.2): JSON-serializable vertices, edges, partitioners and
  * operator specs, with no functions in it. The functions stay in the job module, which every
@@ -74,6 +76,10 @@ export interface JobConfig {
   batchSize: number;
   /** Batches a channel may hold before its producer is back-pressured. */
   channelCapacity: number;
+  /** Checkpointing, when enabled (`env.enableCheckpointing`). */
+  checkpointing?: CheckpointSettings | null;
+  /** Restart strategy; unset means exponential delay with checkpointing, none without. */
+  restartStrategy?: RestartStrategySpec | null;
 }
 
 /** The functions of a job, by operator uid and edge id: what the plain graph cannot carry. */

@@ -125,6 +125,7 @@ export class OperatorHarness<OUT = unknown> {
         return service;
       },
       operatorStateStore: new OperatorStateStore(),
+      isRestored: false,
       accumulators: new Map<string, Accumulator<unknown>>(),
       sendToClient: (values) => {
         for (const value of values) outputs.push({ kind: 'record', value, timestamp: undefined });

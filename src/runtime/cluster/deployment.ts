@@ -1,3 +1,4 @@
+import type { RestoredJobState } from '../../checkpoint/restored-state.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { SourceSplit } from '../../core/source.ts';
 import type { JobEdge, JobFunctions, JobGraph, JobVertex } from '../../graph/job-graph.ts';
@@ -5,7 +6,7 @@ import type { InputChannel, OutputChannel } from '../network/channel.ts';
 import { createChannelSelector } from '../network/channel-selector.ts';
 import { RecordWriter } from '../network/record-writer.ts';
 import type { Wakeup } from '../network/wakeup.ts';
-import { StreamTask, type TaskInput } from '../task/stream-task.ts';
+import { StreamTask, type TaskCheckpointing, type TaskInput } from '../task/stream-task.ts';
 
 /**
  * Where the channel between producer subtask `p` and consumer subtask `c` of an edge comes from:
@@ -31,6 +32,10 @@ export interface DeploymentOptions {
   splits: ReadonlyMap<string, SourceSplit[][]>;
   sendToClient(operatorUid: string, values: unknown[], subtaskIndex: number): void;
   onStateChange(task: StreamTask): void;
+  /** Restarts of the job so far (0 for the first attempt). */
+  attemptNumber?: number;
+  checkpointing?: TaskCheckpointing;
+  restore?: RestoredJobState;
 }
 
 /** True when producer `p` and consumer `c` of the edge are connected (forward edges are pointwise). */
@@ -74,7 +79,7 @@ export function deployTasks(o: DeploymentOptions): StreamTask[] {
             jobId: o.jobId,
             vertex,
             subtaskIndex: i,
-            attemptNumber: 0,
+            attemptNumber: o.attemptNumber ?? 0,
             config: graph.config,
             functions: o.functions,
             clock: o.clock,
@@ -83,6 +88,8 @@ export function deployTasks(o: DeploymentOptions): StreamTask[] {
             writers,
             splits: o.splits.get(vertex.id)?.[i],
             sendToClient: o.sendToClient,
+            checkpointing: o.checkpointing,
+            restore: o.restore,
           },
           o.onStateChange,
         ),

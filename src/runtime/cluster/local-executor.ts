@@ -18,7 +18,7 @@ export class LocalExecutor implements PipelineExecutor {
       await job.start();
       return job;
     }
-    const job = new JobMaster(plan);
+    const job = new JobMaster(plan, submission);
     await job.start();
     return job;
   }

@@ -50,7 +50,7 @@ describe('remote channels', () => {
     out.push(batch(1));
     out.push({ kind: 'watermark', time: 1 });
     assert.equal(out.hasCapacity(), true, 'control elements cost no credit');
-    out.push({ kind: 'barrier', checkpointId: 3, savepoint: false });
+    out.push({ kind: 'barrier', checkpointId: 3, savepoint: false, location: '/tmp/chk-3' });
     out.push(batch(2));
     assert.equal(out.hasCapacity(), false, 'two batches spent both credits');
     await consumerWakeup.wait();
@@ -60,7 +60,7 @@ describe('remote channels', () => {
     assert.deepEqual(got, [
       batch(1),
       { kind: 'watermark', time: 1 },
-      { kind: 'barrier', checkpointId: 3, savepoint: false },
+      { kind: 'barrier', checkpointId: 3, savepoint: false, location: '/tmp/chk-3' },
       batch(2),
     ]);
     await producerWakeup.wait();

@@ -15,7 +15,7 @@ export type PeerMessage =
   | { t: 'w'; k: number; time: number }
   | { t: 'i'; k: number; idle: boolean }
   | { t: 'e'; k: number }
-  | { t: 'b'; k: number; id: number; savepoint: boolean }
+  | { t: 'b'; k: number; id: number; savepoint: boolean; loc: string }
   | { t: 'c'; k: number; n: number };
 
 /** One peer thread: routes messages of its port to the channels they belong to. */
@@ -98,7 +98,13 @@ export class RemoteOutputChannel implements OutputChannel {
         this.link.send({ t: 'e', k });
         return;
       case 'barrier':
-        this.link.send({ t: 'b', k, id: element.checkpointId, savepoint: element.savepoint });
+        this.link.send({
+          t: 'b',
+          k,
+          id: element.checkpointId,
+          savepoint: element.savepoint,
+          loc: element.location,
+        });
         return;
     }
   }
@@ -158,7 +164,12 @@ export class RemoteInputChannel implements InputChannel {
       case 'e':
         return { kind: 'end' };
       case 'b':
-        return { kind: 'barrier', checkpointId: message.id, savepoint: message.savepoint };
+        return {
+          kind: 'barrier',
+          checkpointId: message.id,
+          savepoint: message.savepoint,
+          location: message.loc,
+        };
       default:
         return undefined;
     }

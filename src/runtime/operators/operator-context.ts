@@ -26,6 +26,8 @@ export interface OperatorContext {
   /** Creates the keyed timer service of this operator; only when keyed. */
   createTimerService(triggerable: Triggerable): InternalTimerService;
   readonly operatorStateStore: OperatorStateStore;
+  /** True when the job started from a checkpoint or savepoint (state stores hold restored state). */
+  readonly isRestored: boolean;
   readonly accumulators: Map<string, Accumulator<unknown>>;
   /** Delivers records to the job's client (collect). */
   sendToClient(values: unknown[]): void;

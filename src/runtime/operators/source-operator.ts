@@ -1,5 +1,7 @@
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
+import type { ListState } from '../../state/state.ts';
+import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
@@ -15,6 +17,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   readonly reader: SourceReader<unknown, SourceSplit>;
   private readonly assigner: TimestampAssigner<unknown> | undefined;
   private splits: SourceSplit[] = [];
+  private readonly splitState: ListState<SourceSplit>;
   private readonly watermarks: WatermarkEmitter;
   /** Records emitted, for metrics. */
   records = 0;
@@ -25,6 +28,9 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     const strategy = ctx.functions.extra!.watermarkStrategy as WatermarkStrategy<unknown>;
     this.assigner = strategy.timestampAssigner;
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
+    this.splitState = ctx.operatorStateStore.getListState(
+      new ListStateDescriptor<SourceSplit>('source-splits'),
+    );
     this.reader = source.createReader({
       subtaskIndex: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
@@ -40,9 +46,16 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
 
   override async open(): Promise<void> {
     await this.reader.start?.();
+    // After a restore the splits and their positions come from the checkpoint, not the plan.
+    if (this.ctx.isRestored) this.splits = [...this.splitState.get()];
     if (this.splits.length > 0) this.reader.addSplits(this.splits);
     this.reader.noMoreSplits();
     this.watermarks.start();
+  }
+
+  /** The reader's splits with their positions go into operator state, divided on a rescale. */
+  snapshotState(checkpointId: number): void {
+    this.splitState.update(this.reader.snapshotState(checkpointId));
   }
 
   /** Polls the reader for up to `maxRecords` records. */

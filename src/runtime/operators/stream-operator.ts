@@ -26,6 +26,15 @@ export interface StreamOperator {
   /** Waits for pending asynchronous work (sinks) after endInput. */
   finish(): void | Promise<void>;
   close(): void | Promise<void>;
+  /**
+   * Checkpoint `checkpointId` is being taken: write what must survive a failure into operator or
+   * keyed state (source positions, pending transactions), pre-commit transactions. Synchronous.
+   */
+  snapshotState?(checkpointId: number): void;
+  /** Checkpoint `checkpointId` is complete (its metadata written): commit what it covers. */
+  notifyCheckpointComplete?(checkpointId: number): void;
+  /** Checkpoint `checkpointId` was aborted. */
+  notifyCheckpointAborted?(checkpointId: number): void;
   /** A promise while the operator cannot take more input (async sink at its in-flight limit). */
   blocked?(): Promise<void> | undefined;
 }

@@ -1,37 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import type { Accumulator } from '../../api/accumulators.ts';
 import type { CollectTarget } from '../../api/collect.ts';
-import type { JobClient, JobPlan, JobStatus } from '../../api/executor.ts';
+import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
+import { CheckpointCoordinator, type CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
+import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import type { RestoredJobState } from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
-import type { StreamTask } from '../task/stream-task.ts';
+import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
+import { RestartBackoff } from './restart-backoff.ts';
+import { loadCompleted, loadInitialRestore, restartStrategyOf } from './restore-loading.ts';
 import { TaskExecutor } from './task-executor.ts';
 
 /**
- * Runs one job: deploys its tasks, wires their channels, assigns source splits, and follows the
- * job status machine (created → running → finished | failed | cancelling → cancelled). A failing
- * task fails the job: every other task is cancelled and the result rejects with the task's error.
+ * Runs one job in this thread: deploys its tasks, wires their channels, assigns source splits, and
+ * follows the job status machine (created → running ⇄ restarting → finished | failed | cancelling →
+ * cancelled). With checkpointing, a checkpoint coordinator snapshots the job periodically; a task
+ * failure then restarts every task from the latest completed checkpoint, as the restart strategy
+ * allows. Without a restart, a failing task fails the job with the task's error.
  */
 export class JobMaster implements JobClient {
   readonly jobId = randomUUID();
   private status: JobStatus = 'created';
   private readonly plan: JobPlan;
-  private readonly tasks: StreamTask[] = [];
-  private readonly executor = new TaskExecutor();
+  private readonly submission: Submission;
+  private tasks: StreamTask[] = [];
+  private executor = new TaskExecutor();
   private readonly result: Promise<JobExecutionResult>;
   private resolveResult!: (r: JobExecutionResult) => void;
   private rejectResult!: (e: unknown) => void;
   private failure: WeirError | undefined;
   private startedAt = 0;
+  private readonly backoff: RestartBackoff;
+  private coordinator: CheckpointCoordinator | undefined;
+  private storage: CheckpointStorage | undefined;
+  private restored: RestoredJobState | undefined;
+  private restoredFrom: CompletedCheckpoint | undefined;
+  /** Incremented per deployment: events of tasks of an earlier attempt are ignored. */
+  private attempt = -1;
+  private restarts = 0;
 
-  constructor(plan: JobPlan) {
+  constructor(plan: JobPlan, submission: Submission = { jobIndex: 0 }) {
     this.plan = plan;
+    this.submission = submission;
+    this.backoff = new RestartBackoff(restartStrategyOf(plan.graph.config));
     this.result = new Promise((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -53,10 +71,30 @@ export class JobMaster implements JobClient {
     return this.tasks.map((t) => t.metrics());
   }
 
+  getCheckpointStatistics(): CheckpointStatistics {
+    const stats = this.coordinator?.stats ?? {
+      triggered: 0,
+      completed: 0,
+      failed: 0,
+      inProgress: 0,
+      lastCompletedId: null,
+      lastDurationMs: null,
+      lastFailure: null,
+    };
+    return { ...stats, restarts: this.restarts };
+  }
+
   /** Deploys the tasks and starts running them; resolves once they run. */
   async start(): Promise<void> {
     this.startedAt = performance.now();
     try {
+      const { graph } = this.plan;
+      if (this.submission.restore) {
+        const r = await loadInitialRestore(this.submission.restore, graph, (m) => console.warn(`weir: ${m}`));
+        this.restored = r.restored;
+        this.restoredFrom = r.from;
+      }
+      this.createCoordinator();
       await this.deploy();
     } catch (error) {
       this.finishWith(
@@ -72,27 +110,92 @@ export class JobMaster implements JobClient {
       return;
     }
     this.transition('running');
-    await Promise.all(this.tasks.map((t) => t.open()));
-    void this.executor.run().then(
-      () => this.onExecutorDone(),
-      (error) =>
-        this.fail(new WeirError('INTERNAL', `task executor failed: ${String(error)}`, { cause: error })),
-    );
+    await this.run();
+  }
+
+  async triggerSavepoint(targetDirectory: string): Promise<string> {
+    if (!this.coordinator || this.status !== 'running') {
+      throw new WeirError(
+        'CHECKPOINT_FAILED',
+        this.coordinator
+          ? `job is ${this.status}`
+          : 'savepoints need checkpointing to be enabled (env.enableCheckpointing)',
+      );
+    }
+    return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
+  }
+
+  async stopWithSavepoint(targetDirectory: string): Promise<string> {
+    const path = await this.triggerSavepoint(targetDirectory);
+    await this.cancel();
+    return path;
   }
 
   async cancel(): Promise<void> {
     if (isTerminal(this.status) || this.status === 'cancelling') return;
     this.transition('cancelling');
+    this.coordinator?.stop('the job was cancelled');
     this.executor.stop();
     await Promise.all(this.tasks.map((t) => t.cancel()));
+    await this.cleanUpCheckpoints('cancelled');
     this.finishWith(
       'cancelled',
       new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
     );
   }
 
+  private createCoordinator(): void {
+    const { graph, clock } = this.plan;
+    const settings = graph.config.checkpointing;
+    if (!settings) return;
+    this.storage = createCheckpointStorage(settings.storage);
+    const tasks: string[] = [];
+    for (const v of graph.vertices) for (let i = 0; i < v.parallelism; i++) tasks.push(`${v.id}#${i}`);
+    this.coordinator = new CheckpointCoordinator({
+      jobId: this.jobId,
+      jobName: graph.jobName,
+      maxParallelism: graph.maxParallelism,
+      settings,
+      storage: this.storage,
+      tasks,
+      clock,
+      firstId: (this.restoredFrom?.id ?? 0) + 1,
+      restoredFrom: this.restoredFrom,
+      gateway: {
+        trigger: (id, savepoint, location) => {
+          for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
+        },
+        notifyComplete: (id) => {
+          for (const t of this.tasks) t.notifyCheckpointComplete(id);
+        },
+        notifyAborted: (id) => {
+          for (const t of this.tasks) t.notifyCheckpointAborted(id);
+        },
+      },
+      onTolerableFailuresExceeded: (error) => this.onFailure(error),
+    });
+  }
+
+  private taskCheckpointing(attempt: number): TaskCheckpointing | undefined {
+    const settings = this.plan.graph.config.checkpointing;
+    if (!settings || !this.coordinator || !this.storage) return undefined;
+    const coordinator = this.coordinator;
+    return {
+      mode: settings.mode,
+      storage: this.storage,
+      acknowledge: (task, id, entry) => {
+        if (attempt === this.attempt) coordinator.acknowledge(task, id, entry);
+      },
+      decline: (task, id, reason) => {
+        if (attempt === this.attempt) coordinator.decline(task, id, reason);
+      },
+    };
+  }
+
   private async deploy(): Promise<void> {
     const { graph, functions, clock } = this.plan;
+    const attempt = ++this.attempt;
+    this.executor = new TaskExecutor();
     const wakeup = this.executor.wakeup;
     const grid = new Map<string, LocalChannel>();
     const channel = (edge: JobEdge, p: number, c: number): LocalChannel => {
@@ -101,7 +204,7 @@ export class JobMaster implements JobClient {
       if (!ch) grid.set(key, (ch = new LocalChannel(graph.config.channelCapacity, wakeup, wakeup)));
       return ch;
     };
-    const tasks = deployTasks({
+    this.tasks = deployTasks({
       jobId: this.jobId,
       graph,
       functions,
@@ -114,33 +217,100 @@ export class JobMaster implements JobClient {
         const target = functions.operators.get(uid)?.fn as CollectTarget | undefined;
         target?.receive(values, subtask);
       },
-      onStateChange: (t) => this.onTaskStateChange(t),
+      onStateChange: (t) => {
+        if (attempt === this.attempt) this.onTaskStateChange(t);
+      },
+      attemptNumber: attempt,
+      checkpointing: this.taskCheckpointing(attempt),
+      restore: this.restored,
     });
-    for (const task of tasks) {
-      this.tasks.push(task);
-      this.executor.add(task);
-    }
+    for (const task of this.tasks) this.executor.add(task);
+  }
+
+  /** Opens the tasks of the current attempt and runs them until they are all done. */
+  private async run(): Promise<void> {
+    const attempt = this.attempt;
+    const executor = this.executor;
+    await Promise.all(this.tasks.map((t) => t.open()));
+    if (attempt !== this.attempt || this.status !== 'running') return;
+    this.coordinator?.start();
+    void executor.run().then(
+      () => {
+        if (attempt === this.attempt) this.onExecutorDone();
+      },
+      (error) =>
+        this.onFailure(new WeirError('INTERNAL', `task executor failed: ${String(error)}`, { cause: error })),
+    );
   }
 
   private onTaskStateChange(task: StreamTask): void {
-    if (task.state === 'failed' && task.failure && !this.failure) this.fail(task.failure);
+    if (task.state === 'failed' && task.failure) this.onFailure(task.failure);
+    else if (task.state === 'finishing' || task.state === 'finished') this.coordinator?.taskFinished();
+  }
+
+  /** A task failed: restart from the latest checkpoint if the strategy allows, or fail the job. */
+  private onFailure(error: WeirError): void {
+    if (isTerminal(this.status) || this.status === 'cancelling' || this.status === 'restarting') return;
+    const delay = this.backoff.onFailure(Date.now());
+    if (delay === undefined) {
+      this.fail(
+        this.restarts > 0
+          ? new WeirError(
+              error.code,
+              `${error.message} (after ${this.restarts} restarts, ${this.backoff.describe()} exhausted)`,
+              {
+                cause: error.cause ?? error,
+              },
+            )
+          : error,
+      );
+      return;
+    }
+    void this.restart(delay, error);
+  }
+
+  private async restart(delay: number, error: WeirError): Promise<void> {
+    this.transition('restarting');
+    console.warn(`weir: job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`);
+    this.coordinator?.stop('the job is restarting');
+    this.executor.stop();
+    const old = this.tasks;
+    this.attempt++; // events of the old tasks are ignored from now on
+    await Promise.all(old.map((t) => t.cancel()));
+    await new Promise((r) => setTimeout(r, delay));
+    if (this.status !== 'restarting') return;
+    try {
+      const latest = this.coordinator?.latestCompleted() ?? this.restoredFrom;
+      this.restored = latest ? await loadCompleted(latest) : undefined;
+      this.restarts++;
+      await this.deploy();
+    } catch (e) {
+      this.fail(e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e }));
+      return;
+    }
+    if (this.status !== 'restarting') return;
+    this.transition('running');
+    await this.run();
   }
 
   private fail(error: WeirError): void {
     if (isTerminal(this.status) || this.failure) return;
     this.failure = error;
+    this.coordinator?.stop('the job failed');
     this.executor.stop();
     void Promise.all(this.tasks.map((t) => t.cancel())).finally(() => this.finishWith('failed', error));
   }
 
   private onExecutorDone(): void {
-    if (this.failure || isTerminal(this.status) || this.status === 'cancelling') return;
+    if (this.failure || this.status !== 'running') return;
     const failed = this.tasks.find((t) => t.state === 'failed');
     if (failed?.failure) {
-      this.fail(failed.failure);
+      this.onFailure(failed.failure);
       return;
     }
+    this.coordinator?.stop('the job finished');
     this.transition('finished');
+    void this.cleanUpCheckpoints('finished');
     this.resolveResult(
       new JobExecutionResult(
         this.jobId,
@@ -149,6 +319,15 @@ export class JobMaster implements JobClient {
         this.mergeAccumulators(),
       ),
     );
+  }
+
+  /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
+  private async cleanUpCheckpoints(_how: 'finished' | 'cancelled'): Promise<void> {
+    const settings = this.plan.graph.config.checkpointing;
+    if (!settings || !this.storage || !this.coordinator) return;
+    if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
+    const latest = this.coordinator.latestCompleted();
+    if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
   }
 
   private mergeAccumulators(): Map<string, unknown> {

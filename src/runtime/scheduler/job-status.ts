@@ -4,7 +4,8 @@ import { WeirError } from '../../core/errors.ts';
 /** Allowed job status transitions; anything else is a bug. */
 const transitions: Record<JobStatus, readonly JobStatus[]> = {
   created: ['running', 'failed', 'cancelling'],
-  running: ['finished', 'failed', 'cancelling'],
+  running: ['finished', 'failed', 'cancelling', 'restarting'],
+  restarting: ['running', 'failed', 'cancelling'],
   cancelling: ['cancelled', 'failed'],
   finished: [],
   failed: [],

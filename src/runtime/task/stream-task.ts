@@ -1,4 +1,13 @@
 import type { Accumulator } from '../../api/accumulators.ts';
+import type { TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
+import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import { type RestoredJobState, subtaskRestore } from '../../checkpoint/restored-state.ts';
+import {
+  encodeTaskState,
+  type OperatorSubtaskState,
+  type TaskStateSnapshot,
+} from '../../checkpoint/task-state.ts';
+import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../../core/clock.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import type { SourceSplit } from '../../core/source.ts';
@@ -18,6 +27,7 @@ import type { OperatorContext } from '../operators/operator-context.ts';
 import { createOperator } from '../operators/operator-factory.ts';
 import type { SourceOperator } from '../operators/source-operator.ts';
 import type { StreamOperator } from '../operators/stream-operator.ts';
+import { BarrierAligner } from './barrier-aligner.ts';
 import {
   ChainingTarget,
   KeyedChainingTarget,
@@ -53,6 +63,28 @@ export interface StreamTaskOptions {
   /** Splits of this subtask, for source tasks. */
   splits?: SourceSplit[];
   sendToClient(operatorUid: string, values: unknown[], subtaskIndex: number): void;
+  /** Set when the job takes checkpoints. */
+  checkpointing?: TaskCheckpointing;
+  /** The state to start from (a checkpoint or savepoint). */
+  restore?: RestoredJobState;
+}
+
+/** How a task takes part in checkpoints: where it writes its state and whom it tells. */
+export interface TaskCheckpointing {
+  mode: CheckpointingMode;
+  storage: CheckpointStorage;
+  acknowledge(task: string, id: number, entry: TaskStateEntry): void;
+  decline(task: string, id: number, reason: string): void;
+}
+
+type Barrier = Extract<StreamElement, { kind: 'barrier' }>;
+
+/** The state of one operator of the chain that goes into snapshots. */
+interface SnapshotPart {
+  uid: string;
+  keyed: HeapKeyedStateBackend | undefined;
+  timers: HeapInternalTimerService | undefined;
+  operatorState: OperatorStateStore;
 }
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'cancelled';
@@ -94,6 +126,14 @@ export class StreamTask {
   private blockedOn: Promise<void> | undefined;
   readonly accumulators: Array<Map<string, Accumulator<unknown>>> = [];
   private readonly onStateChange: (task: StreamTask) => void;
+  private readonly aligner: BarrierAligner;
+  /** The barrier being aligned (its location and kind travel with it). */
+  private alignedBarrier: Barrier | undefined;
+  private readonly snapshotParts: SnapshotPart[] = [];
+  /** "vertex#subtask": how the coordinator knows this task. */
+  readonly taskKey: string;
+  /** True for source tasks: checkpoints start here. */
+  readonly isSource: boolean;
 
   /** Metrics: records in, and where the time went (ms). */
   recordsIn = 0;
@@ -115,6 +155,12 @@ export class StreamTask {
     this.valve = new WatermarkValve(options.inputs.length);
     this.endedInputs = new Array<boolean>(options.inputs.length).fill(false);
     this.channelInput = Uint8Array.from(options.inputs, (i) => i.input);
+    this.aligner = new BarrierAligner(
+      options.inputs.length,
+      (options.checkpointing?.mode ?? 'EXACTLY_ONCE') === 'EXACTLY_ONCE',
+    );
+    this.taskKey = `${options.vertex.id}#${options.subtaskIndex}`;
+    this.isSource = options.vertex.source;
     try {
       this.buildChain();
     } catch (error) {
@@ -173,6 +219,14 @@ export class StreamTask {
           clock: o.clock,
         })
       : undefined;
+    const restore = o.restore
+      ? subtaskRestore(o.restore, spec.uid, o.subtaskIndex, o.vertex.parallelism)
+      : undefined;
+    if (keyed && restore && restore.keyed.length > 0) keyed.restore(restore.keyed);
+    const operatorStateStore = new OperatorStateStore();
+    if (restore?.operator) operatorStateStore.restore([restore.operator]);
+    const part: SnapshotPart = { uid: spec.uid, keyed, timers: undefined, operatorState: operatorStateStore };
+    this.snapshotParts.push(part);
     const accumulators = new Map<string, Accumulator<unknown>>();
     this.accumulators.push(accumulators);
     const shared = o.functions.operators.get(spec.uid) ?? {};
@@ -221,9 +275,12 @@ export class StreamTask {
             scheduled = this.registerProcessingTimer(earliest, fire);
           },
         });
+        part.timers = service;
+        if (restore && restore.timers.length > 0) service.restore(restore.timers);
         return service;
       },
-      operatorStateStore: new OperatorStateStore(),
+      operatorStateStore,
+      isRestored: o.restore !== undefined,
       accumulators,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       enqueueMail: (fn) => this.enqueueMail(fn),
@@ -368,8 +425,10 @@ export class StreamTask {
   private pollInput(): { element: StreamElement; index: number } | undefined {
     const inputs = this.options.inputs;
     const n = inputs.length;
+    const aligning = this.aligner.anyBlocked;
     for (let k = 0; k < n; k++) {
       const i = (this.nextInput + k) % n;
+      if (aligning && this.aligner.blocked[i] === 1) continue;
       const element = inputs[i].channel.poll();
       if (element !== undefined) {
         this.nextInput = (i + 1) % n;
@@ -407,12 +466,23 @@ export class StreamTask {
         this.updateIdleness();
         return;
       }
-      case 'barrier':
+      case 'barrier': {
+        const result = this.aligner.onBarrier(channel, element.checkpointId);
+        if (this.aligner.abandonedId >= 0) {
+          this.declineCheckpoint(this.aligner.abandonedId, 'the barrier of a newer checkpoint arrived first');
+        }
+        if (result === 'stale') return;
+        if (this.alignedBarrier?.checkpointId !== element.checkpointId) this.alignedBarrier = element;
+        if (result === 'aligned') this.performCheckpoint(element);
         return;
+      }
       case 'end': {
         if (this.endedInputs[channel]) return;
         this.endedInputs[channel] = true;
         this.endedCount++;
+        if (this.aligner.onChannelEnded(channel) === 'aligned' && this.alignedBarrier) {
+          this.performCheckpoint(this.alignedBarrier);
+        }
         const advanced = this.valve.inputEnded(channel);
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
         if (this.endedCount === this.endedInputs.length) this.endOfInput();
@@ -475,6 +545,82 @@ export class StreamTask {
       this.fail(error);
       return true;
     }
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------------
+
+  /** Starts checkpoint `id` at this source task: snapshot, then inject the barrier. */
+  triggerCheckpoint(checkpointId: number, savepoint: boolean, location: string): void {
+    if (this.state !== 'running') {
+      this.declineCheckpoint(checkpointId, `the task is ${this.state}`);
+      return;
+    }
+    this.enqueueMail(() => this.performCheckpoint({ kind: 'barrier', checkpointId, savepoint, location }));
+  }
+
+  /** Every subtask acknowledged checkpoint `id` and its metadata is written. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.enqueueMail(() => {
+      for (const op of this.operators) op.notifyCheckpointComplete?.(checkpointId);
+    });
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.enqueueMail(() => {
+      if (this.aligner.abort(checkpointId)) this.alignedBarrier = undefined;
+      for (const op of this.operators) op.notifyCheckpointAborted?.(checkpointId);
+    });
+  }
+
+  /**
+   * The synchronous part: operators prepare (sources record split positions, transactional sinks
+   * pre-commit), the state of the chain is serialized, and the barrier goes downstream after the
+   * records before it. The state file is then written asynchronously and acknowledged.
+   */
+  private performCheckpoint(barrier: Barrier): void {
+    this.alignedBarrier = undefined;
+    const cp = this.options.checkpointing;
+    if (!cp) return;
+    const id = barrier.checkpointId;
+    if (this.state !== 'running') {
+      this.declineCheckpoint(id, `the task is ${this.state}`);
+      return;
+    }
+    for (const op of this.operators) op.snapshotState?.(id);
+    const operators: Record<string, OperatorSubtaskState> = {};
+    for (const part of this.snapshotParts) {
+      const s: OperatorSubtaskState = {};
+      if (part.keyed) s.keyed = part.keyed.snapshot();
+      if (part.timers) s.timers = part.timers.snapshot();
+      const operatorState = part.operatorState.snapshot();
+      if (operatorState.states.length > 0) s.operator = operatorState;
+      operators[part.uid] = s;
+    }
+    const snapshot: TaskStateSnapshot = {
+      vertex: this.options.vertex.id,
+      subtask: this.subtaskIndex,
+      parallelism: this.parallelism,
+      operators,
+    };
+    const bytes = encodeTaskState(snapshot);
+    this.flushOutputs();
+    for (const writer of this.writers) writer.broadcastControl(barrier);
+    const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
+    cp.storage.writeState(barrier.location, file, bytes).then(
+      (handle) =>
+        cp.acknowledge(this.taskKey, id, {
+          vertex: this.options.vertex.id,
+          subtask: this.subtaskIndex,
+          parallelism: this.parallelism,
+          operators: Object.keys(operators),
+          handle,
+        }),
+      (error) => cp.decline(this.taskKey, id, error instanceof Error ? error.message : String(error)),
+    );
+  }
+
+  private declineCheckpoint(checkpointId: number, reason: string): void {
+    this.options.checkpointing?.decline(this.taskKey, checkpointId, reason);
   }
 
   /** A snapshot of this subtask's metrics. */

@@ -1,0 +1,285 @@
+import type { CheckpointSettings } from '../core/checkpointing.ts';
+import type { Cancellable, Clock } from '../core/clock.ts';
+import { WeirError } from '../core/errors.ts';
+import type { CheckpointMetadata, TaskStateEntry } from './checkpoint-metadata.ts';
+import type { CheckpointStorage } from './checkpoint-storage.ts';
+
+/**
+ * The checkpoint coordinator (DESIGN.md §2.9) is a state machine per checkpoint:
+ *
+ *   triggered → (every subtask acknowledged) → completing (metadata written) → completed
+ *            ↘ (a subtask declined, timeout, a task finished or failed)    → aborted
+ *
+ * Triggering asks the source subtasks to snapshot and inject a barrier; the barrier flows with the
+ * records, every task aligns it over its inputs, snapshots (a short synchronous part, then an
+ * asynchronous write of its state file) and acknowledges with the handle of that file. When the
+ * last acknowledgement arrives the coordinator writes the metadata atomically, and only then tells
+ * every task that the checkpoint is complete (transactional sinks commit on that). Aborted
+ * checkpoints are notified too. The latest N completed checkpoints are kept, older ones discarded.
+ */
+export interface CheckpointGateway {
+  /** Starts checkpoint `id` at the sources: they snapshot and inject the barrier. */
+  trigger(id: number, savepoint: boolean, location: string): void;
+  notifyComplete(id: number): void;
+  notifyAborted(id: number): void;
+}
+
+export interface CompletedCheckpoint {
+  id: number;
+  kind: 'checkpoint' | 'savepoint';
+  location: string;
+  metadata: CheckpointMetadata;
+}
+
+export interface CheckpointStats {
+  triggered: number;
+  completed: number;
+  failed: number;
+  inProgress: number;
+  lastCompletedId: number | null;
+  lastDurationMs: number | null;
+  lastFailure: string | null;
+}
+
+export interface CheckpointCoordinatorOptions {
+  jobId: string;
+  jobName: string;
+  maxParallelism: number;
+  settings: CheckpointSettings;
+  storage: CheckpointStorage;
+  /** Every subtask of the job, as "vertex#subtask". */
+  tasks: readonly string[];
+  gateway: CheckpointGateway;
+  clock: Clock;
+  /** The first id to use (after a restore: the restored id + 1). */
+  firstId?: number;
+  /** The checkpoint the job was restored from: the first "latest" one, never discarded by us. */
+  restoredFrom?: CompletedCheckpoint;
+  /** Too many consecutive failures: the job must fail over. */
+  onTolerableFailuresExceeded(error: WeirError): void;
+  log?(message: string): void;
+}
+
+interface Pending {
+  id: number;
+  kind: 'checkpoint' | 'savepoint';
+  location: string;
+  startedAt: number;
+  acks: Map<string, TaskStateEntry>;
+  timeout: Cancellable;
+  settle?: { resolve(c: CompletedCheckpoint): void; reject(e: WeirError): void };
+  completing: boolean;
+}
+
+export class CheckpointCoordinator {
+  private readonly o: CheckpointCoordinatorOptions;
+  private readonly pending = new Map<number, Pending>();
+  private readonly completed: CompletedCheckpoint[] = [];
+  private nextId: number;
+  private scheduled: Cancellable | undefined;
+  private running = false;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  private lastTrigger = Number.NEGATIVE_INFINITY;
+  private consecutiveFailures = 0;
+  private periodicEnabled = true;
+  readonly stats: CheckpointStats = {
+    triggered: 0,
+    completed: 0,
+    failed: 0,
+    inProgress: 0,
+    lastCompletedId: null,
+    lastDurationMs: null,
+    lastFailure: null,
+  };
+
+  constructor(options: CheckpointCoordinatorOptions) {
+    this.o = options;
+    this.nextId = options.firstId ?? 1;
+    if (options.restoredFrom) this.completed.push(options.restoredFrom);
+  }
+
+  /** Starts periodic checkpoints. */
+  start(): void {
+    this.running = true;
+    this.scheduleNext();
+  }
+
+  /** Stops triggering and aborts what is pending (job failed, cancelled or finished). */
+  stop(reason: string): void {
+    this.running = false;
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
+    for (const p of [...this.pending.values()]) this.abort(p, reason, false);
+  }
+
+  /** Some task finished: barriers can no longer flow through the whole job, so stop periodic checkpoints. */
+  taskFinished(): void {
+    this.periodicEnabled = false;
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
+    for (const p of [...this.pending.values()])
+      this.abort(p, 'a task finished before acknowledging it', false);
+  }
+
+  latestCompleted(): CompletedCheckpoint | undefined {
+    return this.completed[this.completed.length - 1];
+  }
+
+  /** Triggers a savepoint into `targetDirectory`; resolves once it is complete. */
+  triggerSavepoint(targetDirectory: string): Promise<CompletedCheckpoint> {
+    if (!this.running) {
+      return Promise.reject(
+        new WeirError('CHECKPOINT_FAILED', 'the job is not running: no savepoint can be taken'),
+      );
+    }
+    if (!this.periodicEnabled) {
+      return Promise.reject(
+        new WeirError('CHECKPOINT_FAILED', 'some tasks of the job have finished: no savepoint can be taken'),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const location = this.o.storage.savepointLocation(targetDirectory, this.o.jobId, id);
+      this.begin(id, 'savepoint', location, { resolve, reject });
+    });
+  }
+
+  acknowledge(task: string, id: number, entry: TaskStateEntry): void {
+    const p = this.pending.get(id);
+    if (!p || p.completing) return;
+    p.acks.set(task, entry);
+    if (p.acks.size === this.o.tasks.length) void this.complete(p);
+  }
+
+  decline(task: string, id: number, reason: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.abort(p, `subtask ${task} declined it: ${reason}`, true);
+  }
+
+  private scheduleNext(): void {
+    if (!this.running || !this.periodicEnabled || this.scheduled) return;
+    if (this.pending.size >= this.o.settings.maxConcurrent) return;
+    const { interval, minPause } = this.o.settings;
+    const now = this.o.clock.now();
+    const at =
+      this.lastTrigger === Number.NEGATIVE_INFINITY
+        ? now + interval
+        : Math.max(this.lastTrigger + interval, this.lastEnd + minPause, now);
+    this.scheduled = this.o.clock.schedule(at, () => {
+      this.scheduled = undefined;
+      if (!this.running || !this.periodicEnabled) return;
+      if (this.pending.size >= this.o.settings.maxConcurrent) return;
+      const id = this.nextId++;
+      this.begin(id, 'checkpoint', this.o.storage.checkpointLocation(this.o.jobId, id));
+      this.scheduleNext();
+    });
+  }
+
+  private begin(
+    id: number,
+    kind: 'checkpoint' | 'savepoint',
+    location: string,
+    settle?: Pending['settle'],
+  ): void {
+    const now = this.o.clock.now();
+    this.lastTrigger = now;
+    const p: Pending = {
+      id,
+      kind,
+      location,
+      startedAt: now,
+      acks: new Map(),
+      settle,
+      completing: false,
+      timeout: this.o.clock.schedule(now + this.o.settings.timeout, () =>
+        this.abort(p, `it did not complete within ${this.o.settings.timeout} ms`, true),
+      ),
+    };
+    this.pending.set(id, p);
+    this.stats.triggered++;
+    this.stats.inProgress = this.pending.size;
+    this.o.gateway.trigger(id, kind === 'savepoint', location);
+  }
+
+  private async complete(p: Pending): Promise<void> {
+    p.completing = true;
+    const tasks = [...p.acks.values()].sort((a, b) =>
+      a.vertex < b.vertex ? -1 : a.vertex > b.vertex ? 1 : a.subtask - b.subtask,
+    );
+    const metadata: CheckpointMetadata = {
+      format: 'weir-checkpoint',
+      version: 1,
+      kind: p.kind,
+      jobName: this.o.jobName,
+      jobId: this.o.jobId,
+      checkpointId: p.id,
+      timestamp: Date.now(),
+      maxParallelism: this.o.maxParallelism,
+      tasks,
+    };
+    try {
+      await this.o.storage.writeMetadata(p.location, metadata);
+    } catch (error) {
+      p.completing = false;
+      this.abort(p, error instanceof Error ? error.message : String(error), true);
+      return;
+    }
+    if (this.pending.get(p.id) !== p) return; // aborted while writing (job stopped)
+    p.timeout.cancel();
+    this.pending.delete(p.id);
+    const done: CompletedCheckpoint = { id: p.id, kind: p.kind, location: p.location, metadata };
+    this.consecutiveFailures = 0;
+    this.stats.completed++;
+    this.stats.inProgress = this.pending.size;
+    this.stats.lastCompletedId = p.id;
+    this.stats.lastDurationMs = this.o.clock.now() - p.startedAt;
+    this.lastEnd = this.o.clock.now();
+    if (p.kind === 'checkpoint') {
+      this.completed.push(done);
+      // Subsumed: older checkpoints beyond the retained number, and older pending ones.
+      while (this.completed.length > this.o.settings.retained) {
+        const old = this.completed.shift()!;
+        if (old !== this.o.restoredFrom) void this.o.storage.discard(old.location).catch(() => {});
+      }
+      for (const other of [...this.pending.values()]) {
+        if (other.id < p.id && other.kind === 'checkpoint')
+          this.abort(other, `subsumed by checkpoint ${p.id}`, false);
+      }
+    }
+    this.o.gateway.notifyComplete(p.id);
+    p.settle?.resolve(done);
+    this.scheduleNext();
+  }
+
+  private abort(p: Pending, reason: string, countsAsFailure: boolean): void {
+    if (this.pending.get(p.id) !== p) return;
+    this.pending.delete(p.id);
+    p.timeout.cancel();
+    this.stats.inProgress = this.pending.size;
+    const error = new WeirError('CHECKPOINT_FAILED', `${p.kind} ${p.id} failed: ${reason}`);
+    this.o.log?.(error.message);
+    this.o.gateway.notifyAborted(p.id);
+    void this.o.storage.discard(p.location).catch(() => {});
+    p.settle?.reject(error);
+    this.lastEnd = this.o.clock.now();
+    if (countsAsFailure) {
+      this.stats.failed++;
+      this.stats.lastFailure = error.message;
+      if (p.kind === 'checkpoint') {
+        this.consecutiveFailures++;
+        if (this.running && this.consecutiveFailures > this.o.settings.tolerableFailures) {
+          this.o.onTolerableFailuresExceeded(
+            new WeirError(
+              'CHECKPOINT_FAILED',
+              `${this.consecutiveFailures} consecutive checkpoints failed, more than the ${this.o.settings.tolerableFailures} tolerated; the last: ${reason}`,
+              { cause: error },
+            ),
+          );
+          return;
+        }
+      }
+    }
+    this.scheduleNext();
+  }
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WeirError } from '../core/errors.ts';
+import {
+  type CheckpointMetadata,
+  decodeMetadata,
+  encodeMetadata,
+  METADATA_FILE,
+  type StateHandle,
+  sha256,
+} from './checkpoint-metadata.ts';
+
+/**
+ * Where checkpoints and savepoints are written. Subtasks write their state files themselves (the
+ * asynchronous part of a snapshot) and acknowledge with a handle; the coordinator writes the
+ * metadata last. The interface is small so that object storage (S3-compatible) can implement it:
+ * a directory is a key prefix, and the rename of the metadata becomes a single conditional put.
+ */
+export interface CheckpointStorage {
+  readonly description: string;
+  /** The directory of checkpoint `id` of job `jobId`. */
+  checkpointLocation(jobId: string, id: number): string;
+  /** A new directory for a savepoint under `targetDirectory`. */
+  savepointLocation(targetDirectory: string, jobId: string, id: number): string;
+  writeState(location: string, name: string, data: Uint8Array): Promise<StateHandle>;
+  writeMetadata(location: string, metadata: CheckpointMetadata): Promise<void>;
+  discard(location: string): Promise<void>;
+}
+
+/** Checkpoints kept in memory only (no storage configured): they survive task failures, not the process. */
+export class MemoryCheckpointStorage implements CheckpointStorage {
+  readonly description = 'memory';
+  checkpointLocation(jobId: string, id: number): string {
+    return `memory:${jobId}/chk-${id}`;
+  }
+  savepointLocation(): string {
+    throw new WeirError('INVALID_ARGUMENT', 'savepoints need a directory');
+  }
+  async writeState(_location: string, _name: string, data: Uint8Array): Promise<StateHandle> {
+    return { kind: 'inline', data };
+  }
+  async writeMetadata(): Promise<void> {}
+  async discard(): Promise<void> {}
+}
+
+/** Checkpoints in a directory: `<root>/<jobId>/chk-<id>/` with one file per subtask and `_metadata`. */
+export class FileCheckpointStorage implements CheckpointStorage {
+  readonly root: string;
+  readonly description: string;
+
+  constructor(urlOrPath: string) {
+    this.root = toPath(urlOrPath);
+    this.description = `file://${this.root}`;
+  }
+
+  checkpointLocation(jobId: string, id: number): string {
+    return join(this.root, jobId, `chk-${id}`);
+  }
+
+  savepointLocation(targetDirectory: string, jobId: string, id: number): string {
+    const suffix = randomBytes(3).toString('hex');
+    return join(toPath(targetDirectory), `savepoint-${jobId.slice(0, 6)}-${id}-${suffix}`);
+  }
+
+  async writeState(location: string, name: string, data: Uint8Array): Promise<StateHandle> {
+    try {
+      await mkdir(location, { recursive: true });
+      const file = join(location, name);
+      await writeFileSynced(file, data);
+      return { kind: 'file', file: name, bytes: data.byteLength, sha256: sha256(data) };
+    } catch (error) {
+      throw ioError(`cannot write checkpoint state to ${location}`, error);
+    }
+  }
+
+  async writeMetadata(location: string, metadata: CheckpointMetadata): Promise<void> {
+    try {
+      await mkdir(location, { recursive: true });
+      const tmp = join(location, `${METADATA_FILE}.inprogress`);
+      await writeFileSynced(tmp, Buffer.from(encodeMetadata(metadata)));
+      await rename(tmp, join(location, METADATA_FILE));
+    } catch (error) {
+      throw ioError(`cannot write checkpoint metadata to ${location}`, error);
+    }
+  }
+
+  async discard(location: string): Promise<void> {
+    await rm(location, { recursive: true, force: true });
+  }
+}
+
+/** Storage for a job's settings: a directory when configured, memory otherwise. */
+export function createCheckpointStorage(url: string | null): CheckpointStorage {
+  return url === null ? new MemoryCheckpointStorage() : new FileCheckpointStorage(url);
+}
+
+function toPath(urlOrPath: string): string {
+  if (urlOrPath.startsWith('file:')) return fileURLToPath(urlOrPath);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(urlOrPath)) {
+    throw new WeirError(
+      'NOT_SUPPORTED',
+      `checkpoint storage ${urlOrPath}: only file:// URLs and directories are supported`,
+    );
+  }
+  return isAbsolute(urlOrPath) ? urlOrPath : resolve(urlOrPath);
+}
+
+async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function ioError(message: string, cause: unknown): WeirError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new WeirError('CHECKPOINT_FAILED', `${message}${detail}`, { cause });
+}
+
+/** A checkpoint or savepoint found on disk. */
+export interface StoredCheckpoint {
+  directory: string;
+  metadata: CheckpointMetadata;
+}
+
+/**
+ * Reads the metadata of a checkpoint or savepoint directory (the one holding `_metadata`).
+ * Throws CHECKPOINT_CORRUPT when it is missing, truncated or fails its checksum.
+ */
+export async function readCheckpoint(directory: string): Promise<StoredCheckpoint> {
+  const dir = toPath(directory);
+  const file = join(dir, METADATA_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new WeirError('CHECKPOINT_CORRUPT', `no checkpoint metadata at ${file}`, { cause: error });
+  }
+  return { directory: dir, metadata: decodeMetadata(text, file) };
+}
+
+/**
+ * The latest valid checkpoint under `path`: the directory itself if it holds `_metadata`, or the
+ * newest `chk-<id>` below it (one or two levels: a job's directory or the storage root) whose
+ * metadata is complete and valid. Invalid ones are reported to `onSkipped` and skipped, so a
+ * corrupted latest checkpoint falls back to the one before.
+ */
+export async function findLatestCheckpoint(
+  path: string,
+  onSkipped: (directory: string, error: WeirError) => void = () => {},
+): Promise<StoredCheckpoint> {
+  const root = toPath(path);
+  if (await exists(join(root, METADATA_FILE))) return readCheckpoint(root);
+  const candidates: Array<{ dir: string; id: number; mtime: number }> = [];
+  const scan = async (dir: string, depth: number) => {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      const full = join(dir, name);
+      const match = /^chk-(\d+)$/.exec(name);
+      if (match) {
+        const info = await stat(full).catch(() => undefined);
+        candidates.push({ dir: full, id: Number(match[1]), mtime: info?.mtimeMs ?? 0 });
+      } else if (depth > 0) await scan(full, depth - 1);
+    }
+  };
+  await scan(root, 1);
+  candidates.sort((a, b) => b.id - a.id || b.mtime - a.mtime);
+  for (const c of candidates) {
+    try {
+      return await readCheckpoint(c.dir);
+    } catch (error) {
+      if (error instanceof WeirError) onSkipped(c.dir, error);
+      else throw error;
+    }
+  }
+  throw new WeirError('CHECKPOINT_CORRUPT', `no complete checkpoint under ${root}`);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WeirError } from '../core/errors.ts';
+import type { JobGraph } from '../graph/job-graph.ts';
+import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
+import { type OperatorStateSnapshot, redistributeOperatorState } from '../state/operator-state-store.ts';
+import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
+import { type CheckpointMetadata, sha256 } from './checkpoint-metadata.ts';
+import { decodeTaskState, type OperatorSubtaskState } from './task-state.ts';
+
+/** What one new subtask of an operator restores. */
+export interface SubtaskRestore {
+  /** Keyed state of every old subtask: the backend keeps the key groups it owns. */
+  keyed: HeapKeyedStateSnapshot[];
+  timers: TimerServiceSnapshot[];
+  /** This subtask's share of the operator state (split lists divided, union lists whole). */
+  operator: OperatorStateSnapshot | undefined;
+}
+
+/**
+ * The state of a job from one checkpoint or savepoint, by operator uid and old subtask, ready to be
+ * handed out at any new parallelism: keyed state and timers by key group, operator state
+ * redistributed. Plain data: it crosses to worker threads as is.
+ */
+export interface RestoredJobState {
+  checkpointId: number;
+  kind: 'checkpoint' | 'savepoint';
+  /** Where it came from, for messages. */
+  source: string;
+  operators: Record<string, OperatorSubtaskState[]>;
+}
+
+export function subtaskRestore(
+  restored: RestoredJobState,
+  uid: string,
+  subtask: number,
+  parallelism: number,
+): SubtaskRestore | undefined {
+  const old = restored.operators[uid];
+  if (old === undefined) return undefined;
+  const keyed: HeapKeyedStateSnapshot[] = [];
+  const timers: TimerServiceSnapshot[] = [];
+  const operator: OperatorStateSnapshot[] = [];
+  for (const s of old) {
+    if (s === undefined) continue;
+    if (s.keyed) keyed.push(s.keyed);
+    if (s.timers) timers.push(s.timers);
+    if (s.operator) operator.push(s.operator);
+  }
+  return {
+    keyed,
+    timers,
+    operator: operator.length > 0 ? redistributeOperatorState(operator, parallelism)[subtask] : undefined,
+  };
+}
+
+/** Reads every subtask's state of a checkpoint (verifying checksums) into a RestoredJobState. */
+export async function loadCheckpointState(
+  directory: string,
+  metadata: CheckpointMetadata,
+): Promise<RestoredJobState> {
+  const operators: Record<string, OperatorSubtaskState[]> = {};
+  for (const task of metadata.tasks) {
+    let bytes: Uint8Array;
+    if (task.handle.kind === 'inline') bytes = task.handle.data;
+    else {
+      const file = join(directory, task.handle.file);
+      try {
+        bytes = await readFile(file);
+      } catch (error) {
+        throw new WeirError(
+          'CHECKPOINT_CORRUPT',
+          `state file ${file} of checkpoint ${metadata.checkpointId} cannot be read`,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (bytes.byteLength !== task.handle.bytes || sha256(bytes) !== task.handle.sha256) {
+        throw new WeirError(
+          'CHECKPOINT_CORRUPT',
+          `state file ${file} of checkpoint ${metadata.checkpointId} is corrupted (size or checksum differs from the metadata)`,
+        );
+      }
+    }
+    const state = decodeTaskState(bytes);
+    for (const [uid, s] of Object.entries(state.operators)) {
+      const list = operators[uid] ?? [];
+      list[task.subtask] = s;
+      operators[uid] = list;
+    }
+  }
+  return { checkpointId: metadata.checkpointId, kind: metadata.kind, source: directory, operators };
+}
+
+/**
+ * Checks that every operator with state in `restored` exists in the new graph (matched by uid),
+ * unless `allowNonRestoredState`; and that key groups are unchanged.
+ */
+export function checkRestorable(
+  restored: RestoredJobState,
+  graph: JobGraph,
+  allowNonRestoredState: boolean,
+): void {
+  const uids = new Map<string, number>();
+  for (const v of graph.vertices) for (const op of v.operators) uids.set(op.uid, v.maxParallelism);
+  for (const [uid, subtasks] of Object.entries(restored.operators)) {
+    const hasState = subtasks.some(
+      (s) =>
+        s !== undefined &&
+        ((s.keyed?.states.some((st) => st.keyGroups.length > 0) ?? false) ||
+          (s.timers?.keyGroups.length ?? 0) > 0 ||
+          (s.operator?.states.some((st) => st.elements.length > 0) ?? false)),
+    );
+    const maxParallelism = uids.get(uid);
+    if (maxParallelism === undefined) {
+      if (!hasState || allowNonRestoredState) continue;
+      throw new WeirError(
+        'STATE_NOT_RESTORABLE',
+        `${restored.kind} ${restored.source} has state for operator uid "${uid}", which the job does not have: ` +
+          'give the operator the same uid(), or pass --allow-non-restored-state to drop that state',
+      );
+    }
+    for (const s of subtasks) {
+      if (s?.keyed && s.keyed.maxParallelism !== maxParallelism) {
+        throw new WeirError(
+          'STATE_NOT_RESTORABLE',
+          `operator uid "${uid}": the ${restored.kind} has keyed state for maxParallelism ${s.keyed.maxParallelism}, ` +
+            `the job uses ${maxParallelism}; the number of key groups cannot change`,
+        );
+      }
+    }
+  }
+}
