@@ -1,21 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { CollectTarget } from '../../api/collect.ts';
-import type { JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
+import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
+import { CheckpointCoordinator, type CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
+import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import { checkTransition, isTerminal } from '../scheduler/job-status.ts';
+import { RestartBackoff } from '../scheduler/restart-backoff.ts';
+import { loadInitialRestore, restartStrategyOf } from '../scheduler/restore-loading.ts';
 import { planSplits } from './split-planning.ts';
 import { taskSlotPool } from './task-slot-pool.ts';
-import type { SerializedError, WorkerData, WorkerMessage } from './worker-protocol.ts';
+import type { CoordinatorMessage, SerializedError, WorkerData, WorkerMessage } from './worker-protocol.ts';
 
 /**
  * Runs a job on task slots in worker threads. This thread is the job master: it plans the source
  * splits, starts one worker per slot (each evaluates the job module and builds its own subtasks),
- * starts them together once all are deployed, routes collected records to the client, and follows
- * the job status machine. Any failure — a task's error, an uncaught error or the exit of a worker —
- * fails the job, and every worker is terminated: no thread outlives its job.
+ * starts them together once all are deployed, routes collected records to the client, coordinates
+ * checkpoints, and follows the job status machine. Any failure — a task's error, an uncaught error
+ * or the exit of a worker — terminates every worker of the attempt (no thread outlives it); then the
+ * restart strategy either starts fresh workers from the latest completed checkpoint or fails the job.
  */
 export class ThreadedJobMaster implements JobClient {
   readonly jobId = randomUUID();
@@ -30,15 +35,24 @@ export class ThreadedJobMaster implements JobClient {
   private rejectResult!: (e: unknown) => void;
   private deployedCount = 0;
   private doneCount = 0;
-  private readonly accumulators = new Map<string, unknown>();
+  private accumulators = new Map<string, unknown>();
   private readonly taskMetrics = new Map<string, TaskMetrics>();
   private startedAt = 0;
+  /** True once the current attempt's workers are done with (finished, failed or discarded). */
   private ended = false;
+  private attempt = -1;
+  private restarts = 0;
+  private readonly backoff: RestartBackoff;
+  private coordinator: CheckpointCoordinator | undefined;
+  private storage: CheckpointStorage | undefined;
+  private restoredFrom: CompletedCheckpoint | undefined;
+  private splits: Map<string, unknown> | undefined;
 
   constructor(plan: JobPlan, submission: Submission, workerCount: number) {
     this.plan = plan;
     this.submission = submission;
     this.workerCount = workerCount;
+    this.backoff = new RestartBackoff(restartStrategyOf(plan.graph.config));
     this.result = new Promise((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -59,16 +73,97 @@ export class ThreadedJobMaster implements JobClient {
     return [...this.taskMetrics.values()];
   }
 
+  getCheckpointStatistics(): CheckpointStatistics {
+    const stats = this.coordinator?.stats ?? {
+      triggered: 0,
+      completed: 0,
+      failed: 0,
+      inProgress: 0,
+      lastCompletedId: null,
+      lastDurationMs: null,
+      lastFailure: null,
+    };
+    return { ...stats, restarts: this.restarts };
+  }
+
   async start(): Promise<void> {
     this.startedAt = performance.now();
     const { graph, functions } = this.plan;
-    let splits: Map<string, unknown>;
     try {
-      splits = await planSplits(graph, functions);
+      this.splits = await planSplits(graph, functions);
+      if (this.submission.restore) {
+        const r = await loadInitialRestore(this.submission.restore, graph, (m) => console.warn(`weir: ${m}`));
+        this.restoredFrom = r.from;
+      }
+      this.createCoordinator();
     } catch (error) {
-      this.finish('failed', error as WeirError);
+      this.finish(
+        'failed',
+        error instanceof WeirError ? error : new WeirError('JOB_FAILED', String(error), { cause: error }),
+      );
       return;
     }
+    this.launch(this.restoredFrom);
+    this.transition('running');
+  }
+
+  async triggerSavepoint(targetDirectory: string): Promise<string> {
+    if (!this.coordinator || this.status !== 'running') {
+      throw new WeirError(
+        'CHECKPOINT_FAILED',
+        this.coordinator
+          ? `job is ${this.status}`
+          : 'savepoints need checkpointing to be enabled (env.enableCheckpointing)',
+      );
+    }
+    return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
+  }
+
+  async stopWithSavepoint(targetDirectory: string): Promise<string> {
+    const path = await this.triggerSavepoint(targetDirectory);
+    await this.cancel();
+    return path;
+  }
+
+  private createCoordinator(): void {
+    const { graph, clock } = this.plan;
+    const settings = graph.config.checkpointing;
+    if (!settings) return;
+    this.storage = createCheckpointStorage(settings.storage);
+    const tasks: string[] = [];
+    for (const v of graph.vertices) for (let i = 0; i < v.parallelism; i++) tasks.push(`${v.id}#${i}`);
+    const broadcast = (m: CoordinatorMessage) => {
+      for (const w of this.workers) w.postMessage(m);
+    };
+    this.coordinator = new CheckpointCoordinator({
+      jobId: this.jobId,
+      jobName: graph.jobName,
+      maxParallelism: graph.maxParallelism,
+      settings,
+      storage: this.storage,
+      tasks,
+      clock,
+      firstId: (this.restoredFrom?.id ?? 0) + 1,
+      restoredFrom: this.restoredFrom,
+      gateway: {
+        trigger: (id, savepoint, location) =>
+          broadcast({ type: 'trigger-checkpoint', jobId: this.jobId, id, savepoint, location }),
+        notifyComplete: (id) => broadcast({ type: 'checkpoint-complete', jobId: this.jobId, id }),
+        notifyAborted: (id) => broadcast({ type: 'checkpoint-aborted', jobId: this.jobId, id }),
+      },
+      onTolerableFailuresExceeded: (error) => this.onFailure(error),
+    });
+  }
+
+  /** Starts the workers of a new attempt, from `restore` when given. */
+  private launch(restore: CompletedCheckpoint | undefined): void {
+    const attempt = ++this.attempt;
+    const { graph } = this.plan;
+    this.ended = false;
+    this.deployedCount = 0;
+    this.doneCount = 0;
+    this.accumulators = new Map();
+    this.subtasksOf.clear();
     const n = this.workerCount;
     const ports: Array<Record<number, MessagePort>> = Array.from({ length: n }, () => ({}));
     for (let a = 0; a < n; a++) {
@@ -79,6 +174,7 @@ export class ThreadedJobMaster implements JobClient {
       }
     }
     const graphJson = JSON.stringify(graph);
+    const settings = graph.config.checkpointing;
     this.workers = taskSlotPool.acquire(n);
     for (let w = 0; w < n; w++) {
       const data: WorkerData = {
@@ -89,20 +185,26 @@ export class ThreadedJobMaster implements JobClient {
         workerCount: n,
         graphJson,
         parallelism: this.submission.parallelism,
-        splits: Object.fromEntries(splits) as WorkerData['splits'],
+        splits: Object.fromEntries(this.splits!) as WorkerData['splits'],
         peers: ports[w],
+        attemptNumber: attempt,
+        checkpointing: settings ? { mode: settings.mode, storage: settings.storage } : null,
+        restore: restore ? { directory: restore.location, metadata: restore.metadata } : null,
       };
       const worker = this.workers[w];
       worker.on('message', (m: WorkerMessage) => {
-        if (m.jobId === this.jobId) this.onMessage(w, m);
+        if (m.jobId === this.jobId && attempt === this.attempt) this.onMessage(w, m);
       });
-      worker.on('error', (error) => this.fail(this.workerError(w, 'failed with an uncaught error', error)));
+      worker.on('error', (error) => {
+        if (attempt === this.attempt)
+          this.onFailure(this.workerError(w, 'failed with an uncaught error', error));
+      });
       worker.on('exit', (code) => {
-        if (!this.ended) this.fail(this.workerError(w, `exited unexpectedly with code ${code}`));
+        if (!this.ended && attempt === this.attempt)
+          this.onFailure(this.workerError(w, `exited unexpectedly with code ${code}`));
       });
       worker.postMessage({ type: 'job', data }, Object.values(ports[w]));
     }
-    this.transition('running');
   }
 
   private onMessage(w: number, m: WorkerMessage): void {
@@ -111,6 +213,7 @@ export class ThreadedJobMaster implements JobClient {
         this.subtasksOf.set(w, m.subtasks);
         if (++this.deployedCount === this.workerCount) {
           for (const worker of this.workers) worker.postMessage({ type: 'start', jobId: this.jobId });
+          this.coordinator?.start();
         }
         return;
       case 'collect': {
@@ -127,7 +230,16 @@ export class ThreadedJobMaster implements JobClient {
         if (++this.doneCount === this.workerCount) this.complete();
         return;
       case 'failed':
-        this.fail(deserialize(m.error));
+        this.onFailure(deserialize(m.error));
+        return;
+      case 'ack':
+        this.coordinator?.acknowledge(m.task, m.id, m.entry);
+        return;
+      case 'decline':
+        this.coordinator?.decline(m.task, m.id, m.reason);
+        return;
+      case 'task-finished':
+        this.coordinator?.taskFinished();
         return;
       case 'cancelled':
         return;
@@ -148,10 +260,12 @@ export class ThreadedJobMaster implements JobClient {
   }
 
   private complete(): void {
-    if (isTerminal(this.status) || this.status === 'cancelling') return;
+    if (this.status !== 'running') return;
+    this.coordinator?.stop('the job finished');
     this.transition('finished');
     this.ended = true;
     taskSlotPool.release(this.workers);
+    void this.cleanUpCheckpoints();
     this.resolveResult(
       new JobExecutionResult(
         this.jobId,
@@ -166,18 +280,48 @@ export class ThreadedJobMaster implements JobClient {
     if (isTerminal(this.status) || this.status === 'cancelling') return;
     this.transition('cancelling');
     this.ended = true;
+    this.coordinator?.stop('the job was cancelled');
     for (const worker of this.workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
     await taskSlotPool.discard(this.workers);
+    await this.cleanUpCheckpoints();
     this.finish(
       'cancelled',
       new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
     );
   }
 
-  private fail(error: WeirError): void {
-    if (isTerminal(this.status) || this.ended) return;
+  /** A failure of the current attempt: restart from the latest checkpoint, or fail the job. */
+  private onFailure(error: WeirError): void {
+    if (this.status !== 'running' || this.ended) return;
     this.ended = true;
-    void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', error));
+    const delay = this.backoff.onFailure(Date.now());
+    if (delay === undefined) {
+      this.coordinator?.stop('the job failed');
+      const failed =
+        this.restarts > 0
+          ? new WeirError(
+              error.code,
+              `${error.message} (after ${this.restarts} restarts, ${this.backoff.describe()} exhausted)`,
+              { cause: error.cause ?? error },
+            )
+          : error;
+      void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', failed));
+      return;
+    }
+    void this.restart(delay, error);
+  }
+
+  private async restart(delay: number, error: WeirError): Promise<void> {
+    this.transition('restarting');
+    console.warn(`weir: job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`);
+    this.coordinator?.stop('the job is restarting');
+    this.attempt++; // messages of the old workers are ignored from now on
+    await taskSlotPool.discard(this.workers);
+    await new Promise((r) => setTimeout(r, delay));
+    if (this.status !== 'restarting') return;
+    this.restarts++;
+    this.launch(this.coordinator?.latestCompleted() ?? this.restoredFrom);
+    this.transition('running');
   }
 
   private finish(status: 'failed' | 'cancelled', error: WeirError): void {
@@ -185,6 +329,15 @@ export class ThreadedJobMaster implements JobClient {
     this.transition(status);
     this.ended = true;
     this.rejectResult(error);
+  }
+
+  /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
+  private async cleanUpCheckpoints(): Promise<void> {
+    const settings = this.plan.graph.config.checkpointing;
+    if (!settings || !this.storage || !this.coordinator) return;
+    if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
+    const latest = this.coordinator.latestCompleted();
+    if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
   }
 
   private workerError(w: number, what: string, cause?: unknown): WeirError {

@@ -9,6 +9,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { JobPlan } from '../../api/executor.ts';
 import { setExecutionContext } from '../../api/executor.ts';
+import { createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import { loadCheckpointState } from '../../checkpoint/restored-state.ts';
 import type { Accumulator } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
@@ -17,7 +19,7 @@ import type { InputChannel, OutputChannel } from '../network/channel.ts';
 import { LocalChannel } from '../network/channel.ts';
 import { PeerLink, RemoteInputChannel, RemoteOutputChannel } from '../network/remote-channel.ts';
 import { TaskExecutor } from '../scheduler/task-executor.ts';
-import type { StreamTask } from '../task/stream-task.ts';
+import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
 import { deployTasks } from './deployment.ts';
 import {
   type CoordinatorMessage,
@@ -59,6 +61,10 @@ class SlotJob {
   deployed = false;
   failed = false;
 
+  get jobId(): string {
+    return this.data.jobId;
+  }
+
   constructor(data: WorkerData) {
     this.data = data;
   }
@@ -79,8 +85,23 @@ class SlotJob {
   deploy(plan: JobPlan): void {
     if (this.deployed) return;
     this.deployed = true;
+    void this.deployAsync(plan);
+  }
+
+  private async deployAsync(plan: JobPlan): Promise<void> {
     const data = this.data;
     try {
+      const restore = data.restore
+        ? await loadCheckpointState(data.restore.directory, data.restore.metadata)
+        : undefined;
+      const checkpointing: TaskCheckpointing | undefined = data.checkpointing
+        ? {
+            mode: data.checkpointing.mode,
+            storage: createCheckpointStorage(data.checkpointing.storage),
+            acknowledge: (task, id, entry) => this.post({ type: 'ack', task, id, entry }),
+            decline: (task, id, reason) => this.post({ type: 'decline', task, id, reason }),
+          }
+        : undefined;
       if (JSON.stringify(plan.graph) !== data.graphJson) {
         throw new WeirError(
           'GRAPH_MISMATCH',
@@ -148,7 +169,11 @@ class SlotJob {
         sendToClient: (uid, values, subtask) => this.post({ type: 'collect', uid, subtask, values }),
         onStateChange: (task) => {
           if (task.state === 'failed') this.fail(task.failure);
+          else if (task.state === 'finishing') this.post({ type: 'task-finished' });
         },
+        attemptNumber: data.attemptNumber,
+        checkpointing,
+        restore,
       });
       for (const task of this.tasks) this.executor.add(task);
       // Ports of peers this slot exchanges nothing with are closed right away.
@@ -189,6 +214,17 @@ class SlotJob {
     // What print() wrote must reach the main thread's stdout before the job is reported done.
     await flushStdio();
     this.post({ type: 'done', accumulators, tasks: this.tasks.map((t) => t.metrics()) });
+  }
+
+  triggerCheckpoint(id: number, savepoint: boolean, location: string): void {
+    for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
+  }
+
+  notifyCheckpoint(id: number, complete: boolean): void {
+    for (const t of this.tasks) {
+      if (complete) t.notifyCheckpointComplete(id);
+      else t.notifyCheckpointAborted(id);
+    }
   }
 
   async cancel(): Promise<void> {
@@ -244,6 +280,13 @@ port.on('message', (m: CoordinatorMessage) => {
       return;
     case 'cancel':
       if (current) void current.cancel();
+      return;
+    case 'trigger-checkpoint':
+      if (current?.jobId === m.jobId) current.triggerCheckpoint(m.id, m.savepoint, m.location);
+      return;
+    case 'checkpoint-complete':
+    case 'checkpoint-aborted':
+      if (current?.jobId === m.jobId) current.notifyCheckpoint(m.id, m.type === 'checkpoint-complete');
       return;
   }
 });

@@ -1,4 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { CheckpointMetadata, TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
+import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { SourceSplit } from '../../core/source.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 
@@ -19,6 +21,12 @@ export interface WorkerData {
   splits: Record<string, SourceSplit[][]>;
   /** Ports to the other workers, by worker index. */
   peers: Record<number, MessagePort>;
+  /** Restarts of the job so far. */
+  attemptNumber: number;
+  /** Set when the job takes checkpoints: the mode and the storage URL (null: in memory). */
+  checkpointing: { mode: CheckpointingMode; storage: string | null } | null;
+  /** The checkpoint or savepoint to start from; each worker reads the state of its subtasks. */
+  restore: { directory: string; metadata: CheckpointMetadata } | null;
 }
 
 export interface SerializedError {
@@ -31,7 +39,10 @@ export interface SerializedError {
 export type CoordinatorMessage =
   | { type: 'job'; data: WorkerData }
   | { type: 'start'; jobId: string }
-  | { type: 'cancel'; jobId: string };
+  | { type: 'cancel'; jobId: string }
+  | { type: 'trigger-checkpoint'; jobId: string; id: number; savepoint: boolean; location: string }
+  | { type: 'checkpoint-complete'; jobId: string; id: number }
+  | { type: 'checkpoint-aborted'; jobId: string; id: number };
 
 /** Every message names the job it belongs to: a slot runs one job after another. */
 export type WorkerMessage = { jobId: string } & (
@@ -41,6 +52,9 @@ export type WorkerMessage = { jobId: string } & (
   | { type: 'metrics'; tasks: TaskMetrics[] }
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }
   | { type: 'cancelled' }
+  | { type: 'ack'; task: string; id: number; entry: TaskStateEntry }
+  | { type: 'decline'; task: string; id: number; reason: string }
+  | { type: 'task-finished' }
 );
 
 /** Stable numeric id of the channel from producer `p` to consumer `c` of edge number `e`. */
