@@ -4,12 +4,15 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isWeirError, WeirError } from '../core/errors.ts';
 import { runJobFile } from './run-command.ts';
+import { requestSavepoint } from './savepoint-control.ts';
 
 const HELP = `weir — stateful stream processing for TypeScript
 
 Usage:
   weir run <job.ts|job.js> [options]   run a job on the local mini-cluster
   weir plan <job.ts|job.js>            print the job graph as JSON without running it
+  weir savepoint <pid> [dir]           take a savepoint of the jobs of a running "weir run"
+  weir stop <pid> [dir]                take a savepoint, then cancel those jobs
   weir --help | -h                     this help
   weir --version | -v                  the version
 
@@ -17,6 +20,11 @@ Options of run and plan:
   -p, --parallelism <n>   default parallelism of the job's operators
   --slots <n>             worker threads for task slots (default: one per core);
                           subtasks run on worker threads when the parallelism is above 1
+  --from-checkpoint <dir> resume from the latest complete checkpoint in <dir> (a checkpoint
+                          directory, a job's directory or the checkpoint storage root)
+  --from-savepoint <dir>  start from a savepoint (at any parallelism; operators matched by uid)
+  --allow-non-restored-state  drop state of operators the job no longer has
+  --savepoint-dir <dir>   where savepoints requested by signal go (default ./savepoints)
   --verbose               print stack traces of errors
 
 A job is a module that builds a pipeline on StreamExecutionEnvironment.getExecutionEnvironment()
@@ -35,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
         parallelism: { type: 'string', short: 'p' },
         slots: { type: 'string' },
         verbose: { type: 'boolean' },
+        'from-checkpoint': { type: 'string' },
+        'from-savepoint': { type: 'string' },
+        'allow-non-restored-state': { type: 'boolean' },
+        'savepoint-dir': { type: 'string' },
       },
     });
     verbose = values.verbose ?? false;
@@ -46,6 +58,18 @@ export async function main(argv: string[]): Promise<number> {
     if (values.help || command === undefined || command === 'help') {
       console.log(HELP);
       return command === undefined && !values.help ? 1 : 0;
+    }
+    if (command === 'savepoint' || command === 'stop') {
+      const pid = Number(file);
+      if (!Number.isInteger(pid) || pid < 1) {
+        throw new WeirError('CLI_USAGE', `weir ${command} needs the process id of a running "weir run"`);
+      }
+      const paths = await requestSavepoint(pid, {
+        action: command,
+        directory: rest[0] ?? values['savepoint-dir'] ?? null,
+      });
+      for (const p of paths) console.log(p);
+      return 0;
     }
     if (command !== 'run' && command !== 'plan') {
       throw new WeirError('CLI_USAGE', `unknown command "${command}" (see weir --help)`);
@@ -69,10 +93,22 @@ export async function main(argv: string[]): Promise<number> {
         throw new WeirError('CLI_USAGE', `--slots must be a positive integer, got "${values.slots}"`);
       }
     }
+    if (values['from-checkpoint'] && values['from-savepoint']) {
+      throw new WeirError('CLI_USAGE', 'give --from-checkpoint or --from-savepoint, not both');
+    }
+    const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
     await runJobFile(pathToFileURL(resolve(file)).href, file, {
       parallelism,
       taskSlots,
       planOnly: command === 'plan',
+      savepointDirectory: values['savepoint-dir'],
+      restore: restorePath
+        ? {
+            path: restorePath,
+            kind: values['from-savepoint'] ? 'savepoint' : 'checkpoint',
+            allowNonRestoredState: values['allow-non-restored-state'] ?? false,
+          }
+        : undefined,
     });
     return 0;
   } catch (error) {

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { JobClient } from '../api/executor.ts';
+import type { JobClient, RestoreSettings } from '../api/executor.ts';
 import { setExecutionContext } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import '../index.ts';
+import { serveSavepointRequests } from './savepoint-control.ts';
 
 export interface RunOptions {
   parallelism?: number;
@@ -10,6 +11,10 @@ export interface RunOptions {
   planOnly?: boolean;
   /** Worker threads for task slots. */
   taskSlots?: number;
+  /** Start from a checkpoint or savepoint. */
+  restore?: RestoreSettings;
+  /** Where savepoints requested by signal go (default ./savepoints). */
+  savepointDirectory?: string;
 }
 
 /**
@@ -26,12 +31,14 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const stopServing = serveSavepointRequests(clients, options.savepointDirectory ?? 'savepoints');
   try {
     setExecutionContext({
       parallelism: options.parallelism,
       taskSlots: options.taskSlots,
       planOnly: options.planOnly ?? false,
       jobModule: url,
+      restore: options.restore,
       onJobSubmitted: (client) => clients.push(client),
     });
     try {
@@ -59,6 +66,7 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopServing();
     setExecutionContext(undefined);
   }
 }

@@ -1,0 +1,197 @@
+/**
+ * Fault injection against checkpoints: each case injects failures and checks a fixed invariant,
+ * then prints `faults: <N> injected, <L> lost, <D> duplicated` against the expected output.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileCheckpointStorage, findLatestCheckpoint } from '../../src/checkpoint/checkpoint-storage.ts';
+import {
+  type CheckpointStatistics,
+  DataGeneratorSource,
+  KeyedProcessFunction,
+  RestartStrategies,
+  runJob,
+  StreamExecutionEnvironment,
+  type ValueState,
+  ValueStateDescriptor,
+  WatermarkStrategy,
+  WeirError,
+} from '../../src/index.ts';
+import { CollectSink } from '../../src/testing/index.ts';
+
+const EVENTS = 60_000;
+const KEYS = 10;
+const FAULTS = [5_000, 17_000, 29_000, 41_000, 53_000];
+
+/** Lost and duplicated counts of final per-key counts against the expected ones. */
+function compare(
+  finals: Map<number, number>,
+  expected: Map<number, number>,
+): { lost: number; duplicated: number } {
+  let lost = 0;
+  let duplicated = 0;
+  for (const [key, want] of expected) {
+    const got = finals.get(key) ?? 0;
+    if (got < want) lost += want - got;
+    else duplicated += got - want;
+  }
+  return { lost, duplicated };
+}
+
+function finalCounts(pairs: Iterable<[number, number]>): Map<number, number> {
+  const finals = new Map<number, number>();
+  for (const [k, n] of pairs) finals.set(k, Math.max(finals.get(k) ?? 0, n));
+  return finals;
+}
+
+const expected = new Map<number, number>();
+for (let i = 0; i < EVENTS; i++) expected.set(i % KEYS, (expected.get(i % KEYS) ?? 0) + 1);
+
+describe('fault injection: keyed count across task failures', () => {
+  it('parallelism 1 (one thread): 5 failures at records, counts restored exactly from checkpoints', async () => {
+    const injected = new Set<number>();
+    const sink = new CollectSink<[number, number]>();
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(1);
+    env.enableCheckpointing(100);
+    env.setRestartStrategy(RestartStrategies.fixedDelayRestart(10, 10));
+    env
+      .fromSource(
+        new DataGeneratorSource((i) => i, EVENTS, { rateLimit: 40_000 }),
+        WatermarkStrategy.noWatermarks(),
+        'numbers',
+      )
+      .map((i) => {
+        if (FAULTS.includes(i) && !injected.has(i)) {
+          injected.add(i);
+          throw new Error(`injected fault at ${i}`);
+        }
+        return i;
+      })
+      .keyBy((i) => i % KEYS)
+      .process(
+        new (class extends KeyedProcessFunction<number, number, [number, number]> {
+          private count!: ValueState<number, number>;
+          override open(): void {
+            this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+          }
+          processElement(
+            _v: number,
+            ctx: { getCurrentKey(): number },
+            out: { collect(v: [number, number]): void },
+          ): void {
+            const n = this.count.value() + 1;
+            this.count.update(n);
+            out.collect([ctx.getCurrentKey(), n]);
+          }
+        })(),
+      )
+      .sinkTo(sink);
+    const client = await env.executeAsync('keyed count p1');
+    await client.getJobExecutionResult();
+    const stats = client.getCheckpointStatistics!();
+    const { lost, duplicated } = compare(finalCounts(sink.values), expected);
+    console.log(`faults: ${injected.size} injected, ${lost} lost, ${duplicated} duplicated`);
+    assert.equal(injected.size, 5);
+    assert.equal(stats.restarts, 5);
+    assert.ok(stats.completed >= 5, `checkpoints completed: ${stats.completed}`);
+    assert.equal(lost, 0);
+    assert.equal(duplicated, 0);
+  });
+
+  it('parallelism 2 (worker threads): 5 failures, fresh workers restored from the latest checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-faults-'));
+    process.env.WEIR_FAULTS_DIR = dir;
+    process.env.WEIR_FAULTS_AT = FAULTS.join(',');
+    process.env.WEIR_FAULTS_EVENTS = String(EVENTS);
+    process.env.WEIR_FAULTS_KEYS = String(KEYS);
+    try {
+      const { module, clients } = await runJob<{ counts: CollectSink<[number, number]> }>(
+        new URL('./jobs/keyed-count.ts', import.meta.url),
+        { parallelism: 2, taskSlots: 2 },
+      );
+      const stats = clients[0].getCheckpointStatistics!() as CheckpointStatistics;
+      const injected = readdirSync(dir).length;
+      const { lost, duplicated } = compare(finalCounts(module.counts.values), expected);
+      console.log(`faults: ${injected} injected, ${lost} lost, ${duplicated} duplicated`);
+      assert.equal(injected, 5);
+      assert.equal(stats.restarts, 5);
+      assert.equal(lost, 0);
+      assert.equal(duplicated, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fault injection: checkpoint storage', () => {
+  it('corrupted or truncated latest metadata: a clear error, and the previous complete checkpoint is used', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'weir-chk-'));
+    try {
+      const storage = new FileCheckpointStorage(root);
+      const meta = (id: number) => ({
+        format: 'weir-checkpoint' as const,
+        version: 1 as const,
+        kind: 'checkpoint' as const,
+        jobName: 'j',
+        jobId: 'job',
+        checkpointId: id,
+        timestamp: id,
+        maxParallelism: 128,
+        tasks: [],
+      });
+      for (const id of [1, 2, 3])
+        await storage.writeMetadata(storage.checkpointLocation('job', id), meta(id));
+      writeFileSync(join(storage.checkpointLocation('job', 3), '_metadata'), '{"format":"weir-checkpoint"'); // truncated
+      writeFileSync(
+        join(storage.checkpointLocation('job', 2), '_metadata'),
+        `${JSON.stringify(meta(2))}\nsha256:00\n`,
+      );
+      const skipped: string[] = [];
+      const found = await findLatestCheckpoint(root, (d, e) => skipped.push(`${d}: ${e.code} ${e.message}`));
+      console.log(`faults: 2 injected, 0 lost, 0 duplicated`);
+      assert.equal(found.metadata.checkpointId, 1);
+      assert.equal(skipped.length, 2);
+      assert.match(skipped[0], /chk-3: CHECKPOINT_CORRUPT .*truncated/);
+      assert.match(skipped[1], /chk-2: CHECKPOINT_CORRUPT .*checksum/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('storage not writable: checkpoints fail and are counted; the job fails once the tolerable number is exceeded', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'weir-ro-')), 'a-file');
+    writeFileSync(blocker, '');
+    const sink = new CollectSink<number>();
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(1);
+    env.enableCheckpointing(50);
+    env
+      .getCheckpointConfig()
+      .setCheckpointStorage(join(blocker, 'checkpoints'))
+      .setTolerableCheckpointFailureNumber(3);
+    env.setRestartStrategy(RestartStrategies.noRestart());
+    env
+      .fromSource(
+        new DataGeneratorSource((i) => i, 1_000_000, { rateLimit: 2_000 }),
+        WatermarkStrategy.noWatermarks(),
+        'slow',
+      )
+      .sinkTo(sink);
+    const client = await env.executeAsync('unwritable storage');
+    await assert.rejects(client.getJobExecutionResult(), (error: unknown) => {
+      assert.ok(error instanceof WeirError);
+      assert.equal(error.code, 'CHECKPOINT_FAILED');
+      assert.match(error.message, /4 consecutive checkpoints failed, more than the 3 tolerated/);
+      return true;
+    });
+    const stats = client.getCheckpointStatistics!();
+    console.log(`faults: ${stats.failed} injected, 0 lost, 0 duplicated`);
+    assert.equal(stats.failed, 4);
+    assert.equal(stats.completed, 0);
+    assert.ok(sink.values.length > 0, 'the job kept running while checkpoints failed');
+  });
+});
