@@ -2,8 +2,10 @@ import {
   type Bid,
   type Collector,
   type DataStream,
+  EventTimeSessionWindows,
   type KeyedProcessContext,
   KeyedProcessFunction,
+  type NexmarkConfig,
   type NexmarkEvent,
   NexmarkSource,
   type OnTimerContext,
@@ -11,6 +13,7 @@ import {
   SlidingEventTimeWindows,
   type StreamExecutionEnvironment,
   type TimeWindow,
+  TumblingEventTimeWindows,
   type ValueState,
   ValueStateDescriptor,
   WatermarkStrategy,
@@ -23,14 +26,16 @@ import { BlackholeSink } from './blackhole-sink.ts';
  */
 export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => void;
 
-function bids(
+/** The bids of `events` generated events; `config` overrides the generator's defaults (tests: the rate). */
+export function bids(
   env: StreamExecutionEnvironment,
   events: number,
   strategy: WatermarkStrategy<NexmarkEvent> = WatermarkStrategy.noWatermarks(),
+  config: Partial<NexmarkConfig> = {},
 ): DataStream<Bid> {
   const p = env.getParallelism();
   return env
-    .fromSource(new NexmarkSource({ events, numberOfGenerators: p }), strategy, 'Nexmark')
+    .fromSource(new NexmarkSource({ ...config, events, numberOfGenerators: p }), strategy, 'Nexmark')
     .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
       if (e.kind === 'bid') out.collect(e.bid);
     })
@@ -86,6 +91,74 @@ const countBids = {
   merge: (a: number, b: number) => a + b,
 };
 
+/** Nexmark's watermark: event time minus 4 seconds. */
+export const nexmarkWatermarks = (): WatermarkStrategy<NexmarkEvent> =>
+  WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(4_000);
+
+/** A q7 result: a bid whose price is the highest of its 10 s tumbling window. */
+export interface HighestBid {
+  auction: number;
+  price: number;
+  bidder: number;
+  dateTime: number;
+  extra: string;
+}
+
+/**
+ * q7, highest bid: the maximum price of each 10 s tumbling window, joined back with the bids of
+ * that window on the price (a window join keyed by price). The maxima come from one subtask
+ * (windowAll), carrying their window's max timestamp, so they fall into the same join window.
+ */
+export function highestBids(bids: DataStream<Bid>): DataStream<HighestBid> {
+  const maxPrices = bids
+    .map((b) => b.price)
+    .windowAll(TumblingEventTimeWindows.of(10_000))
+    .reduce((a, b) => Math.max(a, b));
+  return bids
+    .join(maxPrices)
+    .where((b) => b.price)
+    .equalTo((max) => max)
+    .window(TumblingEventTimeWindows.of(10_000))
+    .apply((b) => ({
+      auction: b.auction,
+      price: b.price,
+      bidder: b.bidder,
+      dateTime: b.dateTime,
+      extra: b.extra,
+    }));
+}
+
+/** A q11 result: one session of a bidder. */
+export interface UserSession {
+  bidder: number;
+  /** Bids in the session. */
+  count: number;
+  /** Timestamp of the session's first bid. */
+  start: number;
+  /** Timestamp of its last bid plus the gap. */
+  end: number;
+}
+
+/** q11, user sessions: bids per bidder per session window with a 10 s gap. */
+export function userSessions(bids: DataStream<Bid>): DataStream<UserSession> {
+  return bids
+    .map((b) => b.bidder)
+    .keyBy((bidder) => bidder)
+    .window(EventTimeSessionWindows.withGap(10_000))
+    .aggregate(
+      countBids,
+      (
+        bidder: number,
+        ctx: ProcessWindowContext<TimeWindow>,
+        counts: Iterable<number>,
+        out: Collector<UserSession>,
+      ) => {
+        const w = ctx.window();
+        for (const count of counts) out.collect({ bidder, count, start: w.getStart(), end: w.getEnd() });
+      },
+    );
+}
+
 export const queries: Record<string, QueryBuilder> = {
   /** Pass through: every bid. */
   q0(env, events) {
@@ -138,6 +211,14 @@ export const queries: Record<string, QueryBuilder> = {
       .keyBy((c) => c.windowEnd)
       .process(new HottestAuctions())
       .sinkTo(new BlackholeSink());
+  },
+  /** Highest bid: the bids with the top price of each 10 s tumbling window (window max + window join). */
+  q7(env, events) {
+    highestBids(bids(env, events, nexmarkWatermarks())).sinkTo(new BlackholeSink());
+  },
+  /** User sessions: bids per bidder per 10 s-gap session window. */
+  q11(env, events) {
+    userSessions(bids(env, events, nexmarkWatermarks())).sinkTo(new BlackholeSink());
   },
   /** Keyed running count per bidder: a hash exchange (of bidder ids) and keyed state. */
   'bidder-count'(env, events) {

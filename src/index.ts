@@ -13,10 +13,53 @@ export {
   type ProcessAllWindowFunctionLike,
   type ProcessAllWindowFunctionObject,
 } from './api/all-windowed-stream.ts';
+// Connected streams and the broadcast state pattern.
+export { BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './api/broadcast-connected-stream.ts';
+export {
+  type BroadcastBaseContext,
+  type BroadcastProcessContext,
+  BroadcastProcessFunction,
+  type BroadcastProcessFunctionObject,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedBroadcastProcessContext,
+  KeyedBroadcastProcessFunction,
+  type KeyedBroadcastProcessFunctionObject,
+  type KeyedReadOnlyBroadcastProcessContext,
+  type ReadOnlyBroadcastProcessContext,
+} from './api/broadcast-process-function.ts';
+export { BroadcastStream } from './api/broadcast-stream.ts';
+// Checkpoints, restarts and savepoints.
+export { CheckpointConfig } from './api/checkpoint-config.ts';
+export {
+  type CoFlatMapFunction,
+  type CoMapFunction,
+  CoProcessFunction,
+  type CoProcessFunctionObject,
+  KeyedCoProcessFunction,
+  type KeyedCoProcessFunctionObject,
+  RichCoFlatMapFunction,
+  RichCoMapFunction,
+} from './api/co-functions.ts';
+// Joins: window join, window coGroup, interval join.
+export {
+  CoGroupedStreams,
+  CoGroupedStreamsEqualTo,
+  CoGroupedStreamsWhere,
+  CoGroupedStreamsWithWindow,
+} from './api/co-grouped-streams.ts';
 export type { CollectTarget } from './api/collect.ts';
+export { ConnectedStreams, KeyedConnectedStreams } from './api/connected-streams.ts';
 export { DataStream, DataStreamSink } from './api/data-stream.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
-export type { ExecutionContext, JobClient, JobPlan, JobStatus, PipelineExecutor } from './api/executor.ts';
+export type {
+  CheckpointStatistics,
+  ExecutionContext,
+  JobClient,
+  JobPlan,
+  JobStatus,
+  PipelineExecutor,
+  RestoreSettings,
+} from './api/executor.ts';
 export {
   AbstractRichFunction,
   type FilterFunction,
@@ -43,9 +86,35 @@ export {
   RichReduceFunction,
   type TimeDomain,
 } from './api/functions.ts';
+export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';
+export {
+  type CoGroupFunction,
+  type CoGroupFunctionObject,
+  type FlatJoinFunction,
+  type FlatJoinFunctionObject,
+  type JoinFunction,
+  type JoinFunctionLike,
+  type JoinFunctionLikeObject,
+  type JoinFunctionObject,
+  type ProcessJoinContext,
+  ProcessJoinFunction,
+  type ProcessJoinFunctionLike,
+  type ProcessJoinFunctionObject,
+  RichCoGroupFunction,
+  RichFlatJoinFunction,
+  RichJoinFunction,
+  type TaggedUnion,
+} from './api/join-functions.ts';
+export {
+  JoinedStreams,
+  JoinedStreamsEqualTo,
+  JoinedStreamsWhere,
+  JoinedStreamsWithWindow,
+} from './api/joined-streams.ts';
 export { KeyedStream, type NumericField } from './api/keyed-stream.ts';
 export { formatRecord, PrintSink } from './api/print-sink.ts';
+export { RestartStrategies } from './api/restart-strategies.ts';
 export { type RunJobOptions, type RunJobResult, runJob } from './api/run-job.ts';
 export type { KeyContext, RuntimeContext } from './api/runtime-context.ts';
 export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
@@ -60,6 +129,12 @@ export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';
 export * from './connectors/nexmark/index.ts';
+export type {
+  CheckpointingMode,
+  CheckpointRetention,
+  CheckpointSettings,
+  RestartStrategySpec,
+} from './core/checkpointing.ts';
 export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } from './core/clock.ts';
 export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';
@@ -78,8 +153,22 @@ export type {
 } from './core/source.ts';
 export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
 export type { TaskMetrics } from './core/task-metrics.ts';
+export { type TransactionState, TwoPhaseCommitSink } from './core/two-phase-commit-sink.ts';
 export type { JobEdge, JobGraph, JobVertex, OperatorSpec, PartitionerSpec } from './graph/job-graph.ts';
+export type { BroadcastState, ReadOnlyBroadcastState } from './state/broadcast-state.ts';
+// State backends: heap (default) and embedded LMDB; backend-independent keyed state snapshots.
+export { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
+export type {
+  KeyedStateSnapshot,
+  KeyGroupSnapshot,
+  SnapshottableKeyedStateBackend,
+  StateSnapshot,
+} from './state/keyed-state-snapshot.ts';
 export type { KeyedStateStore } from './state/keyed-state-store.ts';
+export {
+  LmdbKeyedStateBackend,
+  type LmdbKeyedStateBackendOptions,
+} from './state/lmdb-keyed-state-backend.ts';
 export type { OperatorStateStore } from './state/operator-state-store.ts';
 export type {
   AggregateFunction,
@@ -90,6 +179,11 @@ export type {
   State,
   ValueState,
 } from './state/state.ts';
+export type {
+  HeapStateBackendSpec,
+  LmdbStateBackendSpec,
+  StateBackendSpec,
+} from './state/state-backend-factory.ts';
 export {
   AggregatingStateDescriptor,
   ListStateDescriptor,

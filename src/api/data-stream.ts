@@ -4,13 +4,19 @@ import type { Key } from '../core/key.ts';
 import type { Sink } from '../core/sink.ts';
 import type { PartitionerSpec } from '../graph/job-graph.ts';
 import type { PhysicalTransformation, Transformation } from '../graph/transformation.ts';
+import type { MapStateDescriptor } from '../state/state-descriptor.ts';
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import { AllWindowedStream } from './all-windowed-stream.ts';
+import { BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast-connected-stream.ts';
+import { BroadcastStream } from './broadcast-stream.ts';
+import { CoGroupedStreams } from './co-grouped-streams.ts';
 import { collectStream } from './collect.ts';
 import { type CollectSink, isCollectSink } from './collect-sink.ts';
+import { ConnectedStreams, isKeyedStream, KeyedConnectedStreams } from './connected-streams.ts';
 import type { FilterFunction, FlatMapFunction, MapFunction, ProcessFunctionLike } from './functions.ts';
+import { JoinedStreams } from './joined-streams.ts';
 import type { KeyedStream } from './keyed-stream.ts';
 import { PrintSink } from './print-sink.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
@@ -90,6 +96,66 @@ export class DataStream<T> {
     });
   }
 
+  /**
+   * Window join with another stream: pairs of elements with equal keys in the same window
+   * (`where`, `equalTo`, `window`, then `apply`). See docs/joins.md.
+   * @example
+   * clicks.join(views).where((c) => c.ad).equalTo((v) => v.ad)
+   *   .window(TumblingEventTimeWindows.of(Time.seconds(10)))
+   *   .apply((click, view) => ({ ad: click.ad, delay: click.ts - view.ts }));
+   */
+  join<B>(other: DataStream<B>): JoinedStreams<T, B> {
+    return new JoinedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Window coGroup with another stream: per key and window, all elements of both sides (one side
+   * may be empty). See docs/joins.md.
+   * @example
+   * orders.coGroup(payments).where((o) => o.id).equalTo((p) => p.orderId)
+   *   .window(TumblingEventTimeWindows.of(Time.minutes(1)))
+   *   .apply((os: Order[], ps: Payment[], out: Collector<Order>) => { if (ps.length === 0) for (const o of os) out.collect(o); });
+   */
+  coGroup<B>(other: DataStream<B>): CoGroupedStreams<T, B> {
+    return new CoGroupedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Connects another stream, of any type, to be processed by one operator with a function per input
+   * (`map1`/`map2`, `flatMap1`/`flatMap2`, `processElement1`/`processElement2`). Two KeyedStreams
+   * with the same key type give keyed connected streams; a BroadcastStream gives the broadcast
+   * state pattern. See docs/connect-and-broadcast.md.
+   * @example
+   * numbers.connect(words).map({ map1: (n) => n, map2: (w) => w.length }); // DataStream<number>
+   */
+  connect<K extends Key, B>(
+    this: KeyedStream<T, K>,
+    other: BroadcastStream<B>,
+  ): KeyedBroadcastConnectedStream<T, B, K>;
+  connect<B>(other: BroadcastStream<B>): BroadcastConnectedStream<T, B>;
+  connect<K extends Key, B>(
+    this: KeyedStream<T, K>,
+    other: KeyedStream<B, K>,
+  ): KeyedConnectedStreams<T, B, K>;
+  connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
+  connect<B>(
+    other: DataStream<B> | BroadcastStream<B>,
+  ): ConnectedStreams<T, B> | BroadcastConnectedStream<T, B> {
+    if (other instanceof BroadcastStream) {
+      return isKeyedStream(this)
+        ? new KeyedBroadcastConnectedStream<T, B, Key>(this, other, DataStream)
+        : new BroadcastConnectedStream<T, B>(this, other, DataStream);
+    }
+    if (isKeyedStream(this) && other instanceof DataStream && isKeyedStream(other)) {
+      return new KeyedConnectedStreams<T, B, Key>(
+        this as unknown as KeyedStream<T, Key>,
+        other as KeyedStream<B, Key>,
+        DataStream,
+      );
+    }
+    return new ConnectedStreams<T, B>(this, other, DataStream);
+  }
+
   /** Round-robin over all downstream subtasks. */
   rebalance(): DataStream<T> {
     return this.partition({ kind: 'rebalance' });
@@ -103,8 +169,22 @@ export class DataStream<T> {
     return this.partition({ kind: 'shuffle' });
   }
   /** Every record to every downstream subtask. */
-  broadcast(): DataStream<T> {
-    return this.partition({ kind: 'broadcast' });
+  broadcast(): DataStream<T>;
+  /**
+   * The broadcast state pattern: every record to every subtask of the operator this stream is
+   * connected to (`stream.connect(broadcastStream)`), which keeps the broadcast state described by
+   * `descriptors`. See docs/connect-and-broadcast.md.
+   * @example
+   * const rules = new MapStateDescriptor<string, Rule>('rules');
+   * txs.keyBy((t) => t.user).connect(ruleUpdates.broadcast(rules)).process(new MatchRules());
+   */
+  broadcast(
+    ...descriptors: [MapStateDescriptor<any, any>, ...MapStateDescriptor<any, any>[]]
+  ): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<any, any>[]): DataStream<T> | BroadcastStream<T> {
+    const broadcast = this.partition({ kind: 'broadcast' });
+    if (descriptors.length === 0) return broadcast;
+    return new BroadcastStream<T>(this.environment, broadcast.transformation, descriptors);
   }
   /** Every record to the first downstream subtask. */
   global(): DataStream<T> {

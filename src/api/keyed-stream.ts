@@ -9,6 +9,7 @@ import type { GlobalWindow, Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import { DataStream, registerKeyedStream } from './data-stream.ts';
 import type { KeyedProcessFunctionLike, ReduceFunction } from './functions.ts';
+import { IntervalJoin } from './interval-join.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
 import { WindowedStream } from './windowed-stream.ts';
 
@@ -56,6 +57,19 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     const windowed = this.window(GlobalWindows.create() as WindowAssigner<T, GlobalWindow>);
     if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of(size)) as never);
     return windowed.evictor(CountEvictor.of(size) as never).trigger(CountTrigger.of(slide) as never);
+  }
+
+  /**
+   * Interval join with another keyed stream of the same key type: pairs each element with the
+   * other stream's elements of its key within a time interval around its timestamp (event time).
+   * @example
+   * orders.keyBy((o) => o.user)
+   *   .intervalJoin(clicks.keyBy((c) => c.user))
+   *   .between(Time.minutes(-5), 0)
+   *   .process((order, click, ctx, out: Collector<string>) => out.collect(`${order.id}: ${click.page}`));
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    return new IntervalJoin<T, B, K>(this, other);
   }
 
   /** Rolling reduce: emits the reduced value of the record's key after each record. */

@@ -9,6 +9,7 @@ import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
 import { buildJobGraph } from '../graph/job-graph-builder.ts';
 import type { PhysicalTransformation } from '../graph/transformation.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { type StateBackendSpec, toStateBackendSpec } from '../state/state-backend-factory.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { CheckpointConfig } from './checkpoint-config.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
@@ -34,6 +35,7 @@ export class StreamExecutionEnvironment {
   private readonly config = new ExecutionConfig();
   private readonly checkpointConfig = new CheckpointConfig();
   private restartStrategy: RestartStrategySpec | undefined;
+  private stateBackend: StateBackendSpec = { kind: 'heap' };
   private sinks: PhysicalTransformation[] = [];
   private nextId = 0;
 
@@ -98,6 +100,24 @@ export class StreamExecutionEnvironment {
   setRestartStrategy(strategy: RestartStrategySpec): this {
     this.restartStrategy = strategy;
     return this;
+  }
+
+  /**
+   * Where keyed state lives. `'heap'` (the default) keeps it in Maps on the V8 heap: fastest, for
+   * state that fits in memory. `'lmdb'` keeps it in an embedded LMDB environment per operator and
+   * subtask, off the heap, for state larger than memory; `path` is the base directory of the
+   * environments (a temporary directory when absent). Snapshots are the same for both, so a job
+   * can change backend between a savepoint and its restore.
+   *
+   * @example
+   * env.setStateBackend({ kind: 'lmdb', path: '/var/lib/weir/state' });
+   */
+  setStateBackend(backend: 'heap' | 'lmdb' | StateBackendSpec): this {
+    this.stateBackend = toStateBackendSpec(backend);
+    return this;
+  }
+  getStateBackend(): StateBackendSpec {
+    return this.stateBackend;
   }
 
   /** A stream of the given elements (non-parallel). */
@@ -215,6 +235,7 @@ export class StreamExecutionEnvironment {
         channelCapacity: this.config.getChannelCapacity(),
         checkpointing: this.checkpointConfig.toSettings(),
         restartStrategy: this.restartStrategy ?? null,
+        stateBackend: this.stateBackend,
       },
     });
     return { graph, functions, clock: this.config.getClock() };

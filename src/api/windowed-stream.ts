@@ -4,6 +4,8 @@ import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import type { AggregateFunction } from '../state/state.ts';
 import type { Evictor } from '../time/windows/evictor.ts';
+import { SlidingEventTimeWindows } from '../time/windows/sliding-event-time-windows.ts';
+import { SlidingProcessingTimeWindows } from '../time/windows/sliding-processing-time-windows.ts';
 import type { Trigger } from '../time/windows/trigger.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
@@ -130,14 +132,44 @@ export class WindowedStream<T, K extends Key, W extends Window> {
 
   private build<R>(contents: 'list' | 'reduce' | 'aggregate', fns: Record<string, unknown>): DataStream<R> {
     const env = this.input.environment;
+    const config: Record<string, unknown> = {
+      contents,
+      allowedLateness: this.lateness,
+      lateTag: this.lateTag?.id ?? null,
+    };
+    const sliding = this.slicedAssigner(contents, fns);
+    if (sliding !== undefined) {
+      config.size = sliding.size;
+      config.slide = sliding.slide;
+      config.offset = sliding.offset;
+    }
     const t = env.addPhysical({
-      operator: 'window',
+      operator: sliding !== undefined ? 'sliced-window' : 'window',
       name: `Window(${this.assigner.constructor?.name ?? 'assigner'})`,
       inputs: [[this.input.transformation]],
-      config: { contents, allowedLateness: this.lateness, lateTag: this.lateTag?.id ?? null },
+      config,
       extra: { assigner: this.assigner, trigger: this.windowTrigger, evictor: this.windowEvictor, ...fns },
     });
     return new DataStream<R>(env, t);
+  }
+
+  /**
+   * The sliding assigner when the windows can be aggregated by slices (docs/windows-slicing.md):
+   * the assigner's default trigger, no evictor, and a reduce or an aggregate with `merge`. Any other
+   * trigger (even an explicit default one) keeps the general window operator.
+   */
+  private slicedAssigner(
+    contents: 'list' | 'reduce' | 'aggregate',
+    fns: Record<string, unknown>,
+  ): SlidingEventTimeWindows | SlidingProcessingTimeWindows | undefined {
+    const a = this.assigner as unknown;
+    if (!(a instanceof SlidingEventTimeWindows || a instanceof SlidingProcessingTimeWindows))
+      return undefined;
+    if (this.windowTrigger !== undefined || this.windowEvictor !== undefined) return undefined;
+    if (contents === 'reduce') return a;
+    if (contents === 'aggregate' && typeof (fns.aggregate as { merge?: unknown }).merge === 'function')
+      return a;
+    return undefined;
   }
 }
 

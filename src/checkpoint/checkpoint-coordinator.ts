@@ -66,6 +66,8 @@ interface Pending {
   location: string;
   startedAt: number;
   acks: Map<string, TaskStateEntry>;
+  /** Subtasks whose acknowledgement completes the checkpoint (those not finished at its start). */
+  expected: Set<string>;
   timeout: Cancellable;
   settle?: { resolve(c: CompletedCheckpoint): void; reject(e: WeirError): void };
   completing: boolean;
@@ -82,6 +84,8 @@ export class CheckpointCoordinator {
   private lastTrigger = Number.NEGATIVE_INFINITY;
   private consecutiveFailures = 0;
   private periodicEnabled = true;
+  /** Subtasks still running: finished ones take no part in later checkpoints. */
+  private readonly live: Set<string>;
   readonly stats: CheckpointStats = {
     triggered: 0,
     completed: 0,
@@ -95,6 +99,7 @@ export class CheckpointCoordinator {
   constructor(options: CheckpointCoordinatorOptions) {
     this.o = options;
     this.nextId = options.firstId ?? 1;
+    this.live = new Set(options.tasks);
     if (options.restoredFrom) this.completed.push(options.restoredFrom);
   }
 
@@ -112,13 +117,21 @@ export class CheckpointCoordinator {
     for (const p of [...this.pending.values()]) this.abort(p, reason, false);
   }
 
-  /** Some task finished: barriers can no longer flow through the whole job, so stop periodic checkpoints. */
-  taskFinished(): void {
-    this.periodicEnabled = false;
-    this.scheduled?.cancel();
-    this.scheduled = undefined;
-    for (const p of [...this.pending.values()])
-      this.abort(p, 'a task finished before acknowledging it', false);
+  /**
+   * A subtask finished (after the checkpoint that followed its end of data). Later checkpoints do
+   * not wait for it; its inputs and outputs have ended, so no barrier needs to pass it.
+   */
+  taskFinished(task: string): void {
+    if (!this.live.delete(task)) return;
+    for (const p of [...this.pending.values()]) {
+      if (p.acks.has(task) || !p.expected.delete(task)) continue;
+      if (!p.completing && p.acks.size >= p.expected.size) void this.complete(p);
+    }
+    if (this.live.size === 0) {
+      this.periodicEnabled = false;
+      this.scheduled?.cancel();
+      this.scheduled = undefined;
+    }
   }
 
   latestCompleted(): CompletedCheckpoint | undefined {
@@ -147,14 +160,16 @@ export class CheckpointCoordinator {
   acknowledge(task: string, id: number, entry: TaskStateEntry): void {
     const p = this.pending.get(id);
     if (!p || p.completing) return;
+    if (!p.expected.has(task)) return;
     p.acks.set(task, entry);
-    if (p.acks.size === this.o.tasks.length) void this.complete(p);
+    if (p.acks.size === p.expected.size) void this.complete(p);
   }
 
-  decline(task: string, id: number, reason: string): void {
+  /** `failure`: the subtask failed to snapshot (counts towards the tolerable failures); else it was not ready. */
+  decline(task: string, id: number, reason: string, failure: boolean): void {
     const p = this.pending.get(id);
     if (!p) return;
-    this.abort(p, `subtask ${task} declined it: ${reason}`, true);
+    this.abort(p, `subtask ${task} declined it: ${reason}`, failure);
   }
 
   private scheduleNext(): void {
@@ -190,6 +205,7 @@ export class CheckpointCoordinator {
       location,
       startedAt: now,
       acks: new Map(),
+      expected: new Set(this.live),
       settle,
       completing: false,
       timeout: this.o.clock.schedule(now + this.o.settings.timeout, () =>

@@ -13,6 +13,10 @@ export interface SinkContext {
   now(): number;
   /** Registers an accumulator; its merged value is in the job's result under `name`. */
   addAccumulator<V>(name: string, accumulator: Accumulator<V>): void;
+  /** True when the job takes checkpoints (transactional sinks then commit on checkpoints). */
+  readonly checkpointing: boolean;
+  /** Unique per run of this subtask (job id and attempt): names things this attempt creates. */
+  readonly attemptTag: string;
 }
 
 export interface InvokeContext {
@@ -30,4 +34,15 @@ export interface Sink<T> {
   close?(): void | Promise<void>;
   /** Maximum number of pending `invoke` promises (default 16). */
   readonly maxInFlight?: number;
+  /**
+   * Checkpoint `checkpointId` is being taken (after every earlier record was invoked and settled):
+   * pre-commit, and return what must survive a failure, as plain data. Each element is restored to
+   * exactly one subtask, whatever the new parallelism.
+   */
+  snapshotState?(checkpointId: number): unknown[];
+  /** After a restore, before `open`: the elements of earlier snapshots given to this subtask. */
+  initializeState?(state: unknown[], context: SinkContext): void | Promise<void>;
+  /** Checkpoint `checkpointId` is complete: commit what it pre-committed. */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void;
 }

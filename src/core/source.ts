@@ -12,10 +12,39 @@ export interface SourceSplit {
 
 export type Boundedness = 'bounded' | 'unbounded';
 
-/** Where a reader emits records; `collect` is synchronous and called once per record. */
+/**
+ * Where a reader emits records; `collect` is synchronous and called once per record.
+ *
+ * A reader holding several splits emits each split's records through that split's output
+ * (`createOutputForSplit`), as Flink's readers do: the source then runs the watermark strategy per
+ * split, and its watermark is the minimum over the splits, so a split behind the others does not
+ * make its records late; a split's idleness is its own too. Outputs of the splits assigned to a
+ * subtask exist from the start (a split not read yet holds the watermark back); a reader releases a
+ * split's output once it has read the split to its end. Records collected here directly (readers
+ * that do not use split outputs) go through one watermark generator for the whole subtask.
+ * Resolve a split's output when switching splits, not per record.
+ */
 export interface ReaderOutput<T> {
   /** Emits a record; `timestamp` is the source's own event time, if it has one. */
   collect(value: T, timestamp?: number): void;
+  /**
+   * The output for the records of split `splitId` (the split's own `splitId`): the same object for
+   * the same split until it is released. Optional for outputs that track no watermarks (tests);
+   * use {@link splitOutput}.
+   */
+  createOutputForSplit?(splitId: string): ReaderOutput<T>;
+  /** The split was read to its end: its watermark no longer holds the source's back. */
+  releaseOutputForSplit?(splitId: string): void;
+}
+
+/** `output`'s output for split `splitId`, or `output` itself if it has no split outputs. */
+export function splitOutput<T>(output: ReaderOutput<T>, splitId: string): ReaderOutput<T> {
+  return output.createOutputForSplit === undefined ? output : output.createOutputForSplit(splitId);
+}
+
+/** Releases split `splitId`'s output, if `output` has split outputs. */
+export function releaseSplitOutput<T>(output: ReaderOutput<T>, splitId: string): void {
+  output.releaseOutputForSplit?.(splitId);
 }
 
 /** 'more': call again; 'nothing-available': wait for isAvailable(); 'end': this reader is done. */

@@ -23,4 +23,6 @@ export type StreamElement =
   | { kind: 'watermark'; time: number }
   | { kind: 'idle'; idle: boolean }
   | { kind: 'barrier'; checkpointId: number; savepoint: boolean; location: string }
+  /** No more records on this channel; barriers may still follow (checkpointed jobs end this way). */
+  | { kind: 'end-of-data' }
   | { kind: 'end' };

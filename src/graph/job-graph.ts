@@ -1,4 +1,5 @@
 import type { CheckpointSettings, RestartStrategySpec } from '../core/checkpointing.ts';
+import type { StateBackendSpec } from '../state/state-backend-factory.ts';
 
 /**
  * The job graph is plain data (DESIGN.md §2.2): JSON-serializable vertices, edges, partitioners and
@@ -80,6 +81,8 @@ export interface JobConfig {
   checkpointing?: CheckpointSettings | null;
   /** Restart strategy; unset means exponential delay with checkpointing, none without. */
   restartStrategy?: RestartStrategySpec | null;
+  /** Keyed state backend (`env.setStateBackend`); unset means the heap. */
+  stateBackend?: StateBackendSpec | null;
 }
 
 /** The functions of a job, by operator uid and edge id: what the plain graph cannot carry. */

@@ -57,7 +57,35 @@ function keysIn(range: KeyGroupRange, count: number, maxParallelism = 128): stri
   return keys;
 }
 
-export function keyedStateBackendContract<S>(name: string, make: KeyedStateBackendFactory<S>): void {
+/**
+ * A snapshot with each key group's entries, and each map's entries, sorted: backends agree on the
+ * data, not on the order of keys within a key group.
+ */
+function canonical(snapshot: unknown): unknown {
+  const byKey = (a: [unknown, unknown], b: [unknown, unknown]) => (String(a[0]) < String(b[0]) ? -1 : 1);
+  const s = structuredClone(snapshot) as {
+    states: Array<{ kind: string; keyGroups: Array<{ entries: Array<[unknown, unknown]> }> }>;
+  };
+  for (const state of s.states) {
+    for (const group of state.keyGroups) {
+      group.entries.sort(byKey);
+      if (state.kind === 'map')
+        for (const entry of group.entries) (entry[1] as Array<[unknown, unknown]>).sort(byKey);
+    }
+  }
+  return s;
+}
+
+/** Other backends whose snapshots this one must restore, and which must restore its snapshots. */
+export interface KeyedStateBackendContractOptions<S> {
+  peers?: ReadonlyArray<{ name: string; make: KeyedStateBackendFactory<S> }>;
+}
+
+export function keyedStateBackendContract<S>(
+  name: string,
+  make: KeyedStateBackendFactory<S>,
+  contractOptions: KeyedStateBackendContractOptions<S> = {},
+): void {
   describe(`keyed state backend contract: ${name}`, () => {
     const created: KeyedStateBackend[] = [];
     afterEach(() => {
@@ -195,6 +223,57 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         v.update(null);
         assert.equal(v.value(), null);
       });
+
+      it('keeps plain data values: objects, arrays, Maps, Sets, Dates, bigints, bytes', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<unknown>('v'));
+        const values: unknown[] = [
+          { id: 7, name: 'ada', tags: ['x', 'y'], nested: { deep: [1, { z: null }] } },
+          [1, 'two', 3.5, -4, 2 ** 40, true, null],
+          new Map<unknown, unknown>([
+            ['a', 1],
+            [2, new Set(['s'])],
+          ]),
+          new Date(1_700_000_000_000),
+          2n ** 70n,
+          new Uint8Array([1, 2, 255]),
+          'text with unicode: \u00e9\u4e2d\ud83d\ude00',
+        ];
+        const keys = values.map((_, i) => `key-${i}`);
+        keys.forEach((key, i) => {
+          b.setCurrentKey(key);
+          v.update(values[i]);
+        });
+        const restored = backend();
+        restored.restore([b.snapshot()]);
+        const rv = restored.getState(new ValueStateDescriptor<unknown>('v'));
+        keys.forEach((key, i) => {
+          b.setCurrentKey(key);
+          assert.deepEqual(v.value(), values[i]);
+          restored.setCurrentKey(key);
+          assert.deepEqual(rv.value(), values[i], `restored value of ${key}`);
+        });
+      });
+
+      it('keeps an object changed in place while its key is current', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<{ n: number }>('v'));
+        const m = b.getMapState(new MapStateDescriptor<string, number[]>('m'));
+        for (const key of ['a', 'b']) {
+          b.setCurrentKey(key);
+          v.update({ n: 1 });
+          m.put('x', [1]);
+        }
+        b.setCurrentKey('a');
+        v.value()!.n++;
+        m.get('x')!.push(2);
+        b.setCurrentKey('b');
+        b.setCurrentKey('a');
+        assert.deepEqual(v.value(), { n: 2 });
+        assert.deepEqual(m.get('x'), [1, 2]);
+        b.setCurrentKey('b');
+        assert.deepEqual(v.value(), { n: 1 });
+      });
     });
 
     describe('list state', () => {
@@ -224,6 +303,15 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         assert.deepEqual([...list.get()], []);
         b.setCurrentKey('b');
         assert.deepEqual([...list.get()], [9]);
+      });
+
+      it('rejects undefined elements, naming the state', () => {
+        const b = backend();
+        const l = b.getListState(new ListStateDescriptor<number | undefined>('l'));
+        b.setCurrentKey('a');
+        assert.throws(() => l.add(undefined), isStateError(/"l"/));
+        assert.throws(() => l.addAll([1, undefined]), isStateError(/"l"/));
+        assert.throws(() => l.update([undefined]), isStateError(/"l"/));
       });
 
       it('holds no entry for an empty list (update with nothing clears)', () => {
@@ -352,6 +440,17 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         assert.deepEqual([...b.keys('l')], ['a']);
         assert.deepEqual([...b.keys('unknown')], []);
         assert.equal(b.size(), 4);
+      });
+    });
+
+    describe('dispose', () => {
+      it('holds nothing after dispose', () => {
+        const b = backend();
+        b.setCurrentKey('a');
+        b.getState(new ValueStateDescriptor<number>('v')).update(1);
+        b.dispose();
+        assert.equal(b.size(), 0);
+        assert.throws(() => b.getCurrentKey(), isStateError());
       });
     });
 
@@ -777,6 +876,153 @@ export function keyedStateBackendContract<S>(name: string, make: KeyedStateBacke
         clock.advanceTo(100);
         assert.equal(rv.value(), undefined, 'expires at the original write time + ttl');
       });
+
+      it('snapshots plain data per key group, which survives a JSON round trip', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        const t = b.getListState(
+          new ListStateDescriptor<string>('t').enableTimeToLive(StateTtlConfig.newBuilder(1_000).build()),
+        );
+        b.setCurrentKey('a');
+        v.update(1);
+        m.put('x', 2);
+        t.add('e');
+        const snapshot = b.snapshot();
+        const group = assignToKeyGroup('a', 128);
+        assert.deepEqual(snapshot, {
+          maxParallelism: 128,
+          keyGroupRange: { start: 0, end: 127 },
+          states: [
+            { name: 'v', kind: 'value', ttl: false, keyGroups: [{ keyGroup: group, entries: [['a', 1]] }] },
+            {
+              name: 'm',
+              kind: 'map',
+              ttl: false,
+              keyGroups: [{ keyGroup: group, entries: [['a', [['x', 2]]]] }],
+            },
+            {
+              name: 't',
+              kind: 'list',
+              ttl: true,
+              keyGroups: [{ keyGroup: group, entries: [['a', [{ value: 'e', timestamp: 0 }]]] }],
+            },
+          ],
+        });
+        const copy = backend();
+        copy.restore([JSON.parse(JSON.stringify(snapshot)) as S]);
+        copy.setCurrentKey('a');
+        assert.equal(copy.getState(new ValueStateDescriptor<number>('v')).value(), 1);
+        assert.equal(copy.getMapState(new MapStateDescriptor<string, number>('m')).get('x'), 2);
+      });
+
+      it('keeps restored state that no operator asked for in the next snapshot', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('old'));
+        b.setCurrentKey('a');
+        v.update(1);
+        const restored = backend();
+        restored.restore([b.snapshot()]);
+        assert.deepEqual(restored.snapshot(), b.snapshot());
+      });
+
+      it('refuses restored state asked for as another kind, naming the state', () => {
+        const b = backend();
+        b.setCurrentKey('a');
+        b.getState(new ValueStateDescriptor<number>('s')).update(1);
+        const restored = backend();
+        restored.restore([b.snapshot()]);
+        assert.throws(() => restored.getListState(new ListStateDescriptor<number>('s')), isStateError(/"s"/));
+      });
+
+      it('adds a TTL to restored state that had none, stamped when asked for, and drops a removed one', () => {
+        const clock = new ManualClock(1_000);
+        const b = backend({ clock });
+        const l = b.getListState(new ListStateDescriptor<number>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        b.setCurrentKey('a');
+        l.addAll([1, 2]);
+        m.put('x', 1);
+        const withTtl = backend({ clock });
+        withTtl.restore([b.snapshot()]);
+        clock.advanceTo(2_000);
+        const config = StateTtlConfig.newBuilder(100).build();
+        const tl = withTtl.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(config));
+        const tm = withTtl.getMapState(new MapStateDescriptor<string, number>('m').enableTimeToLive(config));
+        withTtl.setCurrentKey('a');
+        assert.deepEqual([...tl.get()], [1, 2]);
+        assert.equal(tm.get('x'), 1);
+        clock.advanceTo(2_100);
+        assert.deepEqual([...tl.get()], []);
+        assert.equal(tm.get('x'), undefined);
+
+        tl.add(3);
+        tm.put('y', 3);
+        const withoutTtl = backend({ clock });
+        withoutTtl.restore([withTtl.snapshot()]);
+        clock.advanceTo(1_000_000);
+        withoutTtl.setCurrentKey('a');
+        assert.deepEqual([...withoutTtl.getListState(new ListStateDescriptor<number>('l')).get()], [3]);
+        assert.deepEqual(
+          [...withoutTtl.getMapState(new MapStateDescriptor<string, number>('m')).entries()],
+          [['y', 3]],
+        );
+      });
+
+      it('stamps event-time values snapshotted before any watermark at the first watermark after a restore', () => {
+        const config = StateTtlConfig.newBuilder(100).useEventTime().build();
+        const b = backend();
+        b.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(config));
+        b.setCurrentKey('a');
+        b.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(config)).add(1);
+        const restored = backend();
+        restored.restore([b.snapshot()]);
+        const l = restored.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(config));
+        restored.setCurrentWatermark(5_000);
+        restored.setCurrentKey('a');
+        assert.deepEqual([...l.get()], [1]);
+        restored.setCurrentWatermark(5_099);
+        assert.deepEqual([...l.get()], [1]);
+        restored.setCurrentWatermark(5_100);
+        assert.deepEqual([...l.get()], []);
+      });
+
+      for (const peer of contractOptions.peers ?? []) {
+        it(`restores the snapshots of the ${peer.name} backend, and the ${peer.name} backend restores its own, at another key group range`, () => {
+          const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+          const indexOf = (key: string) => keys.indexOf(key);
+          const inLeft = keys.filter((k) => assignToKeyGroup(k, 128) <= 63);
+          const inRight = keys.filter((k) => assignToKeyGroup(k, 128) >= 64);
+          const made: KeyedStateBackend[] = [];
+          const other = (range: KeyGroupRange) => {
+            const p = peer.make({ maxParallelism: 128, keyGroupRange: range, clock: new ManualClock(0) });
+            made.push(p);
+            return p;
+          };
+          try {
+            const theirs = other({ start: 0, end: 127 });
+            fill(theirs, keys);
+            const left = backend({ keyGroupRange: { start: 0, end: 63 } });
+            left.restore([theirs.snapshot()]);
+            check(left, inLeft, indexOf);
+            assert.deepEqual(new Set(left.keys('m')), new Set(inLeft));
+
+            const ours = backend();
+            fill(ours, keys);
+            const right = other({ start: 64, end: 127 });
+            right.restore([ours.snapshot()]);
+            check(right, inRight, indexOf);
+            assert.deepEqual(new Set(right.keys('l')), new Set(inRight));
+            assert.deepEqual(
+              canonical(ours.snapshot()),
+              canonical(theirs.snapshot()),
+              'the same data, the same snapshot',
+            );
+          } finally {
+            for (const p of made) p.dispose();
+          }
+        });
+      }
 
       it('rejects a snapshot taken with another maxParallelism', () => {
         const b = backend();

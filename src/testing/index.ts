@@ -6,3 +6,4 @@ export { CollectSink } from '../api/collect-sink.ts';
 export { ManualClock } from '../core/clock.ts';
 export { type HarnessOptions, type HarnessOutput, OperatorHarness } from './operator-harness.ts';
 export { ProcessFunctionTestHarnesses } from './process-function-test-harnesses.ts';
+export { type WindowHarnessOptions, windowHarness } from './window-harness.ts';

@@ -3,8 +3,12 @@ import { MIN_WATERMARK } from '../core/stream-element.ts';
 /**
  * Watermark tracking. A task's watermark is the minimum of its active input channels' watermarks;
  * a channel marked idle does not hold it back until it produces again, and an ended channel never
- * does. Watermarks never go backwards: a channel's lower watermark after a higher one is ignored,
- * and the combined watermark only advances.
+ * does. When the last active channel goes idle, no channel can advance the watermark any more, so
+ * it moves to the highest watermark of the idle channels (Flink's StatusWatermarkValve flushes the
+ * maximum the same way); ended channels are left out of that maximum, since their final watermark
+ * says nothing about the idle ones. Watermarks never go backwards: a channel's lower watermark
+ * after a higher one is ignored, and the combined watermark only advances, so a channel that comes
+ * back below it holds the watermark where it is until it catches up.
  */
 export class WatermarkValve {
   private readonly watermarks: number[];
@@ -54,15 +58,19 @@ export class WatermarkValve {
       if (this.watermarks[i] < min) min = this.watermarks[i];
     }
     if (!active) {
-      // Everything idle or ended: the highest watermark of ended channels decides, so that the end
-      // of all inputs lets the final watermark through.
-      min = Number.NEGATIVE_INFINITY;
+      // Nothing active. If some channels are idle, the highest of them decides (the flush); if all
+      // have ended, the highest ended one does, so that the end of all inputs lets the final
+      // watermark through.
+      let maxIdle = Number.NEGATIVE_INFINITY;
+      let maxEnded = Number.NEGATIVE_INFINITY;
       let allEnded = true;
       for (let i = 0; i < this.watermarks.length; i++) {
-        if (!this.ended[i]) allEnded = false;
-        else if (this.watermarks[i] > min) min = this.watermarks[i];
+        if (!this.ended[i]) {
+          allEnded = false;
+          if (this.watermarks[i] > maxIdle) maxIdle = this.watermarks[i];
+        } else if (this.watermarks[i] > maxEnded) maxEnded = this.watermarks[i];
       }
-      if (!allEnded) return undefined;
+      min = allEnded ? maxEnded : maxIdle;
     }
     if (min > this.current) {
       this.current = min;

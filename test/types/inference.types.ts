@@ -81,3 +81,97 @@ const d1 = new ValueStateDescriptor('total', 0);
 const d2 = new ValueStateDescriptor<string>('last');
 expectType<Equal<typeof d1, ValueStateDescriptor<number, number>>>(true);
 expectType<Equal<typeof d2, ValueStateDescriptor<string, string | undefined>>>(true);
+
+// Joins: the result type is inferred through join, coGroup and intervalJoin.
+declare const tumbling: import('weir').TumblingEventTimeWindows;
+const payments = env.fromElements({ user: 'u1', paid: true });
+const joined = records
+  .join(payments)
+  .where((r) => r.user)
+  .equalTo((p) => p.user)
+  .window(tumbling)
+  .apply((r, p) => ({ user: r.user, amount: r.amount, paid: p.paid }));
+expectType<Equal<typeof joined, DataStream<{ user: string; amount: number; paid: boolean }>>>(true);
+const flatJoined = records
+  .join(payments)
+  .where((r) => r.user)
+  .equalTo((p) => p.user)
+  .window(tumbling)
+  .apply((r, _p, out: import('weir').Collector<number>) => out.collect(r.amount));
+expectType<Equal<typeof flatJoined, DataStream<number>>>(true);
+records
+  .join(payments)
+  .where((r) => r.user)
+  // @ts-expect-error: both key selectors must return the same key type.
+  .equalTo((p) => p.paid);
+const coGrouped = records
+  .coGroup(payments)
+  .where((r) => r.user)
+  .equalTo((p) => p.user)
+  .window(tumbling)
+  .apply((rs, ps, out: import('weir').Collector<string>) => out.collect(`${rs.length}/${ps.length}`));
+expectType<Equal<typeof coGrouped, DataStream<string>>>(true);
+const intervalJoined = records
+  .keyBy((r) => r.user)
+  .intervalJoin(payments.keyBy((p) => p.user))
+  .between(-1000, 1000)
+  .process((r, p, ctx, out: import('weir').Collector<{ amount: number; paid: boolean; at: number }>) =>
+    out.collect({ amount: r.amount, paid: p.paid, at: ctx.getTimestamp() }),
+  );
+expectType<Equal<typeof intervalJoined, DataStream<{ amount: number; paid: boolean; at: number }>>>(true);
+// @ts-expect-error: an interval join needs the same key type on both sides.
+records.keyBy((r) => r.user).intervalJoin(payments.keyBy((p) => p.paid));
+
+// Connect and broadcast state: the result type is inferred through connect().map/flatMap/process.
+const views = env.fromElements({ user: 'u1', page: '/home' });
+type Rec = { user: string; amount: number };
+type View = { user: string; page: string };
+const coMapped = records.connect(views).map({ map1: (r) => r.amount, map2: (v) => v.page.length });
+expectType<Equal<typeof coMapped, DataStream<number>>>(true);
+const coFlat = records.connect(views).flatMap({ flatMap1: (r) => [r.user], flatMap2: (v) => [v.page] });
+expectType<Equal<typeof coFlat, DataStream<string>>>(true);
+declare const coProcessFn: import('weir').CoProcessFunction<Rec, View, boolean>;
+const coProcessed = records.connect(views).process(coProcessFn);
+expectType<Equal<typeof coProcessed, DataStream<boolean>>>(true);
+const keyedCo = records
+  .connect(views)
+  .keyBy(
+    (r) => r.user,
+    (v) => v.user,
+  )
+  .process({
+    processElement1: (r, ctx, out: import('weir').Collector<string>) =>
+      out.collect(ctx.getCurrentKey() + r.amount),
+    processElement2: (v, _ctx, out) => out.collect(v.page),
+  });
+expectType<Equal<typeof keyedCo, DataStream<string>>>(true);
+const twoKeyed = records.keyBy((r) => r.user).connect(views.keyBy((v) => v.user));
+expectType<Equal<typeof twoKeyed, import('weir').KeyedConnectedStreams<Rec, View, string>>>(true);
+records.connect(views).keyBy(
+  (r) => r.user,
+  // @ts-expect-error: both key selectors must return the same key type.
+  (v) => v.page.length,
+);
+declare const pages: import('weir').MapStateDescriptor<string, number>;
+const broadcastViews = views.broadcast(pages);
+expectType<Equal<typeof broadcastViews, import('weir').BroadcastStream<View>>>(true);
+const plainBroadcast = views.broadcast();
+expectType<Equal<typeof plainBroadcast, DataStream<View>>>(true);
+const keyedBroadcast = records
+  .keyBy((r) => r.user)
+  .connect(broadcastViews)
+  .process({
+    processElement(r, ctx, out: import('weir').Collector<number>) {
+      const key: string = ctx.getCurrentKey();
+      out.collect((ctx.getBroadcastState(pages).get(key) ?? 0) + r.amount);
+      // @ts-expect-error: broadcast state is read-only in processElement.
+      ctx.getBroadcastState(pages).put(key, 1);
+    },
+    processBroadcastElement(v, ctx) {
+      ctx.getBroadcastState(pages).put(v.page, 1);
+      ctx.applyToKeyedState(pages, (key, state) => state.put(`${key}`, 1));
+    },
+  });
+expectType<Equal<typeof keyedBroadcast, DataStream<number>>>(true);
+const plainConnected = records.connect(broadcastViews);
+expectType<Equal<typeof plainConnected, import('weir').BroadcastConnectedStream<Rec, View>>>(true);

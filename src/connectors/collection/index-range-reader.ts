@@ -1,4 +1,11 @@
-import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext } from '../../core/source.ts';
+import {
+  type InputStatus,
+  type ReaderOutput,
+  releaseSplitOutput,
+  type SourceReader,
+  type SourceReaderContext,
+  splitOutput,
+} from '../../core/source.ts';
 import { Availability } from './availability.ts';
 import type { IndexRangeSplit } from './index-range-split.ts';
 
@@ -30,7 +37,8 @@ interface RangeState {
 /**
  * Reads index ranges, split after split, emitting `valueAt(index)` for each index. Shared by the
  * collection, sequence and data generator sources: their records are a pure function of an index,
- * so a split's position is just the next index.
+ * so a split's position is just the next index. Each split's records go to the split's output (its
+ * own watermarks); a split read to its end is released.
  *
  * @example
  * ```ts
@@ -57,7 +65,7 @@ export class IndexRangeReader<T> implements SourceReader<T, IndexRangeSplit> {
   }
 
   pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus {
-    let split = this.current ?? this.nextSplit();
+    let split = this.current ?? this.nextSplit(output);
     if (split === undefined) return this.waitOrEnd();
     const { valueAt, timestampOf, throttle } = this.options;
     let budget = Math.max(1, maxRecords);
@@ -67,16 +75,20 @@ export class IndexRangeReader<T> implements SourceReader<T, IndexRangeSplit> {
       if (budget === 0) return this.waitFor(throttle.waitTime(now));
     }
     while (budget > 0 && split !== undefined) {
+      const out = splitOutput(output, split.splitId);
       const limit = Math.min(split.end, split.next + budget);
       budget -= limit - split.next;
       for (let index = split.next; index < limit; index++) {
         this.emitting = index;
         split.next = index + 1;
         const value = valueAt(index);
-        if (timestampOf === undefined) output.collect(value);
-        else output.collect(value, timestampOf(value, index));
+        if (timestampOf === undefined) out.collect(value);
+        else out.collect(value, timestampOf(value, index));
       }
-      if (split.next >= split.end) split = this.nextSplit();
+      if (split.next >= split.end) {
+        releaseSplitOutput(output, split.splitId);
+        split = this.nextSplit(output);
+      }
     }
     if (split === undefined && this.queue.length === 0 && this.noMore) return 'end';
     return 'more';
@@ -110,9 +122,13 @@ export class IndexRangeReader<T> implements SourceReader<T, IndexRangeSplit> {
     this.timer = undefined;
   }
 
-  private nextSplit(): RangeState | undefined {
+  /** The next split with indexes left, made current; finished splits are released. */
+  private nextSplit(output: ReaderOutput<T>): RangeState | undefined {
     let split = this.queue.shift();
-    while (split !== undefined && split.next >= split.end) split = this.queue.shift();
+    while (split !== undefined && split.next >= split.end) {
+      releaseSplitOutput(output, split.splitId);
+      split = this.queue.shift();
+    }
     this.current = split;
     return split;
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWeirError } from '../../core/errors.ts';
+import type { ReaderOutput } from '../../core/source.ts';
 import { ListOutput, readAll, readerContext, take } from '../test-support.ts';
 import { splitRange } from './index-range-split.ts';
 import { NumberSequenceSource } from './sequence-source.ts';
@@ -80,6 +81,58 @@ describe('NumberSequenceSource', () => {
     let position: string | undefined;
     reader.pollNext({ collect: () => (position = reader.currentPosition()) }, 10);
     assert.equal(position, 'sequence value 42');
+  });
+});
+
+/** Keeps each value with the split output it went through, the look-ups and the releases. */
+class SplitOutputs implements ReaderOutput<number> {
+  readonly records: Array<[string, number]> = [];
+  readonly released: string[] = [];
+  lookups = 0;
+  private readonly outputs = new Map<string, ReaderOutput<number>>();
+
+  collect(value: number): void {
+    this.records.push(['main', value]);
+  }
+
+  createOutputForSplit(splitId: string): ReaderOutput<number> {
+    this.lookups++;
+    let output = this.outputs.get(splitId);
+    if (output === undefined) {
+      output = { collect: (value) => this.records.push([splitId, value]) };
+      this.outputs.set(splitId, output);
+    }
+    return output;
+  }
+
+  releaseOutputForSplit(splitId: string): void {
+    this.released.push(splitId);
+  }
+}
+
+describe('IndexRangeReader: split outputs', () => {
+  it("emits each split's records through its split output, looked up once per poll and split, and releases finished splits", () => {
+    const source = new NumberSequenceSource(0, 9);
+    const reader = source.createReader(readerContext(0, 1));
+    const [first, second] = source.createSplits(2);
+    // A split restored at its end is released when the reader reaches it, with nothing emitted.
+    reader.addSplits([first, { splitId: 'restored-done', next: 3, end: 3 }, second]);
+    reader.noMoreSplits();
+    const out = new SplitOutputs();
+    let polls = 0;
+    while (reader.pollNext(out, 3) !== 'end') polls++;
+    polls++;
+    assert.deepEqual(
+      out.records.map(([split]) => split),
+      [...Array(5).fill('sequence-0'), ...Array(5).fill('sequence-1')],
+    );
+    assert.deepEqual(
+      out.records.map(([, value]) => value),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert.deepEqual(out.released, ['sequence-0', 'restored-done', 'sequence-1']);
+    assert.equal(polls, 4);
+    assert.equal(out.lookups, 5, 'polls 1 and 3 and 4 once, poll 2 for both splits');
   });
 });
 

@@ -13,7 +13,15 @@ import { TextFileSink } from './text-file-sink.ts';
 const invokeContext: InvokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
 
 function sinkContext(subtaskIndex: number, parallelism: number): SinkContext {
-  return { subtaskIndex, parallelism, operatorName: 'test-sink', now: Date.now, addAccumulator: () => {} };
+  return {
+    subtaskIndex,
+    parallelism,
+    operatorName: 'test-sink',
+    now: Date.now,
+    addAccumulator: () => {},
+    checkpointing: false,
+    attemptTag: 'test-0',
+  };
 }
 
 /** Runs a sink the way the runtime does: open, invoke each record (awaiting returned promises), finish, close. */

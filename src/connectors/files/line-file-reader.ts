@@ -1,6 +1,13 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { WeirError } from '../../core/errors.ts';
-import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext } from '../../core/source.ts';
+import {
+  type InputStatus,
+  type ReaderOutput,
+  releaseSplitOutput,
+  type SourceReader,
+  type SourceReaderContext,
+  splitOutput,
+} from '../../core/source.ts';
 import { Availability } from '../collection/availability.ts';
 import { type FileChunk, readChunk } from './file-chunk.ts';
 import type { FileSplit } from './file-split.ts';
@@ -26,7 +33,8 @@ interface OpenFile {
  * while the current one is emitted; `pollNext` only scans bytes for newlines and decodes lines, and
  * returns 'nothing-available' while a chunk is still loading. Lines end with `\n` or `\r\n`; a last
  * line without newline counts; a UTF-8 byte order mark at the start of a file is dropped.
- * Subclasses decode a line into records.
+ * Subclasses decode a line into records. Each file's records go to its split's output (its own
+ * watermarks); a file read to its end is released.
  *
  * @example
  * ```ts
@@ -56,7 +64,7 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
     this.chunkSize = chunkSize;
   }
 
-  /** Decodes one line (without its line ending) and emits the records it yields. */
+  /** Decodes one line (without its line ending) and emits its records to `output` (the file's split's). */
   protected abstract decodeLine(line: string, output: ReaderOutput<T>): void;
 
   /** A split starts (fresh or restored): restore per-file decoding state from it. */
@@ -79,11 +87,15 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
       const data = chunk.data;
       const end = data.length;
       if (file.pos >= end) {
-        if (chunk.eof) this.finishFile(file);
-        else if (file.next !== undefined) this.advanceChunk(file, file.next);
+        if (chunk.eof) {
+          this.finishFile(file);
+          releaseSplitOutput(output, file.split.splitId);
+        } else if (file.next !== undefined) this.advanceChunk(file, file.next);
         else return this.waiting();
         continue;
       }
+      // Resolved once per poll and chunk, not per line.
+      const out = splitOutput(output, file.split.splitId);
       while (file.pos < end && lines < max) {
         const start = file.pos;
         const newline = data.indexOf(10, start);
@@ -92,7 +104,7 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
         if (stop > start && data[stop - 1] === 13) stop--;
         this.lineNumber = ++file.line;
         lines++;
-        this.decodeLine(data.toString('utf8', start, stop), output);
+        this.decodeLine(data.toString('utf8', start, stop), out);
       }
     }
     return 'more';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isWeirError } from '../../core/errors.ts';
+import type { ReaderOutput } from '../../core/source.ts';
 import { drain, ListOutput, readAll, readerContext, take } from '../test-support.ts';
 import type { FileSplit } from './file-split.ts';
 import { TextLineReader, TextLineSource } from './text-line-source.ts';
@@ -139,6 +140,47 @@ describe('TextLineSource', () => {
       ],
     );
     await reader.close();
+  });
+
+  it("emits each file's lines through its split output, looked up once per poll and chunk, and releases finished files", async () => {
+    const a = join(dir, 'split-a.txt');
+    const b = join(dir, 'split-b.txt');
+    await writeFile(a, 'a1\na2\na3\n');
+    await writeFile(b, 'b1\nb2\n');
+    const reader = new TextLineReader(readerContext(0, 1));
+    reader.addSplits([
+      { splitId: a, path: a, offset: 0, line: 0 },
+      { splitId: b, path: b, offset: 0, line: 0 },
+    ]);
+    reader.noMoreSplits();
+    const lines: Array<[string, string]> = [];
+    const released: string[] = [];
+    let lookups = 0;
+    const output: ReaderOutput<string> = {
+      collect: (line) => lines.push(['main', line]),
+      createOutputForSplit(splitId) {
+        lookups++;
+        return { collect: (line) => lines.push([splitId, line]) };
+      },
+      releaseOutputForSplit: (splitId) => released.push(splitId),
+    };
+    let polls = 0;
+    for (;;) {
+      const status = reader.pollNext(output, 100);
+      polls++;
+      if (status === 'end') break;
+      if (status === 'nothing-available') await reader.isAvailable();
+    }
+    await reader.close();
+    assert.deepEqual(lines, [
+      [a, 'a1'],
+      [a, 'a2'],
+      [a, 'a3'],
+      [b, 'b1'],
+      [b, 'b2'],
+    ]);
+    assert.deepEqual(released, [a, b]);
+    assert.ok(lookups <= polls, `${lookups} look-ups in ${polls} polls`);
   });
 
   it('emits at most maxRecords lines per poll', async () => {

@@ -1,4 +1,10 @@
-import type { InputStatus, ReaderOutput, SourceReader } from '../../core/source.ts';
+import {
+  type InputStatus,
+  type ReaderOutput,
+  releaseSplitOutput,
+  type SourceReader,
+  splitOutput,
+} from '../../core/source.ts';
 import type { NexmarkConfig } from './config.ts';
 import { NexmarkGenerator } from './generator.ts';
 import type { NexmarkEvent } from './model.ts';
@@ -14,6 +20,7 @@ interface SplitProgress {
  * Reads Nexmark splits in the order they were assigned: each poll generates the next events of the
  * current split, up to `maxRecords`, and emits each with its `dateTime` as timestamp. Generation is
  * synchronous and never waits, so the reader only reports 'nothing-available' while it has no split.
+ * Each split's events go to the split's output (its own watermarks); a finished split is released.
  */
 export class NexmarkSourceReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   private readonly generator: NexmarkGenerator;
@@ -33,16 +40,20 @@ export class NexmarkSourceReader implements SourceReader<NexmarkEvent, NexmarkSp
     const generator = this.generator;
     let remaining = Math.max(1, maxRecords);
     while (remaining > 0) {
-      const split = this.current ?? this.nextSplit();
+      const split = this.current ?? this.nextSplit(output);
       if (split === undefined) break;
+      const out = splitOutput(output, split.splitId);
       const end = Math.min(split.end, split.next + remaining);
       remaining -= end - split.next;
       for (let id = split.next; id < end; id++) {
         this.position = id;
-        output.collect(generator.generateEvent(id), generator.eventTimestamp(id));
+        out.collect(generator.generateEvent(id), generator.eventTimestamp(id));
         split.next = id + 1;
       }
-      if (split.next >= split.end) this.current = undefined;
+      if (split.next >= split.end) {
+        this.current = undefined;
+        releaseSplitOutput(output, split.splitId);
+      }
     }
     if (this.current !== undefined || this.queue.length > 0) return 'more';
     return this.noMore ? 'end' : 'nothing-available';
@@ -81,10 +92,13 @@ export class NexmarkSourceReader implements SourceReader<NexmarkEvent, NexmarkSp
     return this.position < 0 ? undefined : `nexmark event ${this.position}`;
   }
 
-  /** The next split with events left, made current; finished splits are dropped. */
-  private nextSplit(): SplitProgress | undefined {
+  /** The next split with events left, made current; finished splits are released. */
+  private nextSplit(output: ReaderOutput<NexmarkEvent>): SplitProgress | undefined {
     let split = this.queue.shift();
-    while (split !== undefined && split.next >= split.end) split = this.queue.shift();
+    while (split !== undefined && split.next >= split.end) {
+      releaseSplitOutput(output, split.splitId);
+      split = this.queue.shift();
+    }
     this.current = split;
     return split;
   }

@@ -141,6 +141,30 @@ describe('NexmarkSource', () => {
     );
   });
 
+  it("emits each split's events through its split output, looked up once per poll and split, and releases finished splits", () => {
+    const source = new NexmarkSource({ events: 100 });
+    const reader = source.createReader(context(0, 1));
+    reader.addSplits(source.createSplits(2));
+    reader.noMoreSplits();
+    const seen: string[] = [];
+    const released: string[] = [];
+    let lookups = 0;
+    const output: ReaderOutput<NexmarkEvent> = {
+      collect: () => seen.push('main'),
+      createOutputForSplit(splitId) {
+        lookups++;
+        return { collect: () => seen.push(splitId) };
+      },
+      releaseOutputForSplit: (splitId) => released.push(splitId),
+    };
+    assert.equal(reader.pollNext(output, 60), 'more');
+    assert.deepEqual(released, ['nexmark-0']);
+    assert.equal(reader.pollNext(output, 60), 'end');
+    assert.deepEqual(seen, [...Array(50).fill('nexmark-0'), ...Array(50).fill('nexmark-1')]);
+    assert.deepEqual(released, ['nexmark-0', 'nexmark-1']);
+    assert.equal(lookups, 3);
+  });
+
   it('keeps the position of an event whose emission failed', () => {
     const source = new NexmarkSource({ events: 10 });
     const reader = source.createReader(context(0, 1));

@@ -119,9 +119,25 @@ export class ThreadedJobMaster implements JobClient {
     return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
   }
 
+  /** Takes a savepoint, then stops the job, which ends as finished (see JobMaster.stopWithSavepoint). */
   async stopWithSavepoint(targetDirectory: string): Promise<string> {
     const path = await this.triggerSavepoint(targetDirectory);
-    await this.cancel();
+    if (this.status !== 'running') return path;
+    this.ended = true;
+    this.coordinator?.stop('the job stopped with a savepoint');
+    this.attempt++;
+    for (const worker of this.workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
+    await taskSlotPool.discard(this.workers);
+    if (this.status !== 'running') return path;
+    this.transition('finished');
+    this.resolveResult(
+      new JobExecutionResult(
+        this.jobId,
+        this.plan.graph.jobName,
+        performance.now() - this.startedAt,
+        this.accumulators,
+      ),
+    );
     return path;
   }
 
@@ -236,10 +252,10 @@ export class ThreadedJobMaster implements JobClient {
         this.coordinator?.acknowledge(m.task, m.id, m.entry);
         return;
       case 'decline':
-        this.coordinator?.decline(m.task, m.id, m.reason);
+        this.coordinator?.decline(m.task, m.id, m.reason, m.failure);
         return;
       case 'task-finished':
-        this.coordinator?.taskFinished();
+        this.coordinator?.taskFinished(m.task);
         return;
       case 'cancelled':
         return;

@@ -99,7 +99,7 @@ class SlotJob {
             mode: data.checkpointing.mode,
             storage: createCheckpointStorage(data.checkpointing.storage),
             acknowledge: (task, id, entry) => this.post({ type: 'ack', task, id, entry }),
-            decline: (task, id, reason) => this.post({ type: 'decline', task, id, reason }),
+            decline: (task, id, reason, failure) => this.post({ type: 'decline', task, id, reason, failure }),
           }
         : undefined;
       if (JSON.stringify(plan.graph) !== data.graphJson) {
@@ -169,7 +169,7 @@ class SlotJob {
         sendToClient: (uid, values, subtask) => this.post({ type: 'collect', uid, subtask, values }),
         onStateChange: (task) => {
           if (task.state === 'failed') this.fail(task.failure);
-          else if (task.state === 'finishing') this.post({ type: 'task-finished' });
+          else if (task.state === 'finished') this.post({ type: 'task-finished', task: task.taskKey });
         },
         attemptNumber: data.attemptNumber,
         checkpointing,

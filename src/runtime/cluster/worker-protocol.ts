@@ -53,8 +53,8 @@ export type WorkerMessage = { jobId: string } & (
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }
   | { type: 'cancelled' }
   | { type: 'ack'; task: string; id: number; entry: TaskStateEntry }
-  | { type: 'decline'; task: string; id: number; reason: string }
-  | { type: 'task-finished' }
+  | { type: 'decline'; task: string; id: number; reason: string; failure: boolean }
+  | { type: 'task-finished'; task: string }
 );
 
 /** Stable numeric id of the channel from producer `p` to consumer `c` of edge number `e`. */

@@ -15,6 +15,7 @@ export type PeerMessage =
   | { t: 'w'; k: number; time: number }
   | { t: 'i'; k: number; idle: boolean }
   | { t: 'e'; k: number }
+  | { t: 'x'; k: number }
   | { t: 'b'; k: number; id: number; savepoint: boolean; loc: string }
   | { t: 'c'; k: number; n: number };
 
@@ -97,6 +98,9 @@ export class RemoteOutputChannel implements OutputChannel {
       case 'end':
         this.link.send({ t: 'e', k });
         return;
+      case 'end-of-data':
+        this.link.send({ t: 'x', k });
+        return;
       case 'barrier':
         this.link.send({
           t: 'b',
@@ -163,6 +167,8 @@ export class RemoteInputChannel implements InputChannel {
         return { kind: 'idle', idle: message.idle };
       case 'e':
         return { kind: 'end' };
+      case 'x':
+        return { kind: 'end-of-data' };
       case 'b':
         return {
           kind: 'barrier',

@@ -1,14 +1,20 @@
 import { WeirError } from '../../core/errors.ts';
 import { AggregationOperator } from './aggregation-operator.ts';
+import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from './broadcast-process-operator.ts';
+import { CoFlatMapOperator } from './co-flat-map-operator.ts';
+import { CoMapOperator } from './co-map-operator.ts';
+import { CoProcessOperator, KeyedCoProcessOperator } from './co-process-operator.ts';
 import { CollectOperator } from './collect-operator.ts';
 import { FilterOperator } from './filter-operator.ts';
 import { FlatMapOperator } from './flat-map-operator.ts';
+import { IntervalJoinOperator } from './interval-join-operator.ts';
 import { KeyedProcessOperator } from './keyed-process-operator.ts';
 import { MapOperator } from './map-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { ProcessOperator } from './process-operator.ts';
 import { ReduceOperator } from './reduce-operator.ts';
 import { SinkOperator } from './sink-operator.ts';
+import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
@@ -29,6 +35,14 @@ const operators = new Map<string, OperatorClass>([
   ['sink', SinkOperator],
   ['collect', CollectOperator],
   ['window', WindowOperator],
+  ['co-map', CoMapOperator],
+  ['co-flat-map', CoFlatMapOperator],
+  ['co-process', CoProcessOperator],
+  ['keyed-co-process', KeyedCoProcessOperator],
+  ['broadcast-process', BroadcastProcessOperator],
+  ['keyed-broadcast-process', KeyedBroadcastProcessOperator],
+  ['sliced-window', SlicedWindowOperator],
+  ['interval-join', IntervalJoinOperator],
 ]);
 
 /** Registers an operator kind (windows, joins... add theirs here). */

@@ -1,6 +1,8 @@
 import { WeirError } from '../../core/errors.ts';
 import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import type { ListState } from '../../state/state.ts';
+import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 
@@ -20,11 +22,13 @@ export class SinkOperator extends AbstractStreamOperator {
   private readonly invokeContext: { timestamp: number | undefined; currentWatermark: number };
   private readonly onSettled: () => void;
   private readonly onFailed: (error: unknown) => void;
+  private readonly sinkState: ListState<unknown>;
 
   constructor(ctx: OperatorContext) {
     super(ctx);
     this.sink = ctx.functions.fn as Sink<unknown>;
     this.maxInFlight = Math.max(1, Number(ctx.spec.config.maxInFlight ?? 16));
+    this.sinkState = ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('sink-state'));
     this.invokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
     this.onSettled = () => ctx.enqueueMail(() => this.completed());
     this.onFailed = (error) =>
@@ -44,8 +48,36 @@ export class SinkOperator extends AbstractStreamOperator {
       operatorName: this.name,
       now: () => this.ctx.clock.now(),
       addAccumulator: (name, accumulator) => this.getRuntimeContext().addAccumulator(name, accumulator),
+      checkpointing: this.ctx.jobConfig.checkpointing != null,
+      attemptTag: `${this.ctx.jobId.slice(0, 8)}-${this.ctx.attemptNumber}`,
     };
+    if (this.ctx.isRestored && this.sink.initializeState) {
+      await this.sink.initializeState([...this.sinkState.get()], context);
+    }
     await this.sink.open?.(context);
+  }
+
+  /** The sink's own state (pending transactions) goes into operator state, divided on a rescale. */
+  snapshotState(checkpointId: number): void {
+    if (!this.sink.snapshotState) return;
+    if (this.inFlight > 0 || this.waitingHead < this.waitingValues.length) {
+      throw new WeirError(
+        'SINK_FAILED',
+        `sink "${this.name}" has asynchronous invocations pending at checkpoint ${checkpointId}: a transactional sink must write synchronously`,
+      );
+    }
+    this.sinkState.update(this.sink.snapshotState(checkpointId));
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    const done = this.sink.notifyCheckpointComplete?.(checkpointId);
+    if (done !== undefined && typeof (done as Promise<void>).then === 'function') {
+      (done as Promise<void>).then(undefined, this.onFailed);
+    }
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.sink.notifyCheckpointAborted?.(checkpointId);
   }
 
   processElement(value: unknown, timestamp: number): void {

@@ -6,12 +6,19 @@ import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-
 import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
-import { WatermarkEmitter } from './watermark-emitter.ts';
+import type { Output } from './output.ts';
+import { type SplitWatermarks, WatermarkEmitter } from './watermark-emitter.ts';
 
 /**
  * The head of a source task: polls its reader for records, assigns event time with the source's
  * watermark strategy, and emits periodic watermarks. At the end of a bounded input it emits the
  * final watermark, which fires every remaining event-time timer downstream.
+ *
+ * Watermarks are per split, as in Flink: each split assigned to the subtask gets an output with its
+ * own watermark generator (`createOutputForSplit`) from the start, and the subtask's watermark is
+ * the minimum over its splits (idle splits left out, released splits gone), so a split read behind
+ * another does not make its records late. Records a reader collects directly go through one
+ * generator for the whole subtask.
  */
 export class SourceOperator extends AbstractStreamOperator implements ReaderOutput<unknown> {
   readonly reader: SourceReader<unknown, SourceSplit>;
@@ -19,6 +26,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   private splits: SourceSplit[] = [];
   private readonly splitState: ListState<SourceSplit>;
   private readonly watermarks: WatermarkEmitter;
+  private readonly splitOutputs = new Map<string, SplitOutput>();
   /** Records emitted, for metrics. */
   records = 0;
 
@@ -48,6 +56,8 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     await this.reader.start?.();
     // After a restore the splits and their positions come from the checkpoint, not the plan.
     if (this.ctx.isRestored) this.splits = [...this.splitState.get()];
+    // Every split holds the watermark back from the start, also before its first record is read.
+    for (const split of this.splits) this.createOutputForSplit(split.splitId);
     if (this.splits.length > 0) this.reader.addSplits(this.splits);
     this.reader.noMoreSplits();
     this.watermarks.start();
@@ -66,21 +76,26 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   /** ReaderOutput: called by the reader once per record. */
   collect(value: unknown, timestamp?: number): void {
     this.records++;
-    let ts = timestamp === undefined ? NO_TIMESTAMP : timestamp;
-    if (this.assigner) {
-      try {
-        ts = this.assigner(value, timestamp);
-      } catch (error) {
-        throw new OperatorFailure(
-          this,
-          new Error(`the timestamp assigner failed: ${message(error)}`, { cause: error }),
-          value,
-          true,
-        );
-      }
-    }
+    const ts =
+      this.assigner === undefined ? orNone(timestamp) : assign(this, this.assigner, value, timestamp);
     this.watermarks.onEvent(value, ts);
     this.output.collect(value, ts);
+  }
+
+  /** ReaderOutput: the output of split `splitId`, with the split's own watermark generator. */
+  createOutputForSplit(splitId: string): ReaderOutput<unknown> {
+    let output = this.splitOutputs.get(splitId);
+    if (output === undefined) {
+      output = new SplitOutput(this, this.output, this.assigner, this.watermarks.split(splitId));
+      this.splitOutputs.set(splitId, output);
+    }
+    return output;
+  }
+
+  /** ReaderOutput: the split was read to its end and no longer holds the watermark back. */
+  releaseOutputForSplit(splitId: string): void {
+    if (!this.splitOutputs.delete(splitId)) return;
+    this.watermarks.releaseSplit(splitId);
   }
 
   processElement(): void {
@@ -101,6 +116,62 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     this.watermarks.stop();
     await this.reader.close?.();
     await super.close();
+  }
+}
+
+/**
+ * The output of one split: records get their event time as on the main output, and go through the
+ * split's own watermark generator.
+ */
+class SplitOutput implements ReaderOutput<unknown> {
+  private readonly operator: SourceOperator;
+  private readonly output: Output;
+  private readonly assigner: TimestampAssigner<unknown> | undefined;
+  private readonly watermarks: SplitWatermarks;
+
+  constructor(
+    operator: SourceOperator,
+    output: Output,
+    assigner: TimestampAssigner<unknown> | undefined,
+    watermarks: SplitWatermarks,
+  ) {
+    this.operator = operator;
+    this.output = output;
+    this.assigner = assigner;
+    this.watermarks = watermarks;
+  }
+
+  collect(value: unknown, timestamp?: number): void {
+    this.operator.records++;
+    const ts =
+      this.assigner === undefined
+        ? orNone(timestamp)
+        : assign(this.operator, this.assigner, value, timestamp);
+    this.watermarks.onEvent(value, ts);
+    this.output.collect(value, ts);
+  }
+}
+
+function orNone(timestamp: number | undefined): number {
+  return timestamp === undefined ? NO_TIMESTAMP : timestamp;
+}
+
+/** The record's event time from the strategy's assigner; a failure fails the source. */
+function assign(
+  operator: SourceOperator,
+  assigner: TimestampAssigner<unknown>,
+  value: unknown,
+  timestamp: number | undefined,
+): number {
+  try {
+    return assigner(value, timestamp);
+  } catch (error) {
+    throw new OperatorFailure(
+      operator,
+      new Error(`the timestamp assigner failed: ${message(error)}`, { cause: error }),
+      value,
+      true,
+    );
   }
 }
 

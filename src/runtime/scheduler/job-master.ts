@@ -45,6 +45,8 @@ export class JobMaster implements JobClient {
   /** Incremented per deployment: events of tasks of an earlier attempt are ignored. */
   private attempt = -1;
   private restarts = 0;
+  /** A running job keeps the process alive, also while it only waits for a (unref'd) timer. */
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(plan: JobPlan, submission: Submission = { jobIndex: 0 }) {
     this.plan = plan;
@@ -87,6 +89,7 @@ export class JobMaster implements JobClient {
   /** Deploys the tasks and starts running them; resolves once they run. */
   async start(): Promise<void> {
     this.startedAt = performance.now();
+    this.keepAlive = setInterval(() => {}, 1 << 30);
     try {
       const { graph } = this.plan;
       if (this.submission.restore) {
@@ -125,9 +128,29 @@ export class JobMaster implements JobClient {
     return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
   }
 
+  /**
+   * Takes a savepoint, then stops the job, which ends as finished (resume it with
+   * `--from-savepoint`). Records processed after the savepoint's barrier are not committed by
+   * transactional sinks; they are processed again after the restore.
+   */
   async stopWithSavepoint(targetDirectory: string): Promise<string> {
     const path = await this.triggerSavepoint(targetDirectory);
-    await this.cancel();
+    if (this.status !== 'running') return path;
+    this.coordinator?.stop('the job stopped with a savepoint');
+    this.executor.stop();
+    this.attempt++; // the stopped tasks' events are ignored
+    await Promise.all(this.tasks.map((t) => t.cancel()));
+    if (this.status !== 'running') return path;
+    clearInterval(this.keepAlive);
+    this.transition('finished');
+    this.resolveResult(
+      new JobExecutionResult(
+        this.jobId,
+        this.plan.graph.jobName,
+        performance.now() - this.startedAt,
+        this.mergeAccumulators(),
+      ),
+    );
     return path;
   }
 
@@ -186,8 +209,8 @@ export class JobMaster implements JobClient {
       acknowledge: (task, id, entry) => {
         if (attempt === this.attempt) coordinator.acknowledge(task, id, entry);
       },
-      decline: (task, id, reason) => {
-        if (attempt === this.attempt) coordinator.decline(task, id, reason);
+      decline: (task, id, reason, failure) => {
+        if (attempt === this.attempt) coordinator.decline(task, id, reason, failure);
       },
     };
   }
@@ -245,7 +268,7 @@ export class JobMaster implements JobClient {
 
   private onTaskStateChange(task: StreamTask): void {
     if (task.state === 'failed' && task.failure) this.onFailure(task.failure);
-    else if (task.state === 'finishing' || task.state === 'finished') this.coordinator?.taskFinished();
+    else if (task.state === 'finished') this.coordinator?.taskFinished(task.taskKey);
   }
 
   /** A task failed: restart from the latest checkpoint if the strategy allows, or fail the job. */
@@ -309,6 +332,7 @@ export class JobMaster implements JobClient {
       return;
     }
     this.coordinator?.stop('the job finished');
+    clearInterval(this.keepAlive);
     this.transition('finished');
     void this.cleanUpCheckpoints('finished');
     this.resolveResult(
@@ -349,6 +373,7 @@ export class JobMaster implements JobClient {
 
   private finishWith(status: 'failed' | 'cancelled', error: WeirError): void {
     if (isTerminal(this.status)) return;
+    clearInterval(this.keepAlive);
     this.transition(status);
     this.rejectResult(error);
   }

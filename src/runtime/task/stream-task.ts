@@ -14,9 +14,10 @@ import type { SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, type StreamElement } from '../../core/stream-element.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
-import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
+import type { SnapshottableKeyedStateBackend } from '../../state/keyed-state-snapshot.ts';
 import { OperatorStateStore } from '../../state/operator-state-store.ts';
+import { createKeyedStateBackend } from '../../state/state-backend-factory.ts';
 import { HeapInternalTimerService } from '../../time/internal-timer-service.ts';
 import { WatermarkValve } from '../../time/watermark-valve.ts';
 import type { InputChannel } from '../network/channel.ts';
@@ -74,7 +75,12 @@ export interface TaskCheckpointing {
   mode: CheckpointingMode;
   storage: CheckpointStorage;
   acknowledge(task: string, id: number, entry: TaskStateEntry): void;
-  decline(task: string, id: number, reason: string): void;
+  /**
+   * The task cannot take part in checkpoint `id`. `failure` is true for a real failure (the state
+   * could not be written) and false when the task was just not ready (not running yet, finishing, a
+   * newer barrier overtook the checkpoint): only failures count towards the tolerable number.
+   */
+  decline(task: string, id: number, reason: string, failure: boolean): void;
 }
 
 type Barrier = Extract<StreamElement, { kind: 'barrier' }>;
@@ -82,7 +88,7 @@ type Barrier = Extract<StreamElement, { kind: 'barrier' }>;
 /** The state of one operator of the chain that goes into snapshots. */
 interface SnapshotPart {
   uid: string;
-  keyed: HeapKeyedStateBackend | undefined;
+  keyed: SnapshottableKeyedStateBackend | undefined;
   timers: HeapInternalTimerService | undefined;
   operatorState: OperatorStateStore;
 }
@@ -118,7 +124,6 @@ export class StreamTask {
   private readonly collectors: CollectOperator[] = [];
   private readonly valve: WatermarkValve;
   private readonly endedInputs: boolean[];
-  private endedCount = 0;
   private nextInput = 0;
   private mails: Array<() => void> = [];
   private readonly timers = new Set<Cancellable>();
@@ -130,6 +135,16 @@ export class StreamTask {
   /** The barrier being aligned (its location and kind travel with it). */
   private alignedBarrier: Barrier | undefined;
   private readonly snapshotParts: SnapshotPart[] = [];
+  /**
+   * End of input with checkpointing (as Flink's final checkpoint): 'finishing' while operators
+   * flush (inputs are not read), then 'awaiting-checkpoint' after end-of-data went downstream, until
+   * a checkpoint taken after that point completes; only then the task ends its outputs and closes,
+   * so that transactional sinks commit their last records exactly once.
+   */
+  private endOfData: 'none' | 'finishing' | 'awaiting-checkpoint' = 'none';
+  private finalCheckpointId = Number.POSITIVE_INFINITY;
+  private readonly endOfDataChannels: Uint8Array;
+  private endOfDataCount = 0;
   /** "vertex#subtask": how the coordinator knows this task. */
   readonly taskKey: string;
   /** True for source tasks: checkpoints start here. */
@@ -146,7 +161,12 @@ export class StreamTask {
 
   constructor(options: StreamTaskOptions, onStateChange: (task: StreamTask) => void) {
     this.options = options;
-    this.onStateChange = onStateChange;
+    // A task that has ended releases its keyed state (an LMDB backend deletes its environment).
+    this.onStateChange = (task) => {
+      if (task.state === 'finished' || task.state === 'failed' || task.state === 'cancelled')
+        this.disposeKeyedState();
+      onStateChange(task);
+    };
     this.name = options.vertex.name;
     this.subtaskIndex = options.subtaskIndex;
     this.parallelism = options.vertex.parallelism;
@@ -155,6 +175,7 @@ export class StreamTask {
     this.valve = new WatermarkValve(options.inputs.length);
     this.endedInputs = new Array<boolean>(options.inputs.length).fill(false);
     this.channelInput = Uint8Array.from(options.inputs, (i) => i.input);
+    this.endOfDataChannels = new Uint8Array(options.inputs.length);
     this.aligner = new BarrierAligner(
       options.inputs.length,
       (options.checkpointing?.mode ?? 'EXACTLY_ONCE') === 'EXACTLY_ONCE',
@@ -164,8 +185,13 @@ export class StreamTask {
     try {
       this.buildChain();
     } catch (error) {
+      this.disposeKeyedState();
       throw this.describeFailure(error);
     }
+  }
+
+  private disposeKeyedState(): void {
+    for (const part of this.snapshotParts) part.keyed?.dispose();
   }
 
   private buildChain(): void {
@@ -213,11 +239,20 @@ export class StreamTask {
     const o = this.options;
     const maxParallelism = o.vertex.maxParallelism;
     const keyed = spec.keyed
-      ? new HeapKeyedStateBackend({
-          maxParallelism,
-          keyGroupRange: keyGroupRangeForOperator(maxParallelism, o.vertex.parallelism, o.subtaskIndex),
-          clock: o.clock,
-        })
+      ? createKeyedStateBackend(
+          o.config.stateBackend,
+          {
+            maxParallelism,
+            keyGroupRange: keyGroupRangeForOperator(maxParallelism, o.vertex.parallelism, o.subtaskIndex),
+            clock: o.clock,
+          },
+          {
+            jobId: o.jobId,
+            operatorUid: spec.uid,
+            subtaskIndex: o.subtaskIndex,
+            attemptNumber: o.attemptNumber,
+          },
+        )
       : undefined;
     const restore = o.restore
       ? subtaskRestore(o.restore, spec.uid, o.subtaskIndex, o.vertex.parallelism)
@@ -384,6 +419,7 @@ export class StreamTask {
     // About a millisecond of work, then back to the scheduler (fairness, timers, I/O). The time is
     // checked after each unit of work, never before the first: a pause (GC) must not make a
     // runnable task report that it is waiting, or nothing would wake it up.
+    if (this.endOfData === 'finishing') return false;
     for (let first = true; this.state === 'running'; first = false) {
       if (!first && performance.now() - started >= 1) break;
       if (!this.outputsAvailable()) {
@@ -391,7 +427,7 @@ export class StreamTask {
         break;
       }
       if (this.source) {
-        if (this.sourceWaiting) break;
+        if (this.sourceWaiting || this.endOfData !== 'none') break;
         const status = this.source.emitNext(batchSize);
         worked = true;
         if (status === 'end') {
@@ -476,19 +512,28 @@ export class StreamTask {
         if (result === 'aligned') this.performCheckpoint(element);
         return;
       }
+      case 'end-of-data':
+        this.channelEndOfData(channel);
+        return;
       case 'end': {
         if (this.endedInputs[channel]) return;
         this.endedInputs[channel] = true;
-        this.endedCount++;
+        this.channelEndOfData(channel);
         if (this.aligner.onChannelEnded(channel) === 'aligned' && this.alignedBarrier) {
           this.performCheckpoint(this.alignedBarrier);
         }
         const advanced = this.valve.inputEnded(channel);
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
-        if (this.endedCount === this.endedInputs.length) this.endOfInput();
         return;
       }
     }
+  }
+
+  /** A channel has no more records (end-of-data, or its end); after the last one, the input ends. */
+  private channelEndOfData(channel: number): void {
+    if (this.endOfDataChannels[channel] === 1) return;
+    this.endOfDataChannels[channel] = 1;
+    if (++this.endOfDataCount === this.endOfDataChannels.length) this.endOfInput();
   }
   private currentChannel = -1;
   private outputIdle = false;
@@ -507,9 +552,47 @@ export class StreamTask {
       this.headTarget.pushWatermark(MAX_WATERMARK);
     }
     for (const op of this.operators) op.endInput();
+    if (this.options.checkpointing) {
+      this.endOfData = 'finishing';
+      void this.finishData();
+      return;
+    }
     this.state = 'finishing';
     this.onStateChange(this);
     void this.finishAsync();
+  }
+
+  /** Checkpointed end of input, first part: flush, then tell downstream that no data follows. */
+  private async finishData(): Promise<void> {
+    try {
+      for (const op of this.operators) {
+        await op.finish();
+        this.runMails();
+      }
+      if (this.state !== 'running') return;
+      this.flushOutputs();
+      for (const writer of this.writers) writer.broadcastControl({ kind: 'end-of-data' });
+      this.endOfData = 'awaiting-checkpoint';
+      this.options.wakeup.signal();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Checkpointed end of input, last part: a checkpoint after end-of-data completed. */
+  private async finishAfterFinalCheckpoint(): Promise<void> {
+    this.state = 'finishing';
+    this.onStateChange(this);
+    try {
+      for (const writer of this.writers) writer.broadcastControl({ kind: 'end' });
+      this.cancelTimers();
+      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
+      this.state = 'finished';
+      this.onStateChange(this);
+      this.options.wakeup.signal();
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   private async finishAsync(): Promise<void> {
@@ -551,6 +634,8 @@ export class StreamTask {
 
   /** Starts checkpoint `id` at this source task: snapshot, then inject the barrier. */
   triggerCheckpoint(checkpointId: number, savepoint: boolean, location: string): void {
+    // A finished task is no longer expected by the coordinator (it learns that from its state change).
+    if (this.state === 'finished') return;
     if (this.state !== 'running') {
       this.declineCheckpoint(checkpointId, `the task is ${this.state}`);
       return;
@@ -562,6 +647,10 @@ export class StreamTask {
   notifyCheckpointComplete(checkpointId: number): void {
     this.enqueueMail(() => {
       for (const op of this.operators) op.notifyCheckpointComplete?.(checkpointId);
+      if (this.endOfData === 'awaiting-checkpoint' && checkpointId >= this.finalCheckpointId) {
+        this.endOfData = 'none';
+        void this.finishAfterFinalCheckpoint();
+      }
     });
   }
 
@@ -586,6 +675,7 @@ export class StreamTask {
       this.declineCheckpoint(id, `the task is ${this.state}`);
       return;
     }
+    if (this.endOfData === 'awaiting-checkpoint' && id < this.finalCheckpointId) this.finalCheckpointId = id;
     for (const op of this.operators) op.snapshotState?.(id);
     const operators: Record<string, OperatorSubtaskState> = {};
     for (const part of this.snapshotParts) {
@@ -615,12 +705,12 @@ export class StreamTask {
           operators: Object.keys(operators),
           handle,
         }),
-      (error) => cp.decline(this.taskKey, id, error instanceof Error ? error.message : String(error)),
+      (error) => cp.decline(this.taskKey, id, error instanceof Error ? error.message : String(error), true),
     );
   }
 
   private declineCheckpoint(checkpointId: number, reason: string): void {
-    this.options.checkpointing?.decline(this.taskKey, checkpointId, reason);
+    this.options.checkpointing?.decline(this.taskKey, checkpointId, reason, false);
   }
 
   /** A snapshot of this subtask's metrics. */

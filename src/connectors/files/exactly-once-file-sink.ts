@@ -1,0 +1,134 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { previewRecord, WeirError } from '../../core/errors.ts';
+import type { InvokeContext } from '../../core/sink.ts';
+import { type TransactionState, TwoPhaseCommitSink } from '../../core/two-phase-commit-sink.ts';
+
+/** One part file: written as `<name>.inprogress`, pre-committed as `<name>.pending`, committed as `<name>`. */
+export interface PartFileTransaction {
+  name: string;
+}
+
+interface OpenPart {
+  fd: number;
+  buffered: string[];
+  bytes: number;
+}
+
+export interface ExactlyOnceFileSinkOptions<T> {
+  /** Turns a record into one line (default: JSON). */
+  format?: (value: T) => string;
+  /** Extension of committed part files (default `.jsonl`). */
+  extension?: string;
+}
+
+/**
+ * Writes records as lines into part files in a directory, exactly once with checkpoints (a
+ * {@link TwoPhaseCommitSink}): each checkpoint interval's records go to a new part file, which is
+ * `part-<subtask>-<attempt>-<n><ext>.inprogress` while written, renamed to `.pending` when the
+ * checkpoint is taken (flushed and fsynced) and to its final name when the checkpoint completes.
+ * Readers should only read files without a suffix. After a restore, pending files of the checkpoint
+ * are committed and every in-progress or pending file that no checkpoint covers is deleted.
+ *
+ * @example
+ * env.enableCheckpointing(1_000);
+ * counts.sinkTo(new ExactlyOnceFileSink('out/counts'));
+ */
+export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransaction> {
+  readonly directory: string;
+  private readonly format: (value: T) => string;
+  private readonly extension: string;
+  private readonly parts = new Map<string, OpenPart>();
+  private sequence = 0;
+
+  constructor(directory: string, options: ExactlyOnceFileSinkOptions<T> = {}) {
+    super();
+    this.directory = directory;
+    this.format = options.format ?? ((value) => toJson(value, directory));
+    this.extension = options.extension ?? '.jsonl';
+  }
+
+  protected beginTransaction(): PartFileTransaction {
+    mkdirSync(this.directory, { recursive: true });
+    const { subtaskIndex, attemptTag } = this.context;
+    return { name: `part-${subtaskIndex}-${attemptTag}-${this.sequence++}${this.extension}` };
+  }
+
+  protected write(txn: PartFileTransaction, value: T, _context: InvokeContext): void {
+    let part = this.parts.get(txn.name);
+    if (part === undefined) {
+      part = { fd: openSync(join(this.directory, `${txn.name}.inprogress`), 'w'), buffered: [], bytes: 0 };
+      this.parts.set(txn.name, part);
+    }
+    const line = `${this.format(value)}\n`;
+    part.buffered.push(line);
+    part.bytes += line.length;
+    if (part.bytes >= 64 * 1024) flush(part);
+  }
+
+  protected preCommit(txn: PartFileTransaction): void {
+    const part = this.parts.get(txn.name);
+    if (part === undefined) return; // nothing written: no file
+    flush(part);
+    fsyncSync(part.fd);
+    closeSync(part.fd);
+    this.parts.delete(txn.name);
+    renameSync(join(this.directory, `${txn.name}.inprogress`), join(this.directory, `${txn.name}.pending`));
+  }
+
+  protected commit(txn: PartFileTransaction): void {
+    const pending = join(this.directory, `${txn.name}.pending`);
+    // Idempotent: after a recovery the file may have been committed already (or never had records).
+    if (existsSync(pending)) renameSync(pending, join(this.directory, txn.name));
+  }
+
+  protected abort(txn: PartFileTransaction): void {
+    const part = this.parts.get(txn.name);
+    if (part !== undefined) {
+      closeSync(part.fd);
+      this.parts.delete(txn.name);
+    }
+    rmSync(join(this.directory, `${txn.name}.inprogress`), { force: true });
+    rmSync(join(this.directory, `${txn.name}.pending`), { force: true });
+  }
+
+  /**
+   * Files of earlier attempts that no restored checkpoint covers hold records that will be
+   * replayed: subtask 0 deletes them (files of this attempt carry its own tag and are kept).
+   */
+  protected override cleanUpAfterRestore(restored: readonly TransactionState<PartFileTransaction>[]): void {
+    if (this.context.subtaskIndex !== 0 || !existsSync(this.directory)) return;
+    const tag = `-${this.context.attemptTag}-`;
+    const known = new Set(restored.map((s) => s.txn.name));
+    for (const file of readdirSync(this.directory)) {
+      const match = /^(.*)\.(inprogress|pending)$/.exec(file);
+      if (!match || file.includes(tag) || known.has(match[1])) continue;
+      rmSync(join(this.directory, file), { force: true });
+    }
+  }
+}
+
+function flush(part: OpenPart): void {
+  if (part.buffered.length === 0) return;
+  writeSync(part.fd, part.buffered.join(''));
+  part.buffered = [];
+  part.bytes = 0;
+}
+
+function toJson(value: unknown, directory: string): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    throw new WeirError('SINK_FAILED', `cannot write ${previewRecord(value)} as JSON to "${directory}"`);
+  }
+  return json;
+}

@@ -1,0 +1,46 @@
+import { currentTtlSingle, type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
+import type { AggregateFunction, AggregatingState } from './state.ts';
+import type { TtlPolicy } from './ttl-value.ts';
+
+/**
+ * {@link AggregatingState} on the LMDB backend: stores the accumulator; `get()` returns
+ * `getResult(accumulator)`, or `undefined` when nothing was added.
+ */
+export class LmdbAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
+  private readonly table: LmdbStateTable;
+  private readonly aggregate: AggregateFunction<IN, ACC, OUT>;
+  private readonly ttl: TtlPolicy | undefined;
+
+  constructor(table: LmdbStateTable, aggregate: AggregateFunction<IN, ACC, OUT>, ttl: TtlPolicy | undefined) {
+    this.table = table;
+    this.aggregate = aggregate;
+    this.ttl = ttl;
+  }
+
+  get(): OUT | undefined {
+    const acc = (this.ttl === undefined ? this.table.get() : readTtlSingle(this.table, this.ttl)) as
+      | ACC
+      | undefined;
+    return acc === undefined ? undefined : this.aggregate.getResult(acc);
+  }
+
+  add(value: IN): void {
+    const aggregate = this.aggregate;
+    if (this.ttl === undefined) {
+      const acc = this.table.get() as ACC | undefined;
+      this.table.set(aggregate.add(value, acc === undefined ? aggregate.createAccumulator() : acc));
+    } else {
+      const now = this.ttl.now();
+      const acc = currentTtlSingle(this.table, this.ttl, now) as ACC | undefined;
+      writeTtlSingle(
+        this.table,
+        aggregate.add(value, acc === undefined ? aggregate.createAccumulator() : acc),
+        now,
+      );
+    }
+  }
+
+  clear(): void {
+    this.table.delete();
+  }
+}

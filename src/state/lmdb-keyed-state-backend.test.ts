@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { ManualClock } from '../core/clock.ts';
+import { isWeirError, type WeirErrorCode } from '../core/errors.ts';
+import type { Key } from '../core/key.ts';
+import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
+import { keyedStateBackendContract } from './keyed-state-backend.contract.ts';
+import { LmdbKeyedStateBackend, type LmdbKeyedStateBackendOptions } from './lmdb-keyed-state-backend.ts';
+import { MapStateDescriptor, ValueStateDescriptor } from './state-descriptor.ts';
+
+const heap = {
+  name: 'heap',
+  make: (options: ConstructorParameters<typeof HeapKeyedStateBackend>[0]) =>
+    new HeapKeyedStateBackend(options),
+};
+
+keyedStateBackendContract('lmdb', (options) => new LmdbKeyedStateBackend(options), { peers: [heap] });
+// Every key change writes the cache out: the same rules, read back from LMDB.
+keyedStateBackendContract(
+  'lmdb, writing through',
+  (options) => new LmdbKeyedStateBackend({ ...options, writeBatchSize: 1 }),
+  { peers: [heap] },
+);
+
+const full = (options: Partial<LmdbKeyedStateBackendOptions> = {}) =>
+  new LmdbKeyedStateBackend({
+    maxParallelism: 128,
+    keyGroupRange: { start: 0, end: 127 },
+    clock: new ManualClock(0),
+    ...options,
+  });
+
+const isError = (code: WeirErrorCode, pattern?: RegExp) => (e: unknown) =>
+  isWeirError(e, code) && (pattern === undefined || pattern.test(e.message));
+
+describe('LmdbKeyedStateBackend', () => {
+  const created: LmdbKeyedStateBackend[] = [];
+  afterEach(() => {
+    for (const b of created.splice(0)) b.dispose();
+  });
+  const backend = (options: Partial<LmdbKeyedStateBackendOptions> = {}) => {
+    const b = full(options);
+    created.push(b);
+    return b;
+  };
+
+  describe('environment directory', () => {
+    it('works in a fresh temporary directory by default and deletes it on dispose', () => {
+      const b = full();
+      assert.ok(b.path.startsWith(os.tmpdir()));
+      assert.ok(fs.existsSync(path.join(b.path, 'data.mdb')));
+      b.dispose();
+      assert.equal(fs.existsSync(b.path), false);
+    });
+
+    it('creates a given directory, discards an environment left there, and removes it on dispose', () => {
+      const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-test-')), 'nested', 'op-0');
+      try {
+        const first = full({ path: dir });
+        first.setCurrentKey('a');
+        first.getState(new ValueStateDescriptor<number>('v')).update(1);
+        first.flush();
+        // A crash would leave the environment behind: copy it aside and back, as a stale one.
+        const stale = `${dir}-stale`;
+        fs.cpSync(dir, stale, { recursive: true });
+        first.dispose();
+        assert.equal(fs.existsSync(dir), false);
+        fs.renameSync(stale, dir);
+        const second = full({ path: dir });
+        second.setCurrentKey('a');
+        assert.equal(second.getState(new ValueStateDescriptor<number>('v')).value(), undefined);
+        second.dispose();
+        assert.equal(fs.existsSync(dir), false);
+        assert.ok(fs.existsSync(path.dirname(dir)), 'only its own directory is removed');
+      } finally {
+        fs.rmSync(path.dirname(path.dirname(dir)), { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a directory holding other files, and leaves them alone', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-test-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+        assert.throws(() => full({ path: dir }), isError('INVALID_ARGUMENT', /notes\.txt/));
+        assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'mine');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('validates writeBatchSize', () => {
+      assert.throws(() => full({ writeBatchSize: 0 }), isError('INVALID_ARGUMENT', /writeBatchSize/));
+    });
+  });
+
+  describe('keys', () => {
+    it('stores keys of every type exactly, read back from LMDB', () => {
+      const b = backend({ writeBatchSize: 1 });
+      const v = b.getState(new ValueStateDescriptor<number>('v'));
+      const keys: Key[] = [
+        '',
+        'plain',
+        'caf\u00e9 \u4e2d\u6587 \ud83d\ude00',
+        'lone \ud800 surrogate',
+        'x'.repeat(600),
+        0,
+        -1.5,
+        2 ** 53,
+        -(2 ** 60),
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        Number.NaN,
+        12n,
+        -(2n ** 100n),
+        true,
+        false,
+      ];
+      keys.forEach((key, i) => {
+        b.setCurrentKey(key);
+        v.update(i);
+      });
+      b.setCurrentKey(-0);
+      assert.equal(v.value(), keys.indexOf(0), '-0 is the key 0, as for a Map');
+      b.setCurrentKey('lone \ufffd surrogate');
+      assert.equal(v.value(), undefined, 'a lone surrogate is not replaced');
+      keys.forEach((key, i) => {
+        b.setCurrentKey(key);
+        assert.equal(v.value(), i, `value of ${String(key)}`);
+      });
+      assert.deepEqual(new Set(b.keys('v')), new Set(keys));
+    });
+
+    it('refuses a key too large for LMDB, naming it', () => {
+      const b = backend();
+      const v = b.getState(new ValueStateDescriptor<number>('v'));
+      b.setCurrentKey('k'.repeat(5_000));
+      assert.throws(() => v.value(), isError('STATE_ERROR', /kkkk.*too large/));
+    });
+
+    it('iterates numeric map keys in ascending order', () => {
+      const b = backend({ writeBatchSize: 1 });
+      const m = b.getMapState(new MapStateDescriptor<number, string>('m'));
+      b.setCurrentKey('a');
+      for (const k of [5, -2, 100, 0, -300, 7.5]) m.put(k, `v${k}`);
+      b.setCurrentKey('b');
+      b.setCurrentKey('a');
+      assert.deepEqual([...m.keys()], [-300, -2, 0, 5, 7.5, 100]);
+    });
+
+    it('refuses map keys that are not primitives, naming the state', () => {
+      const b = backend();
+      const m = b.getMapState(new MapStateDescriptor<unknown, number>('lookup'));
+      b.setCurrentKey('a');
+      assert.throws(() => m.put({ id: 1 }, 1), isError('STATE_ERROR', /"lookup".*object/));
+      assert.throws(() => m.get(null), isError('STATE_ERROR', /"lookup".*null/));
+    });
+  });
+
+  describe('values', () => {
+    it('refuses values msgpack cannot hold, naming the state and key', () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      for (const [what, value, pattern] of [
+        ['a function', { f: () => 1 }, /function/],
+        ['a symbol', Symbol('s'), /symbol/],
+        ['a cycle', cyclic, /cycle/],
+      ] as const) {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<unknown>('profile'));
+        b.setCurrentKey('user-1');
+        v.update(value);
+        assert.throws(() => b.snapshot(), isError('STATE_ERROR', /"profile".*"user-1"/), what);
+        assert.throws(() => b.snapshot(), isError('STATE_ERROR', pattern), what);
+      }
+    });
+
+    it('reads its latest writes across many flushes', () => {
+      const b = backend({ writeBatchSize: 100 });
+      const count = b.getState(new ValueStateDescriptor('count', 0));
+      const seen = b.getMapState(new MapStateDescriptor<number, number>('seen'));
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 2_000; i++) {
+          b.setCurrentKey(i);
+          count.update(count.value() + 1);
+          seen.put(round, i);
+        }
+      }
+      for (let i = 0; i < 2_000; i += 97) {
+        b.setCurrentKey(i);
+        assert.equal(count.value(), 3);
+        assert.deepEqual(
+          [...seen.entries()],
+          [
+            [0, i],
+            [1, i],
+            [2, i],
+          ],
+        );
+      }
+      assert.equal(b.size(), 4_000, 'a map state counts keys, not entries');
+    });
+  });
+});

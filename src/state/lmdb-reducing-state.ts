@@ -1,0 +1,35 @@
+import { currentTtlSingle, type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
+import type { ReducingState } from './state.ts';
+import type { TtlPolicy } from './ttl-value.ts';
+
+/** {@link ReducingState} on the LMDB backend: holds the reduction of every value added for the key. */
+export class LmdbReducingState<T> implements ReducingState<T> {
+  private readonly table: LmdbStateTable;
+  private readonly reduce: (a: T, b: T) => T;
+  private readonly ttl: TtlPolicy | undefined;
+
+  constructor(table: LmdbStateTable, reduce: (a: T, b: T) => T, ttl: TtlPolicy | undefined) {
+    this.table = table;
+    this.reduce = reduce;
+    this.ttl = ttl;
+  }
+
+  get(): T | undefined {
+    return (this.ttl === undefined ? this.table.get() : readTtlSingle(this.table, this.ttl)) as T | undefined;
+  }
+
+  add(value: T): void {
+    if (this.ttl === undefined) {
+      const current = this.table.get() as T | undefined;
+      this.table.set(current === undefined ? value : this.reduce(current, value));
+    } else {
+      const now = this.ttl.now();
+      const current = currentTtlSingle(this.table, this.ttl, now) as T | undefined;
+      writeTtlSingle(this.table, current === undefined ? value : this.reduce(current, value), now);
+    }
+  }
+
+  clear(): void {
+    this.table.delete();
+  }
+}

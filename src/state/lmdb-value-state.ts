@@ -1,0 +1,34 @@
+import { type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
+import type { ValueState } from './state.ts';
+import type { TtlPolicy } from './ttl-value.ts';
+
+/**
+ * {@link ValueState} on the LMDB backend. An absent value reads as the descriptor's default, which
+ * is never stored. `update(undefined)` clears the value.
+ */
+export class LmdbValueState<T, V> implements ValueState<T, V> {
+  private readonly table: LmdbStateTable;
+  private readonly defaultValue: T | undefined;
+  private readonly ttl: TtlPolicy | undefined;
+
+  constructor(table: LmdbStateTable, defaultValue: T | undefined, ttl: TtlPolicy | undefined) {
+    this.table = table;
+    this.defaultValue = defaultValue;
+    this.ttl = ttl;
+  }
+
+  value(): V {
+    const stored = this.ttl === undefined ? this.table.get() : readTtlSingle(this.table, this.ttl);
+    return (stored === undefined ? this.defaultValue : stored) as V;
+  }
+
+  update(value: T | undefined): void {
+    if (value === undefined) this.table.delete();
+    else if (this.ttl === undefined) this.table.set(value);
+    else writeTtlSingle(this.table, value, this.ttl.now());
+  }
+
+  clear(): void {
+    this.table.delete();
+  }
+}
