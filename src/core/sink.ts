@@ -36,11 +36,15 @@ export interface Sink<T> {
   readonly maxInFlight?: number;
   /**
    * Checkpoint `checkpointId` is being taken (after every earlier record was invoked and settled):
-   * pre-commit, and return what must survive a failure, as plain data. Each element is restored to
-   * exactly one subtask, whatever the new parallelism.
+   * pre-commit, and return what must survive a failure, as plain data.
    */
   snapshotState?(checkpointId: number): unknown[];
-  /** After a restore, before `open`: the elements of earlier snapshots given to this subtask. */
+  /**
+   * After a restore, before `open`: what every subtask of the restored checkpoint returned from
+   * `snapshotState`, concatenated in subtask order. Every new subtask receives all of it (whatever
+   * the new parallelism), so that it can clean up what no one owns; each element should be handled
+   * by one subtask, e.g. element j by subtask j mod parallelism.
+   */
   initializeState?(state: unknown[], context: SinkContext): void | Promise<void>;
   /** Checkpoint `checkpointId` is complete: commit what it pre-committed. */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;

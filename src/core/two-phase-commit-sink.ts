@@ -53,10 +53,16 @@ export abstract class TwoPhaseCommitSink<T, TXN> implements Sink<T> {
   /** Recovery, after the above: clean up what earlier attempts left behind (optional). */
   protected cleanUpAfterRestore(_restored: readonly TransactionState<TXN>[]): void {}
 
+  /**
+   * Every subtask receives the transactions of all old subtasks; transaction j is recovered by
+   * subtask j mod parallelism, so each is committed or aborted once, at any new parallelism.
+   */
   initializeState(state: unknown[], context: SinkContext): void {
     this.context = context;
     const restored = state as TransactionState<TXN>[];
-    for (const s of restored) {
+    for (let j = 0; j < restored.length; j++) {
+      if (j % context.parallelism !== context.subtaskIndex) continue;
+      const s = restored[j];
       if (s.kind === 'pending') this.recoverAndCommit(s.txn);
       else this.recoverAndAbort(s.txn);
     }

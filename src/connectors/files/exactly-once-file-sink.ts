@@ -104,7 +104,8 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
 
   /**
    * Files of earlier attempts that no restored checkpoint covers hold records that will be
-   * replayed: subtask 0 deletes them (files of this attempt carry its own tag and are kept).
+   * replayed: subtask 0 deletes them (it sees every restored transaction; files of this attempt
+   * carry its own tag and are kept).
    */
   protected override cleanUpAfterRestore(restored: readonly TransactionState<PartFileTransaction>[]): void {
     if (this.context.subtaskIndex !== 0 || !existsSync(this.directory)) return;

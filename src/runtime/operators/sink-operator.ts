@@ -28,7 +28,7 @@ export class SinkOperator extends AbstractStreamOperator {
     super(ctx);
     this.sink = ctx.functions.fn as Sink<unknown>;
     this.maxInFlight = Math.max(1, Number(ctx.spec.config.maxInFlight ?? 16));
-    this.sinkState = ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('sink-state'));
+    this.sinkState = ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('sink-state'));
     this.invokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
     this.onSettled = () => ctx.enqueueMail(() => this.completed());
     this.onFailed = (error) =>
@@ -57,7 +57,7 @@ export class SinkOperator extends AbstractStreamOperator {
     await this.sink.open?.(context);
   }
 
-  /** The sink's own state (pending transactions) goes into operator state, divided on a rescale. */
+  /** The sink's own state (pending transactions) goes into operator state, given whole to every subtask on restore. */
   snapshotState(checkpointId: number): void {
     if (!this.sink.snapshotState) return;
     if (this.inFlight > 0 || this.waitingHead < this.waitingValues.length) {
