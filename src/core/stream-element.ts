@@ -14,8 +14,11 @@ export const MIN_WATERMARK = Number.NEGATIVE_INFINITY;
 export interface RecordBatch {
   kind: 'records';
   values: unknown[];
-  /** Parallel to `values`; {@link NO_TIMESTAMP} where a record has none. */
-  timestamps: number[];
+  /**
+   * Parallel to `values`, {@link NO_TIMESTAMP} where a record has none; null when no record of the
+   * batch has one (then nothing is stored or shipped per record).
+   */
+  timestamps: number[] | null;
 }
 
 export type StreamElement =

@@ -43,6 +43,7 @@ export class BatchCodec {
       values.set(packed);
     }
     const ts = batch.timestamps;
+    if (ts === null) return { values, timestamps: null };
     let any = false;
     for (let i = 0; i < ts.length; i++) {
       if (ts[i] !== NO_TIMESTAMP) {
@@ -58,10 +59,7 @@ export class BatchCodec {
       encoded.values instanceof Float64Array
         ? toArray(encoded.values)
         : (this.unpackr.unpack(encoded.values) as unknown[]);
-    const timestamps =
-      encoded.timestamps === null
-        ? new Array<number>(values.length).fill(NO_TIMESTAMP)
-        : toArray(encoded.timestamps);
+    const timestamps = encoded.timestamps === null ? null : toArray(encoded.timestamps);
     return { kind: 'records', values, timestamps };
   }
 }

@@ -1,4 +1,4 @@
-import type { StreamElement } from '../../core/stream-element.ts';
+import { NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import type { OutputChannel } from './channel.ts';
 import { BROADCAST, type ChannelSelector } from './channel-selector.ts';
 
@@ -13,7 +13,8 @@ export class RecordWriter {
   /** Records per batch, per channel. */
   private readonly limits: number[];
   private values: unknown[][];
-  private timestamps: number[][];
+  /** Per channel; null until a record with a timestamp arrives in the current batch. */
+  private timestamps: Array<number[] | null>;
   private pending = 0;
   /** Records written, for metrics. */
   records = 0;
@@ -23,7 +24,7 @@ export class RecordWriter {
     this.selector = selector;
     this.limits = channels.map((c) => c.batchRecords ?? batchSize);
     this.values = channels.map(() => []);
-    this.timestamps = channels.map(() => []);
+    this.timestamps = channels.map(() => null);
   }
 
   emit(value: unknown, timestamp: number): void {
@@ -40,7 +41,13 @@ export class RecordWriter {
     const values = this.values[c];
     if (values.length === 0) this.pending++;
     values.push(value);
-    this.timestamps[c].push(timestamp);
+    const ts = this.timestamps[c];
+    if (ts !== null) ts.push(timestamp);
+    else if (timestamp !== NO_TIMESTAMP) {
+      const stamped = new Array<number>(values.length - 1).fill(NO_TIMESTAMP);
+      stamped.push(timestamp);
+      this.timestamps[c] = stamped;
+    }
     if (values.length >= this.limits[c]) this.flushChannel(c);
   }
 
@@ -53,7 +60,7 @@ export class RecordWriter {
   private flushChannel(c: number): void {
     this.channels[c].push({ kind: 'records', values: this.values[c], timestamps: this.timestamps[c] });
     this.values[c] = [];
-    this.timestamps[c] = [];
+    this.timestamps[c] = null;
     this.pending--;
   }
 

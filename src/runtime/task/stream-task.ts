@@ -11,7 +11,7 @@ import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../../core/clock.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import type { SourceSplit } from '../../core/source.ts';
-import { MAX_WATERMARK, type StreamElement } from '../../core/stream-element.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
@@ -487,7 +487,11 @@ export class StreamTask {
         const target = this.channelInput[channel] === 0 ? this.headTarget : this.headTarget2!;
         this.recordsIn += values.length;
         this.currentChannel = channel;
-        for (let i = 0; i < values.length; i++) target.pushRecord(values[i], timestamps[i]);
+        if (timestamps === null) {
+          for (let i = 0; i < values.length; i++) target.pushRecord(values[i], NO_TIMESTAMP);
+        } else {
+          for (let i = 0; i < values.length; i++) target.pushRecord(values[i], timestamps[i]);
+        }
         return;
       }
       case 'watermark': {
