@@ -24,6 +24,19 @@ export interface WatermarkGeneratorContext {
  *   .withTimestampAssigner((click) => click.ts)
  *   .withIdleness(Duration.ofMinutes(1))
  */
+/** Marker assigner of {@link WatermarkStrategy.forIngestionTime}; operators replace it with their clock. */
+export const INGESTION_TIME: TimestampAssigner<unknown> = () => {
+  throw new Error('the ingestion-time assigner is replaced by the operator');
+};
+
+/** The assigner an operator uses: the strategy's, or its clock for ingestion time. */
+export function resolveTimestampAssigner<T>(
+  strategy: WatermarkStrategy<T>,
+  now: () => number,
+): TimestampAssigner<T> | undefined {
+  return strategy.timestampAssigner === INGESTION_TIME ? () => now() : strategy.timestampAssigner;
+}
+
 export class WatermarkStrategy<T> {
   readonly createWatermarkGenerator: (context: WatermarkGeneratorContext) => WatermarkGenerator<T>;
   readonly timestampAssigner: TimestampAssigner<T> | undefined;
@@ -54,6 +67,20 @@ export class WatermarkStrategy<T> {
 
   static forMonotonousTimestamps<T>(): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(() => new AscendingTimestampsWatermarks<T>(), undefined, undefined, true);
+  }
+
+  /**
+   * Ingestion time: each record's timestamp is the processing time (the job's Clock) at which the
+   * source (or `assignTimestampsAndWatermarks`) takes it in; watermarks follow, as for monotonous
+   * timestamps. Flink's `IngestionTimeAssigner` with `forMonotonousTimestamps()`.
+   */
+  static forIngestionTime<T>(): WatermarkStrategy<T> {
+    return new WatermarkStrategy<T>(
+      () => new AscendingTimestampsWatermarks<T>(),
+      INGESTION_TIME as TimestampAssigner<T>,
+      undefined,
+      true,
+    );
   }
 
   static noWatermarks<T>(): WatermarkStrategy<T> {

@@ -2,7 +2,11 @@ import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } fro
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
 import type { ListState } from '../../state/state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
-import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-strategy.ts';
+import {
+  resolveTimestampAssigner,
+  type TimestampAssigner,
+  type WatermarkStrategy,
+} from '../../time/watermark-strategy.ts';
 import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -34,7 +38,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     super(ctx);
     const source = ctx.functions.fn as Source<unknown, SourceSplit>;
     const strategy = ctx.functions.extra!.watermarkStrategy as WatermarkStrategy<unknown>;
-    this.assigner = strategy.timestampAssigner;
+    this.assigner = resolveTimestampAssigner(strategy, () => ctx.clock.now());
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
     this.splitState = ctx.operatorStateStore.getListState(
       new ListStateDescriptor<SourceSplit>('source-splits'),

@@ -1,5 +1,9 @@
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
-import type { TimestampAssigner, WatermarkStrategy } from '../../time/watermark-strategy.ts';
+import {
+  resolveTimestampAssigner,
+  type TimestampAssigner,
+  type WatermarkStrategy,
+} from '../../time/watermark-strategy.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { WatermarkEmitter } from './watermark-emitter.ts';
@@ -16,7 +20,7 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
   constructor(ctx: OperatorContext) {
     super(ctx);
     const strategy = ctx.functions.extra!.strategy as WatermarkStrategy<unknown>;
-    this.assigner = strategy.timestampAssigner;
+    this.assigner = resolveTimestampAssigner(strategy, () => ctx.clock.now());
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
   }
 
