@@ -114,6 +114,18 @@ describe('task slots on worker threads', () => {
     });
   });
 
+  it('slots live across jobs, but each job sees the environment variables of its own start', async () => {
+    for (const value of ['first', 'second']) {
+      process.env.WEIR_TEST_VALUE = value;
+      const { module } = await runJob<{ seen: { values: string[] } }>(job('env-echo'), {
+        parallelism: 2,
+        taskSlots: 2,
+      });
+      assert.deepEqual(module.seen.values, [value, value, value, value]);
+    }
+    delete process.env.WEIR_TEST_VALUE;
+  });
+
   it('a job module that builds another graph in the workers fails fast with GRAPH_MISMATCH', async () => {
     await assert.rejects(runJob(job('mismatch'), { parallelism: 2, taskSlots: 2 }), {
       code: 'GRAPH_MISMATCH',

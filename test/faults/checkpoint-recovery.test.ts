@@ -3,7 +3,7 @@
  * then prints `faults: <N> injected, <L> lost, <D> duplicated` against the expected output.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -143,20 +143,24 @@ describe('fault injection: checkpoint storage', () => {
         maxParallelism: 128,
         tasks: [],
       });
-      for (const id of [1, 2, 3])
+      for (let id = 1; id <= 7; id++)
         await storage.writeMetadata(storage.checkpointLocation('job', id), meta(id));
-      writeFileSync(join(storage.checkpointLocation('job', 3), '_metadata'), '{"format":"weir-checkpoint"'); // truncated
-      writeFileSync(
-        join(storage.checkpointLocation('job', 2), '_metadata'),
-        `${JSON.stringify(meta(2))}\nsha256:00\n`,
-      );
+      const file = (id: number) => join(storage.checkpointLocation('job', id), '_metadata');
+      writeFileSync(file(7), readFileSync(file(7), 'utf8').slice(0, 40)); // truncated
+      writeFileSync(file(6), `${JSON.stringify(meta(6))}\nsha256:00\n`); // checksum of something else
+      writeFileSync(file(5), readFileSync(file(5), 'utf8').replace('"jobName": "j"', '"jobName": "k"')); // altered
+      rmSync(file(4)); // never completed: no metadata
+      writeFileSync(file(3), ''); // empty
       const skipped: string[] = [];
       const found = await findLatestCheckpoint(root, (d, e) => skipped.push(`${d}: ${e.code} ${e.message}`));
-      console.log(`faults: 2 injected, 0 lost, 0 duplicated`);
-      assert.equal(found.metadata.checkpointId, 1);
-      assert.equal(skipped.length, 2);
-      assert.match(skipped[0], /chk-3: CHECKPOINT_CORRUPT .*truncated/);
-      assert.match(skipped[1], /chk-2: CHECKPOINT_CORRUPT .*checksum/);
+      console.log(`faults: 5 injected, 0 lost, 0 duplicated`);
+      assert.equal(found.metadata.checkpointId, 2, 'the latest complete checkpoint is used');
+      assert.equal(skipped.length, 5);
+      assert.match(skipped[0], /chk-7: CHECKPOINT_CORRUPT .*truncated/);
+      assert.match(skipped[1], /chk-6: CHECKPOINT_CORRUPT .*checksum/);
+      assert.match(skipped[2], /chk-5: CHECKPOINT_CORRUPT .*checksum/);
+      assert.match(skipped[3], /chk-4: CHECKPOINT_CORRUPT no checkpoint metadata/);
+      assert.match(skipped[4], /chk-3: CHECKPOINT_CORRUPT .*truncated/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -172,7 +176,7 @@ describe('fault injection: checkpoint storage', () => {
     env
       .getCheckpointConfig()
       .setCheckpointStorage(join(blocker, 'checkpoints'))
-      .setTolerableCheckpointFailureNumber(3);
+      .setTolerableCheckpointFailureNumber(5);
     env.setRestartStrategy(RestartStrategies.noRestart());
     env
       .fromSource(
@@ -185,13 +189,67 @@ describe('fault injection: checkpoint storage', () => {
     await assert.rejects(client.getJobExecutionResult(), (error: unknown) => {
       assert.ok(error instanceof WeirError);
       assert.equal(error.code, 'CHECKPOINT_FAILED');
-      assert.match(error.message, /4 consecutive checkpoints failed, more than the 3 tolerated/);
+      assert.match(error.message, /6 consecutive checkpoints failed, more than the 5 tolerated/);
       return true;
     });
     const stats = client.getCheckpointStatistics!();
     console.log(`faults: ${stats.failed} injected, 0 lost, 0 duplicated`);
-    assert.equal(stats.failed, 4);
+    assert.equal(stats.failed, 6);
     assert.equal(stats.completed, 0);
     assert.ok(sink.values.length > 0, 'the job kept running while checkpoints failed');
   });
+});
+
+describe('fault injection: event-time windows and timers across failures', () => {
+  for (const parallelism of [1, 2]) {
+    it(`parallelism ${parallelism}: 5 failures, window results identical to a run without failures`, async () => {
+      const work = mkdtempSync(join(tmpdir(), 'weir-win-'));
+      const events = 40_000;
+      const keys = 5;
+      process.env.WEIR_FAULTS_DIR = work;
+      process.env.WEIR_FAULTS_AT = [3_000, 11_000, 19_000, 27_000, 35_000]
+        .map((i) => i + parallelism)
+        .join(',');
+      process.env.WEIR_FAULTS_EVENTS = String(events);
+      process.env.WEIR_FAULTS_KEYS = String(keys);
+      process.env.WEIR_FAULTS_OUTPUT = join(work, 'out');
+      try {
+        const { clients } = await runJob(new URL('./jobs/windowed.ts', import.meta.url), {
+          parallelism,
+          taskSlots: 2,
+        });
+        const injected = readdirSync(work).filter((f) => f.startsWith('fault-')).length;
+        // Expected: the count of every key in every 1 s window (record i has event time i * 5 ms).
+        const expected = new Map<string, number>();
+        for (let i = 0; i < events; i++) {
+          const key = `${i % keys},${Math.floor((i * 5) / 1_000) * 1_000 + 1_000}`;
+          expected.set(key, (expected.get(key) ?? 0) + 1);
+        }
+        const seen = new Map<string, number>();
+        for (const file of readdirSync(join(work, 'out'))) {
+          if (/\.(inprogress|pending)$/.test(file)) continue;
+          for (const line of readFileSync(join(work, 'out', file), 'utf8').split('\n')) {
+            if (line) seen.set(line, (seen.get(line) ?? 0) + 1);
+          }
+        }
+        let lost = 0;
+        let duplicated = 0;
+        for (const [key, count] of expected) {
+          const line = `[${key},${count}]`;
+          const times = seen.get(line) ?? 0;
+          if (times === 0) lost++;
+          else duplicated += times - 1;
+          seen.delete(line);
+        }
+        for (const times of seen.values()) duplicated += times;
+        console.log(`faults: ${injected} injected, ${lost} lost, ${duplicated} duplicated`);
+        assert.equal(injected, 5);
+        assert.equal(clients[0].getCheckpointStatistics!().restarts, 5);
+        assert.equal(lost, 0);
+        assert.equal(duplicated, 0);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -204,6 +204,7 @@ export class ThreadedJobMaster implements JobClient {
         splits: Object.fromEntries(this.splits!) as WorkerData['splits'],
         peers: ports[w],
         attemptNumber: attempt,
+        env: { ...process.env },
         checkpointing: settings ? { mode: settings.mode, storage: settings.storage } : null,
         restore: restore ? { directory: restore.location, metadata: restore.metadata } : null,
       };

@@ -244,6 +244,8 @@ function flushStdio(): Promise<unknown> {
 let current: SlotJob | undefined;
 
 async function startJob(data: WorkerData): Promise<void> {
+  for (const key of Object.keys(process.env)) if (!(key in data.env)) delete process.env[key];
+  Object.assign(process.env, data.env);
   const job = new SlotJob(data);
   current = job;
   setExecutionContext({

@@ -23,6 +23,11 @@ export interface WorkerData {
   peers: Record<number, MessagePort>;
   /** Restarts of the job so far. */
   attemptNumber: number;
+  /**
+   * The coordinator's environment variables when the job started: slots outlive jobs, and a job
+   * module that reads process.env must see what the job's own thread sees.
+   */
+  env: Record<string, string | undefined>;
   /** Set when the job takes checkpoints: the mode and the storage URL (null: in memory). */
   checkpointing: { mode: CheckpointingMode; storage: string | null } | null;
   /** The checkpoint or savepoint to start from; each worker reads the state of its subtasks. */

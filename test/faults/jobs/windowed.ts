@@ -1,0 +1,60 @@
+/**
+ * Fault-injection job for event time: per-key counts in 1 s tumbling event-time windows (window
+ * state and event-time timers in checkpoints), written through the exactly-once file sink. The map
+ * throws once at each index of WEIR_FAULTS_AT (marker files in WEIR_FAULTS_DIR).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DataGeneratorSource,
+  ExactlyOnceFileSink,
+  RestartStrategies,
+  StreamExecutionEnvironment,
+  TumblingEventTimeWindows,
+  WatermarkStrategy,
+} from 'weir';
+
+const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 40_000);
+const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 5);
+const dir = process.env.WEIR_FAULTS_DIR ?? '';
+const failAt = new Set((process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Boolean).map(Number));
+
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.enableCheckpointing(100);
+env.getConfig().setAutoWatermarkInterval(20);
+env.setRestartStrategy(RestartStrategies.fixedDelayRestart(20, 20));
+env
+  .fromSource(
+    new DataGeneratorSource((i) => i, events, { rateLimit: 15_000, timestamp: (_v, i) => i * 5 }),
+    WatermarkStrategy.forBoundedOutOfOrderness<number>(100),
+    'numbers',
+  )
+  .uid('numbers')
+  .map((i) => {
+    if (failAt.has(i)) {
+      const marker = join(dir, `fault-${i}`);
+      if (!existsSync(marker)) {
+        writeFileSync(marker, '');
+        throw new Error(`injected fault at record ${i}`);
+      }
+    }
+    return i;
+  })
+  .uid('inject')
+  .keyBy((i) => i % keys)
+  .window(TumblingEventTimeWindows.of(1_000))
+  .aggregate(
+    {
+      createAccumulator: () => 0,
+      add: (_v: number, n: number) => n + 1,
+      getResult: (n: number) => n,
+      merge: (a: number, b: number) => a + b,
+    },
+    (key: number, ctx, counts: Iterable<number>, out) => {
+      for (const n of counts) out.collect([key, ctx.window().getEnd(), n] as [number, number, number]);
+    },
+  )
+  .uid('windows')
+  .sinkTo(new ExactlyOnceFileSink<[number, number, number]>(process.env.WEIR_FAULTS_OUTPUT ?? 'out'))
+  .uid('files');
+await env.execute('event-time windows with faults');
