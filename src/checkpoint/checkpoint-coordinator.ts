@@ -2,7 +2,7 @@ import type { CheckpointSettings } from '../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { CheckpointMetadata, TaskStateEntry } from './checkpoint-metadata.ts';
-import type { CheckpointStorage } from './checkpoint-storage.ts';
+import { type CheckpointStorage, savepointStorage } from './checkpoint-storage.ts';
 
 /**
  * The checkpoint coordinator (DESIGN.md §2.9) is a state machine per checkpoint:
@@ -51,6 +51,8 @@ export interface CheckpointCoordinatorOptions {
   tasks: readonly string[];
   gateway: CheckpointGateway;
   clock: Clock;
+  /** The operator uids and parallelism of a vertex, for subtasks that finished. */
+  vertexInfo(vertex: string): { operators: string[]; parallelism: number };
   /** The first id to use (after a restore: the restored id + 1). */
   firstId?: number;
   /** The checkpoint the job was restored from: the first "latest" one, never discarded by us. */
@@ -86,6 +88,7 @@ export class CheckpointCoordinator {
   private periodicEnabled = true;
   /** Subtasks still running: finished ones take no part in later checkpoints. */
   private readonly live: Set<string>;
+  private readonly savepoints: CheckpointStorage;
   readonly stats: CheckpointStats = {
     triggered: 0,
     completed: 0,
@@ -100,6 +103,7 @@ export class CheckpointCoordinator {
     this.o = options;
     this.nextId = options.firstId ?? 1;
     this.live = new Set(options.tasks);
+    this.savepoints = savepointStorage(options.storage);
     if (options.restoredFrom) this.completed.push(options.restoredFrom);
   }
 
@@ -152,7 +156,7 @@ export class CheckpointCoordinator {
     }
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const location = this.o.storage.savepointLocation(targetDirectory, this.o.jobId, id);
+      const location = this.savepoints.savepointLocation(targetDirectory, this.o.jobId, id);
       this.begin(id, 'savepoint', location, { resolve, reject });
     });
   }
@@ -170,6 +174,10 @@ export class CheckpointCoordinator {
     const p = this.pending.get(id);
     if (!p) return;
     this.abort(p, `subtask ${task} declined it: ${reason}`, failure);
+  }
+
+  private storageOf(p: Pending): CheckpointStorage {
+    return p.kind === 'savepoint' ? this.savepoints : this.o.storage;
   }
 
   private scheduleNext(): void {
@@ -220,6 +228,20 @@ export class CheckpointCoordinator {
 
   private async complete(p: Pending): Promise<void> {
     p.completing = true;
+    // Subtasks that finished before: recorded as finished, so a restore does not start them over.
+    for (const task of this.o.tasks) {
+      if (p.acks.has(task) || p.expected.has(task)) continue;
+      const hash = task.lastIndexOf('#');
+      const vertex = task.slice(0, hash);
+      const info = this.o.vertexInfo(vertex);
+      p.acks.set(task, {
+        vertex,
+        subtask: Number(task.slice(hash + 1)),
+        parallelism: info.parallelism,
+        operators: info.operators,
+        handle: { kind: 'finished' },
+      });
+    }
     const tasks = [...p.acks.values()].sort((a, b) =>
       a.vertex < b.vertex ? -1 : a.vertex > b.vertex ? 1 : a.subtask - b.subtask,
     );
@@ -235,7 +257,7 @@ export class CheckpointCoordinator {
       tasks,
     };
     try {
-      await this.o.storage.writeMetadata(p.location, metadata);
+      await this.storageOf(p).writeMetadata(p.location, metadata);
     } catch (error) {
       p.completing = false;
       this.abort(p, error instanceof Error ? error.message : String(error), true);
@@ -276,7 +298,9 @@ export class CheckpointCoordinator {
     const error = new WeirError('CHECKPOINT_FAILED', `${p.kind} ${p.id} failed: ${reason}`);
     this.o.log?.(error.message);
     this.o.gateway.notifyAborted(p.id);
-    void this.o.storage.discard(p.location).catch(() => {});
+    void this.storageOf(p)
+      .discard(p.location)
+      .catch(() => {});
     p.settle?.reject(error);
     this.lastEnd = this.o.clock.now();
     if (countsAsFailure) {

@@ -7,7 +7,9 @@ import { WeirError } from '../core/errors.ts';
  */
 export type StateHandle =
   | { kind: 'file'; file: string; bytes: number; sha256: string }
-  | { kind: 'inline'; data: Uint8Array };
+  | { kind: 'inline'; data: Uint8Array }
+  /** The subtask had finished (all its input processed) before the checkpoint: nothing to restore. */
+  | { kind: 'finished' };
 
 export interface TaskStateEntry {
   vertex: string;

@@ -91,6 +91,11 @@ export class FileCheckpointStorage implements CheckpointStorage {
   }
 }
 
+/** Savepoints always go to files, in the directory given when one is taken. */
+export function savepointStorage(storage: CheckpointStorage): CheckpointStorage {
+  return storage instanceof FileCheckpointStorage ? storage : new FileCheckpointStorage(process.cwd());
+}
+
 /** Storage for a job's settings: a directory when configured, memory otherwise. */
 export function createCheckpointStorage(url: string | null): CheckpointStorage {
   return url === null ? new MemoryCheckpointStorage() : new FileCheckpointStorage(url);

@@ -61,6 +61,15 @@ export async function loadCheckpointState(
 ): Promise<RestoredJobState> {
   const operators: Record<string, OperatorSubtaskState[]> = {};
   for (const task of metadata.tasks) {
+    if (task.handle.kind === 'finished') {
+      // Present but empty: a source restores no splits instead of reading its input again.
+      for (const uid of task.operators) {
+        const list = operators[uid] ?? [];
+        list[task.subtask] = {};
+        operators[uid] = list;
+      }
+      continue;
+    }
     let bytes: Uint8Array;
     if (task.handle.kind === 'inline') bytes = task.handle.data;
     else {

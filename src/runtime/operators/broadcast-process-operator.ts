@@ -12,10 +12,14 @@ import type { OutputTag } from '../../core/collector.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { Key } from '../../core/key.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
-import { BroadcastStateStore } from '../../state/broadcast-state-store.ts';
+import { type BroadcastStateSnapshot, BroadcastStateStore } from '../../state/broadcast-state-store.ts';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
-import type { State } from '../../state/state.ts';
-import type { AnyStateDescriptor, MapStateDescriptor } from '../../state/state-descriptor.ts';
+import type { ListState, State } from '../../state/state.ts';
+import {
+  type AnyStateDescriptor,
+  ListStateDescriptor,
+  type MapStateDescriptor,
+} from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -40,6 +44,22 @@ abstract class AbstractBroadcastProcessOperator extends AbstractStreamOperator {
     >;
     this.broadcastStateStore = new BroadcastStateStore(descriptors);
     this.collector = new TimestampedCollector(this.output);
+    // In checkpoints as a union list: every old subtask's copy (all equal) reaches every new one.
+    this.checkpointed = ctx.operatorStateStore.getUnionListState(
+      new ListStateDescriptor<BroadcastStateSnapshot>('broadcast-state'),
+    );
+    if (ctx.isRestored) {
+      for (const saved of this.checkpointed.get()) {
+        this.broadcastStateStore.restore(saved);
+        break;
+      }
+    }
+  }
+
+  private readonly checkpointed: ListState<BroadcastStateSnapshot>;
+
+  snapshotState(_checkpointId: number): void {
+    this.checkpointed.update([this.broadcastStateStore.snapshot()]);
   }
 
   /** The record's timestamp, or undefined. */

@@ -183,6 +183,10 @@ export class JobMaster implements JobClient {
       tasks,
       clock,
       firstId: (this.restoredFrom?.id ?? 0) + 1,
+      vertexInfo: (id) => {
+        const v = graph.vertices.find((x) => x.id === id)!;
+        return { operators: v.operators.map((o) => o.uid), parallelism: v.parallelism };
+      },
       restoredFrom: this.restoredFrom,
       gateway: {
         trigger: (id, savepoint, location) => {

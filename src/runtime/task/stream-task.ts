@@ -1,6 +1,6 @@
 import type { Accumulator } from '../../api/accumulators.ts';
 import type { TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
-import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import { type CheckpointStorage, savepointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { type RestoredJobState, subtaskRestore } from '../../checkpoint/restored-state.ts';
 import {
   encodeTaskState,
@@ -315,7 +315,7 @@ export class StreamTask {
         return service;
       },
       operatorStateStore,
-      isRestored: o.restore !== undefined,
+      isRestored: restore !== undefined,
       accumulators,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       enqueueMail: (fn) => this.enqueueMail(fn),
@@ -700,7 +700,8 @@ export class StreamTask {
     this.flushOutputs();
     for (const writer of this.writers) writer.broadcastControl(barrier);
     const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
-    cp.storage.writeState(barrier.location, file, bytes).then(
+    const storage = barrier.savepoint ? savepointStorage(cp.storage) : cp.storage;
+    storage.writeState(barrier.location, file, bytes).then(
       (handle) =>
         cp.acknowledge(this.taskKey, id, {
           vertex: this.options.vertex.id,
