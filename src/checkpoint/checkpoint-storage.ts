@@ -91,9 +91,9 @@ export class FileCheckpointStorage implements CheckpointStorage {
   }
 }
 
-/** Savepoints always go to files, in the directory given when one is taken. */
+/** Savepoints always go to files (in the directory given when one is taken), also when checkpoints stay in memory. */
 export function savepointStorage(storage: CheckpointStorage): CheckpointStorage {
-  return storage instanceof FileCheckpointStorage ? storage : new FileCheckpointStorage(process.cwd());
+  return storage instanceof MemoryCheckpointStorage ? new FileCheckpointStorage(process.cwd()) : storage;
 }
 
 /** Storage for a job's settings: a directory when configured, memory otherwise. */
