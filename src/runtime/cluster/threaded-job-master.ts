@@ -3,10 +3,11 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import type { CollectTarget } from '../../api/collect.ts';
 import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
-import { CheckpointCoordinator, type CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
-import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
+import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
+import { JobCheckpointing } from '../scheduler/job-checkpointing.ts';
 import { checkTransition, isTerminal } from '../scheduler/job-status.ts';
 import { RestartBackoff } from '../scheduler/restart-backoff.ts';
 import { loadInitialRestore, restartStrategyOf } from '../scheduler/restore-loading.ts';
@@ -43,6 +44,7 @@ export class ThreadedJobMaster implements JobClient {
   private attempt = -1;
   private restarts = 0;
   private readonly backoff: RestartBackoff;
+  private checkpointing: JobCheckpointing | undefined;
   private coordinator: CheckpointCoordinator | undefined;
   private storage: CheckpointStorage | undefined;
   private restoredFrom: CompletedCheckpoint | undefined;
@@ -74,16 +76,7 @@ export class ThreadedJobMaster implements JobClient {
   }
 
   getCheckpointStatistics(): CheckpointStatistics {
-    const stats = this.coordinator?.stats ?? {
-      triggered: 0,
-      completed: 0,
-      failed: 0,
-      inProgress: 0,
-      lastCompletedId: null,
-      lastDurationMs: null,
-      lastFailure: null,
-    };
-    return { ...stats, restarts: this.restarts };
+    return JobCheckpointing.statisticsOf(this.checkpointing, this.restarts);
   }
 
   async start(): Promise<void> {
@@ -107,16 +100,8 @@ export class ThreadedJobMaster implements JobClient {
     this.transition('running');
   }
 
-  async triggerSavepoint(targetDirectory: string): Promise<string> {
-    if (!this.coordinator || this.status !== 'running') {
-      throw new WeirError(
-        'CHECKPOINT_FAILED',
-        this.coordinator
-          ? `job is ${this.status}`
-          : 'savepoints need checkpointing to be enabled (env.enableCheckpointing)',
-      );
-    }
-    return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
+  triggerSavepoint(targetDirectory: string): Promise<string> {
+    return JobCheckpointing.savepointOf(this.checkpointing, this.status, targetDirectory);
   }
 
   /** Takes a savepoint, then stops the job, which ends as finished (see JobMaster.stopWithSavepoint). */
@@ -142,37 +127,23 @@ export class ThreadedJobMaster implements JobClient {
   }
 
   private createCoordinator(): void {
-    const { graph, clock } = this.plan;
-    const settings = graph.config.checkpointing;
-    if (!settings) return;
-    this.storage = createCheckpointStorage(settings.storage);
-    const tasks: string[] = [];
-    for (const v of graph.vertices) for (let i = 0; i < v.parallelism; i++) tasks.push(`${v.id}#${i}`);
     const broadcast = (m: CoordinatorMessage) => {
       for (const w of this.workers) w.postMessage(m);
     };
-    this.coordinator = new CheckpointCoordinator({
-      jobId: this.jobId,
-      jobName: graph.jobName,
-      maxParallelism: graph.maxParallelism,
-      settings,
-      storage: this.storage,
-      tasks,
-      clock,
-      firstId: (this.restoredFrom?.id ?? 0) + 1,
-      vertexInfo: (id) => {
-        const v = graph.vertices.find((x) => x.id === id)!;
-        return { operators: v.operators.map((o) => o.uid), parallelism: v.parallelism };
-      },
-      restoredFrom: this.restoredFrom,
-      gateway: {
+    this.checkpointing = new JobCheckpointing(
+      this.plan,
+      this.jobId,
+      this.restoredFrom,
+      {
         trigger: (id, savepoint, location) =>
           broadcast({ type: 'trigger-checkpoint', jobId: this.jobId, id, savepoint, location }),
         notifyComplete: (id) => broadcast({ type: 'checkpoint-complete', jobId: this.jobId, id }),
         notifyAborted: (id) => broadcast({ type: 'checkpoint-aborted', jobId: this.jobId, id }),
       },
-      onTolerableFailuresExceeded: (error) => this.onFailure(error),
-    });
+      (error) => this.onFailure(error),
+    );
+    this.coordinator = this.checkpointing.coordinator;
+    this.storage = this.checkpointing.storage;
   }
 
   /** Starts the workers of a new attempt, from `restore` when given. */
@@ -341,7 +312,7 @@ export class ThreadedJobMaster implements JobClient {
     await new Promise((r) => setTimeout(r, delay));
     if (this.status !== 'restarting') return;
     this.restarts++;
-    this.launch(this.coordinator?.latestCompleted() ?? this.restoredFrom);
+    this.launch(this.checkpointing?.latest());
     this.transition('running');
   }
 
@@ -353,12 +324,8 @@ export class ThreadedJobMaster implements JobClient {
   }
 
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
-  private async cleanUpCheckpoints(): Promise<void> {
-    const settings = this.plan.graph.config.checkpointing;
-    if (!settings || !this.storage || !this.coordinator) return;
-    if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
-    const latest = this.coordinator.latestCompleted();
-    if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
+  private cleanUpCheckpoints(_how?: 'finished' | 'cancelled'): Promise<void> {
+    return this.checkpointing?.cleanUp() ?? Promise.resolve();
   }
 
   private workerError(w: number, what: string, cause?: unknown): WeirError {

@@ -3,8 +3,8 @@ import type { Accumulator } from '../../api/accumulators.ts';
 import type { CollectTarget } from '../../api/collect.ts';
 import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
-import { CheckpointCoordinator, type CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
-import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
+import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import type { RestoredJobState } from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
@@ -13,6 +13,7 @@ import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
 import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
+import { JobCheckpointing } from './job-checkpointing.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 import { loadCompleted, loadInitialRestore, restartStrategyOf } from './restore-loading.ts';
@@ -38,6 +39,7 @@ export class JobMaster implements JobClient {
   private failure: WeirError | undefined;
   private startedAt = 0;
   private readonly backoff: RestartBackoff;
+  private checkpointing: JobCheckpointing | undefined;
   private coordinator: CheckpointCoordinator | undefined;
   private storage: CheckpointStorage | undefined;
   private restored: RestoredJobState | undefined;
@@ -74,16 +76,7 @@ export class JobMaster implements JobClient {
   }
 
   getCheckpointStatistics(): CheckpointStatistics {
-    const stats = this.coordinator?.stats ?? {
-      triggered: 0,
-      completed: 0,
-      failed: 0,
-      inProgress: 0,
-      lastCompletedId: null,
-      lastDurationMs: null,
-      lastFailure: null,
-    };
-    return { ...stats, restarts: this.restarts };
+    return JobCheckpointing.statisticsOf(this.checkpointing, this.restarts);
   }
 
   /** Deploys the tasks and starts running them; resolves once they run. */
@@ -116,16 +109,8 @@ export class JobMaster implements JobClient {
     await this.run();
   }
 
-  async triggerSavepoint(targetDirectory: string): Promise<string> {
-    if (!this.coordinator || this.status !== 'running') {
-      throw new WeirError(
-        'CHECKPOINT_FAILED',
-        this.coordinator
-          ? `job is ${this.status}`
-          : 'savepoints need checkpointing to be enabled (env.enableCheckpointing)',
-      );
-    }
-    return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
+  triggerSavepoint(targetDirectory: string): Promise<string> {
+    return JobCheckpointing.savepointOf(this.checkpointing, this.status, targetDirectory);
   }
 
   /**
@@ -168,27 +153,11 @@ export class JobMaster implements JobClient {
   }
 
   private createCoordinator(): void {
-    const { graph, clock } = this.plan;
-    const settings = graph.config.checkpointing;
-    if (!settings) return;
-    this.storage = createCheckpointStorage(settings.storage);
-    const tasks: string[] = [];
-    for (const v of graph.vertices) for (let i = 0; i < v.parallelism; i++) tasks.push(`${v.id}#${i}`);
-    this.coordinator = new CheckpointCoordinator({
-      jobId: this.jobId,
-      jobName: graph.jobName,
-      maxParallelism: graph.maxParallelism,
-      settings,
-      storage: this.storage,
-      tasks,
-      clock,
-      firstId: (this.restoredFrom?.id ?? 0) + 1,
-      vertexInfo: (id) => {
-        const v = graph.vertices.find((x) => x.id === id)!;
-        return { operators: v.operators.map((o) => o.uid), parallelism: v.parallelism };
-      },
-      restoredFrom: this.restoredFrom,
-      gateway: {
+    this.checkpointing = new JobCheckpointing(
+      this.plan,
+      this.jobId,
+      this.restoredFrom,
+      {
         trigger: (id, savepoint, location) => {
           for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
         },
@@ -199,8 +168,10 @@ export class JobMaster implements JobClient {
           for (const t of this.tasks) t.notifyCheckpointAborted(id);
         },
       },
-      onTolerableFailuresExceeded: (error) => this.onFailure(error),
-    });
+      (error) => this.onFailure(error),
+    );
+    this.coordinator = this.checkpointing.coordinator;
+    this.storage = this.checkpointing.storage;
   }
 
   private taskCheckpointing(attempt: number): TaskCheckpointing | undefined {
@@ -307,7 +278,7 @@ export class JobMaster implements JobClient {
     await new Promise((r) => setTimeout(r, delay));
     if (this.status !== 'restarting') return;
     try {
-      const latest = this.coordinator?.latestCompleted() ?? this.restoredFrom;
+      const latest = this.checkpointing?.latest();
       this.restored = latest ? await loadCompleted(latest) : undefined;
       this.restarts++;
       await this.deploy();
@@ -350,12 +321,8 @@ export class JobMaster implements JobClient {
   }
 
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
-  private async cleanUpCheckpoints(_how: 'finished' | 'cancelled'): Promise<void> {
-    const settings = this.plan.graph.config.checkpointing;
-    if (!settings || !this.storage || !this.coordinator) return;
-    if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
-    const latest = this.coordinator.latestCompleted();
-    if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
+  private cleanUpCheckpoints(_how?: 'finished' | 'cancelled'): Promise<void> {
+    return this.checkpointing?.cleanUp() ?? Promise.resolve();
   }
 
   private mergeAccumulators(): Map<string, unknown> {
