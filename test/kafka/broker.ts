@@ -1,0 +1,77 @@
+/**
+ * The local Kafka broker for tests (scripts/kafka.sh, 127.0.0.1:9092). Tests that need it ask
+ * `kafkaBroker(t)`: without a broker they are skipped, loudly, unless `CI` is set, where a missing
+ * broker is a failure (CI starts one in .ci/run).
+ */
+import type { TestContext } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+
+export const KAFKA_BOOTSTRAP = '127.0.0.1:9092';
+
+const SKIP_MESSAGE = `no Kafka broker at ${KAFKA_BOOTSTRAP}: run scripts/kafka.sh start`;
+
+let probe: Promise<string | undefined> | undefined;
+
+/** Undefined when a broker answers a metadata request within `timeoutMs`, else why not. */
+function probeBroker(timeoutMs = 2_000): Promise<string | undefined> {
+  probe ??= (async () => {
+    const admin = new Admin({
+      clientId: 'weir-test-probe',
+      bootstrapBrokers: [KAFKA_BOOTSTRAP],
+      timeout: timeoutMs,
+      retries: 0,
+      connectTimeout: timeoutMs,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      const metadata = await Promise.race([admin.metadata({ topics: [] }), timeout]);
+      return metadata.brokers.size > 0 ? undefined : 'the broker lists no brokers';
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(timer);
+      await admin.close().catch(() => {});
+    }
+  })();
+  return probe;
+}
+
+/**
+ * True when the broker answers. Otherwise skips `t` (with a warning) and returns false, or, with
+ * `CI` set, throws: CI must never skip Kafka tests.
+ */
+export async function kafkaBroker(t: TestContext): Promise<boolean> {
+  const problem = await probeBroker();
+  if (problem === undefined) return true;
+  if (process.env.CI) {
+    throw new Error(`${SKIP_MESSAGE} (CI is set, so this fails instead of skipping): ${problem}`);
+  }
+  console.warn(`SKIPPED ${t.name}: ${SKIP_MESSAGE}`);
+  t.skip(SKIP_MESSAGE);
+  return false;
+}
+
+/** A topic name unique to this run. */
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** Creates `topic` with `partitions` partitions and waits until its leaders are known. */
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = new Admin({ clientId: 'weir-test-admin', bootstrapBrokers: [KAFKA_BOOTSTRAP] });
+  try {
+    await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+      const info = metadata.topics.get(topic);
+      if (info !== undefined && info.partitionsCount === partitions) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`topic ${topic} has no leaders after 5 s`);
+  } finally {
+    await admin.close();
+  }
+}
