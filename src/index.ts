@@ -128,6 +128,8 @@ export { WindowedStream } from './api/windowed-stream.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';
+// Kafka connector (KafkaSource)
+export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
 export type {
   CheckpointingMode,
