@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = process.execPath;
-const EVENTS = 40_000;
+const EVENTS = 60_000;
 const KEYS = 7;
 const KILLS = 5;
 
@@ -54,7 +54,7 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
     ...process.env,
     WEIR_FAULTS_EVENTS: String(EVENTS),
     WEIR_FAULTS_KEYS: String(KEYS),
-    WEIR_FAULTS_RATE: '15000',
+    WEIR_FAULTS_RATE: '10000', // 6 s of input: room for five kills even on a slow machine
     WEIR_FAULTS_CHECKPOINTS: checkpoints,
     WEIR_FAULTS_OUTPUT: output,
   };

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EVENTS = 40_000;
+const EVENTS = 60_000;
 const KEYS = 7;
 
 function weir(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -50,7 +50,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       ...process.env,
       WEIR_FAULTS_EVENTS: String(EVENTS),
       WEIR_FAULTS_KEYS: String(KEYS),
-      WEIR_FAULTS_RATE: '10000',
+      WEIR_FAULTS_RATE: '4000', // 15 s of input: every round is stopped while the job still runs
       WEIR_FAULTS_CHECKPOINTS: checkpoints,
       WEIR_FAULTS_OUTPUT: output,
     };
