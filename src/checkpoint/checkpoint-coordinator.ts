@@ -109,6 +109,10 @@ export class CheckpointCoordinator {
 
   /** Starts periodic checkpoints. */
   start(): void {
+    // Every attempt starts with every subtask running (a restore may restart finished ones).
+    this.live.clear();
+    for (const task of this.o.tasks) this.live.add(task);
+    this.periodicEnabled = true;
     this.running = true;
     this.scheduleNext();
   }

@@ -453,6 +453,9 @@ export class StreamTask {
         if (element === undefined) break;
         worked = true;
         this.handleElement(element.element, element.index);
+        // The last end-of-data starts the task's finish: nothing more is read until it is done, so
+        // that a barrier behind it is taken after end-of-data went downstream (the final checkpoint).
+        if (this.finishingData()) break;
       }
     }
     return worked;
@@ -531,6 +534,11 @@ export class StreamTask {
         return;
       }
     }
+  }
+
+  /** A method, not a field read: handleElement changes the phase behind the compiler's back. */
+  private finishingData(): boolean {
+    return this.endOfData === 'finishing';
   }
 
   /** A channel has no more records (end-of-data, or its end); after the last one, the input ends. */

@@ -21,6 +21,8 @@ const failAt = new Set((process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Bool
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(100);
+// A stuck checkpoint fails fast (and visibly) instead of after the default 10 minutes.
+env.getCheckpointConfig().setCheckpointTimeout(20_000);
 env.getConfig().setAutoWatermarkInterval(20);
 env.setRestartStrategy(RestartStrategies.fixedDelayRestart(20, 20));
 env
