@@ -27,7 +27,7 @@ import {
   wrapStored,
 } from './heap-stored-values.ts';
 import { HeapValueState } from './heap-value-state.ts';
-import { checkKeyGroupRange, keyGroupOf } from './key-groups.ts';
+import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.ts';
 import type {
@@ -80,12 +80,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   setCurrentKeyAndGroup(key: Key, keyGroup: number): void {
     const index = keyGroup - this.keyGroupRange.start;
     if (!(index >= 0 && index < this.groupCount) || (index | 0) !== index) {
-      throw new WeirError(
-        'STATE_ERROR',
-        `key ${JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
-          `[${this.keyGroupRange.start}, ${this.keyGroupRange.end}] (maxParallelism ${this.maxParallelism}): ` +
-          'records reached a subtask that does not own their key',
-      );
+      throw keyGroupNotOwned(key, keyGroup, this.keyGroupRange, this.maxParallelism);
     }
     const ctx = this.ctx;
     ctx.key = key;

@@ -217,3 +217,18 @@ export function checkKeyGroupRange(range: KeyGroupRange, maxParallelism: number)
     );
   }
 }
+
+/** The error when a key reaches a backend that does not own its key group (a partitioning bug). */
+export function keyGroupNotOwned(
+  key: Key,
+  keyGroup: number,
+  range: KeyGroupRange,
+  maxParallelism: number,
+): WeirError {
+  return new WeirError(
+    'STATE_ERROR',
+    `key ${JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
+      `[${range.start}, ${range.end}] (maxParallelism ${maxParallelism}): ` +
+      'records reached a subtask that does not own their key',
+  );
+}

@@ -29,7 +29,7 @@ import {
   unwrapStored,
   wrapStored,
 } from './heap-stored-values.ts';
-import { checkKeyGroupRange, keyGroupOf } from './key-groups.ts';
+import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
 import type {
   KeyedStateSnapshot,
@@ -199,12 +199,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   setCurrentKeyAndGroup(key: Key, keyGroup: number): void {
     const index = keyGroup - this.keyGroupRange.start;
     if (!(index >= 0 && index < this.groupCount) || (index | 0) !== index) {
-      throw new WeirError(
-        'STATE_ERROR',
-        `key ${JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
-          `[${this.keyGroupRange.start}, ${this.keyGroupRange.end}] (maxParallelism ${this.maxParallelism}): ` +
-          'records reached a subtask that does not own their key',
-      );
+      throw keyGroupNotOwned(key, keyGroup, this.keyGroupRange, this.maxParallelism);
     }
     if (this.disposed) throw new WeirError('STATE_ERROR', 'the LMDB state backend was disposed');
     // Between keys: no value of the previous key is in use, the cache may be written out.

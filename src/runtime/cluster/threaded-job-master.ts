@@ -115,14 +115,7 @@ export class ThreadedJobMaster implements JobClient {
     await taskSlotPool.discard(this.workers);
     if (this.status !== 'running') return path;
     this.transition('finished');
-    this.resolveResult(
-      new JobExecutionResult(
-        this.jobId,
-        this.plan.graph.jobName,
-        performance.now() - this.startedAt,
-        this.accumulators,
-      ),
-    );
+    this.resolveResult(this.executionResult());
     return path;
   }
 
@@ -258,14 +251,7 @@ export class ThreadedJobMaster implements JobClient {
     this.ended = true;
     taskSlotPool.release(this.workers);
     void this.cleanUpCheckpoints();
-    this.resolveResult(
-      new JobExecutionResult(
-        this.jobId,
-        this.plan.graph.jobName,
-        performance.now() - this.startedAt,
-        this.accumulators,
-      ),
-    );
+    this.resolveResult(this.executionResult());
   }
 
   async cancel(): Promise<void> {
@@ -333,6 +319,15 @@ export class ThreadedJobMaster implements JobClient {
     const running = subtasks?.length ? ` (running ${subtasks.map((s) => `"${s}"`).join(', ')})` : '';
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
     return new WeirError('TASK_FAILED', `worker thread ${w + 1}${running} ${what}${detail}`, { cause });
+  }
+
+  private executionResult(): JobExecutionResult {
+    return new JobExecutionResult(
+      this.jobId,
+      this.plan.graph.jobName,
+      performance.now() - this.startedAt,
+      this.accumulators,
+    );
   }
 
   private transition(to: JobStatus): void {

@@ -128,14 +128,7 @@ export class JobMaster implements JobClient {
     if (this.status !== 'running') return path;
     clearInterval(this.keepAlive);
     this.transition('finished');
-    this.resolveResult(
-      new JobExecutionResult(
-        this.jobId,
-        this.plan.graph.jobName,
-        performance.now() - this.startedAt,
-        this.mergeAccumulators(),
-      ),
-    );
+    this.resolveResult(this.executionResult());
     return path;
   }
 
@@ -310,14 +303,7 @@ export class JobMaster implements JobClient {
     clearInterval(this.keepAlive);
     this.transition('finished');
     void this.cleanUpCheckpoints('finished');
-    this.resolveResult(
-      new JobExecutionResult(
-        this.jobId,
-        this.plan.graph.jobName,
-        performance.now() - this.startedAt,
-        this.mergeAccumulators(),
-      ),
-    );
+    this.resolveResult(this.executionResult());
   }
 
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
@@ -347,6 +333,15 @@ export class JobMaster implements JobClient {
     clearInterval(this.keepAlive);
     this.transition(status);
     this.rejectResult(error);
+  }
+
+  private executionResult(): JobExecutionResult {
+    return new JobExecutionResult(
+      this.jobId,
+      this.plan.graph.jobName,
+      performance.now() - this.startedAt,
+      this.mergeAccumulators(),
+    );
   }
 
   private transition(to: JobStatus): void {
