@@ -115,4 +115,38 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       rmSync(work, { recursive: true, force: true });
     }
   });
+
+  it('weir savepoint <pid> takes a savepoint while the job keeps running, and kill -USR2 one into --savepoint-dir', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'weir-sp-cli-'));
+    const env = {
+      ...process.env,
+      WEIR_FAULTS_EVENTS: '40000',
+      WEIR_FAULTS_RATE: '8000', // 5 s: the job still runs when the signal comes
+      WEIR_FAULTS_CHECKPOINTS: join(work, 'checkpoints'),
+      WEIR_FAULTS_OUTPUT: join(work, 'out'),
+    };
+    try {
+      const run = weir(
+        ['run', 'test/faults/jobs/exactly-once-file.ts', '--savepoint-dir', join(work, 'by-signal')],
+        env,
+      );
+      const done = finished(run);
+      const deadline = Date.now() + 30_000;
+      while (completedCheckpoints(join(work, 'checkpoints')) === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const taken = await finished(weir(['savepoint', String(run.pid), join(work, 'by-command')], env));
+      assert.equal(taken.code, 0, taken.stderr);
+      const path = taken.stdout.trim();
+      assert.ok(path.startsWith(join(work, 'by-command')), path);
+      assert.ok(existsSync(join(path, '_metadata')));
+      run.kill('SIGUSR2');
+      const end = await done;
+      assert.equal(end.code, 0, `the job went on to finish: ${end.stderr}`);
+      assert.match(end.stderr, /savepoint written to .*by-signal/);
+      assert.equal(readdirSync(join(work, 'by-signal')).length, 1);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });
