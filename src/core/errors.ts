@@ -22,6 +22,8 @@ export type WeirErrorCode =
   | 'CHECKPOINT_CORRUPT'
   | 'STATE_NOT_RESTORABLE'
   | 'CLI_USAGE'
+  | 'KAFKA_UNAVAILABLE'
+  | 'KAFKA_TRANSACTION_LOST'
   | 'INTERNAL';
 
 export class WeirError extends Error {

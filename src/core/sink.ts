@@ -15,6 +15,8 @@ export interface SinkContext {
   addAccumulator<V>(name: string, accumulator: Accumulator<V>): void;
   /** True when the job takes checkpoints (transactional sinks then commit on checkpoints). */
   readonly checkpointing: boolean;
+  /** Milliseconds between checkpoints, when the job takes them (a transaction must outlive one interval). */
+  readonly checkpointInterval?: number;
   /** Unique per run of this subtask (job id and attempt): names things this attempt creates. */
   readonly attemptTag: string;
 }
@@ -39,6 +41,18 @@ export interface Sink<T> {
    * pre-commit, and return what must survive a failure, as plain data.
    */
   snapshotState?(checkpointId: number): unknown[];
+  /**
+   * The asynchronous rest of the pre-commit of `checkpointId`, called right after `snapshotState`
+   * (e.g. flushing the transaction it just closed). Records after the barrier keep flowing; the
+   * checkpoint is acknowledged once the promise resolves, and a rejection fails the job (the
+   * pre-commit is lost, so the checkpoint must not complete).
+   */
+  snapshotStateAsync?(checkpointId: number): Promise<void> | undefined;
+  /**
+   * A promise while the sink cannot take more records (a sink that buffers internally and writes
+   * in the background, at its limit); the task stops feeding it until the promise resolves.
+   */
+  blocked?(): Promise<void> | undefined;
   /**
    * After a restore, before `open`: what every subtask of the restored checkpoint returned from
    * `snapshotState`, concatenated in subtask order. Every new subtask receives all of it (whatever

@@ -1,3 +1,5 @@
+import type { Accumulator } from './accumulators.ts';
+
 /**
  * The source SPI (DESIGN.md §4): a source plans splits, and a reader in each subtask is polled for
  * records. A reader never blocks the task's loop: when it has nothing, it says so and resolves
@@ -57,6 +59,11 @@ export interface SourceReaderContext {
   now(): number;
   /** Name of the source operator, for error messages. */
   readonly sourceName: string;
+  /**
+   * Registers an accumulator of this subtask (e.g. a count of records skipped as unreadable); the
+   * job result merges the subtasks' values by name. Optional for contexts that keep none (tests).
+   */
+  addAccumulator?(name: string, accumulator: Accumulator<unknown>): void;
 }
 
 export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
@@ -74,6 +81,11 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
   noMoreSplits(): void;
   /** The splits with their current positions, for a checkpoint. */
   snapshotState(checkpointId: number): S[];
+  /**
+   * Checkpoint `checkpointId` is complete (every task acknowledged it and its metadata is written),
+   * so what `snapshotState` returned for it is durable; e.g. commit offsets back to the system read.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void;
   /** Where the record being emitted right now comes from (file and line, offset...), for errors. */
   currentPosition?(): string | undefined;
   close?(): void | Promise<void>;
@@ -87,4 +99,14 @@ export interface Source<T, S extends SourceSplit = SourceSplit> {
   createReader(context: SourceReaderContext): SourceReader<T, S>;
   /** Largest parallelism this source supports (1 for non-parallel sources). */
   readonly maxParallelism?: number;
+  /**
+   * The subtask that reads `split`, when the source has a rule for it (Kafka: by topic and
+   * partition). Without one, planned splits go round-robin and restored splits are divided evenly.
+   * With one, planned splits go to their owner, and restored splits are given to every subtask,
+   * which keeps those it owns: a reader can then tell which splits found later are its own (Kafka
+   * partition discovery) without a coordinator, at any parallelism.
+   *
+   * @example assignSplit: (split, parallelism) => hash(split.splitId) % parallelism
+   */
+  assignSplit?(split: S, parallelism: number): number;
 }

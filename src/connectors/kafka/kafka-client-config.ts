@@ -1,4 +1,4 @@
-import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer } from '@platformatic/kafka';
 import { WeirError } from '../../core/errors.ts';
 
 /**
@@ -22,6 +22,10 @@ export const KAFKA_SOURCE_PROPERTIES: Readonly<Record<string, string>> = {
   'request.timeout.ms': 'timeout of one request (default 30000)',
   'socket.connection.setup.timeout.ms': 'timeout of a connection attempt (default 10000)',
   retries: 'retries of a failed request (default 3)',
+  'partition.discovery.interval.ms':
+    'how often new partitions are looked for; 0 disables (default 30000 unbounded, disabled bounded)',
+  'commit.offsets.on.checkpoint':
+    'true (default with a group id) or false: commit checkpointed offsets to the group, for lag monitoring',
 };
 
 /** Throws INVALID_ARGUMENT for a property Weir does not understand or a malformed value. */
@@ -39,6 +43,13 @@ export function checkKafkaProperty(key: string, value: string): void {
         `Kafka property isolation.level is "${value}": expected read_uncommitted or read_committed`,
       );
     }
+  } else if (key === 'commit.offsets.on.checkpoint') {
+    if (value !== 'true' && value !== 'false') {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `Kafka property commit.offsets.on.checkpoint is "${value}": expected true or false`,
+      );
+    }
   } else if (key !== 'client.id' && !(Number.isInteger(Number(value)) && Number(value) >= 0)) {
     throw new WeirError(
       'INVALID_ARGUMENT',
@@ -47,7 +58,7 @@ export function checkKafkaProperty(key: string, value: string): void {
   }
 }
 
-function numberProperty(config: KafkaClientConfig, key: string, fallback: number): number {
+export function numberProperty(config: KafkaClientConfig, key: string, fallback: number): number {
   const value = config.properties[key];
   return value === undefined ? fallback : Number(value);
 }
@@ -80,12 +91,38 @@ export function fetchSettings(config: KafkaClientConfig): FetchSettings {
  */
 export function createKafkaConsumer(config: KafkaClientConfig): Consumer<Buffer, Buffer, Buffer, Buffer> {
   return new Consumer({
-    clientId: config.properties['client.id'] ?? 'weir-kafka-source',
+    ...clientOptions(config),
     groupId: config.groupId ?? 'weir-kafka-source',
+    autocreateTopics: false,
+  });
+}
+
+function clientOptions(config: KafkaClientConfig) {
+  return {
+    clientId: config.properties['client.id'] ?? 'weir-kafka-source',
     bootstrapBrokers: [...config.bootstrapServers],
     timeout: numberProperty(config, 'request.timeout.ms', 30_000),
     connectTimeout: numberProperty(config, 'socket.connection.setup.timeout.ms', 10_000),
     retries: numberProperty(config, 'retries', 3),
+  };
+}
+
+/** An admin client: topic listing (patterns) and offset commits without group membership. */
+export function createKafkaAdmin(config: KafkaClientConfig): Admin {
+  return new Admin(clientOptions(config));
+}
+
+/** An idempotent producer acknowledged by all in-sync replicas (dead-letter records). */
+export function createKafkaProducer(config: KafkaClientConfig): Producer {
+  return new Producer({
+    ...clientOptions(config),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
     autocreateTopics: false,
   });
+}
+
+/** `host:port,...` of the bootstrap servers, for error messages. */
+export function describeServers(config: KafkaClientConfig): string {
+  return config.bootstrapServers.join(',');
 }

@@ -1,6 +1,12 @@
-import type { Consumer } from '@platformatic/kafka';
+import type { Admin, Consumer } from '@platformatic/kafka';
 import { WeirError } from '../../core/errors.ts';
-import { createKafkaConsumer, fetchSettings, type KafkaClientConfig } from './kafka-client-config.ts';
+import {
+  createKafkaAdmin,
+  createKafkaConsumer,
+  describeServers,
+  fetchSettings,
+  type KafkaClientConfig,
+} from './kafka-client-config.ts';
 import { type KafkaPartitionSplit, kafkaSplitId } from './kafka-partition-split.ts';
 import type { OffsetsInitializer } from './offsets-initializer.ts';
 
@@ -13,18 +19,62 @@ interface TopicPartition {
 }
 
 /**
- * Plans a Kafka source's splits: one per partition of each topic, sorted by topic and partition,
- * with the starting offset (and, bounded, the stopping offset) resolved to numbers against the
- * broker, once, so that every subtask reads the same plan.
+ * The subtask (of `parallelism`) that reads `topic`'s partition `partition`: Flink's rule
+ * (KafkaSourceEnumerator.getSplitOwner), with Java's String.hashCode, so a topic's partitions go
+ * round-robin from a start that depends on the topic. Planned, restored and discovered partitions
+ * all follow it, so every reader can tell which partitions are its own without asking anyone.
+ */
+export function kafkaSplitOwner(topic: string, partition: number, parallelism: number): number {
+  let hash = 0;
+  for (let i = 0; i < topic.length; i++) hash = (Math.imul(hash, 31) + topic.charCodeAt(i)) | 0;
+  const start = (Math.imul(hash, 31) & 0x7fffffff) % parallelism;
+  return (start + partition) % parallelism;
+}
+
+/** The topics whose names `pattern` matches (`pattern.test`), sorted, internal topics left out. */
+export async function listTopicsMatching(admin: Admin, pattern: RegExp): Promise<string[]> {
+  const all = await admin.listTopics({ includeInternals: false });
+  return all.filter((topic) => {
+    pattern.lastIndex = 0;
+    return pattern.test(topic);
+  });
+}
+
+/**
+ * Plans a Kafka source's splits: one per partition of each topic (the named ones, or those matching
+ * the pattern now), sorted by topic and partition, with the starting offset (and, bounded, the
+ * stopping offset) resolved to numbers against the broker, once, so that every subtask reads the
+ * same plan. The dead-letter topic, if any, must exist.
  */
 export async function planKafkaSplits(
   config: KafkaClientConfig,
-  topics: readonly string[],
+  subscription: readonly string[] | RegExp,
   starting: OffsetsInitializer,
   stopping: OffsetsInitializer | undefined,
+  deadLetterTopic?: string,
 ): Promise<KafkaPartitionSplit[]> {
   const consumer = createKafkaConsumer(config);
+  let admin: Admin | undefined;
+  const described = Array.isArray(subscription)
+    ? `topics ${subscription.join(', ')}`
+    : `topics matching ${String(subscription)}`;
   try {
+    let topics: readonly string[];
+    if (Array.isArray(subscription)) topics = subscription;
+    else {
+      admin = createKafkaAdmin(config);
+      topics = await listTopicsMatching(admin, subscription as RegExp);
+    }
+    if (deadLetterTopic !== undefined) {
+      await listPartitions(consumer, [deadLetterTopic]).catch((error: unknown) => {
+        throw new WeirError(
+          'SOURCE_FAILED',
+          `the dead-letter topic "${deadLetterTopic}" cannot be used: ${describeKafkaError(error)}`,
+          { cause: error },
+        );
+      });
+    }
+    if (topics.length === 0) return [];
     const partitions = await listPartitions(consumer, topics);
     const isolationLevel = fetchSettings(config).isolationLevel;
     const earliest = await listOffsets(consumer, topics, EARLIEST, isolationLevel);
@@ -46,11 +96,11 @@ export async function planKafkaSplits(
     if (error instanceof WeirError) throw error;
     throw new WeirError(
       'SOURCE_FAILED',
-      `cannot plan Kafka topics ${topics.join(', ')} at ${config.bootstrapServers.join(',')}: ${describeKafkaError(error)}`,
+      `cannot plan Kafka ${described} at ${describeServers(config)}: ${describeKafkaError(error)}`,
       { cause: error },
     );
   } finally {
-    await consumer.close().catch(() => {});
+    await Promise.all([consumer.close().catch(() => {}), admin?.close().catch(() => {})]);
   }
 }
 

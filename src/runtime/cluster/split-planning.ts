@@ -4,8 +4,8 @@ import type { JobFunctions, JobGraph } from '../../graph/job-graph.ts';
 
 /**
  * The split enumerator of the local cluster: plans each source's splits once, in the coordinating
- * thread, and assigns them round-robin to the source's subtasks. Splits are plain data, so they
- * travel to worker threads as they are.
+ * thread, and assigns them to the source's subtasks: by the source's own rule (`assignSplit`) if it
+ * has one, else round-robin. Splits are plain data, so they travel to worker threads as they are.
  */
 export async function planSplits(
   graph: JobGraph,
@@ -27,7 +27,16 @@ export async function planSplits(
       );
     }
     const assignment: SourceSplit[][] = Array.from({ length: vertex.parallelism }, () => []);
-    splits.forEach((split, k) => assignment[k % vertex.parallelism].push(split));
+    splits.forEach((split, k) => {
+      const owner = source.assignSplit?.(split, vertex.parallelism) ?? k % vertex.parallelism;
+      if (!Number.isInteger(owner) || owner < 0 || owner >= vertex.parallelism) {
+        throw new WeirError(
+          'INTERNAL',
+          `source "${head.name}" assigns split ${split.splitId} to subtask ${owner} of ${vertex.parallelism}`,
+        );
+      }
+      assignment[owner].push(split);
+    });
     result.set(vertex.id, assignment);
   }
   return result;

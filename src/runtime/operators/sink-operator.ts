@@ -49,6 +49,7 @@ export class SinkOperator extends AbstractStreamOperator {
       now: () => this.ctx.clock.now(),
       addAccumulator: (name, accumulator) => this.getRuntimeContext().addAccumulator(name, accumulator),
       checkpointing: this.ctx.jobConfig.checkpointing != null,
+      checkpointInterval: this.ctx.jobConfig.checkpointing?.interval,
       attemptTag: `${this.ctx.jobId.slice(0, 8)}-${this.ctx.attemptNumber}`,
     };
     if (this.ctx.isRestored && this.sink.initializeState) {
@@ -58,8 +59,8 @@ export class SinkOperator extends AbstractStreamOperator {
   }
 
   /** The sink's own state (pending transactions) goes into operator state, given whole to every subtask on restore. */
-  snapshotState(checkpointId: number): void {
-    if (!this.sink.snapshotState) return;
+  snapshotState(checkpointId: number): Promise<void> | undefined {
+    if (!this.sink.snapshotState) return undefined;
     if (this.inFlight > 0 || this.waitingHead < this.waitingValues.length) {
       throw new WeirError(
         'SINK_FAILED',
@@ -67,6 +68,7 @@ export class SinkOperator extends AbstractStreamOperator {
       );
     }
     this.sinkState.update(this.sink.snapshotState(checkpointId));
+    return this.sink.snapshotStateAsync?.(checkpointId);
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
@@ -132,7 +134,7 @@ export class SinkOperator extends AbstractStreamOperator {
   }
 
   blocked(): Promise<void> | undefined {
-    if (!this.isBlocked()) return undefined;
+    if (!this.isBlocked()) return this.sink.blocked?.();
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 

@@ -26,6 +26,7 @@ import { type SplitWatermarks, WatermarkEmitter } from './watermark-emitter.ts';
  */
 export class SourceOperator extends AbstractStreamOperator implements ReaderOutput<unknown> {
   readonly reader: SourceReader<unknown, SourceSplit>;
+  private readonly source: Source<unknown, SourceSplit>;
   private readonly assigner: TimestampAssigner<unknown> | undefined;
   private splits: SourceSplit[] = [];
   private readonly splitState: ListState<SourceSplit>;
@@ -40,14 +41,20 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     const strategy = ctx.functions.extra!.watermarkStrategy as WatermarkStrategy<unknown>;
     this.assigner = resolveTimestampAssigner(strategy, () => ctx.clock.now());
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
-    this.splitState = ctx.operatorStateStore.getListState(
-      new ListStateDescriptor<SourceSplit>('source-splits'),
-    );
+    this.source = source;
+    // A source that assigns its splits by a rule gets them all back on restore and keeps its own.
+    this.splitState =
+      source.assignSplit === undefined
+        ? ctx.operatorStateStore.getListState(new ListStateDescriptor<SourceSplit>('source-splits'))
+        : ctx.operatorStateStore.getUnionListState(
+            new ListStateDescriptor<SourceSplit>('source-splits-assigned'),
+          );
     this.reader = source.createReader({
       subtaskIndex: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
       now: () => ctx.clock.now(),
       sourceName: ctx.spec.name,
+      addAccumulator: (name, accumulator) => ctx.accumulators.set(name, accumulator),
     });
   }
 
@@ -59,7 +66,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   override async open(): Promise<void> {
     await this.reader.start?.();
     // After a restore the splits and their positions come from the checkpoint, not the plan.
-    if (this.ctx.isRestored) this.splits = [...this.splitState.get()];
+    if (this.ctx.isRestored) this.splits = this.restoredSplits();
     // Every split holds the watermark back from the start, also before its first record is read.
     for (const split of this.splits) this.createOutputForSplit(split.splitId);
     if (this.splits.length > 0) this.reader.addSplits(this.splits);
@@ -67,9 +74,22 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     this.watermarks.start();
   }
 
+  private restoredSplits(): SourceSplit[] {
+    const restored = [...this.splitState.get()];
+    const assign = this.source.assignSplit;
+    if (assign === undefined) return restored;
+    const { subtaskIndex, parallelism } = this.ctx;
+    return restored.filter((split) => assign.call(this.source, split, parallelism) === subtaskIndex);
+  }
+
   /** The reader's splits with their positions go into operator state, divided on a rescale. */
   snapshotState(checkpointId: number): void {
     this.splitState.update(this.reader.snapshotState(checkpointId));
+  }
+
+  /** The checkpoint is durable: the reader may act on it (e.g. commit offsets back to Kafka). */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.reader.notifyCheckpointComplete?.(checkpointId);
   }
 
   /** Polls the reader for up to `maxRecords` records. */

@@ -28,9 +28,11 @@ export interface StreamOperator {
   close(): void | Promise<void>;
   /**
    * Checkpoint `checkpointId` is being taken: write what must survive a failure into operator or
-   * keyed state (source positions, pending transactions), pre-commit transactions. Synchronous.
+   * keyed state (source positions, pending transactions), pre-commit transactions. The state is
+   * taken synchronously; a returned promise is the asynchronous rest of the pre-commit (a flush):
+   * the checkpoint is acknowledged only once it resolves, and a rejection fails the task.
    */
-  snapshotState?(checkpointId: number): void;
+  snapshotState?(checkpointId: number): void | Promise<void>;
   /** Checkpoint `checkpointId` is complete (its metadata written): commit what it covers. */
   notifyCheckpointComplete?(checkpointId: number): void;
   /** Checkpoint `checkpointId` was aborted. */

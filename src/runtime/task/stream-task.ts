@@ -688,7 +688,11 @@ export class StreamTask {
       return;
     }
     if (this.endOfData === 'awaiting-checkpoint' && id < this.finalCheckpointId) this.finalCheckpointId = id;
-    for (const op of this.operators) op.snapshotState?.(id);
+    let preCommits: Promise<void>[] | undefined;
+    for (const op of this.operators) {
+      const pending = op.snapshotState?.(id);
+      if (pending !== undefined) (preCommits ??= []).push(pending);
+    }
     const operators: Record<string, OperatorSubtaskState> = {};
     for (const part of this.snapshotParts) {
       const s: OperatorSubtaskState = {};
@@ -709,7 +713,25 @@ export class StreamTask {
     for (const writer of this.writers) writer.broadcastControl(barrier);
     const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
     const storage = barrier.savepoint ? savepointStorage(cp.storage) : cp.storage;
-    storage.writeState(barrier.location, file, bytes).then(
+    // A failed pre-commit (a transaction that could not be flushed) fails the task: the records
+    // before the barrier are then in no transaction, so this checkpoint must never complete.
+    const written =
+      preCommits === undefined
+        ? storage.writeState(barrier.location, file, bytes)
+        : Promise.all(preCommits).then(
+            () => storage.writeState(barrier.location, file, bytes),
+            (error) => {
+              this.enqueueMail(() => {
+                throw new WeirError(
+                  'CHECKPOINT_FAILED',
+                  `the pre-commit of checkpoint ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+                  { cause: error },
+                );
+              });
+              throw error;
+            },
+          );
+    written.then(
       (handle) =>
         cp.acknowledge(this.taskKey, id, {
           vertex: this.options.vertex.id,
