@@ -9,21 +9,23 @@
 #   scripts/kafka.sh reset    stop and delete the broker's data (topics, offsets)
 #
 # Everything lives in .kafka/ (gitignored): classpath, server.properties, data, pid and log.
-# Environment: KAFKA_START_TIMEOUT (seconds, default 90), KAFKA_HEAP_OPTS (default -Xmx512m -Xms256m).
+# Environment: KAFKA_START_TIMEOUT (seconds, default 90), KAFKA_HEAP_OPTS (default -Xmx512m -Xms256m),
+# and, for a second broker beside the first (tests that stop and restart a broker use one of their
+# own), KAFKA_DIR (default .kafka), KAFKA_PORT (9092) and KAFKA_CONTROLLER_PORT (9093).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DIR="$ROOT/.kafka"
+DIR="${KAFKA_DIR:-$ROOT/.kafka}"
 POM="$ROOT/kafka/pom.xml"
-CLASSPATH_FILE="$DIR/classpath.txt"
+CLASSPATH_FILE="$ROOT/.kafka/classpath.txt"
 PID_FILE="$DIR/kafka.pid"
 LOG_FILE="$DIR/kafka.log"
 DATA_DIR="$DIR/data"
 PROPS="$DIR/server.properties"
 LOG4J="$DIR/log4j2.properties"
 HOST=127.0.0.1
-PORT=9092
-CONTROLLER_PORT=9093
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 HEAP="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 
@@ -44,7 +46,7 @@ running_pid() {
 
 # The classpath from Maven, recomputed when the pom changes.
 classpath() {
-  mkdir -p "$DIR"
+  mkdir -p "$DIR" "$(dirname "$CLASSPATH_FILE")"
   if [ ! -s "$CLASSPATH_FILE" ] || [ "$POM" -nt "$CLASSPATH_FILE" ]; then
     log "resolving Apache Kafka with Maven (kafka/pom.xml)..." >&2
     if ! mvn -q -B -f "$POM" dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE.tmp" >"$DIR/mvn.log" 2>&1; then

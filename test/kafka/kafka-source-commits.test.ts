@@ -43,7 +43,10 @@ async function produce(topic: string, from: number, to: number, partitions: numb
 
 /** The group's committed offset per partition of `topic` (-1 for none). */
 async function committedOffsets(group: string, topic: string, partitions: number): Promise<number[]> {
-  const admin = new Admin({ clientId: 'weir-kafka-source-commits-test', bootstrapBrokers: [KAFKA_BOOTSTRAP] });
+  const admin = new Admin({
+    clientId: 'weir-kafka-source-commits-test',
+    bootstrapBrokers: [KAFKA_BOOTSTRAP],
+  });
   try {
     const [result] = await admin.listConsumerGroupOffsets({
       groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: range(0, partitions) }] }],

@@ -85,7 +85,9 @@ function sortedIds(values: number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-function unboundedSource(configure: (b: ReturnType<typeof KafkaSource.builder<Item>>) => void): KafkaSource<Item> {
+function unboundedSource(
+  configure: (b: ReturnType<typeof KafkaSource.builder<Item>>) => void,
+): KafkaSource<Item> {
   const builder = KafkaSource.builder<Item>()
     .setBootstrapServers(KAFKA_BOOTSTRAP)
     .setValueOnlyDeserializer(KafkaDeserializers.json<Item>())
@@ -129,7 +131,11 @@ describe('KafkaSource partition discovery', () => {
       await createTopic(topic, 2);
       await produce(topic, 0, 100, 2);
       const sink = new CollectSink<number>();
-      const client = await start(unboundedSource((b) => b.setTopics(topic)), parallelism, sink);
+      const client = await start(
+        unboundedSource((b) => b.setTopics(topic)),
+        parallelism,
+        sink,
+      );
       try {
         await waitFor('the first 100 records', () => sink.values.length >= 100);
         await addPartitions(topic, 4);
@@ -151,7 +157,11 @@ describe('KafkaSource partition discovery', () => {
     await produce(`${prefix}-other`, 1_000, 1_010, 1);
     const sink = new CollectSink<number>();
     const pattern = new RegExp(`^${prefix}-[ab]$`);
-    const client = await start(unboundedSource((b) => b.setTopicPattern(pattern)), 2, sink);
+    const client = await start(
+      unboundedSource((b) => b.setTopicPattern(pattern)),
+      2,
+      sink,
+    );
     try {
       await waitFor('the records of the first topic', () => sink.values.length >= 50);
       await createTopic(`${prefix}-b`, 3);
@@ -172,7 +182,12 @@ describe('KafkaSource partition discovery', () => {
     const first = new CollectSink<number>();
     const second = new CollectSink<number>();
     try {
-      const client = await start(unboundedSource((b) => b.setTopics(topic)), 2, first, true);
+      const client = await start(
+        unboundedSource((b) => b.setTopics(topic)),
+        2,
+        first,
+        true,
+      );
       try {
         await waitFor('the first 100 records', () => first.values.length >= 100);
         await addPartitions(topic, 3);
@@ -180,8 +195,8 @@ describe('KafkaSource partition discovery', () => {
         await waitFor('records of partition 2', () => first.values.length >= 160);
         // Nothing more to read: the savepoint holds the ends of partitions 0, 1 and 2.
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await client.stopWithSavepoint!(dir).then(
-          (path) => setExecutionContext({ restore: { path, kind: 'savepoint', allowNonRestoredState: false } }),
+        await client.stopWithSavepoint!(dir).then((path) =>
+          setExecutionContext({ restore: { path, kind: 'savepoint', allowNonRestoredState: false } }),
         );
       } finally {
         await client.getJobExecutionResult().catch(() => {});
@@ -190,7 +205,12 @@ describe('KafkaSource partition discovery', () => {
 
       await addPartitions(topic, 5);
       await produce(topic, 160, 260, 5);
-      const restored = await start(unboundedSource((b) => b.setTopics(topic)), 3, second, true);
+      const restored = await start(
+        unboundedSource((b) => b.setTopics(topic)),
+        3,
+        second,
+        true,
+      );
       setExecutionContext(undefined);
       try {
         await waitFor('the records after the savepoint', () => second.values.length >= 100);

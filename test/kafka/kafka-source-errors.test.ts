@@ -54,7 +54,9 @@ describe('KafkaSource failures', () => {
       sourceName: 'kafka',
     });
     const output: ReaderOutput<string> = { collect: () => {} };
-    reader.addSplits([{ splitId: 'payments-0', topic: 'payments', partition: 0, nextOffset: 0, stopOffset: null }]);
+    reader.addSplits([
+      { splitId: 'payments-0', topic: 'payments', partition: 0, nextOffset: 0, stopOffset: null },
+    ]);
     reader.noMoreSplits();
     const started = Date.now();
     try {

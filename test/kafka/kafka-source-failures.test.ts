@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import {
-  KafkaDeserializers,
   type KafkaDeserializationFailurePolicy,
+  KafkaDeserializers,
   KafkaSource,
   type KafkaValueDeserializer,
   OffsetsInitializer,
@@ -111,7 +111,12 @@ describe('KafkaSource deserialization failure policies', () => {
     assert.equal(result.errors, bad.length);
     const skipped = warnings.filter((w) => w.includes('skipped a record'));
     assert.equal(skipped.length, 1, warnings.join('\n'));
-    assert.match(skipped[0], new RegExp(`source "kafka" subtask 0 skipped a record: cannot deserialize the Kafka record at topic "${topic}" partition \\d offset \\d+: .*JSON`));
+    assert.match(
+      skipped[0],
+      new RegExp(
+        `source "kafka" subtask 0 skipped a record: cannot deserialize the Kafka record at topic "${topic}" partition \\d offset \\d+: .*JSON`,
+      ),
+    );
     // At parallelism 2 the count is merged over the subtasks.
     assert.equal((await read(itemSource(topic, { kind: 'skip' }), 2)).errors, bad.length);
   });
@@ -124,7 +129,9 @@ describe('KafkaSource deserialization failure policies', () => {
     await createTopic(dlq, 1);
     const bad = [1, 6, 7];
     await produce(topic, messages(30, 2, bad));
-    const { result } = await capturingWarnings(() => read(itemSource(topic, { kind: 'dead-letter', topic: dlq })));
+    const { result } = await capturingWarnings(() =>
+      read(itemSource(topic, { kind: 'dead-letter', topic: dlq })),
+    );
     assert.deepEqual(ids(result.values), range(0, 30, bad));
     assert.equal(result.errors, bad.length);
 
@@ -164,11 +171,14 @@ describe('KafkaSource deserialization failure policies', () => {
     const topic = uniqueTopic('weir-source-dlq-missing');
     await createTopic(topic, 1);
     const missing = uniqueTopic('weir-source-no-such-dlq');
-    await assert.rejects(read(itemSource(topic, { kind: 'dead-letter', topic: missing })), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'SOURCE_FAILED');
-      assert.match(error.message, new RegExp(`dead-letter topic "${missing}" cannot be used`));
-      return true;
-    });
+    await assert.rejects(
+      read(itemSource(topic, { kind: 'dead-letter', topic: missing })),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'SOURCE_FAILED');
+        assert.match(error.message, new RegExp(`dead-letter topic "${missing}" cannot be used`));
+        return true;
+      },
+    );
   });
 
   it("awaits a value deserializer's prepare hook for each fetched batch before deserializing it", async (t) => {

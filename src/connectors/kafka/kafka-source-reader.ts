@@ -120,6 +120,8 @@ const ABORT_MARKER = 0;
 const EARLIEST = -2n;
 /** At most one log line about skipped records per this many ms and reader. */
 const SKIP_LOG_INTERVAL_MS = 10_000;
+/** Snapshots kept for commits of checkpoints not completed yet. */
+const MAX_PENDING_COMMITS = 16;
 /** Fetches in a row without a batch, with records available, before the partition is deemed stuck. */
 const MAX_STALLS = 5;
 
@@ -244,6 +246,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
         checkpointId,
         this.states.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.nextOffset })),
       );
+      // Checkpoints that never complete must not pile up: the oldest pending one goes.
+      if (this.snapshots.size > MAX_PENDING_COMMITS)
+        this.snapshots.delete(this.snapshots.keys().next().value!);
     }
     return this.states
       .filter((s) => !isFinished(s))
@@ -292,7 +297,12 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     ]);
   }
 
-  private addPartition(topic: string, partition: number, nextOffset: number, stopOffset: number | null): void {
+  private addPartition(
+    topic: string,
+    partition: number,
+    nextOffset: number,
+    stopOffset: number | null,
+  ): void {
     const splitId = kafkaSplitId(topic, partition);
     if (this.stateById.has(splitId)) return;
     const state: PartitionState = {
@@ -451,7 +461,11 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       topics = await listTopicsMatching(this.admin, discovery.topics as RegExp);
     }
     if (topics.length === 0 || this.closed) return;
-    const metadata = await consumer.metadata({ topics: [...topics], autocreateTopics: false, forceUpdate: true });
+    const metadata = await consumer.metadata({
+      topics: [...topics],
+      autocreateTopics: false,
+      forceUpdate: true,
+    });
     const { subtaskIndex, parallelism } = this.context;
     const found = new Map<string, number[]>();
     for (const topic of topics) {
@@ -568,7 +582,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     const abortedInOrder =
       aborted === null || aborted.length === 0
         ? undefined
-        : [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+        : [...aborted].sort((a, b) =>
+            a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
+          );
     let nextAborted = 0;
     let abortedProducers: Set<bigint> | undefined;
     const records: KafkaRecord[] = [];
@@ -597,7 +613,9 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
         if (offset < from || offset >= stop) continue;
         records.push(record);
         offsets.push(offset);
-        timestamps.push(Number(appendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta));
+        timestamps.push(
+          Number(appendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta),
+        );
       }
     }
     end = Math.min(end, stop);
@@ -661,7 +679,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     offsets.length = kept;
     timestamps.length = kept;
     // After a failure nothing past the bad record counts as read.
-    const endOffset = failure === undefined ? f.endOffset : (kept > 0 ? offsets[kept - 1] + 1 : state.fetchOffset);
+    const endOffset =
+      failure === undefined ? f.endOffset : kept > 0 ? offsets[kept - 1] + 1 : state.fetchOffset;
     return { state, values, offsets, timestamps, index: 0, endOffset, failure };
   }
 
@@ -687,8 +706,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     }
     const what =
       this.policy.kind === 'dead-letter' ? `sent to dead-letter topic "${this.policy.topic}"` : 'skipped';
-    const more =
-      this.skippedSinceLog > 0 ? ` (and ${this.skippedSinceLog} more since the last message)` : '';
+    const more = this.skippedSinceLog > 0 ? ` (and ${this.skippedSinceLog} more since the last message)` : '';
     this.skippedSinceLog = 0;
     this.lastSkipLogAt = now;
     console.warn(

@@ -272,7 +272,10 @@ export class KafkaSourceBuilder<T> {
    */
   setDeserializationFailurePolicy(policy: KafkaDeserializationFailurePolicy): this {
     const resolved: ResolvedFailurePolicy = typeof policy === 'string' ? { kind: policy } : policy;
-    if (resolved.kind === 'dead-letter' && !(typeof resolved.topic === 'string' && resolved.topic.length > 0)) {
+    if (
+      resolved.kind === 'dead-letter' &&
+      !(typeof resolved.topic === 'string' && resolved.topic.length > 0)
+    ) {
       throw new WeirError('INVALID_ARGUMENT', 'a dead-letter policy needs a topic name');
     }
     if (resolved.kind !== 'fail' && resolved.kind !== 'skip' && resolved.kind !== 'dead-letter') {
@@ -322,7 +325,10 @@ export class KafkaSourceBuilder<T> {
       );
     }
     const policy = this.failurePolicy;
-    if (policy.kind === 'dead-letter' && (this.topics.includes(policy.topic) || this.pattern?.test(policy.topic))) {
+    if (
+      policy.kind === 'dead-letter' &&
+      (this.topics.includes(policy.topic) || this.pattern?.test(policy.topic))
+    ) {
       throw new WeirError(
         'INVALID_ARGUMENT',
         `the dead-letter topic "${policy.topic}" is one the source reads`,
