@@ -60,8 +60,12 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /** Creates `topic` with `partitions` partitions and waits until its leaders are known. */
-export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = new Admin({ clientId: 'weir-test-admin', bootstrapBrokers: [KAFKA_BOOTSTRAP] });
+export async function createTopic(
+  topic: string,
+  partitions: number,
+  servers = KAFKA_BOOTSTRAP,
+): Promise<void> {
+  const admin = new Admin({ clientId: 'weir-test-admin', bootstrapBrokers: [servers] });
   try {
     await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
     for (let attempt = 0; attempt < 50; attempt++) {

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Producer } from '@platformatic/kafka';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { audit, latestCheckpoint, produceNumbers } from './eos-audit.ts';
 import { readCommitted } from './read-committed.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,36 +22,6 @@ const RECORDS = 100_000;
 const KEYS = 13;
 const KILLS = 4;
 const FAIL_AT = [20_011, 61_007];
-
-/** Writes 0..count-1 round-robin over the partitions. */
-export async function produceNumbers(servers: string, topic: string, count: number, partitions: number): Promise<void> {
-  const producer = new Producer({
-    clientId: 'weir-test-numbers',
-    bootstrapBrokers: [servers],
-    idempotent: true,
-  });
-  try {
-    for (let from = 0; from < count; from += 5_000) {
-      const messages = [];
-      for (let n = from; n < Math.min(count, from + 5_000); n++) {
-        messages.push({ topic, partition: n % partitions, value: Buffer.from(String(n)) });
-      }
-      await producer.send({ messages });
-    }
-  } finally {
-    await producer.close();
-  }
-}
-
-function completedCheckpoints(root: string): number {
-  if (!existsSync(root)) return 0;
-  let n = 0;
-  for (const job of readdirSync(root)) {
-    const dir = join(root, job);
-    for (const chk of existsSync(dir) ? readdirSync(dir) : []) if (existsSync(join(dir, chk, '_metadata'))) n++;
-  }
-  return n;
-}
 
 function start(parallelism: number, env: NodeJS.ProcessEnv, resume: string | undefined): ChildProcess {
   const args = ['bin/weir.js', 'run', 'test/kafka/jobs/kafka-count.ts', '-p', String(parallelism)];
@@ -71,27 +41,6 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
   }
 }
 
-/** Lost and duplicated `<key>:<count>` records against a run without failures. */
-export function audit(values: Array<string | null>, records: number, keys: number): { lost: number; duplicated: number } {
-  const seen = new Map<string, number>();
-  for (const v of values) seen.set(String(v), (seen.get(String(v)) ?? 0) + 1);
-  const perKey = new Array<number>(keys).fill(0);
-  for (let n = 0; n < records; n++) perKey[n % keys]++;
-  let lost = 0;
-  let duplicated = 0;
-  for (let k = 0; k < keys; k++) {
-    for (let c = 1; c <= perKey[k]; c++) {
-      const line = `${k}:${c}`;
-      const times = seen.get(line) ?? 0;
-      if (times === 0) lost++;
-      else duplicated += times - 1;
-      seen.delete(line);
-    }
-  }
-  for (const times of seen.values()) duplicated += times; // records that should not exist at all
-  return { lost, duplicated };
-}
-
 describe('Kafka exactly-once under failures', () => {
   it(`${RECORDS} records, keyed count to Kafka: kill -9 and injected failures, nothing lost or duplicated`, async (t) => {
     if (!(await kafkaBroker(t))) return;
@@ -109,8 +58,8 @@ describe('Kafka exactly-once under failures', () => {
       WEIR_KAFKA_INPUT: input,
       WEIR_KAFKA_OUTPUT: output,
       WEIR_KAFKA_KEYS: String(KEYS),
-      // About 7 s for the whole input at parallelism 2: room for the kills on a slow machine.
-      WEIR_KAFKA_RATE: '7000',
+      // About 10 s for the whole input at parallelism 2: room for the kills on a slow machine.
+      WEIR_KAFKA_RATE: '5000',
       WEIR_KAFKA_FAIL_AT: FAIL_AT.join(','),
       WEIR_KAFKA_MARKERS: work,
       WEIR_KAFKA_CHECKPOINTS: checkpoints,
@@ -123,10 +72,10 @@ describe('Kafka exactly-once under failures', () => {
     try {
       let kills = 0;
       for (let round = 0; round < KILLS; round++) {
-        const before = completedCheckpoints(checkpoints);
+        const before = latestCheckpoint(checkpoints);
         const child = start(2, env, before > 0 ? checkpoints : undefined);
         const done = exited(child);
-        await until(() => completedCheckpoints(checkpoints) > before || child.exitCode !== null, 60_000);
+        await until(() => latestCheckpoint(checkpoints) > before || child.exitCode !== null, 60_000);
         await new Promise((r) => setTimeout(r, 100 + Math.floor(next() * 600)));
         if (child.exitCode === null) {
           child.kill('SIGKILL');
@@ -148,7 +97,9 @@ describe('Kafka exactly-once under failures', () => {
       );
       const faults = kills + injected;
       console.log(`kafka exactly-once: ${faults} faults, ${lost} lost, ${duplicated} duplicated`);
-      console.log(`  (${kills} kill -9, ${injected} injected failures; ${records.length} committed records read)`);
+      console.log(
+        `  (${kills} kill -9, ${injected} injected failures; ${records.length} committed records read)`,
+      );
       assert.ok(kills >= KILLS, `only ${kills} kills landed before the job ended`);
       assert.equal(injected, FAIL_AT.length, 'every injected failure happened');
       assert.ok(faults >= 5);

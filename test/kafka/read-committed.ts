@@ -17,11 +17,11 @@ export interface CommittedRecord {
 
 const IS_TRANSACTIONAL = 0x10;
 
-export async function readCommitted(topic: string): Promise<CommittedRecord[]> {
+export async function readCommitted(topic: string, servers = KAFKA_BOOTSTRAP): Promise<CommittedRecord[]> {
   const consumer = new Consumer({
     clientId: 'weir-test-read-committed',
     groupId: `weir-test-read-committed-${process.pid}`,
-    bootstrapBrokers: [KAFKA_BOOTSTRAP],
+    bootstrapBrokers: [servers],
   });
   try {
     const metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });

@@ -247,21 +247,29 @@ export class KafkaSourceBuilder<T> {
   }
 
   /**
-   * Elements built from the record values alone. A deserializer's `prepare` hook, if it has one, is
+   * Elements built from the record values alone. With `KafkaSource.builder()` (no type argument)
+   * the element type is the deserializer's; with `builder<T>()` the deserializer must produce a T.
+   * A deserializer's `prepare` hook, if it has one, is
    * awaited for each fetched batch before the batch is deserialized.
    */
-  setValueOnlyDeserializer(deserializer: KafkaValueDeserializer<T>): this {
-    this.decode = (record) => deserializer(record.value);
-    this.prepare = deserializer.prepare?.bind(deserializer);
-    return this;
+  setValueOnlyDeserializer<U extends T>(
+    deserializer: KafkaValueDeserializer<U>,
+  ): KafkaSourceBuilder<unknown extends T ? U : T> {
+    const self = this as unknown as KafkaSourceBuilder<U>;
+    self.decode = (record) => deserializer(record.value);
+    self.prepare = deserializer.prepare?.bind(deserializer);
+    return self as KafkaSourceBuilder<unknown extends T ? U : T>;
   }
 
   /** Elements built from whole records: key, value, headers, topic, partition, offset, timestamp. */
-  setDeserializer(deserializer: KafkaRecordDeserializer<T>): this {
-    this.decode = (record, offset, timestamp, topic, partition) =>
+  setDeserializer<U extends T>(
+    deserializer: KafkaRecordDeserializer<U>,
+  ): KafkaSourceBuilder<unknown extends T ? U : T> {
+    const self = this as unknown as KafkaSourceBuilder<U>;
+    self.decode = (record, offset, timestamp, topic, partition) =>
       deserializer(consumerRecord(record, offset, timestamp, topic, partition));
-    this.prepare = undefined;
-    return this;
+    self.prepare = undefined;
+    return self as KafkaSourceBuilder<unknown extends T ? U : T>;
   }
 
   /**

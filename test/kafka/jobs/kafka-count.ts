@@ -75,7 +75,9 @@ class Throttle {
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(200);
-env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Number(process.env.WEIR_KAFKA_RESTARTS ?? 10), 200));
+env.setRestartStrategy(
+  RestartStrategies.fixedDelayRestart(Number(process.env.WEIR_KAFKA_RESTARTS ?? 10), 200),
+);
 env
   .getCheckpointConfig()
   .setCheckpointTimeout(20_000)

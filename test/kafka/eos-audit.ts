@@ -1,0 +1,68 @@
+/** Input and audit for the exactly-once Kafka tests: numbers in, `<key>:<count>` out. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Producer } from '@platformatic/kafka';
+
+/** Writes 0..count-1 round-robin over the partitions. */
+export async function produceNumbers(
+  servers: string,
+  topic: string,
+  count: number,
+  partitions: number,
+): Promise<void> {
+  const producer = new Producer({
+    clientId: 'weir-test-numbers',
+    bootstrapBrokers: [servers],
+    idempotent: true,
+  });
+  try {
+    for (let from = 0; from < count; from += 5_000) {
+      const messages = [];
+      for (let n = from; n < Math.min(count, from + 5_000); n++) {
+        messages.push({ topic, partition: n % partitions, value: Buffer.from(String(n)) });
+      }
+      await producer.send({ messages });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Lost and duplicated `<key>:<count>` records against a run without failures. */
+export function audit(
+  values: Array<string | null>,
+  records: number,
+  keys: number,
+): { lost: number; duplicated: number } {
+  const seen = new Map<string, number>();
+  for (const v of values) seen.set(String(v), (seen.get(String(v)) ?? 0) + 1);
+  const perKey = new Array<number>(keys).fill(0);
+  for (let n = 0; n < records; n++) perKey[n % keys]++;
+  let lost = 0;
+  let duplicated = 0;
+  for (let k = 0; k < keys; k++) {
+    for (let c = 1; c <= perKey[k]; c++) {
+      const line = `${k}:${c}`;
+      const times = seen.get(line) ?? 0;
+      if (times === 0) lost++;
+      else duplicated += times - 1;
+      seen.delete(line);
+    }
+  }
+  for (const times of seen.values()) duplicated += times; // records that should not exist at all
+  return { lost, duplicated };
+}
+
+/** The id of the newest complete checkpoint under the storage root (0 when there is none). */
+export function latestCheckpoint(root: string): number {
+  if (!existsSync(root)) return 0;
+  let latest = 0;
+  for (const job of readdirSync(root)) {
+    const dir = join(root, job);
+    for (const chk of existsSync(dir) ? readdirSync(dir) : []) {
+      const id = Number(/^chk-(\d+)$/.exec(chk)?.[1] ?? 0);
+      if (id > latest && existsSync(join(dir, chk, '_metadata'))) latest = id;
+    }
+  }
+  return latest;
+}
