@@ -68,7 +68,7 @@ describe('KafkaSink', () => {
     });
   }
 
-  it('EXACTLY_ONCE delivers every record once across an injected failure, in transactions per checkpoint', async (t) => {
+  it('EXACTLY_ONCE delivers every record once across an injected failure and restart', async (t) => {
     if (!(await kafkaBroker(t))) return;
     const topic = uniqueTopic('sink-eos');
     await createTopic(topic, 2);
@@ -124,6 +124,56 @@ describe('KafkaSink', () => {
       /transaction\.timeout\.ms is 1000 but checkpoints are 5000 ms apart/,
     );
   });
+
+  it('a record larger than the broker accepts fails the job with the reason and the record size', async (t) => {
+    if (!(await kafkaBroker(t))) return;
+    const topic = uniqueTopic('sink-large');
+    await createTopic(topic, 1);
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setRestartStrategy(RestartStrategies.noRestart());
+    const s = KafkaSink.builder<number>()
+      .setBootstrapServers(KAFKA_BOOTSTRAP)
+      .setRecordSerializer(
+        KafkaRecordSerializers.builder<number>()
+          .setTopic(topic)
+          .setValueSerializer((n) => Buffer.alloc(n === 3 ? 3 * 1024 * 1024 : 10, 120))
+          .build(),
+      )
+      .setDeliveryGuarantee('AT_LEAST_ONCE')
+      .build();
+    env.fromSequence(0, 5).sinkTo(s);
+    const started = Date.now();
+    await assert.rejects(env.execute('oversized record'), (error: Error) => {
+      assert.match(error.message, /KafkaSink cannot write \d+ records to sink-large/);
+      assert.match(error.message, /largest record is 3145728 bytes/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 20_000, 'it fails instead of hanging');
+  });
+
+  for (const guarantee of ['NONE', 'EXACTLY_ONCE'] as const) {
+    it(`${guarantee}: an unreachable broker fails the job with a clear error, not a hang`, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setRestartStrategy(RestartStrategies.noRestart());
+      if (guarantee === 'EXACTLY_ONCE') env.enableCheckpointing(100);
+      const s = KafkaSink.builder<number>()
+        .setBootstrapServers('127.0.0.1:1')
+        .setRecordSerializer(
+          KafkaRecordSerializers.builder<number>()
+            .setTopic('nowhere')
+            .setValueSerializer((n) => Buffer.from(String(n)))
+            .build(),
+        )
+        .setDeliveryGuarantee(guarantee)
+        .setTransactionalIdPrefix('nowhere')
+        .setProperty('retries', '1')
+        .build();
+      env.fromSequence(0, 9).sinkTo(s);
+      const started = Date.now();
+      await assert.rejects(env.execute('no broker'), /127\.0\.0\.1:1/);
+      assert.ok(Date.now() - started < 20_000, 'it fails instead of hanging');
+    });
+  }
 
   it('recovery commits the pre-committed transaction by producer id and epoch and aborts the other open ones of the prefix', async (t) => {
     if (!(await kafkaBroker(t))) return;

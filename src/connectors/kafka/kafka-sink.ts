@@ -199,8 +199,10 @@ class PlainWriter implements KafkaWriter {
       acks: this.atLeastOnce ? ProduceAcks.ALL : ProduceAcks.LEADER,
     });
     const producer = this.producer;
+    const servers = settings.bootstrapServers;
     this.queue = new KafkaSendQueue(
-      (messages) => producer.send({ messages }),
+      (messages) =>
+        producer.send({ messages }).catch((error) => Promise.reject(sendFailure(error, messages, servers))),
       settings.maxBatchRecords,
       settings.maxBufferedRecords,
     );
@@ -440,13 +442,39 @@ class TransactionalWriter implements KafkaWriter {
         );
       },
     );
+    const servers = this.settings.bootstrapServers;
     (txn as { queue: KafkaSendQueue }).queue = new KafkaSendQueue(
-      (messages) => (txn.transaction as Transaction).send({ messages }),
+      (messages) =>
+        (txn.transaction as Transaction)
+          .send({ messages })
+          .catch((error) => Promise.reject(sendFailure(error, messages, servers, transactionalId))),
       this.settings.maxBatchRecords,
       this.settings.maxBufferedRecords,
     );
     return txn;
   }
+}
+
+/** A failed produce request, named by broker, topics, size and the broker's reasons. */
+function sendFailure(
+  error: unknown,
+  messages: readonly MessageToProduce[],
+  servers: readonly string[],
+  transactionalId?: string,
+): WeirError {
+  const topics = [...new Set(messages.map((m) => m.topic))].join(', ');
+  let largest = 0;
+  for (const m of messages) largest = Math.max(largest, (m.value?.length ?? 0) + (m.key?.length ?? 0));
+  const text = error instanceof Error ? collectMessages(error) : String(error);
+  const hint = /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|larger than/i.test(text)
+    ? ` (the largest record is ${largest} bytes; the broker's message.max.bytes and the topic's max.message.bytes limit it)`
+    : '';
+  const txn = transactionalId === undefined ? '' : ` in transaction "${transactionalId}"`;
+  return new WeirError(
+    'SINK_FAILED',
+    `KafkaSink cannot write ${messages.length} records to ${topics} at ${servers.join(', ')}${txn}: ${text}${hint}`,
+    { cause: error },
+  );
 }
 
 function describeBeginFailure(error: unknown): string {
