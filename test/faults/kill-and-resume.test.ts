@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exited, until } from './process-support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = process.execPath;
@@ -32,18 +33,6 @@ function start(parallelism: number, env: NodeJS.ProcessEnv, resume: string | und
   const args = ['bin/weir.js', 'run', 'test/faults/jobs/exactly-once-file.ts', '-p', String(parallelism)];
   if (resume) args.push('--from-checkpoint', resume);
   return spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function killAndResume(parallelism: number, seed: number): Promise<void> {

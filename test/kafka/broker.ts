@@ -4,7 +4,7 @@
  * broker is a failure (CI starts one in .ci/run).
  */
 import type { TestContext } from 'node:test';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 
 export const KAFKA_BOOTSTRAP = '127.0.0.1:9092';
 
@@ -78,4 +78,44 @@ export async function createTopic(
   } finally {
     await admin.close();
   }
+}
+
+/** A string record to produce; without a partition, the key or round-robin decides. */
+export interface TestMessage {
+  partition?: number;
+  key?: string;
+  value: string;
+  headers?: Map<string, string>;
+}
+
+/** Produces `messages` to `topic` with an idempotent producer, 1,000 per request; returns when all are acknowledged. */
+export async function produceMessages(
+  topic: string,
+  messages: readonly TestMessage[],
+  servers = KAFKA_BOOTSTRAP,
+): Promise<void> {
+  const producer = new Producer({
+    clientId: 'weir-test-producer',
+    bootstrapBrokers: [servers],
+    serializers: stringSerializers,
+    idempotent: true,
+  });
+  try {
+    for (let from = 0; from < messages.length; from += 1_000) {
+      await producer.send({ messages: messages.slice(from, from + 1_000).map((m) => ({ topic, ...m })) });
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Produces `{"id": k}` for k in [from, to), id k to partition k % partitions. */
+export function produceIds(topic: string, from: number, to: number, partitions: number): Promise<void> {
+  return produceMessages(
+    topic,
+    Array.from({ length: to - from }, (_, k) => ({
+      partition: (from + k) % partitions,
+      value: JSON.stringify({ id: from + k }),
+    })),
+  );
 }

@@ -5,13 +5,14 @@
  * so stopping it disturbs no other test.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { exited } from '../faults/process-support.ts';
 import { createTopic, kafkaBroker, uniqueTopic } from './broker.ts';
 import { audit, latestCheckpoint, produceNumbers } from './eos-audit.ts';
 import { readCommitted } from './read-committed.ts';
@@ -28,10 +29,6 @@ function broker(command: 'start' | 'stop', dir: string): Promise<unknown> {
     env: { ...process.env, KAFKA_DIR: dir, KAFKA_PORT: '9094', KAFKA_CONTROLLER_PORT: '9095' },
     timeout: 120_000,
   });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 describe('Kafka broker restart during a job', () => {

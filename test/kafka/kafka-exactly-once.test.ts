@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exited, until } from '../faults/process-support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
 import { audit, latestCheckpoint, produceNumbers } from './eos-audit.ts';
 import { readCommitted } from './read-committed.ts';
@@ -27,18 +28,6 @@ function start(parallelism: number, env: NodeJS.ProcessEnv, resume: string | und
   const args = ['bin/weir.js', 'run', 'test/kafka/jobs/kafka-count.ts', '-p', String(parallelism)];
   if (resume) args.push('--from-checkpoint', resume);
   return spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('Kafka exactly-once under failures', () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
 import {
   KafkaDeserializers,
   KafkaSource,
@@ -15,30 +15,10 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceIds, uniqueTopic } from './broker.ts';
 
 interface Item {
   id: number;
-}
-
-async function produce(topic: string, from: number, to: number, partitions: number): Promise<void> {
-  const producer = new Producer({
-    clientId: 'weir-kafka-source-commits-test',
-    bootstrapBrokers: [KAFKA_BOOTSTRAP],
-    serializers: stringSerializers,
-    idempotent: true,
-  });
-  try {
-    await producer.send({
-      messages: Array.from({ length: to - from }, (_, k) => ({
-        topic,
-        partition: (from + k) % partitions,
-        value: JSON.stringify({ id: from + k }),
-      })),
-    });
-  } finally {
-    await producer.close();
-  }
 }
 
 /** The group's committed offset per partition of `topic` (-1 for none). */
@@ -100,12 +80,12 @@ describe('KafkaSource offset commits', () => {
     const topic = uniqueTopic('weir-source-commit');
     const group = `${topic}-group`;
     await createTopic(topic, 3);
-    await produce(topic, 0, 300, 3);
+    await produceIds(topic, 0, 300, 3);
     assert.deepEqual(await readIds(topic, group, OffsetsInitializer.earliest()), range(0, 300));
     // The final checkpoint covers every record: the ends of the partitions.
     assert.deepEqual(await committedOffsets(group, topic, 3), [100, 100, 100]);
 
-    await produce(topic, 300, 330, 3);
+    await produceIds(topic, 300, 330, 3);
     assert.deepEqual(await readIds(topic, group, OffsetsInitializer.committedOffsets()), range(300, 330));
     assert.deepEqual(await committedOffsets(group, topic, 3), [110, 110, 110]);
   });
@@ -115,7 +95,7 @@ describe('KafkaSource offset commits', () => {
     const topic = uniqueTopic('weir-source-no-commit');
     const group = `${topic}-group`;
     await createTopic(topic, 2);
-    await produce(topic, 0, 40, 2);
+    await produceIds(topic, 0, 40, 2);
     assert.deepEqual(await readIds(topic, group, OffsetsInitializer.earliest(), false), range(0, 40));
     assert.deepEqual(await committedOffsets(group, topic, 2), [-1, -1]);
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
 import { type JobClient, setExecutionContext } from '../../src/api/executor.ts';
 import {
   KafkaDeserializers,
@@ -19,31 +19,10 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceIds, uniqueTopic } from './broker.ts';
 
 interface Item {
   id: number;
-}
-
-/** Produces ids `from` ... `to - 1` of `topic`, id k to partition k % partitions. */
-async function produce(topic: string, from: number, to: number, partitions: number): Promise<void> {
-  const producer = new Producer({
-    clientId: 'weir-kafka-source-discovery-test',
-    bootstrapBrokers: [KAFKA_BOOTSTRAP],
-    serializers: stringSerializers,
-    idempotent: true,
-  });
-  try {
-    await producer.send({
-      messages: Array.from({ length: to - from }, (_, k) => ({
-        topic,
-        partition: (from + k) % partitions,
-        value: JSON.stringify({ id: from + k }),
-      })),
-    });
-  } finally {
-    await producer.close();
-  }
 }
 
 /** Grows `topic` to `count` partitions and waits until the metadata shows them. */
@@ -129,7 +108,7 @@ describe('KafkaSource partition discovery', () => {
       if (!(await kafkaBroker(t))) return;
       const topic = uniqueTopic('weir-source-discover');
       await createTopic(topic, 2);
-      await produce(topic, 0, 100, 2);
+      await produceIds(topic, 0, 100, 2);
       const sink = new CollectSink<number>();
       const client = await start(
         unboundedSource((b) => b.setTopics(topic)),
@@ -139,7 +118,7 @@ describe('KafkaSource partition discovery', () => {
       try {
         await waitFor('the first 100 records', () => sink.values.length >= 100);
         await addPartitions(topic, 4);
-        await produce(topic, 100, 200, 4);
+        await produceIds(topic, 100, 200, 4);
         await waitFor('records of the new partitions', () => sink.values.length >= 200);
       } finally {
         await settleAndCancel(client);
@@ -153,8 +132,8 @@ describe('KafkaSource partition discovery', () => {
     const prefix = uniqueTopic('weir-source-pattern');
     await createTopic(`${prefix}-a`, 2);
     await createTopic(`${prefix}-other`, 1); // does not match
-    await produce(`${prefix}-a`, 0, 50, 2);
-    await produce(`${prefix}-other`, 1_000, 1_010, 1);
+    await produceIds(`${prefix}-a`, 0, 50, 2);
+    await produceIds(`${prefix}-other`, 1_000, 1_010, 1);
     const sink = new CollectSink<number>();
     const pattern = new RegExp(`^${prefix}-[ab]$`);
     const client = await start(
@@ -165,7 +144,7 @@ describe('KafkaSource partition discovery', () => {
     try {
       await waitFor('the records of the first topic', () => sink.values.length >= 50);
       await createTopic(`${prefix}-b`, 3);
-      await produce(`${prefix}-b`, 50, 110, 3);
+      await produceIds(`${prefix}-b`, 50, 110, 3);
       await waitFor('the records of the new topic', () => sink.values.length >= 110);
     } finally {
       await settleAndCancel(client);
@@ -177,7 +156,7 @@ describe('KafkaSource partition discovery', () => {
     if (!(await kafkaBroker(t))) return;
     const topic = uniqueTopic('weir-source-discover-restore');
     await createTopic(topic, 2);
-    await produce(topic, 0, 100, 2);
+    await produceIds(topic, 0, 100, 2);
     const dir = mkdtempSync(join(tmpdir(), 'weir-kafka-discovery-'));
     const first = new CollectSink<number>();
     const second = new CollectSink<number>();
@@ -191,7 +170,7 @@ describe('KafkaSource partition discovery', () => {
       try {
         await waitFor('the first 100 records', () => first.values.length >= 100);
         await addPartitions(topic, 3);
-        await produce(topic, 100, 160, 3);
+        await produceIds(topic, 100, 160, 3);
         await waitFor('records of partition 2', () => first.values.length >= 160);
         // Nothing more to read: the savepoint holds the ends of partitions 0, 1 and 2.
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -204,7 +183,7 @@ describe('KafkaSource partition discovery', () => {
       assert.deepEqual(sortedIds(first.values), range(0, 160));
 
       await addPartitions(topic, 5);
-      await produce(topic, 160, 260, 5);
+      await produceIds(topic, 160, 260, 5);
       const restored = await start(
         unboundedSource((b) => b.setTopics(topic)),
         3,

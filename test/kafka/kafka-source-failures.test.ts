@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Producer, stringSerializers } from '@platformatic/kafka';
 import {
   type KafkaDeserializationFailurePolicy,
   KafkaDeserializers,
@@ -18,7 +17,7 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceMessages, uniqueTopic } from './broker.ts';
 
 interface Item {
   id: number;
@@ -29,20 +28,6 @@ interface Message {
   key: string;
   value: string;
   headers?: Map<string, string>;
-}
-
-async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = new Producer({
-    clientId: 'weir-kafka-source-failures-test',
-    bootstrapBrokers: [KAFKA_BOOTSTRAP],
-    serializers: stringSerializers,
-    idempotent: true,
-  });
-  try {
-    await producer.send({ messages: messages.map((m) => ({ topic, ...m })) });
-  } finally {
-    await producer.close();
-  }
 }
 
 /** `count` records over `partitions` partitions; the ids in `bad` are not JSON. */
@@ -105,7 +90,7 @@ describe('KafkaSource deserialization failure policies', () => {
     const topic = uniqueTopic('weir-source-skip');
     await createTopic(topic, 2);
     const bad = [3, 8, 11, 40, 41];
-    await produce(topic, messages(60, 2, bad));
+    await produceMessages(topic, messages(60, 2, bad));
     const { result, warnings } = await capturingWarnings(() => read(itemSource(topic, 'skip')));
     assert.deepEqual(ids(result.values), range(0, 60, bad));
     assert.equal(result.errors, bad.length);
@@ -128,7 +113,7 @@ describe('KafkaSource deserialization failure policies', () => {
     await createTopic(topic, 2);
     await createTopic(dlq, 1);
     const bad = [1, 6, 7];
-    await produce(topic, messages(30, 2, bad));
+    await produceMessages(topic, messages(30, 2, bad));
     const { result } = await capturingWarnings(() =>
       read(itemSource(topic, { kind: 'dead-letter', topic: dlq })),
     );
@@ -185,7 +170,7 @@ describe('KafkaSource deserialization failure policies', () => {
     if (!(await kafkaBroker(t))) return;
     const topic = uniqueTopic('weir-source-prepare');
     await createTopic(topic, 2);
-    await produce(topic, messages(200, 2, []));
+    await produceMessages(topic, messages(200, 2, []));
     // Like a schema-registry deserializer: values can only be read once prepare has seen them.
     const known = new Set<string>();
     let batches = 0;

@@ -20,33 +20,18 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceMessages, uniqueTopic } from './broker.ts';
+
+/** Produces `values[i]` to partition `i % partitions`. */
+function produce(topic: string, values: string[], partitions: number): Promise<void> {
+  return produceMessages(
+    topic,
+    values.map((value, i) => ({ partition: i % partitions, value })),
+  );
+}
 
 interface Item {
   id: number;
-}
-
-/** Produces `values[i]` to partition `i % partitions`; returns when all are acknowledged. */
-async function produce(topic: string, values: string[], partitions: number): Promise<void> {
-  const producer = new Producer({
-    clientId: 'weir-kafka-source-test',
-    bootstrapBrokers: [KAFKA_BOOTSTRAP],
-    serializers: stringSerializers,
-    idempotent: true,
-  });
-  try {
-    for (let from = 0; from < values.length; from += 1_000) {
-      await producer.send({
-        messages: values.slice(from, from + 1_000).map((value, k) => ({
-          topic,
-          partition: (from + k) % partitions,
-          value,
-        })),
-      });
-    }
-  } finally {
-    await producer.close();
-  }
 }
 
 function items(from: number, to: number): string[] {
