@@ -52,6 +52,12 @@ export function releaseSplitOutput<T>(output: ReaderOutput<T>, splitId: string):
 /** 'more': call again; 'nothing-available': wait for isAvailable(); 'end': this reader is done. */
 export type InputStatus = 'more' | 'nothing-available' | 'end';
 
+/**
+ * The accumulator a reader counts the records it could not read under (skipped or dead-lettered),
+ * Flink's `numRecordsInErrors`: in the job result, and live in the source task's metrics.
+ */
+export const RECORDS_IN_ERRORS = 'numRecordsInErrors';
+
 export interface SourceReaderContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;

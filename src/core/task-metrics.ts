@@ -11,4 +11,6 @@ export interface TaskMetrics {
   backPressuredMs: number;
   /** Elements waiting in the input channels. */
   inputQueue: number;
+  /** Source tasks whose reader counts them: records it could not read (skipped or dead-lettered). */
+  recordsInErrors?: number;
 }

@@ -104,6 +104,23 @@ describe('KafkaSource deserialization failure policies', () => {
     );
     // At parallelism 2 the count is merged over the subtasks.
     assert.equal((await read(itemSource(topic, { kind: 'skip' }), 2)).errors, bad.length);
+    // The source tasks' metrics carry the count too, while the job runs.
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    env
+      .fromSource(itemSource(topic, 'skip'), WatermarkStrategy.noWatermarks(), 'kafka')
+      .sinkTo(new CollectSink<Item>());
+    const { result: client } = await capturingWarnings(async () => {
+      const c = await env.executeAsync('metrics');
+      await c.getJobExecutionResult();
+      return c;
+    });
+    const sources = client.getMetrics().filter((m) => m.recordsInErrors !== undefined);
+    assert.equal(sources.length, 2, 'both source subtasks report the count');
+    assert.equal(
+      sources.reduce((sum, m) => sum + (m.recordsInErrors ?? 0), 0),
+      bad.length,
+    );
   });
 
   it("'dead-letter' writes key, value and headers with the error headers, and counts them", async (t) => {

@@ -60,8 +60,7 @@ export interface KafkaReaderSettings<T> {
   readonly discovery: PartitionDiscovery | undefined;
 }
 
-/** The accumulator counting records the deserializer rejected and the policy skipped or dead-lettered. */
-export const RECORDS_IN_ERRORS = 'numRecordsInErrors';
+export { RECORDS_IN_ERRORS } from '../../core/source.ts';
 
 interface PartitionState {
   readonly splitId: string;

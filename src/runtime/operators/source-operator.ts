@@ -1,4 +1,11 @@
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../../core/source.ts';
+import {
+  type InputStatus,
+  RECORDS_IN_ERRORS,
+  type ReaderOutput,
+  type Source,
+  type SourceReader,
+  type SourceSplit,
+} from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
 import type { ListState } from '../../state/state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
@@ -90,6 +97,12 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   /** The checkpoint is durable: the reader may act on it (e.g. commit offsets back to Kafka). */
   notifyCheckpointComplete(checkpointId: number): void {
     this.reader.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  /** The reader's count of records it could not read, if it keeps one (RECORDS_IN_ERRORS). */
+  recordsInErrors(): number | undefined {
+    const counter = this.ctx.accumulators.get(RECORDS_IN_ERRORS);
+    return counter === undefined ? undefined : Number(counter.getLocalValue());
   }
 
   /** Polls the reader for up to `maxRecords` records. */

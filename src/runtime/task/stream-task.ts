@@ -765,6 +765,7 @@ export class StreamTask {
       idleMs: this.idleMs,
       backPressuredMs: this.backPressuredMs,
       inputQueue,
+      recordsInErrors: this.source?.recordsInErrors(),
     };
   }
 
