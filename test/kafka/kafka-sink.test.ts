@@ -6,8 +6,12 @@
  * refused.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Producer } from '@platformatic/kafka';
+import { setExecutionContext } from '../../src/api/executor.ts';
 import {
   DataGeneratorSource,
   type DeliveryGuarantee,
@@ -174,6 +178,51 @@ describe('KafkaSink', () => {
       assert.ok(Date.now() - started < 20_000, 'it fails instead of hanging');
     });
   }
+
+  it('stop-with-savepoint commits what the savepoint covers, and a restore from it finishes exactly once', async (t) => {
+    if (!(await kafkaBroker(t))) return;
+    const topic = uniqueTopic('sink-savepoint');
+    await createTopic(topic, 2);
+    const dir = mkdtempSync(join(tmpdir(), 'weir-kafka-savepoint-'));
+    const admin = new KafkaTransactionAdmin([KAFKA_BOOTSTRAP], 'weir-test-admin');
+    const job = () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      // Checkpoints are rare: what the savepoint covers is mostly in its own transaction.
+      env.enableCheckpointing(3_000);
+      env
+        .fromSource(
+          new DataGeneratorSource((i) => i, 20_000, { rateLimit: 10_000 }),
+          WatermarkStrategy.noWatermarks(),
+          'numbers',
+        )
+        .uid('numbers')
+        .sinkTo(sink(topic, 'EXACTLY_ONCE', topic))
+        .uid('kafka');
+      return env;
+    };
+    try {
+      const client = await job().executeAsync('until the savepoint');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const path = await client.stopWithSavepoint!(dir);
+      await client.getJobExecutionResult();
+      // Nothing is left open: the savepoint's transaction was committed when the job stopped.
+      assert.deepEqual(await admin.listOpen(topic), []);
+      const before = values(await readCommitted(topic));
+      assert.ok(before.length > 0 && before.length < 20_000, `${before.length} records before the stop`);
+      assert.deepEqual(before, range(0, before.length));
+
+      setExecutionContext({ restore: { path, kind: 'savepoint', allowNonRestoredState: false } });
+      try {
+        await job().execute('from the savepoint');
+      } finally {
+        setExecutionContext(undefined);
+      }
+      assert.deepEqual(values(await readCommitted(topic)), range(0, 20_000));
+    } finally {
+      await admin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('recovery commits the pre-committed transaction by producer id and epoch and aborts the other open ones of the prefix', async (t) => {
     if (!(await kafkaBroker(t))) return;

@@ -111,7 +111,11 @@ export class ThreadedJobMaster implements JobClient {
     this.ended = true;
     this.coordinator?.stop('the job stopped with a savepoint');
     this.attempt++;
+    // The tasks commit what the savepoint covers before they close (the completion went out just
+    // before): let them finish that, within a bound, before the threads go.
+    const stopped = this.workers.map((w) => workerCancelled(w, STOP_GRACE_MS));
     for (const worker of this.workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
+    await Promise.all(stopped);
     await taskSlotPool.discard(this.workers);
     if (this.status !== 'running') return path;
     this.transition('finished');
@@ -341,4 +345,25 @@ function deserialize(e: SerializedError): WeirError {
   const error = new WeirError(e.code as WeirErrorCode, e.message, cause ? { cause } : undefined);
   if (e.stack) error.stack = e.stack;
   return error;
+}
+
+/** How long a stop-with-savepoint waits for a slot's tasks to close (and commit) before ending the thread. */
+const STOP_GRACE_MS = 30_000;
+
+/** Resolves when `worker` reports its tasks cancelled and closed, exits, or `timeoutMs` passes. */
+function workerCancelled(worker: Worker, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: { type?: string }) => {
+      if (m?.type === 'cancelled') done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
 }

@@ -71,11 +71,12 @@ export class SinkOperator extends AbstractStreamOperator {
     return this.sink.snapshotStateAsync?.(checkpointId);
   }
 
-  notifyCheckpointComplete(checkpointId: number): void {
+  notifyCheckpointComplete(checkpointId: number): Promise<void> | undefined {
     const done = this.sink.notifyCheckpointComplete?.(checkpointId);
     if (done !== undefined && typeof (done as Promise<void>).then === 'function') {
-      (done as Promise<void>).then(undefined, this.onFailed);
+      return (done as Promise<void>).then(undefined, this.onFailed);
     }
+    return undefined;
   }
 
   notifyCheckpointAborted(checkpointId: number): void {

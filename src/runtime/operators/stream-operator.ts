@@ -33,8 +33,11 @@ export interface StreamOperator {
    * the checkpoint is acknowledged only once it resolves, and a rejection fails the task.
    */
   snapshotState?(checkpointId: number): void | Promise<void>;
-  /** Checkpoint `checkpointId` is complete (its metadata written): commit what it covers. */
-  notifyCheckpointComplete?(checkpointId: number): void;
+  /**
+   * Checkpoint `checkpointId` is complete (its metadata written): commit what it covers. A returned
+   * promise is the commit under way; a task that stops waits for it before closing its operators.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /** Checkpoint `checkpointId` was aborted. */
   notifyCheckpointAborted?(checkpointId: number): void;
   /** A promise while the operator cannot take more input (async sink at its in-flight limit). */

@@ -657,13 +657,32 @@ export class StreamTask {
 
   /** Every subtask acknowledged checkpoint `id` and its metadata is written. */
   notifyCheckpointComplete(checkpointId: number): void {
+    this.undeliveredCompletions.add(checkpointId);
     this.enqueueMail(() => {
-      for (const op of this.operators) op.notifyCheckpointComplete?.(checkpointId);
+      this.deliverCompletion(checkpointId);
       if (this.endOfData === 'awaiting-checkpoint' && checkpointId >= this.finalCheckpointId) {
         this.endOfData = 'none';
         void this.finishAfterFinalCheckpoint();
       }
     });
+  }
+
+  /**
+   * Checkpoints known complete whose notification has not reached the operators yet. A task stopped
+   * right after a checkpoint completes (stop-with-savepoint) still delivers them, and waits for the
+   * commits they start, so that what the savepoint pre-committed is committed, not left open.
+   */
+  private readonly undeliveredCompletions = new Set<number>();
+  private commitsUnderWay: Promise<unknown> = Promise.resolve();
+
+  private deliverCompletion(checkpointId: number): void {
+    if (!this.undeliveredCompletions.delete(checkpointId)) return;
+    const started: Promise<void>[] = [];
+    for (const op of this.operators) {
+      const commit = op.notifyCheckpointComplete?.(checkpointId);
+      if (commit !== undefined) started.push(commit);
+    }
+    if (started.length > 0) this.commitsUnderWay = Promise.allSettled([this.commitsUnderWay, ...started]);
   }
 
   notifyCheckpointAborted(checkpointId: number): void {
@@ -783,6 +802,15 @@ export class StreamTask {
     const wasFailed = this.state === 'failed';
     if (this.state !== 'failed') this.state = 'cancelled';
     this.cancelTimers();
+    // A complete checkpoint stays complete whatever happens next: commit what it covers.
+    for (const id of [...this.undeliveredCompletions].sort((a, b) => a - b)) {
+      try {
+        this.deliverCompletion(id);
+      } catch {
+        // Best effort, as closing below.
+      }
+    }
+    await this.commitsUnderWay;
     for (let i = this.operators.length - 1; i >= 0; i--) {
       try {
         await this.operators[i].close();
