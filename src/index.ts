@@ -47,7 +47,7 @@ export {
   CoGroupedStreamsWhere,
   CoGroupedStreamsWithWindow,
 } from './api/co-grouped-streams.ts';
-export type { CollectTarget } from './api/collect.ts';
+export { COLLECT_BACKLOG_HIGH, type CollectTarget } from './api/collect.ts';
 export { ConnectedStreams, KeyedConnectedStreams } from './api/connected-streams.ts';
 export { DataStream, DataStreamSink } from './api/data-stream.ts';
 export { ExecutionConfig } from './api/execution-config.ts';

@@ -9,7 +9,16 @@ import type { JobClient } from './executor.ts';
  */
 export interface CollectTarget {
   receive(values: unknown[], subtaskIndex: number): void;
+  /**
+   * A promise while the target holds too many records its reader has not taken yet: the collect
+   * operators then stop taking input (back-pressure reaches the sources) until it resolves.
+   */
+  blocked?(): Promise<void> | undefined;
 }
+
+/** Records an executeAndCollect iterator holds before it back-pressures the job, and where it lets go. */
+export const COLLECT_BACKLOG_HIGH = 16_384;
+const COLLECT_BACKLOG_LOW = 4_096;
 
 /** Adds a collect sink to `stream`, runs the job, and yields the records as they arrive. */
 export function collectStream<T>(stream: DataStream<T>, jobName?: string): AsyncIterableIterator<T> {
@@ -23,10 +32,26 @@ export function collectStream<T>(stream: DataStream<T>, jobName?: string): Async
     wake = undefined;
     w?.();
   };
+  // Back-pressure: above COLLECT_BACKLOG_HIGH unread records the job waits until the reader has
+  // taken them down to COLLECT_BACKLOG_LOW, so a slow reader of an unbounded stream bounds memory.
+  let drained: { promise: Promise<void>; resolve: () => void } | undefined;
+  const release = () => {
+    const d = drained;
+    drained = undefined;
+    d?.resolve();
+  };
   const target: CollectTarget = {
     receive(values) {
       for (const v of values) queue.push(v as T);
       notify();
+    },
+    blocked() {
+      if (drained !== undefined) return drained.promise;
+      if (queue.length - head < COLLECT_BACKLOG_HIGH || done) return undefined;
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      drained = { promise, resolve };
+      return promise;
     },
   };
   const env = stream.environment;
@@ -71,6 +96,7 @@ export function collectStream<T>(stream: DataStream<T>, jobName?: string): Async
             queue.splice(0, head);
             head = 0;
           }
+          if (drained !== undefined && queue.length - head <= COLLECT_BACKLOG_LOW) release();
           return { value, done: false };
         }
         if (done) {
@@ -88,6 +114,7 @@ export function collectStream<T>(stream: DataStream<T>, jobName?: string): Async
       await started;
       if (!done && client) {
         done = true;
+        release();
         await client.cancel();
       }
       return { value: undefined, done: true };

@@ -57,6 +57,21 @@ describe('task slots on worker threads', () => {
     }
   });
 
+  it('executeAndCollect with a slow reader pauses the slots and still delivers every record', async () => {
+    const { module, clients } = await runJob<typeof import('../jobs/slow-collect.ts')>(job('slow-collect'), {
+      parallelism: 2,
+    });
+    const expected = Array.from({ length: module.RECORDS }, (_, n) => n * 2);
+    assert.deepEqual(
+      [...module.received].sort((a, b) => a - b),
+      expected,
+    );
+    // The collect operators were held back while the reader was behind, in both slots.
+    for (const m of clients[0].getMetrics()) {
+      assert.ok(m.backPressuredMs > 0, `subtask ${m.subtask} waited for the reader`);
+    }
+  });
+
   it('reports metrics per subtask from every worker: records in and out, busy, idle and back-pressured time', async () => {
     const { clients } = await runJob<KeyedTimers>(job('keyed-timers'), { parallelism: 2, taskSlots: 2 });
     const metrics = clients[0].getMetrics();

@@ -31,6 +31,8 @@ export interface DeploymentOptions {
   /** Source splits by vertex id, then by subtask. */
   splits: ReadonlyMap<string, SourceSplit[][]>;
   sendToClient(operatorUid: string, values: unknown[], subtaskIndex: number): void;
+  /** A promise while the client cannot take more records from collect operator `operatorUid`. */
+  clientBlocked?(operatorUid: string): Promise<void> | undefined;
   onStateChange(task: StreamTask): void;
   /** Restarts of the job so far (0 for the first attempt). */
   attemptNumber?: number;
@@ -88,6 +90,7 @@ export function deployTasks(o: DeploymentOptions): StreamTask[] {
             writers,
             splits: o.splits.get(vertex.id)?.[i],
             sendToClient: o.sendToClient,
+            clientBlocked: o.clientBlocked,
             checkpointing: o.checkpointing,
             restore: o.restore,
           },

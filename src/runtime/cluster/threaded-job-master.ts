@@ -208,6 +208,7 @@ export class ThreadedJobMaster implements JobClient {
       case 'collect': {
         const target = this.plan.functions.operators.get(m.uid)?.fn as CollectTarget | undefined;
         target?.receive(m.values, m.subtask);
+        this.acknowledgeCollect(this.workers[w], m.uid, m.values.length, target);
         return;
       }
       case 'metrics':
@@ -233,6 +234,23 @@ export class ThreadedJobMaster implements JobClient {
       case 'cancelled':
         return;
     }
+  }
+
+  /**
+   * Collect back-pressure across threads, by credit: a slot sends at most its credit of records the
+   * client has not taken; received records are acknowledged at once, or, while the client's target
+   * is blocked (too many unread records), when it drains.
+   */
+  private acknowledgeCollect(
+    worker: Worker,
+    uid: string,
+    count: number,
+    target: CollectTarget | undefined,
+  ): void {
+    const blocked = target?.blocked?.();
+    const ack = () => worker.postMessage({ type: 'collect-ack', jobId: this.jobId, uid, count });
+    if (blocked === undefined) ack();
+    else void blocked.then(ack);
   }
 
   private recordMetrics(tasks: TaskMetrics[]): void {

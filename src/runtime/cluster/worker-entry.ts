@@ -53,10 +53,20 @@ function serialize(error: unknown): SerializedError {
 }
 
 /** The part of one job that runs in this slot. */
+/** Records a slot may have sent to one collect target that its client has not taken yet. */
+const COLLECT_CREDIT = 8_192;
+
 class SlotJob {
   private readonly data: WorkerData;
   private readonly executor = new TaskExecutor();
   private tasks: StreamTask[] = [];
+  /**
+   * Collect credit: records of each collect operator sent to the job master and not yet taken by
+   * its client. Above COLLECT_CREDIT the operators of this slot wait for acknowledgements, which
+   * the master holds back while its client is behind: the backlog across threads stays bounded.
+   */
+  private readonly collectUnacked = new Map<string, number>();
+  private readonly collectWaiters = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   private links: PeerLink[] = [];
   deployed = false;
   failed = false;
@@ -166,7 +176,11 @@ class SlotJob {
         runsHere: (_vertex, subtask) => here(workerOf(subtask, data.workerCount)),
         channels: { input, output },
         splits: new Map(Object.entries(data.splits)),
-        sendToClient: (uid, values, subtask) => this.post({ type: 'collect', uid, subtask, values }),
+        sendToClient: (uid, values, subtask) => {
+          this.collectUnacked.set(uid, (this.collectUnacked.get(uid) ?? 0) + values.length);
+          this.post({ type: 'collect', uid, subtask, values });
+        },
+        clientBlocked: (uid) => this.collectBlocked(uid),
         onStateChange: (task) => {
           if (task.state === 'failed') this.fail(task.failure);
           else if (task.state === 'finished') this.post({ type: 'task-finished', task: task.taskKey });
@@ -218,6 +232,27 @@ class SlotJob {
 
   triggerCheckpoint(id: number, savepoint: boolean, location: string): void {
     for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
+  }
+
+  private collectBlocked(uid: string): Promise<void> | undefined {
+    if ((this.collectUnacked.get(uid) ?? 0) < COLLECT_CREDIT) return undefined;
+    let waiter = this.collectWaiters.get(uid);
+    if (waiter === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      waiter = { promise, resolve };
+      this.collectWaiters.set(uid, waiter);
+    }
+    return waiter.promise;
+  }
+
+  collectAcknowledged(uid: string, count: number): void {
+    const left = (this.collectUnacked.get(uid) ?? 0) - count;
+    this.collectUnacked.set(uid, Math.max(0, left));
+    if (left < COLLECT_CREDIT) {
+      this.collectWaiters.get(uid)?.resolve();
+      this.collectWaiters.delete(uid);
+    }
   }
 
   notifyCheckpoint(id: number, complete: boolean): void {
@@ -289,6 +324,9 @@ port.on('message', (m: CoordinatorMessage) => {
     case 'checkpoint-complete':
     case 'checkpoint-aborted':
       if (current?.jobId === m.jobId) current.notifyCheckpoint(m.id, m.type === 'checkpoint-complete');
+      return;
+    case 'collect-ack':
+      if (current?.jobId === m.jobId) current.collectAcknowledged(m.uid, m.count);
       return;
   }
 });

@@ -47,7 +47,9 @@ export type CoordinatorMessage =
   | { type: 'cancel'; jobId: string }
   | { type: 'trigger-checkpoint'; jobId: string; id: number; savepoint: boolean; location: string }
   | { type: 'checkpoint-complete'; jobId: string; id: number }
-  | { type: 'checkpoint-aborted'; jobId: string; id: number };
+  | { type: 'checkpoint-aborted'; jobId: string; id: number }
+  /** The client took `count` records of collect operator `uid` from this slot (credit to send more). */
+  | { type: 'collect-ack'; jobId: string; uid: string; count: number };
 
 /** Every message names the job it belongs to: a slot runs one job after another. */
 export type WorkerMessage = { jobId: string } & (

@@ -25,4 +25,9 @@ export class CollectOperator extends AbstractStreamOperator {
   override endInput(): void {
     this.flush();
   }
+
+  /** The client holds too many unread records: stop taking input until it has read them. */
+  blocked(): Promise<void> | undefined {
+    return this.ctx.clientBlocked?.();
+  }
 }

@@ -31,6 +31,8 @@ export interface OperatorContext {
   readonly accumulators: Map<string, Accumulator<unknown>>;
   /** Delivers records to the job's client (collect). */
   sendToClient(values: unknown[]): void;
+  /** A promise while the job's client cannot take more records (collect back-pressure). */
+  clientBlocked?(): Promise<void> | undefined;
   /** Runs `fn` in the task's mailbox (for results of asynchronous work). */
   enqueueMail(fn: () => void): void;
   /** Fails the task from asynchronous code. */

@@ -208,6 +208,7 @@ export class JobMaster implements JobClient {
         const target = functions.operators.get(uid)?.fn as CollectTarget | undefined;
         target?.receive(values, subtask);
       },
+      clientBlocked: (uid) => (functions.operators.get(uid)?.fn as CollectTarget | undefined)?.blocked?.(),
       onStateChange: (t) => {
         if (attempt === this.attempt) this.onTaskStateChange(t);
       },

@@ -64,6 +64,8 @@ export interface StreamTaskOptions {
   /** Splits of this subtask, for source tasks. */
   splits?: SourceSplit[];
   sendToClient(operatorUid: string, values: unknown[], subtaskIndex: number): void;
+  /** A promise while the client cannot take more records from the collect operator `operatorUid`. */
+  clientBlocked?(operatorUid: string): Promise<void> | undefined;
   /** Set when the job takes checkpoints. */
   checkpointing?: TaskCheckpointing;
   /** The state to start from (a checkpoint or savepoint). */
@@ -318,6 +320,7 @@ export class StreamTask {
       isRestored: restore !== undefined,
       accumulators,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
+      clientBlocked: () => o.clientBlocked?.(spec.uid),
       enqueueMail: (fn) => this.enqueueMail(fn),
       fail: (error) =>
         this.enqueueMail(() => {
