@@ -146,6 +146,22 @@ export class CheckpointCoordinator {
     return this.completed[this.completed.length - 1];
   }
 
+  /** Checkpoints being deleted (subsumed ones), so that the job's end can wait for them. */
+  private readonly discarding = new Set<Promise<unknown>>();
+
+  private discard(location: string): void {
+    const done = this.o.storage
+      .discard(location)
+      .catch(() => {})
+      .finally(() => this.discarding.delete(done));
+    this.discarding.add(done);
+  }
+
+  /** Resolves when the deletions of subsumed checkpoints started so far are done. */
+  async discarded(): Promise<void> {
+    await Promise.all([...this.discarding]);
+  }
+
   /** Triggers a savepoint into `targetDirectory`; resolves once it is complete. */
   triggerSavepoint(targetDirectory: string): Promise<CompletedCheckpoint> {
     if (!this.running) {
@@ -282,7 +298,7 @@ export class CheckpointCoordinator {
       // Subsumed: older checkpoints beyond the retained number, and older pending ones.
       while (this.completed.length > this.o.settings.retained) {
         const old = this.completed.shift()!;
-        if (old !== this.o.restoredFrom) void this.o.storage.discard(old.location).catch(() => {});
+        if (old !== this.o.restoredFrom) this.discard(old.location);
       }
       for (const other of [...this.pending.values()]) {
         if (other.id < p.id && other.kind === 'checkpoint')

@@ -118,6 +118,8 @@ export class ThreadedJobMaster implements JobClient {
     await Promise.all(stopped);
     await taskSlotPool.discard(this.workers);
     if (this.status !== 'running') return path;
+    // The job ends as finished: its checkpoints go as after any finish (the savepoint stays).
+    await this.cleanUpCheckpoints('finished');
     this.transition('finished');
     this.resolveResult(this.executionResult());
     return path;
@@ -272,8 +274,8 @@ export class ThreadedJobMaster implements JobClient {
     this.transition('finished');
     this.ended = true;
     taskSlotPool.release(this.workers);
-    void this.cleanUpCheckpoints();
-    this.resolveResult(this.executionResult());
+    // The result comes once the checkpoints are cleaned up (see JobMaster).
+    void this.cleanUpCheckpoints().finally(() => this.resolveResult(this.executionResult()));
   }
 
   async cancel(): Promise<void> {

@@ -102,6 +102,7 @@ export class JobCheckpointing {
   async cleanUp(): Promise<void> {
     const settings = this.plan.graph.config.checkpointing;
     if (!settings || !this.storage || !this.coordinator) return;
+    await this.coordinator.discarded();
     if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
     const latest = this.coordinator.latestCompleted();
     if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});

@@ -127,6 +127,8 @@ export class JobMaster implements JobClient {
     await Promise.all(this.tasks.map((t) => t.cancel()));
     if (this.status !== 'running') return path;
     clearInterval(this.keepAlive);
+    // The job ends as finished: its checkpoints go as after any finish (the savepoint stays).
+    await this.cleanUpCheckpoints('finished');
     this.transition('finished');
     this.resolveResult(this.executionResult());
     return path;
@@ -303,8 +305,9 @@ export class JobMaster implements JobClient {
     this.coordinator?.stop('the job finished');
     clearInterval(this.keepAlive);
     this.transition('finished');
-    void this.cleanUpCheckpoints('finished');
-    this.resolveResult(this.executionResult());
+    // The result comes once the checkpoints are cleaned up: a process that exits right after
+    // execute() leaves none behind.
+    void this.cleanUpCheckpoints('finished').finally(() => this.resolveResult(this.executionResult()));
   }
 
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
