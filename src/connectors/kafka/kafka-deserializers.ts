@@ -4,9 +4,10 @@ import { type JsonShape, type JsonShapeType, jsonShapeParser } from '../formats/
 
 /**
  * Turning Kafka records into stream elements. A value-only deserializer sees the value bytes; a
- * record deserializer sees the whole {@link KafkaConsumerRecord}. Both run on the task's thread,
- * inside `pollNext`; whatever they throw fails the job with DESERIALIZATION_FAILED naming topic,
- * partition, offset and the reason.
+ * record deserializer sees the whole {@link KafkaConsumerRecord}. Both run on the task's thread, in
+ * the source reader's fetch loop, a fetched batch at a time; what they throw is handled by the
+ * source's failure policy (by default the job fails with DESERIALIZATION_FAILED naming topic,
+ * partition, offset and the reason).
  */
 
 export interface KafkaHeader {
