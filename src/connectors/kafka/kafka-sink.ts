@@ -43,7 +43,7 @@ import { KafkaTransactionAdmin, type KafkaTransactionHandle } from './kafka-tran
 export class KafkaSink<T> implements Sink<T> {
   private readonly settings: KafkaSinkSettings<T>;
   private writer: KafkaWriter | undefined;
-  /** Transactions recovered by this subtask, committed before the first new one begins. */
+  /** The highest transaction number of this subtask's own restored transactions: new ones go above. */
   private restoredCounter = -1;
 
   private constructor(settings: KafkaSinkSettings<T>) {
@@ -70,7 +70,7 @@ export class KafkaSink<T> implements Sink<T> {
    */
   async initializeState(state: unknown[], context: SinkContext): Promise<void> {
     if (this.settings.guarantee !== 'EXACTLY_ONCE') return;
-    const admin = this.createAdmin(context);
+    const admin = transactionAdmin(this.settings, context.subtaskIndex);
     try {
       for (const entry of state as KafkaSinkState[]) {
         if (entry.kind !== 'pending') continue;
@@ -135,14 +135,6 @@ export class KafkaSink<T> implements Sink<T> {
     this.writer = undefined;
     await writer?.close();
   }
-
-  private createAdmin(context: SinkContext): KafkaTransactionAdmin {
-    return new KafkaTransactionAdmin(
-      this.settings.bootstrapServers,
-      `${this.settings.clientId}-${context.subtaskIndex}-admin`,
-      this.settings.requestTimeout,
-    );
-  }
 }
 
 /** What a KafkaSink subtask keeps in checkpoints (EXACTLY_ONCE only). */
@@ -183,6 +175,15 @@ function producerOptions(settings: KafkaSinkSettings<unknown>, clientId: string)
     requestTimeout: settings.requestTimeout,
     autocreateTopics: false,
   };
+}
+
+/** Transaction control for recovery (commit by producer id and epoch, abort of leftovers). */
+function transactionAdmin(settings: KafkaSinkSettings<unknown>, subtaskIndex: number): KafkaTransactionAdmin {
+  return new KafkaTransactionAdmin(
+    settings.bootstrapServers,
+    `${settings.clientId}-${subtaskIndex}-admin`,
+    settings.requestTimeout,
+  );
 }
 
 /** NONE and AT_LEAST_ONCE: one producer; at-least-once waits for acknowledgements at each checkpoint. */
@@ -249,17 +250,51 @@ interface Transaction {
   abort(): Promise<void>;
 }
 
-/** One Kafka transaction: its id, the producer it runs on, and the records on their way. */
-interface OpenTransaction {
+/**
+ * One Kafka transaction on a producer that has taken its id: it begins on construction, and the
+ * records on their way to it wait in its send queue.
+ */
+class OpenTransaction {
   readonly transactionalId: string;
   readonly producer: Producer;
   readonly queue: KafkaSendQueue;
-  /** Resolves when the transaction has begun (its producer id and epoch are known). */
+  /** Resolves when the transaction has begun (then `handle` or `failure` is set); never rejects. */
   readonly begun: Promise<void>;
   transaction: Transaction | undefined;
   handle: KafkaTransactionHandle | undefined;
   failure: unknown;
-  records: number;
+  records = 0;
+
+  constructor(transactionalId: string, producer: Producer, settings: KafkaSinkSettings<unknown>) {
+    this.transactionalId = transactionalId;
+    this.producer = producer;
+    const servers = settings.bootstrapServers;
+    this.queue = new KafkaSendQueue(
+      (messages) =>
+        (this.transaction as Transaction)
+          .send({ messages })
+          .catch((error) => Promise.reject(sendFailure(error, messages, servers, transactionalId))),
+      settings.maxBatchRecords,
+      settings.maxBufferedRecords,
+    );
+    this.begun = producer.beginTransaction().then(
+      (transaction) => {
+        this.transaction = transaction;
+        this.handle = {
+          transactionalId,
+          producerId: String(producer.producerId),
+          producerEpoch: producer.producerEpoch as number,
+        };
+      },
+      (error) => {
+        this.failure = new WeirError(
+          'SINK_FAILED',
+          `KafkaSink cannot begin Kafka transaction "${transactionalId}": ${describeBeginFailure(error)}`,
+          { cause: error },
+        );
+      },
+    );
+  }
 }
 
 /** EXACTLY_ONCE: a transaction per checkpoint interval, on a small pool of producers. */
@@ -285,11 +320,7 @@ class TransactionalWriter implements KafkaWriter {
   async start(): Promise<void> {
     const { subtaskIndex, parallelism } = this.context;
     const prefix = this.settings.transactionalIdPrefix;
-    const admin = new KafkaTransactionAdmin(
-      this.settings.bootstrapServers,
-      `${this.settings.clientId}-${subtaskIndex}-admin`,
-      this.settings.requestTimeout,
-    );
+    const admin = transactionAdmin(this.settings, subtaskIndex);
     try {
       for (const id of await admin.listOpen(`${prefix}-`)) {
         const owner = parseTransactionalId(prefix, id);
@@ -414,44 +445,7 @@ class TransactionalWriter implements KafkaWriter {
     options.transactionalId = transactionalId;
     options.producerId = -1n;
     options.producerEpoch = -1;
-    const txn: OpenTransaction = {
-      transactionalId,
-      producer,
-      queue: undefined as unknown as KafkaSendQueue,
-      begun: undefined as unknown as Promise<void>,
-      transaction: undefined,
-      handle: undefined,
-      failure: undefined,
-      records: 0,
-    };
-    const chosen = producer;
-    (txn as { begun: Promise<void> }).begun = producer.beginTransaction().then(
-      (transaction) => {
-        txn.transaction = transaction;
-        txn.handle = {
-          transactionalId,
-          producerId: String(chosen.producerId),
-          producerEpoch: chosen.producerEpoch as number,
-        };
-      },
-      (error) => {
-        txn.failure = new WeirError(
-          'SINK_FAILED',
-          `KafkaSink cannot begin Kafka transaction "${transactionalId}": ${describeBeginFailure(error)}`,
-          { cause: error },
-        );
-      },
-    );
-    const servers = this.settings.bootstrapServers;
-    (txn as { queue: KafkaSendQueue }).queue = new KafkaSendQueue(
-      (messages) =>
-        (txn.transaction as Transaction)
-          .send({ messages })
-          .catch((error) => Promise.reject(sendFailure(error, messages, servers, transactionalId))),
-      this.settings.maxBatchRecords,
-      this.settings.maxBufferedRecords,
-    );
-    return txn;
+    return new OpenTransaction(transactionalId, producer, this.settings);
   }
 }
 

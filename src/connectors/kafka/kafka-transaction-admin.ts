@@ -51,12 +51,12 @@ export class KafkaTransactionAdmin {
   }
 
   /**
-   * Commits a transaction some producer pre-committed. Resolves `already-committed` when the
-   * coordinator no longer knows it as open; fails with KAFKA_TRANSACTION_LOST when it was aborted
-   * (fenced, or timed out), since its records are then gone.
+   * Commits a transaction some producer pre-committed; one already committed counts as done (the
+   * broker answers success, or an invalid state once it no longer knows it as open). Fails with
+   * KAFKA_TRANSACTION_LOST when it was aborted (fenced, or timed out), since its records are gone.
    */
-  async commit(txn: KafkaTransactionHandle): Promise<'committed' | 'already-committed'> {
-    return this.withRetries(`commit transaction "${txn.transactionalId}"`, async () => {
+  async commit(txn: KafkaTransactionHandle): Promise<void> {
+    await this.withRetries(`commit transaction "${txn.transactionalId}"`, async () => {
       const connection = await this.coordinator(txn.transactionalId);
       try {
         await endTxnV3.api.async(
@@ -66,9 +66,8 @@ export class KafkaTransactionAdmin {
           txn.producerEpoch,
           true,
         );
-        return 'committed';
       } catch (error) {
-        if (findErrorBy(error as Error, 'apiId', 'INVALID_TXN_STATE')) return 'already-committed';
+        if (findErrorBy(error as Error, 'apiId', 'INVALID_TXN_STATE')) return;
         if (
           findErrorBy(error as Error, 'apiId', 'PRODUCER_FENCED') ||
           findErrorBy(error as Error, 'apiId', 'INVALID_PRODUCER_EPOCH') ||
