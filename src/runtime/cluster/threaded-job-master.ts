@@ -299,14 +299,7 @@ export class ThreadedJobMaster implements JobClient {
     const delay = this.backoff.onFailure(Date.now());
     if (delay === undefined) {
       this.coordinator?.stop('the job failed');
-      const failed =
-        this.restarts > 0
-          ? new WeirError(
-              error.code,
-              `${error.message} (after ${this.restarts} restarts, ${this.backoff.describe()} exhausted)`,
-              { cause: error.cause ?? error },
-            )
-          : error;
+      const failed = this.backoff.exhausted(error, this.restarts);
       void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', failed));
       return;
     }

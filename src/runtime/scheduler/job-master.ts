@@ -247,17 +247,7 @@ export class JobMaster implements JobClient {
     if (isTerminal(this.status) || this.status === 'cancelling' || this.status === 'restarting') return;
     const delay = this.backoff.onFailure(Date.now());
     if (delay === undefined) {
-      this.fail(
-        this.restarts > 0
-          ? new WeirError(
-              error.code,
-              `${error.message} (after ${this.restarts} restarts, ${this.backoff.describe()} exhausted)`,
-              {
-                cause: error.cause ?? error,
-              },
-            )
-          : error,
-      );
+      this.fail(this.backoff.exhausted(error, this.restarts));
       return;
     }
     void this.restart(delay, error);

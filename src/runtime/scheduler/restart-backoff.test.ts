@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RestartStrategies } from '../../api/restart-strategies.ts';
 import { DEFAULT_EXPONENTIAL_DELAY } from '../../core/checkpointing.ts';
+import { WeirError } from '../../core/errors.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 
 describe('RestartBackoff', () => {
@@ -41,5 +42,17 @@ describe('RestartBackoff', () => {
     const b = new RestartBackoff(DEFAULT_EXPONENTIAL_DELAY, () => 1);
     assert.equal(b.onFailure(0), 1_100, 'initial 1 s + 10 % jitter at the top of the range');
     assert.throws(() => RestartStrategies.exponentialDelayRestart({ jitter: 2 }), /jitter/);
+  });
+  it('names the restarts and the strategy in the final error once restarts are exhausted', () => {
+    const b = new RestartBackoff(RestartStrategies.fixedDelayRestart(2, 500));
+    const error = new WeirError('USER_FUNCTION_FAILED', 'map failed', { cause: new Error('boom') });
+    assert.equal(b.exhausted(error, 0), error, 'without restarts the failure is the error');
+    const final = b.exhausted(error, 2);
+    assert.equal(final.code, 'USER_FUNCTION_FAILED');
+    assert.equal(
+      final.message,
+      'map failed (after 2 restarts, fixed-delay restart strategy (2 attempts) exhausted)',
+    );
+    assert.equal((final.cause as Error).message, 'boom');
   });
 });

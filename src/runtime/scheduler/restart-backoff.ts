@@ -1,4 +1,5 @@
 import type { RestartStrategySpec } from '../../core/checkpointing.ts';
+import { WeirError } from '../../core/errors.ts';
 
 /**
  * Decides, failure by failure, whether to restart and after how long. `now` is processing time in
@@ -47,6 +48,18 @@ export class RestartBackoff {
         return Math.max(0, Math.round(this.backoff + jitter));
       }
     }
+  }
+
+  /** The job's final error once no restart is left: the failure, and how many restarts came before. */
+  exhausted(error: WeirError, restarts: number): WeirError {
+    if (restarts === 0) return error;
+    return new WeirError(
+      error.code,
+      `${error.message} (after ${restarts} restarts, ${this.describe()} exhausted)`,
+      {
+        cause: error.cause ?? error,
+      },
+    );
   }
 
   /** Human-readable summary, for the error when restarts are exhausted. */

@@ -599,12 +599,7 @@ export class StreamTask {
     this.state = 'finishing';
     this.onStateChange(this);
     try {
-      for (const writer of this.writers) writer.broadcastControl({ kind: 'end' });
-      this.cancelTimers();
-      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
-      this.state = 'finished';
-      this.onStateChange(this);
-      this.options.wakeup.signal();
+      await this.closeFinished();
     } catch (error) {
       this.fail(error);
     }
@@ -618,15 +613,20 @@ export class StreamTask {
         this.runMails();
       }
       this.flushOutputs();
-      for (const writer of this.writers) writer.broadcastControl({ kind: 'end' });
-      this.cancelTimers();
-      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
-      this.state = 'finished';
-      this.onStateChange(this);
-      this.options.wakeup.signal();
+      await this.closeFinished();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /** The end of a finished task: `end` downstream, timers off, operators closed (last first). */
+  private async closeFinished(): Promise<void> {
+    for (const writer of this.writers) writer.broadcastControl({ kind: 'end' });
+    this.cancelTimers();
+    for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
+    this.state = 'finished';
+    this.onStateChange(this);
+    this.options.wakeup.signal();
   }
 
   private flushOutputs(): void {
