@@ -4,30 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { exited, until } from './process-support.ts';
+import { exited, latestCheckpoint, until } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE = process.execPath;
 const EVENTS = 60_000;
 const KEYS = 7;
 const KILLS = 5;
-
-/** Completed checkpoints under the storage root (directories with `_metadata`). */
-function completedCheckpoints(root: string): number {
-  if (!existsSync(root)) return 0;
-  let n = 0;
-  for (const job of readdirSync(root)) {
-    const dir = join(root, job);
-    for (const chk of existsSync(dir) ? readdirSync(dir) : [])
-      if (existsSync(join(dir, chk, '_metadata'))) n++;
-  }
-  return n;
-}
 
 function start(parallelism: number, env: NodeJS.ProcessEnv, resume: string | undefined): ChildProcess {
   const args = ['bin/weir.js', 'run', 'test/faults/jobs/exactly-once-file.ts', '-p', String(parallelism)];
@@ -55,11 +43,11 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
   try {
     let kills = 0;
     for (let round = 0; round < KILLS; round++) {
-      const before = completedCheckpoints(checkpoints);
+      const before = latestCheckpoint(checkpoints);
       const child = start(parallelism, env, before > 0 ? checkpoints : undefined);
       const done = exited(child);
       // Let the run make progress (at least one new checkpoint), then kill it at a random moment.
-      await until(() => completedCheckpoints(checkpoints) > before || child.exitCode !== null, 30_000);
+      await until(() => latestCheckpoint(checkpoints) > before || child.exitCode !== null, 30_000);
       await new Promise((r) => setTimeout(r, 50 + Math.floor(next() * 300)));
       if (child.exitCode === null) {
         child.kill('SIGKILL');

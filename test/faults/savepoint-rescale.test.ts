@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { latestCheckpoint } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EVENTS = 60_000;
@@ -29,15 +30,6 @@ function finished(child: ChildProcess): Promise<{ code: number | null; stdout: s
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-function completedCheckpoints(root: string): number {
-  if (!existsSync(root)) return 0;
-  let n = 0;
-  for (const job of readdirSync(root)) {
-    for (const chk of readdirSync(join(root, job))) if (existsSync(join(root, job, chk, '_metadata'))) n++;
-  }
-  return n;
 }
 
 describe('fault injection: savepoints at one parallelism, restored at another', () => {
@@ -61,7 +53,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       for (let i = 0; i < parallelisms.length; i++) {
         const args = ['run', 'test/faults/jobs/exactly-once-file.ts', '-p', String(parallelisms[i])];
         if (savepoint) args.push('--from-savepoint', savepoint);
-        const before = completedCheckpoints(checkpoints);
+        const before = latestCheckpoint(checkpoints);
         const run = weir(args, env);
         const done = finished(run);
         if (i === parallelisms.length - 1) {
@@ -70,11 +62,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
           break;
         }
         const deadline = Date.now() + 30_000;
-        while (
-          completedCheckpoints(checkpoints) <= before &&
-          run.exitCode === null &&
-          Date.now() < deadline
-        ) {
+        while (latestCheckpoint(checkpoints) <= before && run.exitCode === null && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 20));
         }
         assert.equal(run.exitCode, null, 'the job must still run when it is stopped');
@@ -136,7 +124,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       );
       const done = finished(run);
       const deadline = Date.now() + 30_000;
-      while (completedCheckpoints(join(work, 'checkpoints')) === 0 && Date.now() < deadline) {
+      while (latestCheckpoint(join(work, 'checkpoints')) === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
       }
       const taken = await finished(weir(['savepoint', String(run.pid), join(work, 'by-command')], env));

@@ -1,6 +1,3 @@
-/** Input and audit for the exactly-once Kafka tests: numbers in, `<key>:<count>` out. */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
 
 /** Writes 0..count-1 round-robin over the partitions. */
@@ -51,18 +48,4 @@ export function audit(
   }
   for (const times of seen.values()) duplicated += times; // records that should not exist at all
   return { lost, duplicated };
-}
-
-/** The id of the newest complete checkpoint under the storage root (0 when there is none). */
-export function latestCheckpoint(root: string): number {
-  if (!existsSync(root)) return 0;
-  let latest = 0;
-  for (const job of readdirSync(root)) {
-    const dir = join(root, job);
-    for (const chk of existsSync(dir) ? readdirSync(dir) : []) {
-      const id = Number(/^chk-(\d+)$/.exec(chk)?.[1] ?? 0);
-      if (id > latest && existsSync(join(dir, chk, '_metadata'))) latest = id;
-    }
-  }
-  return latest;
 }

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { exited } from '../faults/process-support.ts';
+import { exited, latestCheckpoint } from '../faults/support.ts';
 import { createTopic, kafkaBroker, uniqueTopic } from './broker.ts';
-import { audit, latestCheckpoint, produceNumbers } from './eos-audit.ts';
+import { audit, produceNumbers } from './eos-audit.ts';
 import { readCommitted } from './read-committed.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

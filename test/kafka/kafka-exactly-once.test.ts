@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { exited, until } from '../faults/process-support.ts';
+import { exited, latestCheckpoint, until } from '../faults/support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
-import { audit, latestCheckpoint, produceNumbers } from './eos-audit.ts';
+import { audit, produceNumbers } from './eos-audit.ts';
 import { readCommitted } from './read-committed.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

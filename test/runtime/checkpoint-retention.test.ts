@@ -4,7 +4,7 @@
  * savepoint stays); with RETAIN_ON_CANCELLATION the latest one stays for a resume.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -15,18 +15,7 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-
-/** Completed checkpoints (directories with `_metadata`) under a storage root. */
-function completed(root: string): string[] {
-  if (!existsSync(root)) return [];
-  const found: string[] = [];
-  for (const job of readdirSync(root)) {
-    for (const chk of readdirSync(join(root, job))) {
-      if (existsSync(join(root, job, chk, '_metadata'))) found.push(join(job, chk));
-    }
-  }
-  return found;
-}
+import { completedCheckpoints } from '../faults/support.ts';
 
 function job(root: string, retain: boolean, events: number): StreamExecutionEnvironment {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -45,8 +34,9 @@ function job(root: string, retain: boolean, events: number): StreamExecutionEnvi
 }
 
 async function whenCheckpointed(root: string): Promise<void> {
-  for (let i = 0; i < 250 && completed(root).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(completed(root).length > 0, 'a checkpoint completed while the job ran');
+  for (let i = 0; i < 250 && completedCheckpoints(root).length === 0; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.ok(completedCheckpoints(root).length > 0, 'a checkpoint completed while the job ran');
 }
 
 describe('checkpoint retention when a job ends', () => {
@@ -121,8 +111,8 @@ describe('checkpoint retention when a job ends', () => {
           root,
           join(work, 'savepoints'),
         );
-        if (c.kept) assert.equal(completed(root).length, 1, 'the latest checkpoint stays');
-        else assert.deepEqual(completed(root), []);
+        if (c.kept) assert.equal(completedCheckpoints(root).length, 1, 'the latest checkpoint stays');
+        else assert.deepEqual(completedCheckpoints(root), []);
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
