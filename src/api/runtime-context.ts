@@ -24,6 +24,12 @@ export interface RuntimeContext {
   getAttemptNumber(): number;
   /** Processing time from the job's clock. */
   currentProcessingTime(): number;
+  /**
+   * The id of the checkpoint (or savepoint) this subtask's state was restored from, after a restart
+   * or a start with `--from-checkpoint`/`--from-savepoint`; undefined on a fresh start. Flink's
+   * `FunctionInitializationContext.getRestoredCheckpointId()`; read it in `open()`.
+   */
+  getRestoredCheckpointId(): number | undefined;
 
   /** Keyed state of the current key; only on a keyed stream. */
   getState<T, V>(descriptor: ValueStateDescriptor<T, V>): ValueState<T, V>;

@@ -126,6 +126,7 @@ export class OperatorHarness<OUT = unknown> {
       },
       operatorStateStore: new OperatorStateStore(),
       isRestored: false,
+      restoredCheckpointId: undefined,
       accumulators: new Map<string, Accumulator<unknown>>(),
       sendToClient: (values) => {
         for (const value of values) outputs.push({ kind: 'record', value, timestamp: undefined });

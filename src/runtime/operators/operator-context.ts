@@ -28,6 +28,8 @@ export interface OperatorContext {
   readonly operatorStateStore: OperatorStateStore;
   /** True when the job started from a checkpoint or savepoint (state stores hold restored state). */
   readonly isRestored: boolean;
+  /** The id of the checkpoint or savepoint the state was restored from; undefined when not restored. */
+  readonly restoredCheckpointId: number | undefined;
   readonly accumulators: Map<string, Accumulator<unknown>>;
   /** Delivers records to the job's client (collect). */
   sendToClient(values: unknown[]): void;

@@ -45,6 +45,9 @@ export class StreamingRuntimeContext implements RuntimeContext {
   currentProcessingTime(): number {
     return this.ctx.clock.now();
   }
+  getRestoredCheckpointId(): number | undefined {
+    return this.ctx.restoredCheckpointId;
+  }
 
   getState<T, V>(descriptor: ValueStateDescriptor<T, V>): ValueState<T, V> {
     return this.keyed('getState').getState(descriptor);

@@ -318,6 +318,7 @@ export class StreamTask {
       },
       operatorStateStore,
       isRestored: restore !== undefined,
+      restoredCheckpointId: restore !== undefined ? o.restore?.checkpointId : undefined,
       accumulators,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       clientBlocked: () => o.clientBlocked?.(spec.uid),
