@@ -115,8 +115,9 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
     this.records++;
     const ts =
       this.assigner === undefined ? orNone(timestamp) : assign(this, this.assigner, value, timestamp);
-    this.watermarks.onEvent(value, ts);
+    // The record first, then the watermark it may cause (Flink's order): never behind its own.
     this.output.collect(value, ts);
+    this.watermarks.onEvent(value, ts);
   }
 
   /** ReaderOutput: the output of split `splitId`, with the split's own watermark generator. */
@@ -184,8 +185,9 @@ class SplitOutput implements ReaderOutput<unknown> {
       this.assigner === undefined
         ? orNone(timestamp)
         : assign(this.operator, this.assigner, value, timestamp);
-    this.watermarks.onEvent(value, ts);
+    // As on the main output: the record, then its watermark.
     this.output.collect(value, ts);
+    this.watermarks.onEvent(value, ts);
   }
 }
 

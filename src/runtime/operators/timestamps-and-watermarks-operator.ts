@@ -33,8 +33,9 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
     const ts = this.assigner
       ? this.assigner(value, timestamp === NO_TIMESTAMP ? undefined : timestamp)
       : timestamp;
-    this.watermarks.onEvent(value, ts);
+    // The record first, then the watermark it may cause (Flink's order): never behind its own.
     this.output.collect(value, ts);
+    this.watermarks.onEvent(value, ts);
   }
 
   override processWatermark(time: number): void {
