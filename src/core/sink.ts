@@ -2,6 +2,8 @@
  * The sink SPI: a sink is opened once per subtask, invoked per record, and closed at the end.
  * `invoke` may return a Promise for I/O; the runtime keeps at most `maxInFlight` of them pending and
  * back-pressures the task beyond that. Records are handed over in order; completion order is free.
+ * A checkpoint is acknowledged only once every invocation before its barrier has settled (records
+ * after the barrier wait meanwhile), so a rejected invocation is replayed after the restore.
  */
 import type { Accumulator } from './accumulators.ts';
 

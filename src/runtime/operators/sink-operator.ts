@@ -10,6 +10,13 @@ import type { OperatorContext } from './operator-context.ts';
  * Runs a Sink. A synchronous `invoke` returns in place; an asynchronous one is tracked, and at most
  * `maxInFlight` run at once: further records wait in order in a queue of at most one batch, and the
  * task stops taking input (back-pressure) until invocations complete.
+ *
+ * At a barrier, the invocations of every record before it (in flight or still queued) must settle
+ * before the checkpoint is acknowledged: otherwise a checkpoint could complete with a record in
+ * flight, and if that invocation failed, the restored job would start after the record and lose it.
+ * Records are invoked in arrival order, so "before the barrier" is a count: `started` invocations so
+ * far, and the barrier's `drainUntil` count. Records after the barrier wait in the queue until the
+ * drain is done; the ones before it keep running. The record path pays one increment for this.
  */
 export class SinkOperator extends AbstractStreamOperator {
   private readonly sink: Sink<unknown>;
@@ -19,6 +26,12 @@ export class SinkOperator extends AbstractStreamOperator {
   private readonly waitingTimestamps: number[] = [];
   private waitingHead = 0;
   private waiters: Array<() => void> = [];
+  /** Invocations started so far: records are invoked in arrival order. */
+  private started = 0;
+  /** Records up to this count may be invoked; the first pending drain's bound, else unbounded. */
+  private startLimit = Number.POSITIVE_INFINITY;
+  /** Barriers waiting for the invocations before them, oldest first. */
+  private readonly drains: Array<{ readonly until: number; readonly done: () => void }> = [];
   private readonly invokeContext: { timestamp: number | undefined; currentWatermark: number };
   private readonly onSettled: () => void;
   private readonly onFailed: (error: unknown) => void;
@@ -60,7 +73,7 @@ export class SinkOperator extends AbstractStreamOperator {
 
   /** The sink's own state (pending transactions) goes into operator state, given whole to every subtask on restore. */
   snapshotState(checkpointId: number): Promise<void> | undefined {
-    if (!this.sink.snapshotState) return undefined;
+    if (!this.sink.snapshotState) return this.drain();
     if (this.inFlight > 0 || this.waitingHead < this.waitingValues.length) {
       throw new WeirError(
         'SINK_FAILED',
@@ -83,8 +96,25 @@ export class SinkOperator extends AbstractStreamOperator {
     this.sink.notifyCheckpointAborted?.(checkpointId);
   }
 
+  /**
+   * Resolves once every record received so far was invoked and its invocation settled (undefined if
+   * none is pending). A rejected invocation fails the task instead, so this checkpoint never completes.
+   */
+  private drain(): Promise<void> | undefined {
+    const until = this.started + (this.waitingValues.length - this.waitingHead);
+    if (this.inFlight === 0 && until === this.started) return undefined;
+    return new Promise<void>((done) => {
+      this.drains.push({ until, done });
+      if (this.drains.length === 1) this.startLimit = until;
+    });
+  }
+
   processElement(value: unknown, timestamp: number): void {
-    if (this.inFlight >= this.maxInFlight || this.waitingHead < this.waitingValues.length) {
+    if (
+      this.inFlight >= this.maxInFlight ||
+      this.waitingHead < this.waitingValues.length ||
+      this.started >= this.startLimit
+    ) {
       this.waitingValues.push(value);
       this.waitingTimestamps.push(timestamp);
       return;
@@ -100,6 +130,7 @@ export class SinkOperator extends AbstractStreamOperator {
   private invoke(value: unknown, timestamp: number): void {
     const context = this.invokeContext;
     context.timestamp = timestamp === NO_TIMESTAMP ? undefined : timestamp;
+    this.started++;
     let result: void | Promise<void>;
     try {
       result = this.sink.invoke(value, context as InvokeContext);
@@ -116,9 +147,20 @@ export class SinkOperator extends AbstractStreamOperator {
 
   private completed(): void {
     this.inFlight--;
-    while (this.inFlight < this.maxInFlight && this.waitingHead < this.waitingValues.length) {
-      const i = this.waitingHead++;
-      this.invoke(this.waitingValues[i], this.waitingTimestamps[i]);
+    for (;;) {
+      while (
+        this.inFlight < this.maxInFlight &&
+        this.waitingHead < this.waitingValues.length &&
+        this.started < this.startLimit
+      ) {
+        const i = this.waitingHead++;
+        this.invoke(this.waitingValues[i], this.waitingTimestamps[i]);
+      }
+      // The oldest barrier's records have all settled: its checkpoint may go on, the next one's
+      // bound (or none) applies.
+      if (this.inFlight > 0 || this.started < this.startLimit) break;
+      this.drains.shift()!.done();
+      this.startLimit = this.drains.length > 0 ? this.drains[0].until : Number.POSITIVE_INFINITY;
     }
     if (this.waitingHead === this.waitingValues.length) {
       this.waitingValues.length = 0;
