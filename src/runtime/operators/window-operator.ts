@@ -132,11 +132,9 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     const slots = this.slots();
     let late = true;
     for (const assigned of windows) {
-      let window = assigned;
-      if (this.merging) {
-        if (this.isLate(window)) continue;
-        window = this.mergeInto(slots, window);
-      }
+      // With merging windows, lateness is that of the window the element ends up in (Flink's
+      // order: merge, then check), so a late element that joins a session still kept extends it.
+      const window = this.merging ? this.mergeInto(slots, assigned) : assigned;
       if (this.isLate(window)) continue;
       late = false;
       const slot = this.slotFor(slots, window);
