@@ -7,13 +7,25 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Polls `condition` every 20 ms; rejects after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+/**
+ * Waits for an event: polls `condition` (which may be asynchronous) every 20 ms until it holds, and
+ * rejects after `timeoutMs`, a deadline generous enough for a loaded machine. Never a pause.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'a condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The checkpoint ids that `restored from checkpoint <id>` lines (printed by the test jobs) name. */
+export function restoredCheckpointIds(output: string): number[] {
+  return [...output.matchAll(/restored from checkpoint (\d+)/g)].map((m) => Number(m[1]));
 }
 
 /** Complete checkpoints (`<job>/chk-<n>` with a `_metadata`) under a storage root. */

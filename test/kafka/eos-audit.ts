@@ -1,11 +1,12 @@
 import { Producer } from '@platformatic/kafka';
 
-/** Writes 0..count-1 round-robin over the partitions. */
+/** Writes from..count-1 (0..count-1 by default) round-robin over the partitions: n goes to n % partitions. */
 export async function produceNumbers(
   servers: string,
   topic: string,
   count: number,
   partitions: number,
+  from = 0,
 ): Promise<void> {
   const producer = new Producer({
     clientId: 'weir-test-numbers',
@@ -13,9 +14,9 @@ export async function produceNumbers(
     idempotent: true,
   });
   try {
-    for (let from = 0; from < count; from += 5_000) {
+    for (let batch = from; batch < count; batch += 5_000) {
       const messages = [];
-      for (let n = from; n < Math.min(count, from + 5_000); n++) {
+      for (let n = batch; n < Math.min(count, batch + 5_000); n++) {
         messages.push({ topic, partition: n % partitions, value: Buffer.from(String(n)) });
       }
       await producer.send({ messages });

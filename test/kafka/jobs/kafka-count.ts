@@ -5,6 +5,9 @@
  * once in a correct run. WEIR_KAFKA_FAIL_AT lists input values at which the job throws once (a
  * marker file in WEIR_KAFKA_MARKERS remembers it threw, across restarts, threads and processes);
  * WEIR_KAFKA_RATE caps records per second per subtask, so that there is time to kill it.
+ * WEIR_KAFKA_UNBOUNDED=1 reads the input without end (the job then runs until it is cancelled), so a
+ * test decides when it ends. Each counting subtask restored from a checkpoint prints
+ * `restored from checkpoint <id>` on stderr, for tests to assert which checkpoint a restore used.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import {
@@ -29,6 +32,7 @@ const keys = Number(process.env.WEIR_KAFKA_KEYS ?? 13);
 const rate = Number(process.env.WEIR_KAFKA_RATE ?? 0);
 const failAt = new Set((process.env.WEIR_KAFKA_FAIL_AT ?? '').split(',').filter(Boolean).map(Number));
 const markers = process.env.WEIR_KAFKA_MARKERS ?? '.';
+const unbounded = process.env.WEIR_KAFKA_UNBOUNDED === '1';
 const guarantee = (process.env.WEIR_KAFKA_GUARANTEE ?? 'EXACTLY_ONCE') as 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 
 function required(name: string): string {
@@ -41,6 +45,8 @@ class RunningCount extends KeyedProcessFunction<number, number, string> {
   private count!: ValueState<number, number>;
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    const restored = this.getRuntimeContext().getRestoredCheckpointId();
+    if (restored !== undefined) console.error(`restored from checkpoint ${restored}`);
   }
   processElement(_n: number, ctx: KeyedProcessContext<number>, out: Collector<string>): void {
     const n = this.count.value() + 1;
@@ -84,14 +90,13 @@ env
   .setCheckpointStorage(process.env.WEIR_KAFKA_CHECKPOINTS ?? 'checkpoints')
   .setExternalizedCheckpointRetention('RETAIN_ON_CANCELLATION');
 
-const source = KafkaSource.builder<number>()
+const builder = KafkaSource.builder<number>()
   .setBootstrapServers(servers)
   .setTopics(input)
   .setGroupId(`${input}-counter`)
   .setStartingOffsets(OffsetsInitializer.earliest())
-  .setBounded(OffsetsInitializer.latest())
-  .setValueOnlyDeserializer((value) => Number(value?.toString()))
-  .build();
+  .setValueOnlyDeserializer((value) => Number(value?.toString()));
+const source = (unbounded ? builder : builder.setBounded(OffsetsInitializer.latest())).build();
 
 const sink = KafkaSink.builder<string>()
   .setBootstrapServers(servers)
