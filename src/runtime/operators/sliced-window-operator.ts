@@ -32,7 +32,9 @@ import { TimestampedCollector } from './timestamped-collector.ts';
  *
  * Lateness is the general operator's, window by window: an element is late when every window that
  * contains it is past its end − 1 + allowed lateness (then it goes to the late side output or is
- * counted in `numLateRecordsDropped`). A slice lives until its last window is past that point.
+ * counted in `numLateRecordsDropped`). An element in no window (slide > size) goes there only if it
+ * is late itself (event time, timestamp + allowed lateness <= watermark); otherwise it is counted
+ * in `numRecordsInNoWindow`. A slice lives until its last window is past that point.
  *
  * State: one keyed ValueState holding, per key, the slice starts in ascending order, their contents
  * in a parallel array, and the key's one pending timer. That timer is at the key's next due time:
@@ -72,6 +74,7 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
   private readonly lateDropped = new Counter();
+  private readonly inNoWindow = new Counter();
   private readonly assignerContext: WindowAssignerContext;
   /** The latest processing-time timer fired: windows ending at it + 1 or before have fired. */
   private processingTimeFired = Number.NEGATIVE_INFINITY;
@@ -119,6 +122,7 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
   override async open(): Promise<void> {
     await super.open();
     this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
+    this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -145,7 +149,9 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     const lateness = this.lateness;
     // The newest window is the last to be cleaned up: when it is, all are (or there is none).
     if (lastEnd < firstEnd || lastEnd - 1 + lateness <= watermark) {
-      if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
+      // In no window (between two windows) and not late itself: dropped as in Flink, but counted.
+      if (time + lateness > watermark) this.inNoWindow.add(1);
+      else if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
       else this.lateDropped.add(1);
       return;
     }

@@ -22,9 +22,12 @@ import { TimestampedCollector } from './timestamped-collector.ts';
  * Windows on a keyed stream. Each element goes to the windows its assigner gives (merging session
  * windows as they grow); each window keeps either all its elements, or one pre-aggregated value
  * (reduce, aggregate), and its trigger's state. The trigger decides when the window fires and
- * purges; a window is dropped for good once time passes its end plus the allowed lateness. Elements
- * for windows already past that point are late: they go to the late-data side output, or are
- * counted in the `numLateRecordsDropped` accumulator — never dropped silently.
+ * purges; a window is dropped for good once time passes its end plus the allowed lateness. An element
+ * that no window takes (every window of it is past that point, or it has none) is dropped: if it is
+ * late itself (event time, timestamp + allowed lateness <= watermark) it goes to the late-data side
+ * output or is counted in the `numLateRecordsDropped` accumulator; otherwise (a record between two
+ * sliding windows whose slide exceeds their size) it is counted in `numRecordsInNoWindow`, as Flink
+ * drops it too — never dropped silently.
  *
  * State layout: one keyed ValueState holding, per key, a Map from window identity to the window's
  * slot (contents, trigger state, window state, the timers it registered). Timers go through the
@@ -61,6 +64,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
   private readonly lateDropped = new Counter();
+  private readonly inNoWindow = new Counter();
   private readonly merging: boolean;
   /** Time windows stored under their full identity (their start was taken): rare. */
   private fullKeys = 0;
@@ -105,6 +109,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   override async open(): Promise<void> {
     await super.open();
     this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
+    this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
   private slots(): Map<string | number, Slot<W>> {
@@ -120,6 +125,11 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     return this.assigner.isEventTime() && this.cleanupTime(window) <= this.currentWatermark;
   }
 
+  /** An element is late when its own time is past the allowed lateness (event time only). */
+  private isElementLate(timestamp: number): boolean {
+    return this.assigner.isEventTime() && timestamp + this.allowedLateness <= this.currentWatermark;
+  }
+
   private cleanupTime(window: W): number {
     const max = window.maxTimestamp();
     return this.assigner.isEventTime() ? max + this.allowedLateness : max;
@@ -130,13 +140,13 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       getCurrentProcessingTime: () => this.ctx.clock.now(),
     });
     const slots = this.slots();
-    let late = true;
+    let skipped = true;
     for (const assigned of windows) {
       // With merging windows, lateness is that of the window the element ends up in (Flink's
       // order: merge, then check), so a late element that joins a session still kept extends it.
       const window = this.merging ? this.mergeInto(slots, assigned) : assigned;
       if (this.isLate(window)) continue;
-      late = false;
+      skipped = false;
       const slot = this.slotFor(slots, window);
       this.add(slot, value, timestamp);
       const result = this.trigger.onElement(value, timestamp, window, this.triggerContext(slot));
@@ -144,9 +154,14 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
       this.apply(result, slot);
       this.registerCleanup(slot);
     }
-    if (late) {
-      if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
-      else this.lateDropped.add(1);
+    if (skipped) {
+      if (this.isElementLate(timestamp)) {
+        if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
+        else this.lateDropped.add(1);
+      } else {
+        // In no window, and not late (sliding windows with gaps): dropped as in Flink, but counted.
+        this.inNoWindow.add(1);
+      }
     }
     if (slots.size === 0) this.slotsState.clear();
   }
