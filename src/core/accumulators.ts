@@ -1,7 +1,9 @@
 /**
  * Accumulators collect a value per subtask that the job result merges, as Flink's
- * `getRuntimeContext().addAccumulator(...)`: counters and sums. Local values merge across subtasks by `merge`, so an accumulator's
- * local value must carry everything merging needs.
+ * `getRuntimeContext().addAccumulator(...)`: counters and sums. Local values merge across subtasks
+ * by `merge` (into an accumulator from `create()`), whether the subtasks ran in one thread or on
+ * several, so an accumulator's local value must carry everything merging needs, as plain data that
+ * survives a structured clone (numbers, strings, arrays, plain objects, Maps, Sets).
  */
 export interface Accumulator<V> {
   add(value: V): void;

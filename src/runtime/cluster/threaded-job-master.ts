@@ -36,7 +36,12 @@ export class ThreadedJobMaster implements JobClient {
   private rejectResult!: (e: unknown) => void;
   private deployedCount = 0;
   private doneCount = 0;
+  /** The job's accumulator results, once every worker is done and they are merged. */
   private accumulators = new Map<string, unknown>();
+  /** Each worker's accumulators (its subtasks' merged) from its 'done' message. */
+  private workerAccumulators: Array<Array<[string, unknown]>> = [];
+  /** Workers asked to merge other workers' accumulators that have not replied yet. */
+  private mergesPending = 0;
   private readonly taskMetrics = new Map<string, TaskMetrics>();
   private startedAt = 0;
   /** True once the current attempt's workers are done with (finished, failed or discarded). */
@@ -153,6 +158,8 @@ export class ThreadedJobMaster implements JobClient {
     this.deployedCount = 0;
     this.doneCount = 0;
     this.accumulators = new Map();
+    this.workerAccumulators = [];
+    this.mergesPending = 0;
     this.subtasksOf.clear();
     const n = this.workerCount;
     const ports: Array<Record<number, MessagePort>> = Array.from({ length: n }, () => ({}));
@@ -218,8 +225,12 @@ export class ThreadedJobMaster implements JobClient {
         return;
       case 'done':
         this.recordMetrics(m.tasks);
-        for (const [name, value] of m.accumulators) this.mergeAccumulator(name, value);
-        if (++this.doneCount === this.workerCount) this.complete();
+        this.workerAccumulators[w] = m.accumulators;
+        if (++this.doneCount === this.workerCount) this.mergeAccumulators();
+        return;
+      case 'accumulators-merged':
+        for (const [name, value] of m.accumulators) this.accumulators.set(name, value);
+        if (--this.mergesPending === 0) this.complete();
         return;
       case 'failed':
         this.onFailure(deserialize(m.error));
@@ -259,13 +270,37 @@ export class ThreadedJobMaster implements JobClient {
     for (const t of tasks) this.taskMetrics.set(`${t.vertex}#${t.subtask}`, t);
   }
 
-  /** Numbers are summed (counters); other values are collected into a list. */
-  private mergeAccumulator(name: string, value: unknown): void {
-    const current = this.accumulators.get(name);
-    if (current === undefined) this.accumulators.set(name, value);
-    else if (typeof current === 'number' && typeof value === 'number')
-      this.accumulators.set(name, current + value);
-    else this.accumulators.set(name, [...(Array.isArray(current) ? current : [current]), value]);
+  /**
+   * Accumulators merge by `Accumulator.merge`, as in the in-thread job master, but this thread has
+   * no accumulator instances (they exist where `open()` ran): each name's first worker merges the
+   * local values of the other workers into its own, then the job completes.
+   */
+  private mergeAccumulators(): void {
+    const requests = new Map<number, Map<string, unknown[]>>();
+    const owner = new Map<string, number>();
+    for (const [w, values] of this.workerAccumulators.entries()) {
+      for (const [name, value] of values) {
+        const first = owner.get(name);
+        if (first === undefined) {
+          owner.set(name, w);
+          this.accumulators.set(name, value);
+          continue;
+        }
+        let request = requests.get(first);
+        if (request === undefined) requests.set(first, (request = new Map()));
+        const others = request.get(name);
+        if (others === undefined) request.set(name, [value]);
+        else others.push(value);
+      }
+    }
+    if (requests.size === 0) {
+      this.complete();
+      return;
+    }
+    this.mergesPending = requests.size;
+    for (const [w, request] of requests) {
+      this.workers[w].postMessage({ type: 'merge-accumulators', jobId: this.jobId, values: [...request] });
+    }
   }
 
   private complete(): void {

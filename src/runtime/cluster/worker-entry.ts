@@ -18,6 +18,7 @@ import { BatchCodec } from '../network/batch-codec.ts';
 import type { InputChannel, OutputChannel } from '../network/channel.ts';
 import { LocalChannel } from '../network/channel.ts';
 import { PeerLink, RemoteInputChannel, RemoteOutputChannel } from '../network/remote-channel.ts';
+import { localValues, mergeAccumulators } from '../scheduler/accumulator-merge.ts';
 import { TaskExecutor } from '../scheduler/task-executor.ts';
 import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
 import { deployTasks } from './deployment.ts';
@@ -68,6 +69,8 @@ class SlotJob {
   private readonly collectUnacked = new Map<string, number>();
   private readonly collectWaiters = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   private links: PeerLink[] = [];
+  /** This slot's accumulators merged per name, once its subtasks are done. */
+  private accumulators = new Map<string, Accumulator<unknown>>();
   deployed = false;
   failed = false;
 
@@ -217,13 +220,8 @@ class SlotJob {
       this.fail(failedTask.failure);
       return;
     }
-    const accumulators: Array<[string, unknown]> = [];
-    for (const task of this.tasks) {
-      for (const map of task.accumulators) {
-        for (const [name, acc] of map as Map<string, Accumulator<unknown>>)
-          accumulators.push([name, acc.getLocalValue()]);
-      }
-    }
+    this.accumulators = mergeAccumulators(this.tasks.flatMap((t) => t.accumulators));
+    const accumulators = [...localValues(this.accumulators)];
     for (const l of this.links) l.close();
     // What print() wrote must reach the main thread's stdout before the job is reported done.
     await flushStdio();
@@ -252,6 +250,21 @@ class SlotJob {
     if (left < COLLECT_CREDIT) {
       this.collectWaiters.get(uid)?.resolve();
       this.collectWaiters.delete(uid);
+    }
+  }
+
+  /** Merges other slots' local values into this slot's accumulators (see accumulator-merge.ts). */
+  mergeAccumulators(values: Array<[string, unknown[]]>): void {
+    try {
+      const merged: Array<[string, unknown]> = [];
+      for (const [name, others] of values) {
+        const accumulator = this.accumulators.get(name)!;
+        for (const value of others) accumulator.merge(value);
+        merged.push([name, accumulator.getLocalValue()]);
+      }
+      this.post({ type: 'accumulators-merged', accumulators: merged });
+    } catch (error) {
+      this.fail(error);
     }
   }
 
@@ -327,6 +340,9 @@ port.on('message', (m: CoordinatorMessage) => {
       return;
     case 'collect-ack':
       if (current?.jobId === m.jobId) current.collectAcknowledged(m.uid, m.count);
+      return;
+    case 'merge-accumulators':
+      if (current?.jobId === m.jobId) current.mergeAccumulators(m.values);
       return;
   }
 });

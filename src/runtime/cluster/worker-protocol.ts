@@ -49,7 +49,12 @@ export type CoordinatorMessage =
   | { type: 'checkpoint-complete'; jobId: string; id: number }
   | { type: 'checkpoint-aborted'; jobId: string; id: number }
   /** The client took `count` records of collect operator `uid` from this slot (credit to send more). */
-  | { type: 'collect-ack'; jobId: string; uid: string; count: number };
+  | { type: 'collect-ack'; jobId: string; uid: string; count: number }
+  /**
+   * After every slot is done: merge these local values of other slots into this slot's accumulators
+   * of the same names (`Accumulator.merge`), and reply with the results.
+   */
+  | { type: 'merge-accumulators'; jobId: string; values: Array<[string, unknown[]]> };
 
 /** Every message names the job it belongs to: a slot runs one job after another. */
 export type WorkerMessage = { jobId: string } & (
@@ -57,7 +62,9 @@ export type WorkerMessage = { jobId: string } & (
   | { type: 'failed'; error: SerializedError }
   | { type: 'collect'; uid: string; subtask: number; values: unknown[] }
   | { type: 'metrics'; tasks: TaskMetrics[] }
+  /** The slot's subtasks finished; `accumulators` are their local values merged per name. */
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }
+  | { type: 'accumulators-merged'; accumulators: Array<[string, unknown]> }
   | { type: 'cancelled' }
   | { type: 'ack'; task: string; id: number; entry: TaskStateEntry }
   | { type: 'decline'; task: string; id: number; reason: string; failure: boolean }

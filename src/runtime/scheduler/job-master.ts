@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Accumulator } from '../../api/accumulators.ts';
 import type { CollectTarget } from '../../api/collect.ts';
 import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
@@ -13,6 +12,7 @@ import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import { LocalChannel } from '../network/channel.ts';
 import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
+import { localValues, mergeAccumulators } from './accumulator-merge.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { RestartBackoff } from './restart-backoff.ts';
@@ -305,23 +305,6 @@ export class JobMaster implements JobClient {
     return this.checkpointing?.cleanUp() ?? Promise.resolve();
   }
 
-  private mergeAccumulators(): Map<string, unknown> {
-    const merged = new Map<string, Accumulator<unknown>>();
-    for (const task of this.tasks) {
-      for (const map of task.accumulators) {
-        for (const [name, acc] of map) {
-          const into = merged.get(name);
-          if (!into) {
-            const fresh = acc.create();
-            fresh.merge(acc.getLocalValue());
-            merged.set(name, fresh);
-          } else into.merge(acc.getLocalValue());
-        }
-      }
-    }
-    return new Map([...merged].map(([name, acc]) => [name, acc.getLocalValue()]));
-  }
-
   private finishWith(status: 'failed' | 'cancelled', error: WeirError): void {
     if (isTerminal(this.status)) return;
     clearInterval(this.keepAlive);
@@ -334,7 +317,7 @@ export class JobMaster implements JobClient {
       this.jobId,
       this.plan.graph.jobName,
       performance.now() - this.startedAt,
-      this.mergeAccumulators(),
+      localValues(mergeAccumulators(this.tasks.flatMap((t) => t.accumulators))),
     );
   }
 
