@@ -43,12 +43,12 @@ describe('ContinuousEventTimeTrigger', () => {
     assert.deepEqual(h.eventTimers(w), []);
   });
 
-  it('aligns firings of negative timestamps down to a multiple of the interval', () => {
+  it("first fires a negative timestamp at t - t % interval + interval, with Flink's remainder (toward zero)", () => {
     const trigger = ContinuousEventTimeTrigger.of(10);
     const h = new FakeTriggerHarness();
     const w = new TimeWindow(-100, 100);
     trigger.onElement('a', -5, w, h.context(w));
-    assert.deepEqual(h.eventTimers(w), [0, 99]);
+    assert.deepEqual(h.eventTimers(w), [10, 99]); // -5 - (-5) + 10, not the next multiple (0)
   });
 
   it('caps the next firing at the window end, and ignores unrelated event and processing timers', () => {

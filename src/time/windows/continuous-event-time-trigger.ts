@@ -2,16 +2,18 @@
  * The continuous event-time trigger fires a window every `interval` milliseconds of event time while
  * it is open, and once more when the watermark passes its end, so a long window reports early,
  * partial results. The next firing time lives in the window's partitioned reducing state "fire-time"
- * (the minimum wins, so merged sessions keep the earliest). The first firing is at the first multiple
- * of `interval` after the first element's timestamp; each firing schedules the next one `interval`
- * later, never past the window's last timestamp. An element that arrives after the watermark passed
+ * (the minimum wins, so merged sessions keep the earliest). The first firing is at
+ * `t - t % interval + interval` for the first element's timestamp t, as in Flink: the next multiple
+ * of `interval` for t >= 0 (`%` truncates toward zero, so for a negative t that is not a multiple it
+ * is one interval after the next multiple: −7 500 with 3 000 gives −3 000); each firing schedules
+ * the next one `interval` later, never past the window's last timestamp. An element that arrives after the watermark passed
  * the window's end (late, within the allowed lateness) fires the window at once.
  */
 
 import type { ReducingState } from '../../state/state.ts';
 import { ReducingStateDescriptor } from '../../state/state-descriptor.ts';
 import { type OnMergeContext, type Trigger, type TriggerContext, TriggerResult } from './trigger.ts';
-import { TimeWindow, type Window } from './window.ts';
+import type { Window } from './window.ts';
 import { requireEventTimestamp, requirePositiveMillis } from './window-arguments.ts';
 
 /**
@@ -50,7 +52,9 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown, Window> {
     const fireTime = ctx.getPartitionedState(this.fireTimeDescriptor);
     if (fireTime.get() === undefined) {
       requireEventTimestamp(timestamp, element, 'ContinuousEventTimeTrigger');
-      const start = TimeWindow.getWindowStartWithOffset(timestamp, 0, this.interval);
+      // Flink's arithmetic: `%` truncates toward zero, so for a negative time that is not a
+      // multiple of the interval this is not the floor (−7 500 → −6 000, first firing −3 000).
+      const start = timestamp - (timestamp % this.interval);
       this.registerNextFireTime(start, window, ctx, fireTime);
     }
     return TriggerResult.CONTINUE;

@@ -1,8 +1,9 @@
 /**
  * The continuous processing-time trigger fires a window every `interval` milliseconds of wall-clock
  * time while it has elements. The next firing time lives in the window's partitioned reducing state
- * "fire-time" (the minimum wins, so merged sessions keep the earliest). The first firing is at the
- * first multiple of `interval` after the processing time of the window's first element; each firing
+ * "fire-time" (the minimum wins, so merged sessions keep the earliest). The first firing is at
+ * `t - t % interval + interval` for the processing time t of the window's first element, as in
+ * Flink (`%` truncates toward zero: for a negative t, see ContinuousEventTimeTrigger); each firing
  * schedules the next one `interval` later, capped at the window's last timestamp, where it fires a
  * last time and schedules no more.
  */
@@ -10,7 +11,7 @@
 import type { ReducingState } from '../../state/state.ts';
 import { ReducingStateDescriptor } from '../../state/state-descriptor.ts';
 import { type OnMergeContext, type Trigger, type TriggerContext, TriggerResult } from './trigger.ts';
-import { TimeWindow, type Window } from './window.ts';
+import type { Window } from './window.ts';
 import { requirePositiveMillis } from './window-arguments.ts';
 
 /**
@@ -42,7 +43,9 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown, Window>
     const fireTime = ctx.getPartitionedState(this.fireTimeDescriptor);
     if (fireTime.get() === undefined) {
       const now = ctx.getCurrentProcessingTime();
-      const start = TimeWindow.getWindowStartWithOffset(now, 0, this.interval);
+      // Flink's arithmetic: `%` truncates toward zero, so for a negative time that is not a
+      // multiple of the interval this is not the floor (−7 500 → −6 000, first firing −3 000).
+      const start = now - (now % this.interval);
       this.registerNextFireTime(start, window, ctx, fireTime);
     }
     return TriggerResult.CONTINUE;
