@@ -17,6 +17,11 @@ import { WindowedStream } from './windowed-stream.ts';
 export type NumericField<T> = { [F in keyof T]-?: T[F] extends number ? F : never }[keyof T] & string;
 /** A field argument: required for objects, absent for a stream of numbers. */
 type FieldArgs<T> = T extends number ? [] : [field: NumericField<T>];
+/**
+ * Arguments of `minBy` / `maxBy`: the field (as for `sum`), then Flink's optional `first` flag — on
+ * ties, keep the first record (true, the default) or the last one (false).
+ */
+type FieldByArgs<T> = T extends number ? [first?: boolean] : [field: NumericField<T>, first?: boolean];
 
 /**
  * A stream partitioned by key (`keyBy`): each key's records go to one subtask, and operators on it
@@ -89,18 +94,34 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   max(...field: FieldArgs<T>): DataStream<T> {
     return this.aggregate('max', field[0]);
   }
-  /** The record with the smallest value of a field so far (the first one on ties). */
-  minBy(...field: FieldArgs<T>): DataStream<T> {
-    return this.aggregate('minBy', field[0]);
+  /**
+   * The record with the smallest value of a field so far. On ties, the first such record
+   * (`first` true, the default) or the last one (`first` false), as Flink's `minBy(field, first)`.
+   */
+  minBy(...args: FieldByArgs<T>): DataStream<T> {
+    return this.aggregateBy('minBy', args);
   }
-  /** The record with the largest value of a field so far (the first one on ties). */
-  maxBy(...field: FieldArgs<T>): DataStream<T> {
-    return this.aggregate('maxBy', field[0]);
+  /**
+   * The record with the largest value of a field so far. On ties, the first such record
+   * (`first` true, the default) or the last one (`first` false), as Flink's `maxBy(field, first)`.
+   */
+  maxBy(...args: FieldByArgs<T>): DataStream<T> {
+    return this.aggregateBy('maxBy', args);
+  }
+
+  private aggregateBy(kind: 'minBy' | 'maxBy', args: unknown[]): DataStream<T> {
+    // A stream of numbers has no field: its only argument is the flag.
+    const [field, first = true] = typeof args[0] === 'boolean' ? [undefined, args[0]] : args;
+    if (typeof first !== 'boolean') {
+      throw new WeirError('INVALID_ARGUMENT', `${kind} expects a boolean "first" flag, got ${typeof first}`);
+    }
+    return this.aggregate(kind, field as string | undefined, first);
   }
 
   private aggregate(
     kind: 'sum' | 'min' | 'max' | 'minBy' | 'maxBy',
     field: string | undefined,
+    first = true,
   ): DataStream<T> {
     if (field !== undefined && typeof field !== 'string') {
       throw new WeirError('INVALID_ARGUMENT', `${kind} expects a field name`);
@@ -109,7 +130,7 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
       operator: 'aggregation',
       name: field ? `Keyed ${kind}(${field})` : `Keyed ${kind}`,
       inputs: [[this.transformation]],
-      config: { aggregation: kind, field: field ?? null },
+      config: { aggregation: kind, field: field ?? null, first },
     });
     return new DataStream<T>(this.environment, t);
   }

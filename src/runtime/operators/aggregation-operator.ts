@@ -9,17 +9,21 @@ type Aggregation = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
 /**
  * Rolling field aggregations of a keyed stream, with Flink's semantics: `sum`, `min` and `max`
  * emit the key's first record with the aggregated field; `minBy` and `maxBy` emit the record that
- * holds the extreme value (the earliest one on ties).
+ * holds the extreme value: a new record replaces the current one when its value is strictly more
+ * extreme, and on a tie only when the `first` flag is false (Flink's ComparableAggregator).
  */
 export class AggregationOperator extends AbstractStreamOperator {
   private readonly kind: Aggregation;
   private readonly field: string | null;
+  /** minBy / maxBy: on ties keep the current record (true) or take the new one (false). */
+  private readonly first: boolean;
   private readonly state: ValueState<unknown>;
 
   constructor(ctx: OperatorContext) {
     super(ctx);
     this.kind = ctx.spec.config.aggregation as Aggregation;
     this.field = (ctx.spec.config.field as string | null) ?? null;
+    this.first = ctx.spec.config.first !== false;
     this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<unknown>(`_${this.kind}`));
   }
 
@@ -42,10 +46,10 @@ export class AggregationOperator extends AbstractStreamOperator {
           next = v > c ? this.write(current, v) : current;
           break;
         case 'minBy':
-          next = v < c ? value : current;
+          next = v < c || (v === c && !this.first) ? value : current;
           break;
         case 'maxBy':
-          next = v > c ? value : current;
+          next = v > c || (v === c && !this.first) ? value : current;
           break;
       }
     }
