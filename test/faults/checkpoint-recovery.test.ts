@@ -21,6 +21,7 @@ import {
   WeirError,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
+import { checkRestores, FaultAfterCheckpointSource, recordRestore } from './support.ts';
 
 const EVENTS = 60_000;
 const KEYS = 10;
@@ -51,58 +52,61 @@ const expected = new Map<number, number>();
 for (let i = 0; i < EVENTS; i++) expected.set(i % KEYS, (expected.get(i % KEYS) ?? 0) + 1);
 
 describe('fault injection: keyed count across task failures', () => {
-  it('parallelism 1 (one thread): 5 failures at records, counts restored exactly from checkpoints', async () => {
-    const injected = new Set<number>();
+  it('parallelism 1 (one thread): 5 failures after checkpoints, counts restored exactly from them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-faults-'));
     const sink = new CollectSink<[number, number]>();
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
     env.enableCheckpointing(100);
     env.setRestartStrategy(RestartStrategies.fixedDelayRestart(10, 10));
-    env
-      .fromSource(
-        new DataGeneratorSource((i) => i, EVENTS, { rateLimit: 40_000 }),
-        WatermarkStrategy.noWatermarks(),
-        'numbers',
-      )
-      .map((i) => {
-        if (FAULTS.includes(i) && !injected.has(i)) {
-          injected.add(i);
-          throw new Error(`injected fault at ${i}`);
-        }
-        return i;
-      })
-      .keyBy((i) => i % KEYS)
-      .process(
-        new (class extends KeyedProcessFunction<number, number, [number, number]> {
-          private count!: ValueState<number, number>;
-          override open(): void {
-            this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
-          }
-          processElement(
-            _v: number,
-            ctx: { getCurrentKey(): number },
-            out: { collect(v: [number, number]): void },
-          ): void {
-            const n = this.count.value() + 1;
-            this.count.update(n);
-            out.collect([ctx.getCurrentKey(), n]);
-          }
-        })(),
-      )
-      .sinkTo(sink);
-    const client = await env.executeAsync('keyed count p1');
-    await client.getJobExecutionResult();
-    const stats = client.getCheckpointStatistics!();
-    const { lost, duplicated } = compare(finalCounts(sink.values), expected);
-    console.log(`faults: ${injected.size} injected, ${lost} lost, ${duplicated} duplicated`);
-    assert.equal(injected.size, 5);
-    assert.equal(stats.restarts, 5);
-    assert.ok(stats.completed >= 5, `checkpoints completed: ${stats.completed}`);
-    assert.equal(lost, 0);
-    assert.equal(duplicated, 0);
+    try {
+      env
+        .fromSource(
+          new FaultAfterCheckpointSource(
+            new DataGeneratorSource((i) => i, EVENTS, { rateLimit: 40_000 }),
+            FAULTS,
+            dir,
+          ),
+          WatermarkStrategy.noWatermarks(),
+          'numbers',
+        )
+        .keyBy((i) => i % KEYS)
+        .process(
+          new (class extends KeyedProcessFunction<number, number, [number, number]> {
+            private count!: ValueState<number, number>;
+            override open(): void {
+              this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+              recordRestore(dir, this.getRuntimeContext().getRestoredCheckpointId());
+            }
+            processElement(
+              _v: number,
+              ctx: { getCurrentKey(): number },
+              out: { collect(v: [number, number]): void },
+            ): void {
+              const n = this.count.value() + 1;
+              this.count.update(n);
+              out.collect([ctx.getCurrentKey(), n]);
+            }
+          })(),
+        )
+        .sinkTo(sink);
+      const client = await env.executeAsync('keyed count p1');
+      await client.getJobExecutionResult();
+      const stats = client.getCheckpointStatistics!();
+      const { lost, duplicated } = compare(finalCounts(sink.values), expected);
+      const restores = checkRestores(dir, FAULTS.length);
+      console.log(
+        `faults: ${FAULTS.length} injected, ${lost} lost, ${duplicated} duplicated (restored from checkpoints ${restores.join(', ')})`,
+      );
+      assert.equal(stats.restarts, 5);
+      assert.equal(lost, 0);
+      assert.equal(duplicated, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('parallelism 2 (worker threads): 5 failures, fresh workers restored from the latest checkpoint', async () => {
+  it('parallelism 2 (worker threads): 5 failures after checkpoints, fresh workers restored from the latest checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weir-faults-'));
     process.env.WEIR_FAULTS_DIR = dir;
     process.env.WEIR_FAULTS_AT = FAULTS.join(',');
@@ -114,10 +118,11 @@ describe('fault injection: keyed count across task failures', () => {
         { parallelism: 2, taskSlots: 2 },
       );
       const stats = clients[0].getCheckpointStatistics!() as CheckpointStatistics;
-      const injected = readdirSync(dir).length;
       const { lost, duplicated } = compare(finalCounts(module.counts.values), expected);
-      console.log(`faults: ${injected} injected, ${lost} lost, ${duplicated} duplicated`);
-      assert.equal(injected, 5);
+      const restores = checkRestores(dir, FAULTS.length);
+      console.log(
+        `faults: ${FAULTS.length} injected, ${lost} lost, ${duplicated} duplicated (restored from checkpoints ${restores.join(', ')})`,
+      );
       assert.equal(stats.restarts, 5);
       assert.equal(lost, 0);
       assert.equal(duplicated, 0);
@@ -218,7 +223,7 @@ describe('fault injection: event-time windows and timers across failures', () =>
           parallelism,
           taskSlots: 2,
         });
-        const injected = readdirSync(work).filter((f) => f.startsWith('fault-')).length;
+        const restores = checkRestores(work, 5);
         // Expected: the count of every key in every 1 s window (record i has event time i * 5 ms).
         const expected = new Map<string, number>();
         for (let i = 0; i < events; i++) {
@@ -242,8 +247,9 @@ describe('fault injection: event-time windows and timers across failures', () =>
           seen.delete(line);
         }
         for (const times of seen.values()) duplicated += times;
-        console.log(`faults: ${injected} injected, ${lost} lost, ${duplicated} duplicated`);
-        assert.equal(injected, 5);
+        console.log(
+          `faults: 5 injected, ${lost} lost, ${duplicated} duplicated (restored from checkpoints ${restores.join(', ')})`,
+        );
         assert.equal(clients[0].getCheckpointStatistics!().restarts, 5);
         assert.equal(lost, 0);
         assert.equal(duplicated, 0);

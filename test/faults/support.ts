@@ -1,7 +1,20 @@
-/** Helpers for fault tests: child processes of `weir run`, and the checkpoints they leave. */
+/**
+ * Helpers for fault tests: child processes of `weir run`, the checkpoints they leave, and failures
+ * injected only after a completed checkpoint, with the restores they cause.
+ */
+import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type {
+  Boundedness,
+  InputStatus,
+  ReaderOutput,
+  Source,
+  SourceReader,
+  SourceReaderContext,
+  SourceSplit,
+} from 'weir';
 
 export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -51,4 +64,119 @@ export function latestCheckpoint(root: string): number {
     latest = Math.max(latest, Number(/chk-(\d+)$/.exec(path)?.[1] ?? 0));
   }
   return latest;
+}
+
+/** A range of record indices `[next, end)`, as the generator source's splits are. */
+interface RangeSplit extends SourceSplit {
+  readonly next: number;
+  readonly end: number;
+}
+
+/**
+ * Failures that can only be survived by a restore. Wraps a generator source whose record i is i (a
+ * `DataGeneratorSource((i) => i, ...)`) and fails the job once at each index of `faults`, but never
+ * before a checkpoint has completed: a reader that reaches a fault index waits there (emitting
+ * nothing, so the job cannot end first) until it has heard of a checkpoint completed since it
+ * started, then throws. The marker file `<dir>/fault-<index>` makes each fault fire once, across
+ * restarts, threads and processes, and holds the id of that checkpoint: a restore must use it or a
+ * newer one ({@link checkRestores}). The records between that checkpoint and the fault are replayed.
+ */
+export class FaultAfterCheckpointSource implements Source<number, RangeSplit> {
+  readonly boundedness: Boundedness;
+  private readonly inner: Source<number, RangeSplit>;
+  private readonly faults: readonly number[];
+  private readonly dir: string;
+
+  constructor(inner: Source<number, RangeSplit>, faults: readonly number[], dir: string) {
+    this.inner = inner;
+    this.boundedness = inner.boundedness;
+    this.faults = [...faults].sort((a, b) => a - b);
+    this.dir = dir;
+  }
+
+  createSplits(parallelism: number): RangeSplit[] | Promise<RangeSplit[]> {
+    return this.inner.createSplits(parallelism);
+  }
+
+  createReader(context: SourceReaderContext): SourceReader<number, RangeSplit> {
+    const reader = this.inner.createReader(context);
+    const marker = (index: number) => join(this.dir, `fault-${index}`);
+    const faults = this.faults;
+    let completed: number | undefined;
+    let waiting: { promise: Promise<void>; resolve: () => void } | undefined;
+    /** Records the reader may emit before the next pending fault in its splits (Infinity: none). */
+    const distanceToFault = (): { index: number; distance: number } | undefined => {
+      let before = 0;
+      for (const s of reader.snapshotState(0)) {
+        const index = faults.find((f) => f >= s.next && f < s.end && !existsSync(marker(f)));
+        if (index !== undefined) return { index, distance: before + index - s.next };
+        before += s.end - s.next;
+      }
+      return undefined;
+    };
+    return {
+      start: () => reader.start?.(),
+      pollNext(output: ReaderOutput<number>, maxRecords: number): InputStatus {
+        const due = distanceToFault();
+        if (due === undefined || due.distance > 0) {
+          return reader.pollNext(output, Math.min(maxRecords, due?.distance ?? maxRecords));
+        }
+        if (completed === undefined) {
+          if (waiting === undefined) {
+            let resolve!: () => void;
+            const promise = new Promise<void>((r) => (resolve = r));
+            waiting = { promise, resolve };
+          }
+          return 'nothing-available';
+        }
+        writeFileSync(marker(due.index), String(completed), { flag: 'wx' });
+        throw new Error(`injected fault at record ${due.index}, after checkpoint ${completed}`);
+      },
+      isAvailable: () => waiting?.promise ?? reader.isAvailable(),
+      addSplits: (splits) => reader.addSplits(splits),
+      noMoreSplits: () => reader.noMoreSplits(),
+      snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
+      notifyCheckpointComplete(checkpointId: number): void {
+        completed = checkpointId;
+        reader.notifyCheckpointComplete?.(checkpointId);
+        waiting?.resolve();
+        waiting = undefined;
+      },
+      currentPosition: () => reader.currentPosition?.(),
+      close: () => reader.close?.(),
+    };
+  }
+}
+
+/** Appends the checkpoint a subtask restored from to `<dir>/restores` (call it in `open()`). */
+export function recordRestore(dir: string, restoredCheckpointId: number | undefined): void {
+  if (restoredCheckpointId !== undefined) appendFileSync(join(dir, 'restores'), `${restoredCheckpointId}\n`);
+}
+
+/**
+ * Asserts that every fault of a {@link FaultAfterCheckpointSource} was followed by a restore from
+ * the checkpoint known complete when it fired, or a newer one, and older than the next fault's:
+ * with faults ordered by that checkpoint id, the k-th restart restored from an id in
+ * [known(k), known(k+1)). Subtasks restored together log the same id; each restart logs a new one.
+ * Returns the restored ids.
+ */
+export function checkRestores(dir: string, faults: number): number[] {
+  const known = readdirSync(dir)
+    .filter((f) => f.startsWith('fault-'))
+    .map((f) => Number(readFileSync(join(dir, f), 'utf8')))
+    .sort((a, b) => a - b);
+  const restores = existsSync(join(dir, 'restores'))
+    ? [...new Set(readFileSync(join(dir, 'restores'), 'utf8').split('\n').filter(Boolean).map(Number))]
+    : [];
+  restores.sort((a, b) => a - b);
+  assert.equal(known.length, faults, `faults fired: ${known.length}`);
+  assert.ok(known[0] >= 1, 'the first fault came after a completed checkpoint');
+  assert.equal(restores.length, faults, `restored from checkpoints ${restores.join(', ')}`);
+  for (let k = 0; k < faults; k++) {
+    assert.ok(
+      restores[k] >= known[k] && (k + 1 === faults || restores[k] < known[k + 1]),
+      `restart ${k + 1} restored from checkpoint ${restores[k]}; checkpoint ${known[k]} was complete before its fault (all: known ${known.join(', ')}, restored ${restores.join(', ')})`,
+    );
+  }
+  return restores;
 }

@@ -1,10 +1,10 @@
 /**
  * Fault-injection job: a keyed running count over a deterministic, rate-limited generator, with
- * checkpoints. The map throws once at each index of WEIR_FAULTS_AT; a marker file per injected
- * fault (in WEIR_FAULTS_DIR) makes it fire once across restarts, also on fresh worker threads.
+ * checkpoints. The source fails the job once at each index of WEIR_FAULTS_AT, each time after a
+ * completed checkpoint (FaultAfterCheckpointSource: marker files in WEIR_FAULTS_DIR make each fire
+ * once across restarts, also on fresh worker threads); the counting subtasks log the checkpoint they
+ * restored from in WEIR_FAULTS_DIR/restores.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Collector } from 'weir';
 import {
   DataGeneratorSource,
@@ -17,12 +17,13 @@ import {
   WatermarkStrategy,
 } from 'weir';
 import { CollectSink } from 'weir/testing';
+import { FaultAfterCheckpointSource, recordRestore } from '../support.ts';
 
 const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 60_000);
 const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 10);
 const rate = Number(process.env.WEIR_FAULTS_RATE ?? 30_000);
 const dir = process.env.WEIR_FAULTS_DIR ?? '';
-const failAt = new Set((process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Boolean).map(Number));
+const failAt = (process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Boolean).map(Number);
 
 export const counts = new CollectSink<[number, number]>();
 
@@ -30,6 +31,7 @@ class RunningCount extends KeyedProcessFunction<number, number, [number, number]
   private count!: ValueState<number, number>;
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    recordRestore(dir, this.getRuntimeContext().getRestoredCheckpointId());
   }
   processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
     const n = this.count.value() + 1;
@@ -45,21 +47,15 @@ env.getCheckpointConfig().setCheckpointTimeout(20_000);
 env.setRestartStrategy(RestartStrategies.fixedDelayRestart(20, 20));
 env
   .fromSource(
-    new DataGeneratorSource((i) => i, events, { rateLimit: rate }),
+    new FaultAfterCheckpointSource(
+      new DataGeneratorSource((i) => i, events, { rateLimit: rate }),
+      failAt,
+      dir,
+    ),
     WatermarkStrategy.noWatermarks(),
     'numbers',
   )
-  .map((i) => {
-    if (failAt.has(i)) {
-      const marker = join(dir, `fault-${i}`);
-      if (!existsSync(marker)) {
-        writeFileSync(marker, '');
-        throw new Error(`injected fault at record ${i}`);
-      }
-    }
-    return i;
-  })
-  .uid('inject')
+  .uid('numbers')
   .keyBy((i) => i % keys)
   .process(new RunningCount())
   .uid('count')

@@ -1,23 +1,35 @@
 /**
  * Fault-injection job for event time: per-key counts in 1 s tumbling event-time windows (window
- * state and event-time timers in checkpoints), written through the exactly-once file sink. The map
- * throws once at each index of WEIR_FAULTS_AT (marker files in WEIR_FAULTS_DIR).
+ * state and event-time timers in checkpoints), written through the exactly-once file sink. The source
+ * fails the job once at each index of WEIR_FAULTS_AT, each time after a completed checkpoint
+ * (FaultAfterCheckpointSource, marker files in WEIR_FAULTS_DIR); the window function logs the
+ * checkpoint it restored from in WEIR_FAULTS_DIR/restores.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   DataGeneratorSource,
   ExactlyOnceFileSink,
   RestartStrategies,
+  RichMapFunction,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
   WatermarkStrategy,
 } from 'weir';
+import { FaultAfterCheckpointSource, recordRestore } from '../support.ts';
 
 const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 40_000);
 const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 5);
 const dir = process.env.WEIR_FAULTS_DIR ?? '';
-const failAt = new Set((process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Boolean).map(Number));
+const failAt = (process.env.WEIR_FAULTS_AT ?? '').split(',').filter(Boolean).map(Number);
+
+/** Logs the checkpoint its subtask restored from (a stateless operator is restored with the job). */
+class LogRestore extends RichMapFunction<number, number> {
+  override open(): void {
+    recordRestore(dir, this.getRuntimeContext().getRestoredCheckpointId());
+  }
+  map(i: number): number {
+    return i;
+  }
+}
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(100);
@@ -27,22 +39,17 @@ env.getConfig().setAutoWatermarkInterval(20);
 env.setRestartStrategy(RestartStrategies.fixedDelayRestart(20, 20));
 env
   .fromSource(
-    new DataGeneratorSource((i) => i, events, { rateLimit: 15_000, timestamp: (_v, i) => i * 5 }),
+    new FaultAfterCheckpointSource(
+      new DataGeneratorSource((i) => i, events, { rateLimit: 15_000, timestamp: (_v, i) => i * 5 }),
+      failAt,
+      dir,
+    ),
     WatermarkStrategy.forBoundedOutOfOrderness<number>(100),
     'numbers',
   )
   .uid('numbers')
-  .map((i) => {
-    if (failAt.has(i)) {
-      const marker = join(dir, `fault-${i}`);
-      if (!existsSync(marker)) {
-        writeFileSync(marker, '');
-        throw new Error(`injected fault at record ${i}`);
-      }
-    }
-    return i;
-  })
-  .uid('inject')
+  .map(new LogRestore())
+  .uid('log-restore')
   .keyBy((i) => i % keys)
   .window(TumblingEventTimeWindows.of(1_000))
   .aggregate(
