@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setExecutionContext } from '../../src/api/executor.ts';
 import {
   type Collector,
@@ -27,6 +27,11 @@ import {
   WeirError,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
+import { checkRestores, FaultAfterCheckpointSource, recordRestore } from '../faults/support.ts';
+import { waitFor } from './helpers.ts';
+
+/** Marker files of the injected faults and the restores' log (FaultAfterCheckpointSource). */
+let faultDir = '';
 
 const rules = new MapStateDescriptor<string, number>('rules');
 
@@ -37,6 +42,7 @@ class CountWhenRuled extends KeyedBroadcastProcessFunction<number, number, strin
   override open(): void {
     this.pending = this.getRuntimeContext().getListState(new ListStateDescriptor<number>('pending'));
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    if (faultDir) recordRestore(faultDir, this.getRuntimeContext().getRestoredCheckpointId());
   }
   processElement(
     item: number,
@@ -62,6 +68,7 @@ class RunningCount extends KeyedProcessFunction<number, number, [number, number]
   private count!: ValueState<number, number>;
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    if (faultDir) recordRestore(faultDir, this.getRuntimeContext().getRestoredCheckpointId());
   }
   processElement(_i: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
     const n = this.count.value() + 1;
@@ -71,27 +78,31 @@ class RunningCount extends KeyedProcessFunction<number, number, [number, number]
 }
 
 describe('checkpointed operators', () => {
+  beforeEach(() => {
+    faultDir = mkdtempSync(join(tmpdir(), 'weir-faults-'));
+  });
+  afterEach(() => {
+    rmSync(faultDir, { recursive: true, force: true });
+    faultDir = '';
+  });
+
   it('broadcast state is restored after a failure (its source has long finished)', async () => {
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(2);
     env.enableCheckpointing(50);
     env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 10));
-    let failed = false;
     const sink = new CollectSink<[number, number]>();
     const items = 3_000;
     env
       .fromSource(
-        new DataGeneratorSource((i) => i, items, { rateLimit: 4_000 }),
+        new FaultAfterCheckpointSource(
+          new DataGeneratorSource((i) => i, items, { rateLimit: 4_000 }),
+          [2_000],
+          faultDir,
+        ),
         WatermarkStrategy.noWatermarks(),
         'items',
       )
-      .map((i) => {
-        if (i === 2_000 && !failed) {
-          failed = true;
-          throw new Error('injected');
-        }
-        return i;
-      })
       .keyBy((i) => i % 4)
       .connect(env.fromElements('any').broadcast(rules))
       .process(new CountWhenRuled())
@@ -99,6 +110,7 @@ describe('checkpointed operators', () => {
     const client = await env.executeAsync('broadcast state across a failure');
     await client.getJobExecutionResult();
     assert.equal(client.getCheckpointStatistics!().restarts, 1);
+    checkRestores(faultDir, 1);
     const finals = new Map<number, number>();
     for (const [k, n] of sink.values) finals.set(k, Math.max(finals.get(k) ?? 0, n));
     assert.deepEqual(
@@ -133,7 +145,7 @@ describe('checkpointed operators', () => {
     };
     try {
       const first = await build('', 1_000_000, new CollectSink()).executeAsync('v1');
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => first.getCheckpointStatistics!().completed > 0, 'a completed checkpoint', 60_000);
       const savepoint = await first.stopWithSavepoint!(dir);
       await first.getJobExecutionResult();
 
@@ -166,23 +178,19 @@ describe('checkpointed operators', () => {
     env.setParallelism(1);
     env.enableCheckpointing(50);
     env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 10));
-    let failed = false;
     const sink = new CollectSink<[number, number]>();
     const early = env.fromElements(-1, -2, -3, -4).uid('early'); // ends right away
     env
       .fromSource(
-        new DataGeneratorSource((i) => i, 2_000, { rateLimit: 4_000 }),
+        new FaultAfterCheckpointSource(
+          new DataGeneratorSource((i) => i, 2_000, { rateLimit: 4_000 }),
+          [1_500],
+          faultDir,
+        ),
         WatermarkStrategy.noWatermarks(),
         'late',
       )
       .uid('late')
-      .map((i) => {
-        if (i === 1_500 && !failed) {
-          failed = true;
-          throw new Error('injected');
-        }
-        return i;
-      })
       .union(early)
       .keyBy((i) => (i < 0 ? 0 : 1))
       .process(new RunningCount())
@@ -190,6 +198,7 @@ describe('checkpointed operators', () => {
     const client = await env.executeAsync('finished source');
     await client.getJobExecutionResult();
     assert.equal(client.getCheckpointStatistics!().restarts, 1);
+    checkRestores(faultDir, 1);
     const finals = new Map<number, number>();
     for (const [k, n] of sink.values) finals.set(k, Math.max(finals.get(k) ?? 0, n));
     assert.equal(finals.get(0), 4, 'the four early elements counted once');
@@ -201,24 +210,24 @@ describe('checkpointed operators', () => {
     env.setParallelism(2);
     env.enableCheckpointing(50, 'AT_LEAST_ONCE');
     env.setRestartStrategy(RestartStrategies.fixedDelayRestart(5, 10));
-    const failAt = new Set([700, 1_900]);
     const sink = new CollectSink<[number, number]>();
     env
       .fromSource(
-        new DataGeneratorSource((i) => i, 3_000, { rateLimit: 4_000 }),
+        new FaultAfterCheckpointSource(
+          new DataGeneratorSource((i) => i, 3_000, { rateLimit: 4_000 }),
+          [700, 1_900],
+          faultDir,
+        ),
         WatermarkStrategy.noWatermarks(),
         'n',
       )
-      .map((i) => {
-        if (failAt.delete(i)) throw new Error('injected');
-        return i;
-      })
       .keyBy((i) => i % 5)
       .process(new RunningCount())
       .sinkTo(sink);
     const client = await env.executeAsync('at least once');
     await client.getJobExecutionResult();
     assert.equal(client.getCheckpointStatistics!().restarts, 2);
+    checkRestores(faultDir, 2);
     const finals = new Map<number, number>();
     for (const [k, n] of sink.values) finals.set(k, Math.max(finals.get(k) ?? 0, n));
     for (let k = 0; k < 5; k++) assert.ok((finals.get(k) ?? 0) >= 600, `key ${k}: ${finals.get(k)}`);
