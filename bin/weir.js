@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `weir` command. Weir is written in TypeScript and runs on Node 24's type stripping, so the CLI
-// loads its TypeScript sources directly; it checks the Node version first for a clear message.
+// The `weir` command. It checks the Node version first, for a clear message, then loads the CLI:
+// the built JavaScript in dist/ (what an installed package runs), or the TypeScript sources when
+// Node runs with `--conditions=weir-source` (the repository's own scripts and tests do).
+// Keep in step with `engines` in package.json.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 12)) {
+if (major < 22 || (major === 22 && minor < 22) || major === 23 || (major === 24 && minor < 6)) {
   console.error(
-    `weir needs Node.js 22.12 or newer (24 LTS recommended); this is ${process.version}.\n` +
-      'Run it through npm (npx weir ...), which uses the Node 24 the project installs.',
+    `weir needs Node.js 22.22 or newer on the 22 line, or 24.6 or newer (24 LTS recommended); this is ${process.version}.`,
   );
   process.exit(1);
 }
@@ -14,5 +15,5 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('#cli');
 process.exitCode = await main(process.argv.slice(2));

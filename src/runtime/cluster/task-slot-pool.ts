@@ -1,6 +1,10 @@
 import { Worker } from 'node:worker_threads';
 
-const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
+// The worker's entry module sits beside this one: .ts in the sources, .js in the built package.
+const WORKER_ENTRY = new URL(
+  `./worker-entry${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+  import.meta.url,
+);
 
 /**
  * The task slots of the local cluster: worker threads that live across jobs, as a TaskManager's
