@@ -3,8 +3,6 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isWeirError, WeirError } from '../core/errors.ts';
-import { runJobFile } from './run-command.ts';
-import { requestSavepoint } from './savepoint-control.ts';
 
 const HELP = `weir — stateful stream processing for TypeScript
 
@@ -64,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(pid) || pid < 1) {
         throw new WeirError('CLI_USAGE', `weir ${command} needs the process id of a running "weir run"`);
       }
+      // Loaded on use: `weir --version` and `weir --help` need none of the engine.
+      const { requestSavepoint } = await import('./savepoint-control.ts');
       const paths = await requestSavepoint(pid, {
         action: command,
         directory: rest[0] ?? values['savepoint-dir'] ?? null,
@@ -97,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new WeirError('CLI_USAGE', 'give --from-checkpoint or --from-savepoint, not both');
     }
     const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
+    const { runJobFile } = await import('./run-command.ts');
     await runJobFile(pathToFileURL(resolve(file)).href, file, {
       parallelism,
       taskSlots,

@@ -1,4 +1,5 @@
-import { Admin, Consumer, FetchIsolationLevels, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { kafkaClientModule } from './kafka-client-module.ts';
 import { WeirError } from '../../core/errors.ts';
 
 /**
@@ -80,8 +81,8 @@ export function fetchSettings(config: KafkaClientConfig): FetchSettings {
     partitionMaxBytes: numberProperty(config, 'max.partition.fetch.bytes', 1_048_576),
     isolationLevel:
       config.properties['isolation.level'] === 'read_committed'
-        ? FetchIsolationLevels.READ_COMMITTED
-        : FetchIsolationLevels.READ_UNCOMMITTED,
+        ? kafkaClientModule().FetchIsolationLevels.READ_COMMITTED
+        : kafkaClientModule().FetchIsolationLevels.READ_UNCOMMITTED,
   };
 }
 
@@ -90,7 +91,7 @@ export function fetchSettings(config: KafkaClientConfig): FetchSettings {
  * from partition leaders. The group id only names whose committed offsets to read.
  */
 export function createKafkaConsumer(config: KafkaClientConfig): Consumer<Buffer, Buffer, Buffer, Buffer> {
-  return new Consumer({
+  return new (kafkaClientModule().Consumer)({
     ...clientOptions(config),
     groupId: config.groupId ?? 'weir-kafka-source',
     autocreateTopics: false,
@@ -109,15 +110,15 @@ function clientOptions(config: KafkaClientConfig) {
 
 /** An admin client: topic listing (patterns) and offset commits without group membership. */
 export function createKafkaAdmin(config: KafkaClientConfig): Admin {
-  return new Admin(clientOptions(config));
+  return new (kafkaClientModule().Admin)(clientOptions(config));
 }
 
 /** An idempotent producer acknowledged by all in-sync replicas (dead-letter records). */
 export function createKafkaProducer(config: KafkaClientConfig): Producer {
-  return new Producer({
+  return new (kafkaClientModule().Producer)({
     ...clientOptions(config),
     idempotent: true,
-    acks: ProduceAcks.ALL,
+    acks: kafkaClientModule().ProduceAcks.ALL,
     autocreateTopics: false,
   });
 }

@@ -1,4 +1,5 @@
-import { kOptions, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { MessageToProduce, Producer } from '@platformatic/kafka';
+import { kafkaClientModule } from './kafka-client-module.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
 import type { KafkaProducerRecord, KafkaRecordSerializer } from './kafka-record-serializer.ts';
@@ -194,10 +195,10 @@ class PlainWriter implements KafkaWriter {
 
   constructor(settings: KafkaSinkSettings<unknown>, context: SinkContext) {
     this.atLeastOnce = settings.guarantee === 'AT_LEAST_ONCE';
-    this.producer = new Producer({
+    this.producer = new (kafkaClientModule().Producer)({
       ...producerOptions(settings, `${settings.clientId}-${context.subtaskIndex}`),
       idempotent: this.atLeastOnce,
-      acks: this.atLeastOnce ? ProduceAcks.ALL : ProduceAcks.LEADER,
+      acks: this.atLeastOnce ? kafkaClientModule().ProduceAcks.ALL : kafkaClientModule().ProduceAcks.LEADER,
     });
     const producer = this.producer;
     const servers = settings.bootstrapServers;
@@ -424,7 +425,7 @@ class TransactionalWriter implements KafkaWriter {
     const transactionalId = `${this.settings.transactionalIdPrefix}-${subtaskIndex}-${this.counter++}`;
     let producer = this.idle.pop();
     if (producer === undefined) {
-      producer = new Producer({
+      producer = new (kafkaClientModule().Producer)({
         ...producerOptions(this.settings, `${this.settings.clientId}-${subtaskIndex}`),
         idempotent: true,
         transactionalId,
@@ -437,7 +438,7 @@ class TransactionalWriter implements KafkaWriter {
     // Producer id and epoch -1 make InitProducerId take over an id used before (bumping its epoch
     // and aborting what it left open), as the Java producer does; the client's default 0/0 would
     // be refused as fenced by any id that exists.
-    const options = producer[kOptions] as {
+    const options = producer[kafkaClientModule().kOptions] as {
       transactionalId?: string;
       producerId?: bigint;
       producerEpoch?: number;

@@ -11,16 +11,9 @@
  * These are single requests on plain connections, not a producer: a producer would call
  * InitProducerId first and so abort the very transaction that must be committed.
  */
-import {
-  Connection,
-  endTxnV3,
-  findCoordinatorV4,
-  findErrorBy,
-  initProducerIdV4,
-  listTransactionsV1,
-  metadataV12,
-} from '@platformatic/kafka';
+import type { Connection } from '@platformatic/kafka';
 import { WeirError } from '../../core/errors.ts';
+import { kafkaClientModule } from './kafka-client-module.ts';
 
 /** What recovery needs to commit a pre-committed transaction. */
 export interface KafkaTransactionHandle {
@@ -59,7 +52,7 @@ export class KafkaTransactionAdmin {
     await this.withRetries(`commit transaction "${txn.transactionalId}"`, async () => {
       const connection = await this.coordinator(txn.transactionalId);
       try {
-        await endTxnV3.api.async(
+        await kafkaClientModule().endTxnV3.api.async(
           connection,
           txn.transactionalId,
           BigInt(txn.producerId),
@@ -67,11 +60,11 @@ export class KafkaTransactionAdmin {
           true,
         );
       } catch (error) {
-        if (findErrorBy(error as Error, 'apiId', 'INVALID_TXN_STATE')) return;
+        if (kafkaClientModule().findErrorBy(error as Error, 'apiId', 'INVALID_TXN_STATE')) return;
         if (
-          findErrorBy(error as Error, 'apiId', 'PRODUCER_FENCED') ||
-          findErrorBy(error as Error, 'apiId', 'INVALID_PRODUCER_EPOCH') ||
-          findErrorBy(error as Error, 'apiId', 'INVALID_PRODUCER_ID_MAPPING')
+          kafkaClientModule().findErrorBy(error as Error, 'apiId', 'PRODUCER_FENCED') ||
+          kafkaClientModule().findErrorBy(error as Error, 'apiId', 'INVALID_PRODUCER_EPOCH') ||
+          kafkaClientModule().findErrorBy(error as Error, 'apiId', 'INVALID_PRODUCER_ID_MAPPING')
         ) {
           throw new WeirError(
             'KAFKA_TRANSACTION_LOST',
@@ -87,11 +80,17 @@ export class KafkaTransactionAdmin {
   /** Open (ongoing) transactions whose id starts with `prefix`, across all brokers. */
   async listOpen(prefix: string): Promise<string[]> {
     const bootstrap = await this.bootstrap();
-    const metadata = await metadataV12.api.async(bootstrap, [], false, false);
+    const metadata = await kafkaClientModule().metadataV12.api.async(bootstrap, [], false, false);
     const ids: string[] = [];
     for (const broker of metadata.brokers) {
       const connection = await this.connect(broker.host, broker.port);
-      const response = await listTransactionsV1.api.async(connection, ['Ongoing'], [], -1n, null);
+      const response = await kafkaClientModule().listTransactionsV1.api.async(
+        connection,
+        ['Ongoing'],
+        [],
+        -1n,
+        null,
+      );
       for (const t of response.transactionStates) {
         if (t.transactionalId.startsWith(prefix)) ids.push(t.transactionalId);
       }
@@ -103,7 +102,13 @@ export class KafkaTransactionAdmin {
   async abort(transactionalId: string): Promise<void> {
     await this.withRetries(`abort transaction "${transactionalId}"`, async () => {
       const connection = await this.coordinator(transactionalId);
-      await initProducerIdV4.api.async(connection, transactionalId, this.timeoutMs, -1n, -1);
+      await kafkaClientModule().initProducerIdV4.api.async(
+        connection,
+        transactionalId,
+        this.timeoutMs,
+        -1n,
+        -1,
+      );
     });
   }
 
@@ -115,7 +120,11 @@ export class KafkaTransactionAdmin {
 
   private async coordinator(transactionalId: string): Promise<Connection> {
     const bootstrap = await this.bootstrap();
-    const response = await findCoordinatorV4.api.async(bootstrap, TRANSACTION_COORDINATOR, [transactionalId]);
+    const response = await kafkaClientModule().findCoordinatorV4.api.async(
+      bootstrap,
+      TRANSACTION_COORDINATOR,
+      [transactionalId],
+    );
     const found = response.coordinators[0];
     if (found === undefined || found.errorCode !== 0) {
       throw new WeirError(
@@ -147,7 +156,7 @@ export class KafkaTransactionAdmin {
     const key = `${host}:${port}`;
     const existing = this.connections.get(key);
     if (existing?.isConnected()) return existing;
-    const connection = new Connection(this.clientId, {
+    const connection = new (kafkaClientModule().Connection)(this.clientId, {
       connectTimeout: Math.min(this.timeoutMs, 10_000),
       requestTimeout: this.timeoutMs,
     });
@@ -164,8 +173,8 @@ export class KafkaTransactionAdmin {
         return await attempt();
       } catch (error) {
         const retriable =
-          RETRIABLE.some((code) => findErrorBy(error as Error, 'apiId', code)) ||
-          findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK') !== null;
+          RETRIABLE.some((code) => kafkaClientModule().findErrorBy(error as Error, 'apiId', code)) ||
+          kafkaClientModule().findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK') !== null;
         if (!retriable || Date.now() + delay > deadline) {
           if (error instanceof WeirError) throw error;
           throw new WeirError(
@@ -174,7 +183,8 @@ export class KafkaTransactionAdmin {
             { cause: error },
           );
         }
-        if (findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK')) this.connections.clear();
+        if (kafkaClientModule().findErrorBy(error as Error, 'code', 'PLT_KFK_NETWORK'))
+          this.connections.clear();
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
