@@ -6,7 +6,12 @@ import type { Window } from '../time/windows/window.ts';
 import type { DataStream } from './data-stream.ts';
 import { asMethodObject, type ReduceFunction, type RichFunction } from './functions.ts';
 import type { RuntimeContext } from './runtime-context.ts';
-import type { ProcessWindowContext, ProcessWindowFunctionObject } from './window-functions.ts';
+import { openWrapped, WindowFunctionFactory } from './window-function-factory.ts';
+import type {
+  ProcessWindowContext,
+  ProcessWindowFunctionLike,
+  ProcessWindowFunctionObject,
+} from './window-functions.ts';
 import type { WindowedStream } from './windowed-stream.ts';
 
 /** The function of a `windowAll` window: all elements of the window, no key. */
@@ -84,23 +89,31 @@ export class AllWindowedStream<T, W extends Window> {
   }
 }
 
-/** Adapts a keyless window function to the keyed window operator (whose key is always 0). */
+/**
+ * Adapts a keyless window function to the keyed window operator (whose key is always 0): made per
+ * subtask around its own instance of `fn`.
+ */
 function keyless<IN, OUT, W extends Window>(
   fn: ProcessAllWindowFunctionLike<IN, OUT, W>,
-): ProcessWindowFunctionObject<IN, OUT, 0, W> {
-  return new KeylessWindowFunction(asMethodObject<ProcessAllWindowFunctionObject<IN, OUT, W>>(fn, 'process'));
+): ProcessWindowFunctionLike<IN, OUT, 0, W> {
+  return new WindowFunctionFactory(
+    asMethodObject<KeylessInner<IN, OUT, W>>(fn, 'process'),
+    (own) => new KeylessWindowFunction(own),
+  ).asWindowFunction();
 }
 
-class KeylessWindowFunction<IN, OUT, W extends Window> implements ProcessWindowFunctionObject<IN, OUT, 0, W> {
-  readonly wrapsUserFunction = true;
-  readonly inner: ProcessAllWindowFunctionObject<IN, OUT, W> & { setRuntimeContext?: (c: unknown) => void };
+type KeylessInner<IN, OUT, W extends Window> = ProcessAllWindowFunctionObject<IN, OUT, W> & {
+  setRuntimeContext?: (c: RuntimeContext) => void;
+};
 
-  constructor(inner: ProcessAllWindowFunctionObject<IN, OUT, W>) {
+class KeylessWindowFunction<IN, OUT, W extends Window> implements ProcessWindowFunctionObject<IN, OUT, 0, W> {
+  private readonly inner: KeylessInner<IN, OUT, W>;
+
+  constructor(inner: KeylessInner<IN, OUT, W>) {
     this.inner = inner;
   }
-  async open(context: RuntimeContext): Promise<void> {
-    this.inner.setRuntimeContext?.(context);
-    await this.inner.open?.(context);
+  open(context: RuntimeContext): Promise<void> {
+    return openWrapped(this.inner, context);
   }
   async close(): Promise<void> {
     await this.inner.close?.();

@@ -14,6 +14,7 @@ import {
   type TaggedUnion,
 } from './join-functions.ts';
 import type { RuntimeContext } from './runtime-context.ts';
+import { openWrapped, WindowFunctionFactory } from './window-function-factory.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from './window-functions.ts';
 
 /** How the elements of one key and window are handed to the user function. */
@@ -32,8 +33,6 @@ type UserFunction = (CoGroupFunctionObject<any, any, any> | JoinFunctionObject<a
 export class CoGroupWindowFunction<A, B, R, K extends Key, W extends Window>
   implements ProcessWindowFunctionObject<TaggedUnion<A, B>, R, K, W>
 {
-  /** Tells `functionInstance` to give each subtask its own copy of `inner` too. */
-  readonly wrapsUserFunction = true;
   readonly inner: UserFunction;
   readonly mode: CoGroupMode;
   /** Scratch sides of the join modes, reused across windows (a coGroup function may keep its arrays). */
@@ -45,24 +44,28 @@ export class CoGroupWindowFunction<A, B, R, K extends Key, W extends Window>
     this.inner = inner;
   }
 
-  /** The window function of `a.coGroup(b)...apply(fn)`. */
+  /** The window function of `a.coGroup(b)...apply(fn)`, made per subtask around its own `fn`. */
   static coGroup<A, B, R, K extends Key, W extends Window>(
     fn: CoGroupFunction<A, B, R>,
-  ): CoGroupWindowFunction<A, B, R, K, W> {
-    return new CoGroupWindowFunction('co-group', methodObject(fn, 'coGroup', 'coGroup().apply'));
+  ): CoGroupWindowFunctionFactory<A, B, R, K, W> {
+    const inner = methodObject(fn, 'coGroup', 'coGroup().apply');
+    return new WindowFunctionFactory(
+      inner,
+      (own) => new CoGroupWindowFunction<A, B, R, K, W>('co-group', own),
+    );
   }
 
   /** The window function of `a.join(b)...apply(fn)`: a FlatJoinFunction if it takes three parameters. */
   static join<A, B, R, K extends Key, W extends Window>(
     fn: JoinFunctionLike<A, B, R>,
-  ): CoGroupWindowFunction<A, B, R, K, W> {
+  ): CoGroupWindowFunctionFactory<A, B, R, K, W> {
     const inner = methodObject(fn, 'join', 'join().apply');
-    return new CoGroupWindowFunction(isFlatJoin(fn) ? 'flat-join' : 'join', inner);
+    const mode = isFlatJoin(fn) ? 'flat-join' : 'join';
+    return new WindowFunctionFactory(inner, (own) => new CoGroupWindowFunction<A, B, R, K, W>(mode, own));
   }
 
-  async open(context: RuntimeContext): Promise<void> {
-    this.inner.setRuntimeContext?.(context);
-    await this.inner.open?.(context);
+  open(context: RuntimeContext): Promise<void> {
+    return openWrapped(this.inner, context);
   }
 
   async close(): Promise<void> {
@@ -107,6 +110,15 @@ export class CoGroupWindowFunction<A, B, R, K extends Key, W extends Window>
     }
   }
 }
+
+/** @internal */
+export type CoGroupWindowFunctionFactory<A, B, R, K extends Key, W extends Window> = WindowFunctionFactory<
+  TaggedUnion<A, B>,
+  R,
+  K,
+  W,
+  UserFunction
+>;
 
 /** Rich classes say what they are; otherwise a function declaring three parameters is a flat join. */
 function isFlatJoin(fn: unknown): boolean {

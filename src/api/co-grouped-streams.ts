@@ -5,7 +5,7 @@ import type { Evictor } from '../time/windows/evictor.ts';
 import type { Trigger } from '../time/windows/trigger.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
-import { CoGroupWindowFunction } from './co-group-window-function.ts';
+import { CoGroupWindowFunction, type CoGroupWindowFunctionFactory } from './co-group-window-function.ts';
 import type { DataStream } from './data-stream.ts';
 import type { CoGroupFunction, TaggedUnion } from './join-functions.ts';
 
@@ -181,7 +181,7 @@ const tagRight = (value: unknown): TaggedUnion<unknown, unknown> => ({ input: 2,
  */
 export function windowedCoGroup<A, B, K extends Key, W extends Window, R>(
   spec: TwoInputWindowSpec<A, B, K, W>,
-  fn: CoGroupWindowFunction<A, B, R, K, W>,
+  fn: CoGroupWindowFunctionFactory<A, B, R, K, W>,
   name: string,
 ): DataStream<R> {
   const { keyA, keyB } = spec;
@@ -195,7 +195,7 @@ export function windowedCoGroup<A, B, K extends Key, W extends Window, R>(
   if (spec.evictor) windowed = windowed.evictor(spec.evictor);
   if (spec.lateness > 0) windowed = windowed.allowedLateness(spec.lateness);
   const assignerName = spec.assigner.constructor?.name ?? 'assigner';
-  return windowed.process(fn).name(`${name}(${assignerName})`);
+  return windowed.process(fn.asWindowFunction()).name(`${name}(${assignerName})`);
 }
 
 /**

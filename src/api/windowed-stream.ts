@@ -12,6 +12,8 @@ import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import { DataStream } from './data-stream.ts';
 import { asMethodObject, type ReduceFunction, type ReduceFunctionObject } from './functions.ts';
 import type { KeyedStream } from './keyed-stream.ts';
+import type { RuntimeContext } from './runtime-context.ts';
+import { openWrapped, WindowFunctionFactory } from './window-function-factory.ts';
 import type {
   ProcessWindowContext,
   ProcessWindowFunctionLike,
@@ -96,9 +98,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     const reducer = asMethodObject<ReduceFunctionObject<T>>(fn, 'reduce');
     if (this.windowEvictor) {
       // An evictor needs every element: reduce what remains when the window fires.
-      return this.build('list', {
-        windowFunction: reduceThen<T, R, K, W>((a, b) => reducer.reduce(a, b), windowFunction),
-      });
+      return this.build('list', { windowFunction: reduceThen<T, R, K, W>(reducer, windowFunction) });
     }
     return this.build('reduce', { reduce: reducer, windowFunction });
   }
@@ -173,44 +173,110 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   }
 }
 
-function reduceThen<T, R, K extends Key, W extends Window>(
-  reduce: (a: T, b: T) => T,
-  windowFunction: ProcessWindowFunctionLike<T, R, K, W> | undefined,
-): ProcessWindowFunctionObject<T, T | R, K, W> {
-  const inner =
-    windowFunction && asMethodObject<ProcessWindowFunctionObject<T, R, K, W>>(windowFunction, 'process');
-  return {
-    open: (ctx) => inner?.open?.(ctx),
-    close: () => inner?.close?.(),
-    process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<T | R>) {
-      let acc: T | undefined;
-      let any = false;
-      for (const e of elements) {
-        acc = any ? reduce(acc as T, e) : e;
-        any = true;
-      }
-      if (!any) return;
-      if (inner) inner.process(key, ctx, [acc as T], out as Collector<R>);
-      else out.collect(acc as T);
-    },
-  };
+/** Fails at the call, not in a subtask, when `fn` is no window function. */
+function checkWindowFunction(fn: unknown): void {
+  if (fn !== undefined && !(fn instanceof WindowFunctionFactory)) asMethodObject(fn, 'process');
 }
 
+type InnerWindowFunction<IN, OUT, K extends Key, W extends Window> = ProcessWindowFunctionObject<
+  IN,
+  OUT,
+  K,
+  W
+> & {
+  setRuntimeContext?: (context: RuntimeContext) => void;
+};
+
+/** Under an evictor, `reduce(fn, windowFunction)` reduces a window's remaining elements when it fires. */
+function reduceThen<T, R, K extends Key, W extends Window>(
+  reducer: ReduceFunctionObject<T>,
+  windowFunction: ProcessWindowFunctionLike<T, R, K, W> | undefined,
+): ProcessWindowFunctionLike<T, T | R, K, W> {
+  checkWindowFunction(windowFunction);
+  return new WindowFunctionFactory(
+    windowFunction,
+    (inner) =>
+      new ReduceApplyProcessWindowFunction<T, R, K, W>(
+        reducer,
+        inner && asMethodObject<InnerWindowFunction<T, R, K, W>>(inner, 'process'),
+      ),
+  ).asWindowFunction();
+}
+
+/** Under an evictor, `aggregate(fn, windowFunction)` aggregates a window's remaining elements when it fires. */
 function aggregateThen<T, ACC, V, R, K extends Key, W extends Window>(
   fn: AggregateFunction<T, ACC, V>,
   windowFunction: ProcessWindowFunctionLike<V, R, K, W> | undefined,
-): ProcessWindowFunctionObject<T, V | R, K, W> {
-  const inner =
-    windowFunction && asMethodObject<ProcessWindowFunctionObject<V, R, K, W>>(windowFunction, 'process');
-  return {
-    open: (ctx) => inner?.open?.(ctx),
-    close: () => inner?.close?.(),
-    process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<V | R>) {
-      let acc = fn.createAccumulator();
-      for (const e of elements) acc = fn.add(e, acc);
-      const result = fn.getResult(acc);
-      if (inner) inner.process(key, ctx, [result], out as Collector<R>);
-      else out.collect(result);
-    },
-  };
+): ProcessWindowFunctionLike<T, V | R, K, W> {
+  checkWindowFunction(windowFunction);
+  return new WindowFunctionFactory(
+    windowFunction,
+    (inner) =>
+      new AggregateApplyProcessWindowFunction<T, ACC, V, R, K, W>(
+        fn,
+        inner && asMethodObject<InnerWindowFunction<V, R, K, W>>(inner, 'process'),
+      ),
+  ).asWindowFunction();
+}
+
+/** Reduces the elements, then gives the result to the subtask's own window function (or emits it). */
+class ReduceApplyProcessWindowFunction<T, R, K extends Key, W extends Window>
+  implements ProcessWindowFunctionObject<T, T | R, K, W>
+{
+  private readonly reducer: ReduceFunctionObject<T>;
+  private readonly inner: InnerWindowFunction<T, R, K, W> | undefined;
+
+  constructor(reducer: ReduceFunctionObject<T>, inner: InnerWindowFunction<T, R, K, W> | undefined) {
+    this.reducer = reducer;
+    this.inner = inner;
+  }
+  open(context: RuntimeContext): Promise<void> {
+    return openWrapped(this.inner, context);
+  }
+  async close(): Promise<void> {
+    await this.inner?.close?.();
+  }
+  process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<T | R>): void {
+    let acc: T | undefined;
+    let any = false;
+    for (const e of elements) {
+      acc = any ? this.reducer.reduce(acc as T, e) : e;
+      any = true;
+    }
+    if (!any) return;
+    if (this.inner) this.inner.process(key, ctx, [acc as T], out as Collector<R>);
+    else out.collect(acc as T);
+  }
+  clear(ctx: ProcessWindowContext<W>): void {
+    this.inner?.clear?.(ctx);
+  }
+}
+
+/** Aggregates the elements, then gives the result to the subtask's own window function (or emits it). */
+class AggregateApplyProcessWindowFunction<T, ACC, V, R, K extends Key, W extends Window>
+  implements ProcessWindowFunctionObject<T, V | R, K, W>
+{
+  private readonly fn: AggregateFunction<T, ACC, V>;
+  private readonly inner: InnerWindowFunction<V, R, K, W> | undefined;
+
+  constructor(fn: AggregateFunction<T, ACC, V>, inner: InnerWindowFunction<V, R, K, W> | undefined) {
+    this.fn = fn;
+    this.inner = inner;
+  }
+  open(context: RuntimeContext): Promise<void> {
+    return openWrapped(this.inner, context);
+  }
+  async close(): Promise<void> {
+    await this.inner?.close?.();
+  }
+  process(key: K, ctx: ProcessWindowContext<W>, elements: Iterable<T>, out: Collector<V | R>): void {
+    let acc = this.fn.createAccumulator();
+    for (const e of elements) acc = this.fn.add(e, acc);
+    const result = this.fn.getResult(acc);
+    if (this.inner) this.inner.process(key, ctx, [result], out as Collector<R>);
+    else out.collect(result);
+  }
+  clear(ctx: ProcessWindowContext<W>): void {
+    this.inner?.clear?.(ctx);
+  }
 }

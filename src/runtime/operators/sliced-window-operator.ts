@@ -1,4 +1,4 @@
-import { asMethodObject, type RichFunction } from '../../api/functions.ts';
+import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
@@ -10,7 +10,7 @@ import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
 import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
-import { functionInstance } from '../task/function-instance.ts';
+import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
@@ -106,9 +106,7 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
     // Each subtask gets its own instance of the window function, as of any user function.
     this.windowFn =
-      extra.windowFunction === undefined
-        ? undefined
-        : asMethodObject(functionInstance(extra.windowFunction), 'process');
+      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
     this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
       | RichFunction
       | undefined;

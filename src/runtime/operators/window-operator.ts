@@ -1,4 +1,4 @@
-import { asMethodObject, type RichFunction } from '../../api/functions.ts';
+import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
@@ -13,7 +13,7 @@ import type { Evictor, TimestampedValue } from '../../time/windows/evictor.ts';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../../time/windows/trigger.ts';
 import { TimeWindow, type Window } from '../../time/windows/window.ts';
 import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
-import { functionInstance } from '../task/function-instance.ts';
+import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
@@ -89,9 +89,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
     // Each subtask gets its own instance of the window function, as of any user function.
     this.windowFn =
-      extra.windowFunction === undefined
-        ? undefined
-        : asMethodObject(functionInstance(extra.windowFunction), 'process');
+      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
     this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
       | RichFunction
       | undefined;
