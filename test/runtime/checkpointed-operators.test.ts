@@ -20,6 +20,9 @@ import {
   ListStateDescriptor,
   MapStateDescriptor,
   RestartStrategies,
+  type Source,
+  type SourceReader,
+  type SourceSplit,
   StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
@@ -203,6 +206,39 @@ describe('checkpointed operators', () => {
     for (const [k, n] of sink.values) finals.set(k, Math.max(finals.get(k) ?? 0, n));
     assert.equal(finals.get(0), 4, 'the four early elements counted once');
     assert.equal(finals.get(1), 2_000);
+  });
+
+  it('a restart whose redeployment fails (a source that cannot plan its splits) is retried by the restart strategy', async () => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(1);
+    env.enableCheckpointing(50);
+    env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 10));
+    const faulty = new FaultAfterCheckpointSource(
+      new DataGeneratorSource((i) => i, 1_000, { rateLimit: 4_000 }),
+      [500],
+      faultDir,
+    );
+    let plans = 0;
+    const source: Source<number, SourceSplit> = {
+      boundedness: faulty.boundedness,
+      createSplits(parallelism) {
+        if (++plans === 2) throw new Error('the system is down while the job restarts');
+        return faulty.createSplits(parallelism);
+      },
+      createReader: (context) => faulty.createReader(context) as unknown as SourceReader<number, SourceSplit>,
+    };
+    const sink = new CollectSink<[number, number]>();
+    env
+      .fromSource(source, WatermarkStrategy.noWatermarks(), 'n')
+      .keyBy(() => 0)
+      .process(new RunningCount())
+      .sinkTo(sink);
+    const client = await env.executeAsync('redeployment fails once');
+    await client.getJobExecutionResult();
+    assert.equal(plans, 3);
+    assert.equal(client.getCheckpointStatistics!().restarts, 2);
+    checkRestores(faultDir, 1);
+    assert.equal(Math.max(...sink.values.map(([, n]) => n)), 1_000);
   });
 
   it('AT_LEAST_ONCE: no alignment, and after failures every record is counted at least once', async () => {

@@ -254,7 +254,7 @@ export class JobMaster implements JobClient {
   }
 
   private async restart(delay: number, error: WeirError): Promise<void> {
-    this.transition('restarting');
+    if (this.status !== 'restarting') this.transition('restarting');
     console.warn(`weir: job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`);
     this.coordinator?.stop('the job is restarting');
     this.executor.stop();
@@ -269,7 +269,12 @@ export class JobMaster implements JobClient {
       this.restarts++;
       await this.deploy();
     } catch (e) {
-      this.fail(e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e }));
+      // A redeployment that fails (a source that cannot plan its splits while its broker is down)
+      // is one more failure for the restart strategy, as in Flink, not the end of the job.
+      const failure = e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e });
+      const next = this.backoff.onFailure(Date.now());
+      if (next === undefined) this.fail(this.backoff.exhausted(failure, this.restarts));
+      else void this.restart(next, failure);
       return;
     }
     if (this.status !== 'restarting') return;
