@@ -1,4 +1,5 @@
 import type { Collector, OutputTag } from '../core/collector.ts';
+import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import type { TimerService } from '../time/timer-service.ts';
 import type { RuntimeContext } from './runtime-context.ts';
@@ -23,7 +24,12 @@ export abstract class AbstractRichFunction implements RichFunction {
   }
 
   getRuntimeContext(): RuntimeContext {
-    if (!this.runtimeContext) throw new Error('the runtime context is available from open() on');
+    if (!this.runtimeContext) {
+      throw new WeirError(
+        'RUNTIME_CONTEXT_UNAVAILABLE',
+        `${this.constructor.name}.getRuntimeContext(): the runtime context is available from open() on`,
+      );
+    }
     return this.runtimeContext;
   }
 
@@ -147,7 +153,7 @@ export function asMethodObject<O extends object>(fn: unknown, method: string): O
     typeof fn !== 'object' ||
     typeof (fn as Record<string, unknown>)[method] !== 'function'
   ) {
-    throw new TypeError(`expected a function or an object with a ${method}() method`);
+    throw new WeirError('INVALID_ARGUMENT', `expected a function or an object with a ${method}() method`);
   }
   return fn as O;
 }

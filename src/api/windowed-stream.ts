@@ -96,6 +96,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     windowFunction?: ProcessWindowFunctionLike<T, R, K, W>,
   ): DataStream<T | R> {
     const reducer = asMethodObject<ReduceFunctionObject<T>>(fn, 'reduce');
+    checkWindowFunction(windowFunction);
     if (this.windowEvictor) {
       // An evictor needs every element: reduce what remains when the window fires.
       return this.build('list', { windowFunction: reduceThen<T, R, K, W>(reducer, windowFunction) });
@@ -119,6 +120,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
         'aggregate expects an AggregateFunction (createAccumulator, add, getResult, merge)',
       );
     }
+    checkWindowFunction(windowFunction);
     if (this.windowEvictor) {
       return this.build('list', { windowFunction: aggregateThen<T, ACC, V, R, K, W>(fn, windowFunction) });
     }
@@ -127,6 +129,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
 
   /** Gives all elements of each window, with the key and the window, to a ProcessWindowFunction. */
   process<R>(fn: ProcessWindowFunctionLike<T, R, K, W>): DataStream<R> {
+    checkWindowFunction(fn ?? null);
     return this.build('list', { windowFunction: fn });
   }
 
@@ -173,7 +176,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   }
 }
 
-/** Fails at the call, not in a subtask, when `fn` is no window function. */
+/** Fails at the call, not in a subtask, when `fn` is given but is no window function (INVALID_ARGUMENT). */
 function checkWindowFunction(fn: unknown): void {
   if (fn !== undefined && !(fn instanceof WindowFunctionFactory)) asMethodObject(fn, 'process');
 }
@@ -192,7 +195,6 @@ function reduceThen<T, R, K extends Key, W extends Window>(
   reducer: ReduceFunctionObject<T>,
   windowFunction: ProcessWindowFunctionLike<T, R, K, W> | undefined,
 ): ProcessWindowFunctionLike<T, T | R, K, W> {
-  checkWindowFunction(windowFunction);
   return new WindowFunctionFactory(
     windowFunction,
     (inner) =>
@@ -208,7 +210,6 @@ function aggregateThen<T, ACC, V, R, K extends Key, W extends Window>(
   fn: AggregateFunction<T, ACC, V>,
   windowFunction: ProcessWindowFunctionLike<V, R, K, W> | undefined,
 ): ProcessWindowFunctionLike<T, V | R, K, W> {
-  checkWindowFunction(windowFunction);
   return new WindowFunctionFactory(
     windowFunction,
     (inner) =>

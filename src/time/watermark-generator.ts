@@ -1,3 +1,5 @@
+import { WeirError } from '../core/errors.ts';
+
 /**
  * Watermark generators, as in Flink: two methods, no framework. A generator sees every event's
  * timestamp and is asked periodically (every `autoWatermarkInterval`) for a watermark; it may also
@@ -15,6 +17,13 @@ export interface WatermarkGenerator<T> {
   onPeriodicEmit(output: WatermarkOutput): void;
 }
 
+/** @throws WeirError INVALID_ARGUMENT unless `bound` is a number of milliseconds >= 0. */
+export function checkOutOfOrdernessBound(bound: number): void {
+  if (!(bound >= 0)) {
+    throw new WeirError('INVALID_ARGUMENT', `the out-of-orderness bound must be >= 0, got ${bound}`);
+  }
+}
+
 /**
  * Watermark = highest timestamp seen − bound − 1: a record may be up to `bound` ms late and still
  * not be late. Emits nothing until the first record.
@@ -24,7 +33,7 @@ export class BoundedOutOfOrdernessWatermarks<T> implements WatermarkGenerator<T>
   private readonly bound: number;
 
   constructor(bound: number) {
-    if (!(bound >= 0)) throw new RangeError(`the out-of-orderness bound must be >= 0, got ${bound}`);
+    checkOutOfOrdernessBound(bound);
     this.bound = bound;
     this.maxTimestamp = Number.MIN_SAFE_INTEGER + bound + 1;
   }

@@ -2,6 +2,7 @@ import type { Duration } from '../core/duration.ts';
 import {
   AscendingTimestampsWatermarks,
   BoundedOutOfOrdernessWatermarks,
+  checkOutOfOrdernessBound,
   NoWatermarksGenerator,
   type WatermarkGenerator,
 } from './watermark-generator.ts';
@@ -56,7 +57,9 @@ export class WatermarkStrategy<T> {
     this.emitsWatermarks = emitsWatermarks;
   }
 
+  /** @throws WeirError INVALID_ARGUMENT when the bound is negative (here, not later in a subtask). */
   static forBoundedOutOfOrderness<T>(maxOutOfOrderness: Duration): WatermarkStrategy<T> {
+    checkOutOfOrdernessBound(maxOutOfOrderness);
     return new WatermarkStrategy<T>(
       () => new BoundedOutOfOrdernessWatermarks<T>(maxOutOfOrderness),
       undefined,

@@ -1,3 +1,4 @@
+import { WeirError } from '../../core/errors.ts';
 import type { RecordWriter } from '../network/record-writer.ts';
 import type { Output } from '../operators/output.ts';
 import type { StreamOperator } from '../operators/stream-operator.ts';
@@ -85,8 +86,12 @@ export class SecondInputTarget implements OutputTarget {
   private readonly keyed: boolean;
 
   constructor(operator: StreamOperator, keyed: boolean) {
-    if (!operator.processElement2)
-      throw new Error(`operator "${operator.name}" (uid ${operator.uid}) has no second input`);
+    if (!operator.processElement2) {
+      throw new WeirError(
+        'INVALID_GRAPH',
+        `operator "${operator.name}" (uid ${operator.uid}) has no second input`,
+      );
+    }
     this.operator = operator;
     this.keyed = keyed;
   }
@@ -120,9 +125,9 @@ export class SecondInputTarget implements OutputTarget {
 }
 
 /** Wraps an error of a keyBy selector, so that the message says where it came from. */
-function keySelectorError(error: unknown): Error {
+function keySelectorError(error: unknown): WeirError {
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`the key selector failed: ${message}`, { cause: error });
+  return new WeirError('USER_FUNCTION_FAILED', `the key selector failed: ${message}`, { cause: error });
 }
 
 /**
