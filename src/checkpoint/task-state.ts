@@ -1,8 +1,10 @@
-import { addExtension, Packr } from 'msgpackr';
+import type { Packr } from 'msgpackr';
+import { msgpackr } from '../core/msgpack.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import type { OperatorStateSnapshot } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
-import { GlobalWindow, TimeWindow } from '../time/windows/window.ts';
+// Registers the window classes' msgpack encoding.
+import '../time/windows/window.ts';
 
 /**
  * What one subtask contributes to a checkpoint: per operator of its chain (by uid), its keyed
@@ -25,30 +27,23 @@ export interface TaskStateSnapshot {
   operators: Record<string, OperatorSubtaskState>;
 }
 
-// Window objects live in window operator state: keep their class across a snapshot.
-addExtension({
-  Class: TimeWindow,
-  type: 41,
-  write: (w: TimeWindow) => [w.start, w.end],
-  read: (data: [number, number]) => new TimeWindow(data[0], data[1]),
-});
-addExtension({
-  Class: GlobalWindow,
-  type: 42,
-  write: () => 0,
-  read: () => GlobalWindow.INSTANCE,
-});
-
 /**
  * State files are msgpack with structured clone (Maps, Sets, Dates, cycles survive). Values must
  * be plain data or one of the registered classes: a class instance comes back as a plain object.
+ * The codec is built on first use (see core/msgpack.ts).
  */
-const packr = new Packr({ structuredClone: true, useRecords: true, mapsAsObjects: false, moreTypes: true });
+let packr: Packr | undefined;
+function taskStatePackr(): Packr {
+  if (packr !== undefined) return packr;
+  const { Packr } = msgpackr();
+  packr = new Packr({ structuredClone: true, useRecords: true, mapsAsObjects: false, moreTypes: true });
+  return packr;
+}
 
 export function encodeTaskState(state: TaskStateSnapshot): Uint8Array {
-  return packr.pack(state);
+  return taskStatePackr().pack(state);
 }
 
 export function decodeTaskState(bytes: Uint8Array): TaskStateSnapshot {
-  return packr.unpack(bytes) as TaskStateSnapshot;
+  return taskStatePackr().unpack(bytes) as TaskStateSnapshot;
 }

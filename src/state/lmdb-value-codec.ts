@@ -7,14 +7,15 @@
  * A value msgpack cannot hold (a function, a symbol, a cycle) is a {@link WeirError} naming the
  * state and key.
  */
-import { Packr } from 'msgpackr';
+import type { Packr } from 'msgpackr';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import { msgpackr } from '../core/msgpack.ts';
 
 class UnencodableValue extends Error {}
 
 export class LmdbValueCodec {
-  private readonly packr = new Packr({
+  private readonly packr: Packr = new (msgpackr().Packr)({
     structures: [],
     useRecords: true,
     mapsAsObjects: false,

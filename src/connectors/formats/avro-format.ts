@@ -1,4 +1,5 @@
-import avro from 'avsc';
+import { createRequire } from 'node:module';
+import type avro from 'avsc';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 
 /**
@@ -23,7 +24,7 @@ export type AvroResolver = ReturnType<AvroType['createResolver']>;
 
 /** The avsc type of `schema` (itself if it already is one); INVALID_ARGUMENT when it is not valid Avro. */
 export function avroType(schema: AvroSchema): AvroType {
-  const { Type } = avro;
+  const { Type } = avsc();
   if (Type.isType(schema)) return schema as AvroType;
   try {
     const json = typeof schema === 'string' && /^\s*[[{"]/.test(schema) ? JSON.parse(schema) : schema;
@@ -48,6 +49,13 @@ export function avroResolver(reader: AvroType, writer: AvroType): AvroResolver {
       { cause: error },
     );
   }
+}
+
+/** avsc, loaded when the first Avro schema is built: jobs without Avro do not pay for it at start-up. */
+let avscModule: typeof avro | undefined;
+function avsc(): typeof avro {
+  avscModule ??= createRequire(import.meta.url)('avsc') as typeof avro;
+  return avscModule;
 }
 
 let scratch = Buffer.allocUnsafe(0);

@@ -1,4 +1,5 @@
-import { Packr, Unpackr } from 'msgpackr';
+import type { Packr, Unpackr } from 'msgpackr';
+import { msgpackr } from '../../core/msgpack.ts';
 import { NO_TIMESTAMP, type RecordBatch } from '../../core/stream-element.ts';
 
 /**
@@ -18,8 +19,8 @@ export interface EncodedBatch {
 }
 
 export class BatchCodec {
-  private readonly packr = new Packr({ useRecords: true });
-  private readonly unpackr = new Unpackr({ useRecords: true });
+  private readonly packr: Packr = new (msgpackr().Packr)({ useRecords: true });
+  private readonly unpackr: Unpackr = new (msgpackr().Unpackr)({ useRecords: true });
 
   encode(batch: RecordBatch): EncodedBatch {
     const vs = batch.values;

@@ -1,3 +1,5 @@
+import { registerMsgpackExtension } from '../../core/msgpack.ts';
+
 /**
  * Windows: finite slices of a keyed stream. A TimeWindow covers [start, end) in event or processing
  * time; its last timestamp is `end - 1` and it fires when time passes that. The GlobalWindow holds
@@ -65,3 +67,18 @@ export class GlobalWindow implements Window {
     return 'GlobalWindow';
   }
 }
+
+// Windows are kept in window operator state: they keep their class across checkpoints, exchanges
+// and the LMDB backend.
+registerMsgpackExtension({
+  Class: TimeWindow,
+  type: 41,
+  write: (w: TimeWindow) => [w.start, w.end],
+  read: (data: [number, number]) => new TimeWindow(data[0], data[1]),
+});
+registerMsgpackExtension({
+  Class: GlobalWindow,
+  type: 42,
+  write: () => 0,
+  read: () => GlobalWindow.INSTANCE,
+});
