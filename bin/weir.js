@@ -2,6 +2,8 @@
 // The `weir` command. It checks the Node version first, for a clear message, then loads the CLI:
 // the built JavaScript in dist/ (what an installed package runs), or the TypeScript sources when
 // Node runs with `--conditions=weir-source` (the repository's own scripts and tests do).
+import module from 'node:module';
+
 // Keep in step with `engines` in package.json.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 22) || major === 23 || (major === 24 && minor < 6)) {
@@ -15,5 +17,7 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+// V8's code cache on disk (in the temp directory): later starts skip compiling the engine again.
+module.enableCompileCache?.();
 const { main } = await import('#cli');
 process.exitCode = await main(process.argv.slice(2));
