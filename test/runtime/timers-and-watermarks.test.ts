@@ -16,7 +16,7 @@ import {
   WatermarkStrategy,
 } from 'weir';
 import { CollectSink, ManualClock } from 'weir/testing';
-import { ControlledSource, groupBy, settle, waitFor } from './helpers.ts';
+import { ControlledSource, groupBy, waitFor } from './helpers.ts';
 
 interface Ev {
   key: string;
@@ -425,9 +425,14 @@ describe('processing-time timers in a job', () => {
           'registered 1 at 0',
           'registered 2 at 0',
         ]);
+        // Due timers run synchronously inside advanceTo (they enqueue the firing): if none of the
+        // clock's callbacks ran, nothing was due at 99. The timer at 100 then fires first (below),
+        // and onTimer asserts that no timer fires before its time.
+        const scheduled = clock.pending();
+        assert.ok(scheduled > 0, 'the timers are on the clock');
         clock.advanceTo(99);
-        await settle();
-        assert.deepEqual(timersFired(), [], 'nothing is due at 99');
+        assert.equal(clock.pending(), scheduled, 'nothing is due at 99');
+        assert.deepEqual(timersFired(), []);
         clock.advanceTo(105);
         await waitFor(() => timersFired().length >= 1, 'the timer at 100');
         clock.advanceTo(125);
@@ -552,11 +557,14 @@ describe('watermarks over parallel inputs', () => {
       source.push(0, { key: 'k', ts: 1_000, timers: [500, 2_000] });
       await waitFor(() => seen(sink.values).length === 1, 'the record');
       // Lane 1 never produces: once idle (50 ms of processing time), lane 0's 999 decides alone.
+      // The clock moves in steps of the emit interval; each step waits for the event that the
+      // subtasks handled it: their periodic emission, once run, is on the clock again.
       for (let t = 10; t <= 200; t += 10) {
+        const scheduled = clock.pending();
         clock.advanceTo(t);
-        await settle(5);
+        await waitFor(() => clock.pending() >= scheduled, `the periodic emission at ${t}`, 60_000);
       }
-      await waitFor(() => fired(sink.values).length >= 1, 'the timer at 500 despite the idle lane', 1_000);
+      await waitFor(() => fired(sink.values).length >= 1, 'the timer at 500 despite the idle lane', 60_000);
       assert.deepEqual(
         fired(sink.values).map((f) => f.time),
         [500],
