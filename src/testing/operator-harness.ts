@@ -1,6 +1,7 @@
 import type { Accumulator } from '../api/accumulators.ts';
 import { ManualClock } from '../core/clock.ts';
 import type { OutputTag } from '../core/collector.ts';
+import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { JobConfig, OperatorSpec } from '../graph/job-graph.ts';
@@ -156,7 +157,12 @@ export class OperatorHarness<OUT = unknown> {
   /** Feeds one record to the second input of a two-input operator (connect, joins, broadcast). */
   processElement2(value: unknown, timestamp?: number): void {
     this.ensureOpen();
-    if (!this.operator.processElement2) throw new Error(`operator "${this.operator.name}" has one input`);
+    if (!this.operator.processElement2) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `operator "${this.operator.name}" has one input: use processElement`,
+      );
+    }
     if (this.keyed2) this.operator.setKeyContext2!(value);
     this.operator.processElement2(value, timestamp ?? NO_TIMESTAMP);
   }

@@ -13,6 +13,7 @@ import {
   WeirError,
   type WeirErrorCode,
 } from 'weir';
+import { ProcessFunctionTestHarnesses } from 'weir/testing';
 import type { StreamOperator } from '../../src/runtime/operators/stream-operator.ts';
 import { SecondInputTarget } from '../../src/runtime/task/chain-outputs.ts';
 import { OperatorFailure } from '../../src/runtime/task/operator-failure.ts';
@@ -77,5 +78,12 @@ describe('public errors are WeirErrors with a code', () => {
         return true;
       },
     );
+  });
+
+  it('a second input fed to a one-input harness: INVALID_ARGUMENT', async () => {
+    const h = await ProcessFunctionTestHarnesses.forProcessFunction<number, number>((n, _ctx, out) =>
+      out.collect(n),
+    );
+    assert.throws(() => h.processElement2(1), weirError('INVALID_ARGUMENT', /has one input/));
   });
 });
