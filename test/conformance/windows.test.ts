@@ -44,7 +44,7 @@ import {
 } from 'weir';
 import { CollectSink, ManualClock, type OperatorHarness, windowHarness } from 'weir/testing';
 import { WatermarkValve } from '../../src/time/watermark-valve.ts';
-import { ControlledSource, settle, waitFor } from '../runtime/helpers.ts';
+import { ControlledSource, waitFor } from '../runtime/helpers.ts';
 
 interface Ev {
   k: string;
@@ -672,11 +672,14 @@ describe('watermarks from several inputs', () => {
       for (let t = 10; t <= 200; t += 10) {
         source.push(0, { k: 'busy', ts: 20_000 + t * 10 });
         await waitFor(() => source.drained(), 'the records to be read');
+        // Each step waits for the event that the subtasks handled it: their periodic emission, once
+        // run, is on the clock again.
+        const scheduled = clock.pending();
         clock.advanceTo(t);
-        await settle(5);
+        await waitFor(() => clock.pending() >= scheduled, `the periodic emission at ${t}`, 60_000);
       }
       if (idleness)
-        await waitFor(() => sink.values.length >= 3, 'windows to fire while the input runs', 2_000);
+        await waitFor(() => sink.values.length >= 3, 'windows to fire while the input runs', 60_000);
       whileRunning = [...sink.values].sort();
       source.end();
       await client.getJobExecutionResult();
