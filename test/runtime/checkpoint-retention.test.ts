@@ -15,7 +15,7 @@ import {
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { completedCheckpoints } from '../faults/support.ts';
+import { completedCheckpoints, until } from '../faults/support.ts';
 
 function job(root: string, retain: boolean, events: number): StreamExecutionEnvironment {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -33,10 +33,9 @@ function job(root: string, retain: boolean, events: number): StreamExecutionEnvi
   return env;
 }
 
-async function whenCheckpointed(root: string): Promise<void> {
-  for (let i = 0; i < 250 && completedCheckpoints(root).length === 0; i++)
-    await new Promise((r) => setTimeout(r, 20));
-  assert.ok(completedCheckpoints(root).length > 0, 'a checkpoint completed while the job ran');
+/** Waits for the event that a checkpoint completed while the job runs (generous deadline). */
+function whenCheckpointed(root: string): Promise<void> {
+  return until(() => completedCheckpoints(root).length > 0, 60_000, 'a completed checkpoint');
 }
 
 describe('checkpoint retention when a job ends', () => {
