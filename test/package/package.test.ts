@@ -147,7 +147,11 @@ describe('the npm package, installed from its tarball', { concurrency: false }, 
       });
 
       it('a test importing weir/testing passes under node --test', async () => {
-        const { stdout } = await inProject(project, 'node', ['--test', '--test-reporter=tap', 'counter.spec.ts']);
+        const { stdout } = await inProject(project, 'node', [
+          '--test',
+          '--test-reporter=tap',
+          'counter.spec.ts',
+        ]);
         assert.match(stdout, /# pass 1\b/);
         assert.match(stdout, /# fail 0\b/);
       });

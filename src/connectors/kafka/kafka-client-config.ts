@@ -1,6 +1,6 @@
 import type { Admin, Consumer, Producer } from '@platformatic/kafka';
-import { kafkaClientModule } from './kafka-client-module.ts';
 import { WeirError } from '../../core/errors.ts';
+import { kafkaClientModule } from './kafka-client-module.ts';
 
 /**
  * The Kafka client settings of a source: bootstrap servers, group id and the Kafka consumer

@@ -1,7 +1,7 @@
 import type { MessageToProduce, Producer } from '@platformatic/kafka';
-import { kafkaClientModule } from './kafka-client-module.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
+import { kafkaClientModule } from './kafka-client-module.ts';
 import type { KafkaProducerRecord, KafkaRecordSerializer } from './kafka-record-serializer.ts';
 import { KafkaSendQueue } from './kafka-send-queue.ts';
 import { KafkaTransactionAdmin, type KafkaTransactionHandle } from './kafka-transaction-admin.ts';

@@ -15,7 +15,7 @@ class Counter extends KeyedProcessFunction<string, string, string> {
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
   }
-  processElement(word: string, ctx: KeyedProcessContext<string>, out: Collector<string>): void {
+  processElement(_word: string, ctx: KeyedProcessContext<string>, out: Collector<string>): void {
     const n = this.count.value() + 1;
     this.count.update(n);
     out.collect(`${ctx.getCurrentKey()}=${n}`);
