@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobClient } from '../api/executor.ts';
@@ -62,10 +62,10 @@ export function serveSavepointRequests(clients: readonly JobClient[], defaultDir
   return () => process.off('SIGUSR2', onSignal);
 }
 
+/** Written whole, then renamed into place: the requester, polling for the file, never reads half of it. */
 function writeResult(pid: number, result: SavepointResult): void {
   writeFileSync(`${resultFile(pid)}.tmp`, JSON.stringify(result));
-  rmSync(resultFile(pid), { force: true });
-  writeFileSync(resultFile(pid), JSON.stringify(result));
+  renameSync(`${resultFile(pid)}.tmp`, resultFile(pid));
 }
 
 /** `weir savepoint|stop <pid> [dir]`: asks a running `weir run` process for a savepoint and waits for it. */
