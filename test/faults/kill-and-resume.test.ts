@@ -1,64 +1,121 @@
 /**
  * `kill -9` of the whole `weir run` process at random moments, then `--from-checkpoint`: the
- * committed output of the exactly-once file sink must hold every (key, count) exactly once.
+ * committed output of the exactly-once file sink must hold every (key, count) exactly once, and
+ * each resume must restore from the latest checkpoint that was complete when the process died.
+ *
+ * Nothing here depends on the machine's speed. The job cannot end before the test releases it
+ * (WEIR_FAULTS_RELEASE), each kill comes only after the run completed a random number (1 to 3) of
+ * new checkpoints (then up to 100 ms later, at random), and the deadlines only bound how long an
+ * event may take to come.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { exited, latestCheckpoint, until } from './support.ts';
+import { Children, latestCheckpoint, type Run, restoredCheckpointIds, until } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NODE = process.execPath;
 const EVENTS = 60_000;
 const KEYS = 7;
 const KILLS = 5;
+/** An upper bound on waiting for one event (a new checkpoint, a restart), for a loaded machine. */
+const DEADLINE = 180_000;
 
-function start(parallelism: number, env: NodeJS.ProcessEnv, resume: string | undefined): ChildProcess {
-  const args = ['bin/weir.js', 'run', 'test/faults/jobs/exactly-once-file.ts', '-p', String(parallelism)];
-  if (resume) args.push('--from-checkpoint', resume);
-  return spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The checkpoint ids the counting subtasks of one run restored from (`<dir>/restores`). */
+function restoresIn(dir: string): number[] {
+  const file = join(dir, 'restores');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
 }
 
 async function killAndResume(parallelism: number, seed: number): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'weir-kill-'));
   const checkpoints = join(work, 'checkpoints');
   const output = join(work, 'out');
+  const release = join(work, 'release');
   const env = {
     ...process.env,
     WEIR_FAULTS_EVENTS: String(EVENTS),
     WEIR_FAULTS_KEYS: String(KEYS),
-    WEIR_FAULTS_RATE: '10000', // 6 s of input: room for five kills even on a slow machine
+    WEIR_FAULTS_RATE: '10000',
     WEIR_FAULTS_CHECKPOINTS: checkpoints,
     WEIR_FAULTS_OUTPUT: output,
+    WEIR_FAULTS_RELEASE: release,
   };
   let random = seed;
   const next = () => {
     random = (random * 1103515245 + 12345) % 2 ** 31;
     return random / 2 ** 31;
   };
+  const children = new Children();
+  /** One `weir run`, resumed from the retained checkpoints when there are any; round `round`'s restores go to their own file. */
+  const start = (round: number, resume: boolean): Run => {
+    const dir = join(work, `round-${round}`);
+    mkdirSync(dir);
+    const args = ['bin/weir.js', 'run', 'test/faults/jobs/exactly-once-file.ts', '-p', String(parallelism)];
+    if (resume) args.push('--from-checkpoint', checkpoints);
+    return children.spawn(process.execPath, args, { cwd: ROOT, env: { ...env, WEIR_FAULTS_DIR: dir } });
+  };
+  /** Every counting subtask of `round` restored from `expected` (one line each, no other id). */
+  const assertRestored = (round: number, expected: number, run: Run) => {
+    const ids = restoresIn(join(work, `round-${round}`));
+    assert.deepEqual(
+      ids,
+      new Array(parallelism).fill(expected),
+      `round ${round} restored from checkpoints [${ids}], expected ${expected} (the latest complete one when the previous run was killed)\n${run.stderr()}`,
+    );
+  };
   try {
     let kills = 0;
+    let latestAtKill = 0;
     for (let round = 0; round < KILLS; round++) {
       const before = latestCheckpoint(checkpoints);
-      const child = start(parallelism, env, before > 0 ? checkpoints : undefined);
-      const done = exited(child);
-      // Let the run make progress (at least one new checkpoint), then kill it at a random moment.
-      await until(() => latestCheckpoint(checkpoints) > before || child.exitCode !== null, 30_000);
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(next() * 300)));
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        kills++;
-      }
-      await done;
+      assert.equal(before, latestAtKill, 'no checkpoint completed after the kill');
+      const run = start(round, before > 0);
+      // Kill at a random moment, but only after the run completed 1 to 3 checkpoints of its own
+      // (so it had restored, and made progress past the restore). The job cannot end meanwhile.
+      const target = before + 1 + Math.floor(next() * 3);
+      await until(
+        () => {
+          if (run.child.exitCode !== null) {
+            throw new Error(`weir run ended (${run.child.exitCode}) before it was killed: ${run.stderr()}`);
+          }
+          return latestCheckpoint(checkpoints) >= target;
+        },
+        DEADLINE,
+        `checkpoint ${target} in round ${round}`,
+      );
+      // Then anywhere in the next checkpoint interval (mid-checkpoint, mid-commit or between): this
+      // pause only spreads the kills; the job cannot end, and the assertions below read the disk.
+      await new Promise((r) => setTimeout(r, Math.floor(next() * 100)));
+      run.child.kill('SIGKILL');
+      const killed = await run.done;
+      assert.equal(killed.signal, 'SIGKILL', `round ${round} died of the kill: ${killed.stderr}`);
+      kills++;
+      // The process is gone: what is on disk now is what was complete at the moment it died.
+      latestAtKill = latestCheckpoint(checkpoints);
+      assert.ok(latestAtKill >= target, `checkpoint ${latestAtKill} after the kill, waited for ${target}`);
+      if (round > 0) assertRestored(round, before, run);
     }
-    const last = start(parallelism, env, checkpoints);
-    let stderr = '';
-    last.stderr!.on('data', (d) => (stderr += d));
-    assert.equal(await exited(last), 0, stderr);
+    writeFileSync(release, '');
+    const last = start(KILLS, true);
+    const end = await last.done;
+    assert.equal(end.code, 0, end.stderr);
+    assertRestored(KILLS, latestAtKill, last);
+    assert.deepEqual(
+      [...new Set(restoredCheckpointIds(end.stderr))],
+      [latestAtKill],
+      'the job printed its restore',
+    );
 
     const seen = new Map<string, number>();
     for (const file of readdirSync(output)) {
@@ -81,10 +138,11 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
     }
     duplicated += [...seen.values()].reduce((a, b) => a + b, 0); // lines that should not exist at all
     console.log(`faults: ${kills} injected, ${lost} lost, ${duplicated} duplicated`);
-    assert.ok(kills >= KILLS, `only ${kills} kills landed before the job ended`);
+    assert.equal(kills, KILLS);
     assert.equal(lost, 0);
     assert.equal(duplicated, 0);
   } finally {
+    await children.killAll();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
  * injected only after a completed checkpoint, with the restores they cause.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
@@ -16,8 +16,62 @@ import type {
   SourceSplit,
 } from 'weir';
 
+/** The exit code of a child process (null when a signal ended it), also when it has exited already. */
 export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** A child process started by {@link Children.spawn}, with what it has written so far. */
+export interface Run {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once the process has exited and its output is read to the end. */
+  readonly done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
+}
+
+/**
+ * The child processes a test starts. `killAll()` (in a `finally` or `t.after`) sends SIGKILL to
+ * every one still running and waits for it to exit, so a failing test never leaves a process behind
+ * (one would keep the test file, and `npm test`, from ever ending).
+ */
+export class Children {
+  private readonly live = new Set<ChildProcess>();
+
+  spawn(command: string, args: readonly string[], options: SpawnOptions): Run {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.live.add(child);
+    child.once('exit', () => this.live.delete(child));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<Awaited<Run['done']>>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    done.catch(() => {}); // reported to whoever awaits it; never an unhandled rejection
+    return { child, stdout: () => stdout, stderr: () => stderr, done };
+  }
+
+  /** SIGKILL to every child still running; resolves when each has exited. */
+  async killAll(): Promise<void> {
+    const running = [...this.live];
+    for (const child of running) child.kill('SIGKILL');
+    await Promise.all(
+      running.map(async (child) => {
+        await exited(child);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }),
+    );
+  }
 }
 
 /**
@@ -64,6 +118,52 @@ export function latestCheckpoint(root: string): number {
     latest = Math.max(latest, Number(/chk-(\d+)$/.exec(path)?.[1] ?? 0));
   }
   return latest;
+}
+
+/**
+ * A source that cannot end before the test says so: it reads `inner`, and when `inner` has ended it
+ * waits (emitting nothing, taking part in checkpoints) until the file `release` exists, and only
+ * then ends. A test can then stop or kill the job at any point without the job finishing first.
+ */
+export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S> {
+  readonly boundedness: Boundedness;
+  private readonly inner: Source<T, S>;
+  private readonly release: string;
+
+  constructor(inner: Source<T, S>, release: string) {
+    this.inner = inner;
+    this.boundedness = inner.boundedness;
+    this.release = release;
+  }
+
+  createSplits(parallelism: number): S[] | Promise<S[]> {
+    return this.inner.createSplits(parallelism);
+  }
+
+  createReader(context: SourceReaderContext): SourceReader<T, S> {
+    const reader = this.inner.createReader(context);
+    const release = this.release;
+    let ended = false;
+    return {
+      start: () => reader.start?.(),
+      pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus {
+        if (!ended) {
+          const status = reader.pollNext(output, maxRecords);
+          if (status !== 'end') return status;
+          ended = true;
+        }
+        return existsSync(release) ? 'end' : 'nothing-available';
+      },
+      // While held, the task looks for the release file again every 20 ms.
+      isAvailable: () => (ended ? new Promise<void>((r) => setTimeout(r, 20)) : reader.isAvailable()),
+      addSplits: (splits) => reader.addSplits(splits),
+      noMoreSplits: () => reader.noMoreSplits(),
+      snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
+      notifyCheckpointComplete: (checkpointId) => reader.notifyCheckpointComplete?.(checkpointId),
+      currentPosition: () => reader.currentPosition?.(),
+      close: () => reader.close?.(),
+    };
+  }
 }
 
 /** A range of record indices `[next, end)`, as the generator source's splits are. */

@@ -1,6 +1,11 @@
 /**
  * Fault-injection job for `kill -9`: a keyed running count over a rate-limited generator, written
  * through the exactly-once file sink, with checkpoints retained in WEIR_FAULTS_CHECKPOINTS.
+ * With WEIR_FAULTS_RELEASE set, the job cannot end before that file exists (the source waits for it
+ * after its last record), so a test kills or stops it when it chooses, never after it finished.
+ * Each counting subtask restored from a checkpoint or savepoint prints `restored from checkpoint
+ * <id>` on stderr and, with WEIR_FAULTS_DIR set, appends the id to WEIR_FAULTS_DIR/restores
+ * synchronously (what a `kill -9` cannot lose).
  */
 import {
   type Collector,
@@ -13,15 +18,21 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from 'weir';
+import { EndOnReleaseSource, recordRestore } from '../support.ts';
 
 const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 40_000);
 const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 7);
 const rate = Number(process.env.WEIR_FAULTS_RATE ?? 20_000);
+const release = process.env.WEIR_FAULTS_RELEASE;
+const dir = process.env.WEIR_FAULTS_DIR;
 
 class RunningCount extends KeyedProcessFunction<number, number, [number, number]> {
   private count!: ValueState<number, number>;
   override open(): void {
     this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    const restored = this.getRuntimeContext().getRestoredCheckpointId();
+    if (dir) recordRestore(dir, restored);
+    if (restored !== undefined) console.error(`restored from checkpoint ${restored}`);
   }
   processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
     const n = this.count.value() + 1;
@@ -38,9 +49,10 @@ env
   .getCheckpointConfig()
   .setCheckpointStorage(process.env.WEIR_FAULTS_CHECKPOINTS ?? 'checkpoints')
   .setExternalizedCheckpointRetention('RETAIN_ON_CANCELLATION');
+const numbers = new DataGeneratorSource((i) => i, events, { rateLimit: rate });
 env
   .fromSource(
-    new DataGeneratorSource((i) => i, events, { rateLimit: rate }),
+    release ? new EndOnReleaseSource(numbers, release) : numbers,
     WatermarkStrategy.noWatermarks(),
     'numbers',
   )
