@@ -3,6 +3,12 @@
  * (Admin.createPartitions), and topics created later that match a topic pattern, are read from
  * their earliest offset by exactly one subtask, at parallelism 1 and 2, and after a restore from a
  * savepoint at another parallelism no partition is read twice.
+ *
+ * "Nothing more arrives" is decided by events, not by waiting: after the data, the test writes a
+ * marker record at the end of every partition and waits until each marker has arrived. A reader
+ * emits a partition in order, so its marker comes after all of that partition's records; every
+ * marker must come once, from the subtask that owns its partition ({@link kafkaSplitOwner}), so no
+ * second reader read it. Each record is tagged with the subtask that emitted it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,14 +21,39 @@ import {
   KafkaDeserializers,
   KafkaSource,
   kafkaSplitOwner,
+  RichMapFunction,
   StreamExecutionEnvironment,
   WatermarkStrategy,
 } from '../../src/index.ts';
 import { CollectSink } from '../../src/testing/index.ts';
-import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceIds, uniqueTopic } from './broker.ts';
+import { until } from '../faults/support.ts';
+import {
+  createTopic,
+  KAFKA_BOOTSTRAP,
+  kafkaBroker,
+  produceIds,
+  produceMessages,
+  uniqueTopic,
+} from './broker.ts';
 
 interface Item {
   id: number;
+  /** Set on marker records: the partition the marker was written to. */
+  marker?: { topic: string; partition: number };
+}
+
+/** A record as the job saw it: its id (or marker) and the subtask that emitted it. */
+interface Seen extends Item {
+  subtask: number;
+}
+
+/** Deadline of each wait: generous, since a wait ends as soon as its event happens. */
+const DEADLINE = 120_000;
+
+class TagWithSubtask extends RichMapFunction<Item, Seen> {
+  map(item: Item): Seen {
+    return { ...item, subtask: this.getRuntimeContext().getIndexOfThisSubtask() };
+  }
 }
 
 /** Grows `topic` to `count` partitions and waits until the metadata shows them. */
@@ -30,38 +61,67 @@ async function addPartitions(topic: string, count: number): Promise<void> {
   const admin = new Admin({ clientId: 'weir-test-admin', bootstrapBrokers: [KAFKA_BOOTSTRAP] });
   try {
     await admin.createPartitions({ topics: [{ name: topic, count }] });
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
-      if (metadata.topics.get(topic)?.partitionsCount === count) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`topic ${topic} does not show ${count} partitions after 5 s`);
+    await until(
+      async () =>
+        (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)?.partitionsCount ===
+        count,
+      DEADLINE,
+      `topic ${topic} to show ${count} partitions`,
+    );
   } finally {
     await admin.close();
   }
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitFor(what: string, condition: () => boolean): Promise<void> {
+  return until(condition, DEADLINE, what);
 }
 
-/** Lets duplicates, if any, arrive, then cancels the job. */
-async function settleAndCancel(client: JobClient): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 700));
+/**
+ * Writes a marker at the end of each partition of `topics` ([name, partitions]) and waits until
+ * every marker has arrived; then asserts each came once, from the subtask owning its partition.
+ */
+async function drain(
+  sink: CollectSink<Seen>,
+  topics: ReadonlyArray<readonly [string, number]>,
+  parallelism: number,
+): Promise<void> {
+  const wanted: string[] = [];
+  for (const [topic, partitions] of topics) {
+    await produceMessages(
+      topic,
+      range(0, partitions).map((partition) => ({
+        partition,
+        value: JSON.stringify({ id: -1, marker: { topic, partition } }),
+      })),
+    );
+    for (const partition of range(0, partitions)) {
+      wanted.push(`${topic}/${partition} from ${kafkaSplitOwner(topic, partition, parallelism)}`);
+    }
+  }
+  const markers = () =>
+    sink.values
+      .filter((v) => v.marker)
+      .map((v) => `${v.marker!.topic}/${v.marker!.partition} from ${v.subtask}`);
+  await waitFor(`the markers of ${wanted.length} partitions`, () => markers().length >= wanted.length);
+  assert.deepEqual(markers().sort(), wanted.sort(), 'each marker once, from the owner of its partition');
+}
+
+async function cancel(client: JobClient): Promise<void> {
   await client.cancel();
   await client.getJobExecutionResult().catch(() => {});
 }
 
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, k) => from + k);
+/** The ids of the data records (markers left out), sorted. */
+function ids(sink: CollectSink<Seen>): number[] {
+  return sink.values
+    .filter((v) => !v.marker)
+    .map((v) => v.id)
+    .sort((a, b) => a - b);
 }
 
-function sortedIds(values: number[]): number[] {
-  return [...values].sort((a, b) => a - b);
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, k) => from + k);
 }
 
 function unboundedSource(
@@ -78,7 +138,7 @@ function unboundedSource(
 async function start(
   source: KafkaSource<Item>,
   parallelism: number,
-  sink: CollectSink<number>,
+  sink: CollectSink<Seen>,
   checkpointing = false,
 ): Promise<JobClient> {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -87,7 +147,7 @@ async function start(
   env
     .fromSource(source, WatermarkStrategy.noWatermarks(), 'kafka')
     .uid('kafka')
-    .map((item) => item.id)
+    .map(new TagWithSubtask())
     .uid('ids')
     .sinkTo(sink);
   return env.executeAsync('kafka discovery');
@@ -109,21 +169,22 @@ describe('KafkaSource partition discovery', () => {
       const topic = uniqueTopic('weir-source-discover');
       await createTopic(topic, 2);
       await produceIds(topic, 0, 100, 2);
-      const sink = new CollectSink<number>();
+      const sink = new CollectSink<Seen>();
       const client = await start(
         unboundedSource((b) => b.setTopics(topic)),
         parallelism,
         sink,
       );
       try {
-        await waitFor('the first 100 records', () => sink.values.length >= 100);
+        await waitFor('the first 100 records', () => ids(sink).length >= 100);
         await addPartitions(topic, 4);
         await produceIds(topic, 100, 200, 4);
-        await waitFor('records of the new partitions', () => sink.values.length >= 200);
+        await waitFor('records of the new partitions', () => ids(sink).length >= 200);
+        await drain(sink, [[topic, 4]], parallelism);
       } finally {
-        await settleAndCancel(client);
+        await cancel(client);
       }
-      assert.deepEqual(sortedIds(sink.values), range(0, 200));
+      assert.deepEqual(ids(sink), range(0, 200));
     });
   }
 
@@ -134,7 +195,7 @@ describe('KafkaSource partition discovery', () => {
     await createTopic(`${prefix}-other`, 1); // does not match
     await produceIds(`${prefix}-a`, 0, 50, 2);
     await produceIds(`${prefix}-other`, 1_000, 1_010, 1);
-    const sink = new CollectSink<number>();
+    const sink = new CollectSink<Seen>();
     const pattern = new RegExp(`^${prefix}-[ab]$`);
     const client = await start(
       unboundedSource((b) => b.setTopicPattern(pattern)),
@@ -142,14 +203,22 @@ describe('KafkaSource partition discovery', () => {
       sink,
     );
     try {
-      await waitFor('the records of the first topic', () => sink.values.length >= 50);
+      await waitFor('the records of the first topic', () => ids(sink).length >= 50);
       await createTopic(`${prefix}-b`, 3);
       await produceIds(`${prefix}-b`, 50, 110, 3);
-      await waitFor('the records of the new topic', () => sink.values.length >= 110);
+      await waitFor('the records of the new topic', () => ids(sink).length >= 110);
+      await drain(
+        sink,
+        [
+          [`${prefix}-a`, 2],
+          [`${prefix}-b`, 3],
+        ],
+        2,
+      );
     } finally {
-      await settleAndCancel(client);
+      await cancel(client);
     }
-    assert.deepEqual(sortedIds(sink.values), range(0, 110));
+    assert.deepEqual(ids(sink), range(0, 110));
   });
 
   it('after a restore at another parallelism, reads each partition once, new ones from the start', async (t) => {
@@ -158,8 +227,8 @@ describe('KafkaSource partition discovery', () => {
     await createTopic(topic, 2);
     await produceIds(topic, 0, 100, 2);
     const dir = mkdtempSync(join(tmpdir(), 'weir-kafka-discovery-'));
-    const first = new CollectSink<number>();
-    const second = new CollectSink<number>();
+    const first = new CollectSink<Seen>();
+    const second = new CollectSink<Seen>();
     try {
       const client = await start(
         unboundedSource((b) => b.setTopics(topic)),
@@ -168,19 +237,19 @@ describe('KafkaSource partition discovery', () => {
         true,
       );
       try {
-        await waitFor('the first 100 records', () => first.values.length >= 100);
+        await waitFor('the first 100 records', () => ids(first).length >= 100);
         await addPartitions(topic, 3);
         await produceIds(topic, 100, 160, 3);
-        await waitFor('records of partition 2', () => first.values.length >= 160);
-        // Nothing more to read: the savepoint holds the ends of partitions 0, 1 and 2.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await waitFor('records of partition 2', () => ids(first).length >= 160);
+        // Nothing more to read: the savepoint holds the ends of partitions 0, 1 and 2 (markers included).
+        await drain(first, [[topic, 3]], 2);
         await client.stopWithSavepoint!(dir).then((path) =>
           setExecutionContext({ restore: { path, kind: 'savepoint', allowNonRestoredState: false } }),
         );
       } finally {
         await client.getJobExecutionResult().catch(() => {});
       }
-      assert.deepEqual(sortedIds(first.values), range(0, 160));
+      assert.deepEqual(ids(first), range(0, 160));
 
       await addPartitions(topic, 5);
       await produceIds(topic, 160, 260, 5);
@@ -192,11 +261,13 @@ describe('KafkaSource partition discovery', () => {
       );
       setExecutionContext(undefined);
       try {
-        await waitFor('the records after the savepoint', () => second.values.length >= 100);
+        await waitFor('the records after the savepoint', () => ids(second).length >= 100);
+        // Only the new markers: the first run's were covered by the savepoint.
+        await drain(second, [[topic, 5]], 3);
       } finally {
-        await settleAndCancel(restored);
+        await cancel(restored);
       }
-      assert.deepEqual(sortedIds(second.values), range(160, 260));
+      assert.deepEqual(ids(second), range(160, 260));
     } finally {
       setExecutionContext(undefined);
       rmSync(dir, { recursive: true, force: true });
