@@ -50,6 +50,7 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
     WEIR_FAULTS_CHECKPOINTS: checkpoints,
     WEIR_FAULTS_OUTPUT: output,
     WEIR_FAULTS_RELEASE: release,
+    WEIR_FAULTS_OWNER: String(process.pid),
   };
   let random = seed;
   const next = () => {

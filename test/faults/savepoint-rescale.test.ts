@@ -70,6 +70,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       WEIR_FAULTS_CHECKPOINTS: checkpoints,
       WEIR_FAULTS_OUTPUT: output,
       WEIR_FAULTS_RELEASE: release,
+      WEIR_FAULTS_OWNER: String(process.pid),
     };
     const children = new Children();
     try {
@@ -170,6 +171,7 @@ describe('fault injection: savepoints at one parallelism, restored at another', 
       WEIR_FAULTS_CHECKPOINTS: join(work, 'checkpoints'),
       WEIR_FAULTS_OUTPUT: join(work, 'out'),
       WEIR_FAULTS_RELEASE: release,
+      WEIR_FAULTS_OWNER: String(process.pid),
     };
     const children = new Children();
     try {

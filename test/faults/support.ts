@@ -124,16 +124,20 @@ export function latestCheckpoint(root: string): number {
  * A source that cannot end before the test says so: it reads `inner`, and when `inner` has ended it
  * waits (emitting nothing, taking part in checkpoints) until the file `release` exists, and only
  * then ends. A test can then stop or kill the job at any point without the job finishing first.
+ * Should the test's process (`owner`, a pid) die without killing the job, the job ends as if
+ * released, instead of waiting forever as an orphan.
  */
 export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S> {
   readonly boundedness: Boundedness;
   private readonly inner: Source<T, S>;
   private readonly release: string;
+  private readonly owner: number | undefined;
 
-  constructor(inner: Source<T, S>, release: string) {
+  constructor(inner: Source<T, S>, release: string, owner?: number) {
     this.inner = inner;
     this.boundedness = inner.boundedness;
     this.release = release;
+    this.owner = owner;
   }
 
   createSplits(parallelism: number): S[] | Promise<S[]> {
@@ -143,6 +147,8 @@ export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S
   createReader(context: SourceReaderContext): SourceReader<T, S> {
     const reader = this.inner.createReader(context);
     const release = this.release;
+    const owner = this.owner;
+    const released = () => existsSync(release) || (owner !== undefined && !alive(owner));
     let ended = false;
     return {
       start: () => reader.start?.(),
@@ -152,7 +158,7 @@ export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S
           if (status !== 'end') return status;
           ended = true;
         }
-        return existsSync(release) ? 'end' : 'nothing-available';
+        return released() ? 'end' : 'nothing-available';
       },
       // While held, the task looks for the release file again every 20 ms.
       isAvailable: () => (ended ? new Promise<void>((r) => setTimeout(r, 20)) : reader.isAvailable()),
@@ -163,6 +169,15 @@ export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S
       currentPosition: () => reader.currentPosition?.(),
       close: () => reader.close?.(),
     };
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

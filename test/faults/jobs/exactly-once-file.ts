@@ -2,7 +2,8 @@
  * Fault-injection job for `kill -9`: a keyed running count over a rate-limited generator, written
  * through the exactly-once file sink, with checkpoints retained in WEIR_FAULTS_CHECKPOINTS.
  * With WEIR_FAULTS_RELEASE set, the job cannot end before that file exists (the source waits for it
- * after its last record), so a test kills or stops it when it chooses, never after it finished.
+ * after its last record), so a test kills or stops it when it chooses, never after it finished;
+ * WEIR_FAULTS_OWNER, the test's pid, ends it should the test die without killing it.
  * Each counting subtask restored from a checkpoint or savepoint prints `restored from checkpoint
  * <id>` on stderr and, with WEIR_FAULTS_DIR set, appends the id to WEIR_FAULTS_DIR/restores
  * synchronously (what a `kill -9` cannot lose).
@@ -24,6 +25,7 @@ const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 40_000);
 const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 7);
 const rate = Number(process.env.WEIR_FAULTS_RATE ?? 20_000);
 const release = process.env.WEIR_FAULTS_RELEASE;
+const owner = process.env.WEIR_FAULTS_OWNER ? Number(process.env.WEIR_FAULTS_OWNER) : undefined;
 const dir = process.env.WEIR_FAULTS_DIR;
 
 class RunningCount extends KeyedProcessFunction<number, number, [number, number]> {
@@ -52,7 +54,7 @@ env
 const numbers = new DataGeneratorSource((i) => i, events, { rateLimit: rate });
 env
   .fromSource(
-    release ? new EndOnReleaseSource(numbers, release) : numbers,
+    release ? new EndOnReleaseSource(numbers, release, owner) : numbers,
     WatermarkStrategy.noWatermarks(),
     'numbers',
   )
