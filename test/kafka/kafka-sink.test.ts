@@ -20,10 +20,14 @@ import {
   KafkaTransactionAdmin,
   RestartStrategies,
   type SinkContext,
+  type Source,
+  type SourceSplit,
   StreamExecutionEnvironment,
   WatermarkStrategy,
 } from '../../src/index.ts';
+import { until } from '../faults/support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, uniqueTopic } from './broker.ts';
+import { HoldAtSource } from './hold-source.ts';
 import { readCommitted } from './read-committed.ts';
 
 function sink(topic: string, guarantee: DeliveryGuarantee, prefix?: string): KafkaSink<number> {
@@ -180,40 +184,39 @@ describe('KafkaSink', () => {
   }
 
   it('stop-with-savepoint commits what the savepoint covers, and a restore from it finishes exactly once', async (t) => {
+    const HOLD = 8_000;
+    const numbers = () => new DataGeneratorSource((i) => i, 20_000, { rateLimit: 10_000 });
     if (!(await kafkaBroker(t))) return;
     const topic = uniqueTopic('sink-savepoint');
     await createTopic(topic, 2);
     const dir = mkdtempSync(join(tmpdir(), 'weir-kafka-savepoint-'));
     const admin = new KafkaTransactionAdmin([KAFKA_BOOTSTRAP], 'weir-test-admin');
-    const job = () => {
+    const job = (source: Source<number, SourceSplit>) => {
       const env = StreamExecutionEnvironment.getExecutionEnvironment();
       // Checkpoints are rare: what the savepoint covers is mostly in its own transaction.
       env.enableCheckpointing(3_000);
       env
-        .fromSource(
-          new DataGeneratorSource((i) => i, 20_000, { rateLimit: 10_000 }),
-          WatermarkStrategy.noWatermarks(),
-          'numbers',
-        )
+        .fromSource(source, WatermarkStrategy.noWatermarks(), 'numbers')
         .uid('numbers')
         .sinkTo(sink(topic, 'EXACTLY_ONCE', topic))
         .uid('kafka');
       return env;
     };
     try {
-      const client = await job().executeAsync('until the savepoint');
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // The first run cannot end on its own: it stops, with a savepoint, once its reader holds at
+      // HOLD, so the savepoint covers exactly the numbers below it.
+      const held = new HoldAtSource(numbers(), HOLD);
+      const client = await job(held).executeAsync('until the savepoint');
+      await until(() => held.held === 1, 120_000, `the reader to hold at ${HOLD}`);
       const path = await client.stopWithSavepoint!(dir);
       await client.getJobExecutionResult();
       // Nothing is left open: the savepoint's transaction was committed when the job stopped.
       assert.deepEqual(await admin.listOpen(topic), []);
-      const before = values(await readCommitted(topic));
-      assert.ok(before.length > 0 && before.length < 20_000, `${before.length} records before the stop`);
-      assert.deepEqual(before, range(0, before.length));
+      assert.deepEqual(values(await readCommitted(topic)), range(0, HOLD), 'committed at the stop');
 
       setExecutionContext({ restore: { path, kind: 'savepoint', allowNonRestoredState: false } });
       try {
-        await job().execute('from the savepoint');
+        await job(numbers()).execute('from the savepoint');
       } finally {
         setExecutionContext(undefined);
       }
