@@ -5,6 +5,7 @@
  */
 import type { TestContext } from 'node:test';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { until } from '../faults/support.ts';
 
 export const KAFKA_BOOTSTRAP = '127.0.0.1:9092';
 
@@ -12,8 +13,11 @@ const SKIP_MESSAGE = `no Kafka broker at ${KAFKA_BOOTSTRAP}: run scripts/kafka.s
 
 let probe: Promise<string | undefined> | undefined;
 
-/** Undefined when a broker answers a metadata request within `timeoutMs`, else why not. */
-function probeBroker(timeoutMs = 2_000): Promise<string | undefined> {
+/**
+ * Undefined when a broker answers a metadata request within `timeoutMs`, else why not. Generous:
+ * a missing broker refuses the connection at once, and a loaded one must not count as missing.
+ */
+function probeBroker(timeoutMs = 30_000): Promise<string | undefined> {
   probe ??= (async () => {
     const admin = new Admin({
       clientId: 'weir-test-probe',
@@ -68,13 +72,13 @@ export async function createTopic(
   const admin = new Admin({ clientId: 'weir-test-admin', bootstrapBrokers: [servers] });
   try {
     await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
-      const info = metadata.topics.get(topic);
-      if (info !== undefined && info.partitionsCount === partitions) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`topic ${topic} has no leaders after 5 s`);
+    await until(
+      async () =>
+        (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)?.partitionsCount ===
+        partitions,
+      60_000,
+      `the leaders of topic ${topic}`,
+    );
   } finally {
     await admin.close();
   }

@@ -304,7 +304,7 @@ describe('after a failure', () => {
     assert.equal(clock.pending(), 0, 'the failed job cancelled its timers');
   });
 
-  it('a process whose job failed exits on its own', { timeout: 20_000 }, async () => {
+  it('a process whose job failed exits on its own', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'weir-failed-job-'));
     try {
       const job = join(dir, 'failing-job.ts');
@@ -322,7 +322,7 @@ env
   )
   .keyBy((e) => e.i % 5)
   .process<number>((e, ctx, out) => {
-    ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 60_000);
+    ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 3_600_000);
     if (e.i === 40) throw new Error('give up');
     out.collect(e.i);
   })
@@ -330,13 +330,14 @@ env
 await env.execute('failing');
 `,
       );
-      const started = performance.now();
       const result = await new Promise<{ code: number | null; signal: string | null; stderr: string }>(
         (resolve) => {
           const child = execFile(
             process.execPath,
             [job],
-            { timeout: 15_000, cwd: dir },
+            // Only bounds the wait: the source is endless and a timer is an hour away, so a process that
+            // does not exit on its own never would.
+            { timeout: 150_000, cwd: dir },
             (error, _stdout, stderr) =>
               resolve({
                 code: child.exitCode,
@@ -349,7 +350,6 @@ await env.execute('failing');
       assert.equal(result.signal, null, `the process did not exit on its own: ${result.stderr}`);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /give up/);
-      assert.ok(performance.now() - started < 15_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
