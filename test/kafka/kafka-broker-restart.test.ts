@@ -74,6 +74,7 @@ describe('Kafka broker restart during a job', () => {
           WEIR_KAFKA_OUTPUT: output,
           WEIR_KAFKA_KEYS: String(KEYS),
           WEIR_KAFKA_UNBOUNDED: '1',
+          WEIR_KAFKA_OWNER: String(process.pid),
           WEIR_KAFKA_RATE: '3000',
           WEIR_KAFKA_RESTARTS: '1000',
           WEIR_KAFKA_CHECKPOINTS: checkpoints,

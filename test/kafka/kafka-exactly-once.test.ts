@@ -91,6 +91,7 @@ describe('Kafka exactly-once under failures', () => {
       WEIR_KAFKA_OUTPUT: output,
       WEIR_KAFKA_KEYS: String(KEYS),
       WEIR_KAFKA_UNBOUNDED: '1',
+      WEIR_KAFKA_OWNER: String(process.pid),
       // Slow enough that the kills fall within the first half on most machines; nothing depends on it.
       WEIR_KAFKA_RATE: '5000',
       WEIR_KAFKA_FAIL_AT: FAIL_AT.join(','),

@@ -8,8 +8,10 @@
  * WEIR_KAFKA_UNBOUNDED=1 reads the input without end (the job then runs until it is cancelled), so a
  * test decides when it ends. Each counting subtask restored from a checkpoint prints
  * `restored from checkpoint <id>` on stderr, for tests to assert which checkpoint a restore used.
+ * WEIR_KAFKA_OWNER, the test's pid, ends an unbounded run should the test die without killing it.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import {
   type Collector,
   KafkaRecordSerializers,
@@ -34,6 +36,18 @@ const failAt = new Set((process.env.WEIR_KAFKA_FAIL_AT ?? '').split(',').filter(
 const markers = process.env.WEIR_KAFKA_MARKERS ?? '.';
 const unbounded = process.env.WEIR_KAFKA_UNBOUNDED === '1';
 const guarantee = (process.env.WEIR_KAFKA_GUARANTEE ?? 'EXACTLY_ONCE') as 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+
+const owner = Number(process.env.WEIR_KAFKA_OWNER ?? 0);
+if (unbounded && owner > 0 && isMainThread) {
+  // Not an orphan: a run without end whose test is gone exits instead of reading forever.
+  setInterval(() => {
+    try {
+      process.kill(owner, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') process.exit(3);
+    }
+  }, 1_000).unref();
+}
 
 function required(name: string): string {
   const value = process.env[name];
