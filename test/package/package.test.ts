@@ -146,6 +146,25 @@ describe('the npm package, installed from its tarball', { concurrency: false }, 
         assert.deepEqual(stdout.trim().split('\n'), ['30', '40', '60']);
       });
 
+      it('npx weir run job.mjs -p 2 runs the subtasks on worker threads of the installed package', async () => {
+        const { stdout } = await inProject(project, 'npx', ['weir', 'run', 'job.mjs', '-p', '2']);
+        // At parallelism 2, print prefixes each line with its subtask ("2> 30"); one key, one subtask.
+        const lines = stdout.trim().split('\n');
+        const prefixes = new Set(lines.map((line) => /^(\d)> /.exec(line)?.[1]));
+        assert.equal(prefixes.size, 1, stdout);
+        assert.ok(!prefixes.has(undefined), stdout);
+        // The map runs on two subtasks, so the three records reach the sum in any order: three
+        // running sums, the last of them 60.
+        const sums = lines.map((line) => Number(line.replace(/^\d> /, '')));
+        assert.equal(sums.length, 3, stdout);
+        assert.equal(sums[2], 60, stdout);
+        assert.deepEqual(
+          [...sums].sort((a, b) => a - b),
+          sums,
+          stdout,
+        );
+      });
+
       it('a test importing weir/testing passes under node --test', async () => {
         const { stdout } = await inProject(project, 'node', [
           '--test',
