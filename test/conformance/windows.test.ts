@@ -45,36 +45,7 @@ import {
 import { CollectSink, ManualClock, type OperatorHarness, windowHarness } from 'weir/testing';
 import { WatermarkValve } from '../../src/time/watermark-valve.ts';
 import { ControlledSource, waitFor } from '../runtime/helpers.ts';
-
-interface Ev {
-  k: string;
-  v: number;
-}
-
-const count = {
-  createAccumulator: () => 0,
-  add: (_e: unknown, n: number) => n + 1,
-  getResult: (n: number) => n,
-  merge: (a: number, b: number) => a + b,
-};
-
-const sum = {
-  createAccumulator: () => 0,
-  add: (e: Ev, acc: number) => acc + e.v,
-  getResult: (acc: number) => acc,
-  merge: (a: number, b: number) => a + b,
-};
-
-/** `key [start,end) results` of a firing: the aggregate, or what the window function passes on. */
-function show(
-  key: string,
-  ctx: ProcessWindowContext<TimeWindow>,
-  results: Iterable<unknown>,
-  out: Collector<string>,
-) {
-  const w = ctx.window();
-  out.collect(`${key} [${w.getStart()},${w.getEnd()}) ${[...results].join(',')}`);
-}
+import { count, type Ev, show, sum } from './window-support.ts';
 
 /** The elements' values of each firing of a global window. */
 function values<W extends Window>(

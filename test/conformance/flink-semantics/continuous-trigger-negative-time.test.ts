@@ -9,37 +9,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type Collector,
   ContinuousEventTimeTrigger,
   ContinuousProcessingTimeTrigger,
   type DataStream,
-  type ProcessWindowContext,
-  type TimeWindow,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
 } from 'weir';
 import { windowHarness } from 'weir/testing';
-
-interface Ev {
-  k: string;
-  v: number;
-}
-
-const sum = {
-  createAccumulator: () => 0,
-  add: (e: Ev, acc: number) => acc + e.v,
-  getResult: (acc: number) => acc,
-  merge: (a: number, b: number) => a + b,
-};
-
-function show(
-  key: string,
-  ctx: ProcessWindowContext<TimeWindow>,
-  sums: Iterable<number>,
-  out: Collector<string>,
-) {
-  out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...sums].join(',')}`);
-}
+import { type Ev, show, sum } from '../window-support.ts';
 
 describe("Flink semantics: continuous triggers' first firing with negative times", () => {
   it('ContinuousEventTimeTrigger: an element at -7500 with an interval of 3000 first fires at -3000, not -6000', async () => {

@@ -6,36 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type Collector,
-  type DataStream,
-  EventTimeSessionWindows,
-  OutputTag,
-  type ProcessWindowContext,
-  type TimeWindow,
-} from 'weir';
+import { type DataStream, EventTimeSessionWindows, OutputTag } from 'weir';
 import { windowHarness } from 'weir/testing';
-
-interface Ev {
-  k: string;
-  v: number;
-}
-
-const sum = {
-  createAccumulator: () => 0,
-  add: (e: Ev, acc: number) => acc + e.v,
-  getResult: (acc: number) => acc,
-  merge: (a: number, b: number) => a + b,
-};
-
-function show(
-  key: string,
-  ctx: ProcessWindowContext<TimeWindow>,
-  sums: Iterable<number>,
-  out: Collector<string>,
-) {
-  out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...sums].join(',')}`);
-}
+import { type Ev, show, sum } from '../window-support.ts';
 
 async function sessions(gap: number, lateness: number, late: OutputTag<Ev>) {
   return windowHarness((s: DataStream<Ev>) =>

@@ -9,12 +9,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type Collector,
   type DataStream,
   EventTimeTrigger,
   OutputTag,
   ProcessingTimeTrigger,
-  type ProcessWindowContext,
   SlidingEventTimeWindows,
   SlidingProcessingTimeWindows,
   StreamExecutionEnvironment,
@@ -23,27 +21,12 @@ import {
   type WindowedStream,
 } from 'weir';
 import { CollectSink, windowHarness } from 'weir/testing';
+import { show, sum } from '../window-support.ts';
 
 interface Ev {
   k: string;
   v: number;
   ts: number;
-}
-
-const sum = {
-  createAccumulator: () => 0,
-  add: (e: Ev, acc: number) => acc + e.v,
-  getResult: (acc: number) => acc,
-  merge: (a: number, b: number) => a + b,
-};
-
-function show(
-  key: string,
-  ctx: ProcessWindowContext<TimeWindow>,
-  sums: Iterable<number>,
-  out: Collector<string>,
-) {
-  out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...sums].join(',')}`);
 }
 
 /** Punctuated: a watermark at each record's timestamp, so which records are late is deterministic. */
