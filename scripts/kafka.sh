@@ -51,7 +51,7 @@ classpath() {
     log "resolving Apache Kafka with Maven (kafka/pom.xml)..." >&2
     if ! mvn -q -B -f "$POM" dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE.tmp" >"$DIR/mvn.log" 2>&1; then
       tail -n 30 "$DIR/mvn.log" >&2
-      echo "kafka: Maven could not resolve kafka/pom.xml (log: .kafka/mvn.log)" >&2
+      echo "kafka: Maven could not resolve kafka/pom.xml (log: $DIR/mvn.log)" >&2
       exit 1
     fi
     mv "$CLASSPATH_FILE.tmp" "$CLASSPATH_FILE"
@@ -162,11 +162,19 @@ start() {
       exit 1
     fi
   fi
-  log "starting on $HOST:$PORT (log: .kafka/kafka.log)"
-  # shellcheck disable=SC2086 # HEAP holds several options
-  nohup java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$DIR" \
-    -cp "$cp" kafka.Kafka "$PROPS" >"$LOG_FILE" 2>&1 </dev/null &
+  log "starting on $HOST:$PORT (log: $LOG_FILE)"
+  (
+    # The broker keeps none of the caller's other descriptors: a pipe it held open would keep
+    # whoever reads that pipe (a test's execFile, CI's log capture) waiting until the broker exits.
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    # shellcheck disable=SC2086 # HEAP holds several options
+    exec nohup java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$DIR" \
+      -cp "$cp" kafka.Kafka "$PROPS" >"$LOG_FILE" 2>&1 </dev/null
+  ) &
   echo $! >"$PID_FILE"
   pid=$!
   local deadline=$((SECONDS + TIMEOUT))
@@ -174,7 +182,7 @@ start() {
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 40 "$LOG_FILE" >&2
       rm -f "$PID_FILE"
-      echo "kafka: the broker exited during startup (log above, .kafka/kafka.log)" >&2
+      echo "kafka: the broker exited during startup (log above, $LOG_FILE)" >&2
       exit 1
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
