@@ -76,23 +76,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!file) throw new WeirError('CLI_USAGE', `weir ${command} needs a job file: weir ${command} <job.ts>`);
     if (rest.length > 0) throw new WeirError('CLI_USAGE', `unexpected arguments: ${rest.join(' ')}`);
-    let parallelism: number | undefined;
-    if (values.parallelism !== undefined) {
-      parallelism = Number(values.parallelism);
-      if (!Number.isInteger(parallelism) || parallelism < 1) {
-        throw new WeirError(
-          'CLI_USAGE',
-          `--parallelism must be a positive integer, got "${values.parallelism}"`,
-        );
-      }
-    }
-    let taskSlots: number | undefined;
-    if (values.slots !== undefined) {
-      taskSlots = Number(values.slots);
-      if (!Number.isInteger(taskSlots) || taskSlots < 1) {
-        throw new WeirError('CLI_USAGE', `--slots must be a positive integer, got "${values.slots}"`);
-      }
-    }
+    const parallelism = positiveInteger('--parallelism', values.parallelism);
+    const taskSlots = positiveInteger('--slots', values.slots);
     if (values['from-checkpoint'] && values['from-savepoint']) {
       throw new WeirError('CLI_USAGE', 'give --from-checkpoint or --from-savepoint, not both');
     }
@@ -116,6 +101,19 @@ export async function main(argv: string[]): Promise<number> {
     printError(error, verbose);
     return 1;
   }
+}
+
+/**
+ * A flag's value as a positive integer, written in plain decimal digits: `Number()` alone would
+ * also take `1e1`, `0x10`, ` 2 ` or `2.0`.
+ */
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new WeirError('CLI_USAGE', `${flag} must be a positive integer, got "${text}"`);
+  }
+  return value;
 }
 
 function printError(error: unknown, verbose: boolean): void {

@@ -149,8 +149,9 @@ await env.execute('parallel job');
     assert.equal(detector?.parallelism, 3);
   });
 
-  for (const bad of ['0', 'two']) {
-    it(`--parallelism ${bad} is a usage error`, async () => {
+  // Plain decimal digits only: Number() would take 1e1 as 10, 0x2 as 2 and 2.0 as 2.
+  for (const bad of ['0', 'two', '1e1', '0x2', '2.0', '-1', '']) {
+    it(`--parallelism "${bad}" is a usage error`, async () => {
       const run = await weir(['run', 'examples/fraud-detection.ts', `--parallelism=${bad}`]);
       assert.equal(run.code, 1);
       assert.match(run.stderr, /^error: CLI_USAGE: --parallelism must be a positive integer/m);
@@ -158,6 +159,13 @@ await env.execute('parallel job');
       assert.equal(run.stdout, '', 'the job did not run');
     });
   }
+
+  it('--slots 1e1 is a usage error', async () => {
+    const run = await weir(['run', 'examples/fraud-detection.ts', '--slots', '1e1']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: CLI_USAGE: --slots must be a positive integer, got "1e1"/m);
+    assert.equal(run.stdout, '', 'the job did not run');
+  });
 
   it('an unknown command or option is a usage error', async () => {
     const command = await weir(['deploy', 'job.ts']);
