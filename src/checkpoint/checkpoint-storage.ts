@@ -139,6 +139,7 @@ export interface StoredCheckpoint {
  */
 export async function readCheckpoint(directory: string): Promise<StoredCheckpoint> {
   const dir = toPath(directory);
+  await mustExist(dir);
   const file = join(dir, METADATA_FILE);
   let text: string;
   try {
@@ -160,6 +161,7 @@ export async function findLatestCheckpoint(
   onSkipped: (directory: string, error: WeirError) => void = () => {},
 ): Promise<StoredCheckpoint> {
   const root = toPath(path);
+  await mustExist(root);
   if (await exists(join(root, METADATA_FILE))) return readCheckpoint(root);
   const candidates: Array<{ dir: string; id: number; mtime: number }> = [];
   const scan = async (dir: string, depth: number) => {
@@ -189,6 +191,13 @@ export async function findLatestCheckpoint(
     }
   }
   throw new WeirError('CHECKPOINT_CORRUPT', `no complete checkpoint under ${root}`);
+}
+
+/** CHECKPOINT_NOT_FOUND for a path that is not there: a typo, not a damaged checkpoint. */
+async function mustExist(path: string): Promise<void> {
+  if (!(await exists(path))) {
+    throw new WeirError('CHECKPOINT_NOT_FOUND', `the checkpoint or savepoint path ${path} does not exist`);
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -160,6 +160,16 @@ await env.execute('parallel job');
     });
   }
 
+  for (const flag of ['--from-checkpoint', '--from-savepoint']) {
+    it(`${flag} with a path that does not exist says so`, async () => {
+      const missing = join(tmpdir(), `weir-missing-${process.pid}`, 'chk-7');
+      const run = await weir(['run', 'examples/fraud-detection.ts', flag, missing]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: CHECKPOINT_NOT_FOUND: .*chk-7 does not exist$/m);
+      assert.equal(run.stdout, '', 'the job did not run');
+    });
+  }
+
   it('--slots 1e1 is a usage error', async () => {
     const run = await weir(['run', 'examples/fraud-detection.ts', '--slots', '1e1']);
     assert.equal(run.code, 1);
