@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { JobClient, RestoreSettings } from '../api/executor.ts';
-import { setExecutionContext } from '../api/executor.ts';
+import { getExecutionContext, setExecutionContext } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import '../index.ts';
 import { serveSavepointRequests } from './savepoint-control.ts';
@@ -59,6 +59,13 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
         'JOB_FAILED',
         `job ${displayPath} failed: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
+      );
+    }
+    if ((getExecutionContext().jobsSubmitted ?? 0) === 0) {
+      // As Flink's client: a program that runs no job is a mistake, not a success.
+      throw new WeirError(
+        'NO_JOB_EXECUTED',
+        `${displayPath} ran no job: call execute() (or executeAsync()) on its StreamExecutionEnvironment`,
       );
     }
     // Jobs the module started without awaiting them.

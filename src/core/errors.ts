@@ -16,6 +16,7 @@ export type WeirErrorCode =
   | 'JOB_FAILED'
   | 'JOB_CANCELLED'
   | 'JOB_NOT_FOUND'
+  | 'NO_JOB_EXECUTED'
   | 'TASK_FAILED'
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'

@@ -170,6 +170,16 @@ await env.execute('parallel job');
     });
   }
 
+  it('a module that never calls execute() fails with NO_JOB_EXECUTED', async () => {
+    const run = await weir(['run', 'test/jobs/no-execute.ts']);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^error: NO_JOB_EXECUTED: test\/jobs\/no-execute\.ts ran no job: call execute\(\)/m,
+    );
+    assert.equal(run.stdout, '', 'nothing ran');
+  });
+
   it('--slots 1e1 is a usage error', async () => {
     const run = await weir(['run', 'examples/fraud-detection.ts', '--slots', '1e1']);
     assert.equal(run.code, 1);
