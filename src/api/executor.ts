@@ -83,6 +83,12 @@ export interface ExecutionContext {
   maxParallelism?: number;
   /** `weir plan`: print each job's graph instead of running it. */
   planOnly?: boolean;
+  /**
+   * With `planOnly`: called once the first job's graph is printed, and that `execute()` then never
+   * settles, so no code after it runs (`weir plan` stops the module there). Without it, every
+   * `execute()` prints its graph and resolves.
+   */
+  onPlanned?: () => void;
   /** Called with each job client the module starts (the CLI uses it to cancel on Ctrl-C). */
   onJobSubmitted?: (client: JobClient) => void;
   /** URL of the job module being run: lets the local cluster run task slots on worker threads. */

@@ -198,6 +198,10 @@ export class StreamExecutionEnvironment {
     }
     if (context.planOnly) {
       process.stdout.write(`${JSON.stringify(plan.graph, null, 2)}\n`);
+      if (context.onPlanned) {
+        context.onPlanned();
+        return new Promise<never>(() => {});
+      }
       const client = plannedClient(jobName);
       context.onJobSubmitted?.(client);
       return client;

@@ -33,16 +33,27 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
   process.once('SIGTERM', onSignal);
   const stopServing = serveSavepointRequests(clients, options.savepointDirectory ?? 'savepoints');
   try {
+    // `weir plan` stops the module at its first execute(): nothing after it runs.
+    let planned = false;
+    let onPlanned: (() => void) | undefined;
+    const plannedAtExecute = new Promise<void>((resolve) => {
+      onPlanned = () => {
+        planned = true;
+        resolve();
+      };
+    });
     setExecutionContext({
       parallelism: options.parallelism,
       taskSlots: options.taskSlots,
       planOnly: options.planOnly ?? false,
+      onPlanned: options.planOnly ? onPlanned : undefined,
       jobModule: url,
       restore: options.restore,
       onJobSubmitted: (client) => clients.push(client),
     });
     try {
-      await import(url);
+      await Promise.race([import(url), plannedAtExecute]);
+      if (planned) return;
     } catch (error) {
       if (error instanceof WeirError) throw error;
       const code = (error as NodeJS.ErrnoException)?.code;

@@ -141,6 +141,14 @@ await env.execute('parallel job');
     assert.doesNotMatch(run.stdout, /ALERT/);
   });
 
+  it('plan stops the module at execute(): no code after it runs', async () => {
+    const run = await weir(['plan', 'test/jobs/after-execute.ts']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stdout, /after execute/, 'the code after execute() did not run');
+    const graph = JSON.parse(run.stdout) as { jobName: string };
+    assert.equal(graph.jobName, 'after-execute');
+  });
+
   it('plan -p 3 plans the job at parallelism 3', async () => {
     const run = await weir(['plan', 'examples/fraud-detection.ts', '-p', '3']);
     assert.equal(run.code, 0, run.stderr);
