@@ -1,5 +1,6 @@
 import { asMethodObject, type FilterFunctionObject } from '../../api/functions.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { asyncResultError } from './async-result-error.ts';
 import type { OperatorContext } from './operator-context.ts';
 
 export class FilterOperator extends AbstractStreamOperator {
@@ -12,6 +13,11 @@ export class FilterOperator extends AbstractStreamOperator {
   }
 
   processElement(value: unknown, timestamp: number): void {
-    if (this.fn.filter(value)) this.output.collect(value, timestamp);
+    const keep = this.fn.filter(value);
+    if (keep) {
+      // A Promise is truthy: without this check an async filter would let every record through.
+      if ((keep as unknown) instanceof Promise) throw asyncResultError('filter');
+      this.output.collect(value, timestamp);
+    }
   }
 }

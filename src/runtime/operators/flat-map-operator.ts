@@ -1,5 +1,6 @@
 import { asMethodObject, type FlatMapFunctionObject } from '../../api/functions.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { asyncResultError } from './async-result-error.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 
@@ -19,6 +20,7 @@ export class FlatMapOperator extends AbstractStreamOperator {
     // A lambda may also return an iterable of results.
     const returned = this.fn.flatMap(value, this.collector) as unknown;
     if (returned !== undefined && returned !== null) {
+      if (returned instanceof Promise) throw asyncResultError('flatMap');
       if (Array.isArray(returned)) {
         for (let i = 0; i < returned.length; i++) this.output.collect(returned[i], timestamp);
       } else {

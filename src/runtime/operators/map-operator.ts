@@ -1,5 +1,6 @@
 import { asMethodObject, type MapFunctionObject } from '../../api/functions.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { asyncResultError } from './async-result-error.ts';
 import type { OperatorContext } from './operator-context.ts';
 
 export class MapOperator extends AbstractStreamOperator {
@@ -12,6 +13,8 @@ export class MapOperator extends AbstractStreamOperator {
   }
 
   processElement(value: unknown, timestamp: number): void {
-    this.output.collect(this.fn.map(value), timestamp);
+    const result = this.fn.map(value);
+    if (result instanceof Promise) throw asyncResultError('map');
+    this.output.collect(result, timestamp);
   }
 }
