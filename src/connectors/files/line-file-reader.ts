@@ -178,8 +178,14 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
       if (file.closed) return await handle.close();
       file.handle = handle;
       file.size = (await handle.stat()).size;
+      if (file.split.offset > file.size) {
+        throw new Error(
+          `the file has ${file.size} bytes, fewer than the ${file.split.offset} already read (it was truncated)`,
+        );
+      }
       const chunk = await readChunk(handle, file.split.offset, this.readSize(file, file.split.offset));
       if (file.closed) return;
+      checkNotShrunk(file, chunk);
       const bom =
         chunk.offset === 0 && chunk.data[0] === 0xef && chunk.data[1] === 0xbb && chunk.data[2] === 0xbf;
       this.advanceChunk(file, chunk);
@@ -198,7 +204,12 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
     const offset = chunk.offset + chunk.data.length;
     readChunk(file.handle, offset, this.readSize(file, offset)).then(
       (next) => {
-        file.next = next;
+        try {
+          checkNotShrunk(file, next);
+          file.next = next;
+        } catch (error) {
+          this.fail(file, error);
+        }
         this.availability.notify();
       },
       (error: unknown) => {
@@ -235,5 +246,16 @@ export abstract class LineFileReader<T> implements SourceReader<T, FileSplit> {
         cause: error,
       },
     );
+  }
+}
+
+/**
+ * A file that ends before the size it had when it was opened was truncated or replaced while being
+ * read: an error, not a shorter input that would end the job as if it were complete.
+ */
+function checkNotShrunk(file: OpenFile, chunk: FileChunk): void {
+  const end = chunk.offset + chunk.data.length;
+  if (chunk.eof && end < file.size) {
+    throw new Error(`the file shrank while it was read: it had ${file.size} bytes, it ends at ${end}`);
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,6 +84,41 @@ describe('TextLineSource', () => {
       drain(reader, new ListOutput<string>()),
       (e) => isWeirError(e, 'IO_ERROR') && e.message.startsWith(`cannot read file "${gone}"`),
     );
+  });
+
+  it('fails with IO_ERROR when the file shrinks while it is read, instead of ending early', async () => {
+    const path = join(dir, 'shrinks.txt');
+    const lines = Array.from({ length: 1000 }, (_, i) => `line-${String(i).padStart(4, '0')}`);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const reader = new TextLineReader(readerContext(0, 1), 100);
+    reader.addSplits([{ splitId: path, path, offset: 0, line: 0 }]);
+    reader.noMoreSplits();
+    const out = new ListOutput<string>();
+    await take(reader, out, 5);
+    // Read one chunk ahead at most: every chunk after the next is read from the truncated file.
+    await truncate(path, 50);
+    await assert.rejects(
+      drain(reader, out),
+      (e) =>
+        isWeirError(e, 'IO_ERROR') &&
+        e.message.includes(`cannot read file "${path}"`) &&
+        /shrank while it was read: it had 10000 bytes/.test(e.message),
+    );
+    assert.ok(out.values.length < 1000, 'the job did not see the whole file');
+    await reader.close();
+  });
+
+  it('fails with IO_ERROR when a restored position lies past the end of the file', async () => {
+    const path = join(dir, 'truncated.txt');
+    await writeFile(path, 'a\nb\n');
+    const reader = new TextLineReader(readerContext(0, 1));
+    reader.addSplits([{ splitId: path, path, offset: 500, line: 40 }]);
+    reader.noMoreSplits();
+    await assert.rejects(
+      drain(reader, new ListOutput<string>()),
+      (e) => isWeirError(e, 'IO_ERROR') && /has 4 bytes, fewer than the 500 already read/.test(e.message),
+    );
+    await reader.close();
   });
 
   it('reads lines across chunk boundaries, longer than a chunk, with multi-byte characters', async () => {
