@@ -89,8 +89,8 @@ export interface ExecutionContext {
    * `execute()` prints its graph and resolves.
    */
   onPlanned?: () => void;
-  /** Called with each job client the module starts (the CLI uses it to cancel on Ctrl-C). */
-  onJobSubmitted?: (client: JobClient) => void;
+  /** Called with each job the module starts and its name (the CLI uses it to cancel on Ctrl-C). */
+  onJobSubmitted?: (client: JobClient, jobName: string) => void;
   /** URL of the job module being run: lets the local cluster run task slots on worker threads. */
   jobModule?: string;
   /** Worker threads for task slots (default: the number of cores; 1 runs everything in this thread). */

@@ -203,7 +203,7 @@ export class StreamExecutionEnvironment {
         return new Promise<never>(() => {});
       }
       const client = plannedClient(jobName);
-      context.onJobSubmitted?.(client);
+      context.onJobSubmitted?.(client, jobName);
       return client;
     }
     const client = await getPipelineExecutor().execute(plan, {
@@ -213,7 +213,7 @@ export class StreamExecutionEnvironment {
       taskSlots: context.taskSlots,
       restore: context.restore,
     });
-    context.onJobSubmitted?.(client);
+    context.onJobSubmitted?.(client, jobName);
     return client;
   }
 

@@ -49,7 +49,13 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
       onPlanned: options.planOnly ? onPlanned : undefined,
       jobModule: url,
       restore: options.restore,
-      onJobSubmitted: (client) => clients.push(client),
+      onJobSubmitted: (client, jobName) => {
+        clients.push(client);
+        if (options.planOnly) return;
+        // Which process runs which job: what `weir savepoint <pid>` and `ps` need.
+        process.title = `weir ${jobName}`;
+        console.error(`weir: job "${jobName}" (${client.jobId}) running in process ${process.pid}`);
+      },
     });
     try {
       await Promise.race([import(url), plannedAtExecute]);

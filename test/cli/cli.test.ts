@@ -13,6 +13,7 @@ const node = process.version.startsWith('v24') ? process.execPath : join(repo, '
 const weirUrl = pathToFileURL(join(repo, 'src/index.ts')).href;
 
 interface Run {
+  pid: number | undefined;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -24,7 +25,7 @@ function weir(args: string[], cwd = repo): Promise<Run> {
       node,
       [join(repo, 'bin/weir.js'), ...args],
       { cwd, timeout: 20_000 },
-      (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      (_error, stdout, stderr) => resolve({ pid: child.pid, code: child.exitCode, stdout, stderr }),
     );
   });
 }
@@ -108,6 +109,11 @@ await env.execute('parallel job');
   it('run -p 2 runs a job at parallelism 2', async () => {
     const run = await weir(['run', join(dir, 'parallel-job.ts'), '-p', '2']);
     assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(`^weir: job "[^"]+" \\([0-9a-f-]+\\) running in process ${run.pid}$`, 'm'),
+      'the job and its process are named at start',
+    );
     // 1..6 at parallelism 2: subtask 1 reads 1..3, subtask 2 reads 4..6.
     assert.deepEqual(run.stdout.split('\n').filter(Boolean).sort(), [
       'x:1> 10',
