@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runJob, type WeirError } from 'weir';
+import { runJob, WeirError } from 'weir';
 
 const job = (name: string) => new URL(`../jobs/${name}.ts`, import.meta.url);
 type KeyedTimers = typeof import('../jobs/keyed-timers.ts');
@@ -109,6 +109,23 @@ describe('task slots on worker threads', () => {
       assert.match(error.message, /cannot handle 4242/);
       return true;
     });
+  });
+
+  it('a failure reads the same in a worker as in-thread: each cause once, with its own name', async () => {
+    const describe = async (parallelism: number) => {
+      const error = await runJob(job('failing'), { parallelism, taskSlots: parallelism }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof WeirError, String(error));
+      // The subtask differs between the runs; the rest must not.
+      return error.describe().replace(/subtask \d\/\d/g, 'subtask i/n');
+    };
+    const inThread = await describe(1);
+    const inWorker = await describe(2);
+    assert.equal(inWorker, inThread);
+    assert.match(inWorker, /^ {2}caused by Error: cannot handle 4242$/m);
+    assert.doesNotMatch(inWorker, /Error: \w*Error:/, 'no doubled cause');
   });
 
   it('a worker thread that exits fails the job, naming the thread and its subtasks', async () => {

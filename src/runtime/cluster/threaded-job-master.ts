@@ -388,9 +388,24 @@ export class ThreadedJobMaster implements JobClient {
   }
 }
 
+/** The slot's error as a WeirError (TASK_FAILED unless it was one), its causes rebuilt as they were. */
 function deserialize(e: SerializedError): WeirError {
-  const cause = e.cause !== undefined ? new Error(e.cause) : undefined;
+  const cause = e.cause !== undefined ? deserializeCause(e.cause) : undefined;
   const error = new WeirError(e.code as WeirErrorCode, e.message, cause ? { cause } : undefined);
+  if (e.stack) error.stack = e.stack;
+  return error;
+}
+
+function deserializeCause(e: SerializedError): unknown {
+  if (e.name === undefined) return e.message; // a thrown value that was not an Error
+  const cause = e.cause !== undefined ? { cause: deserializeCause(e.cause) } : undefined;
+  let error: Error;
+  if (e.weir) {
+    error = new WeirError(e.code as WeirErrorCode, e.message, cause);
+  } else {
+    error = new Error(e.message, cause);
+    error.name = e.name;
+  }
   if (e.stack) error.stack = e.stack;
   return error;
 }

@@ -35,19 +35,17 @@ const port = parentPort!;
 const REMOTE_CREDIT_FACTOR = 4;
 const REMOTE_BATCH_FACTOR = 4;
 
-function serialize(error: unknown): SerializedError {
+/** The error and its causes (at most 8 deep), each with its own name or code: see SerializedError. */
+function serialize(error: unknown, depth = 0): SerializedError {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     return {
       code: error instanceof WeirError ? error.code : 'TASK_FAILED',
+      weir: error instanceof WeirError,
+      name: error.name,
       message: error.message,
       stack: error.stack,
-      cause:
-        cause instanceof Error
-          ? `${cause.name}: ${cause.message}`
-          : cause === undefined
-            ? undefined
-            : String(cause),
+      cause: cause !== undefined && depth < 8 ? serialize(cause, depth + 1) : undefined,
     };
   }
   return { code: 'TASK_FAILED', message: String(error) };

@@ -34,11 +34,20 @@ export interface WorkerData {
   restore: { directory: string; metadata: CheckpointMetadata } | null;
 }
 
+/**
+ * An error crossing from a slot to the coordinator, with its chain of causes, so that it reads the
+ * same at every parallelism: each cause keeps its name (or WeirError code) and message.
+ */
 export interface SerializedError {
+  /** The WeirError's code; TASK_FAILED for any other error at the top of the chain. */
   code: string;
+  /** Set when the error was a WeirError (its code is then `code`). */
+  weir?: boolean;
+  /** The error's name (TypeError...); absent for a thrown value that is not an Error. */
+  name?: string;
   message: string;
   stack?: string;
-  cause?: string;
+  cause?: SerializedError;
 }
 
 export type CoordinatorMessage =
