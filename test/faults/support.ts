@@ -150,8 +150,7 @@ export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S
     const owner = this.owner;
     const released = () => existsSync(release) || (owner !== undefined && !alive(owner));
     let ended = false;
-    return {
-      start: () => reader.start?.(),
+    return wrapReader(reader, {
       pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus {
         if (!ended) {
           const status = reader.pollNext(output, maxRecords);
@@ -162,13 +161,7 @@ export class EndOnReleaseSource<T, S extends SourceSplit> implements Source<T, S
       },
       // While held, the task looks for the release file again every 20 ms.
       isAvailable: () => (ended ? new Promise<void>((r) => setTimeout(r, 20)) : reader.isAvailable()),
-      addSplits: (splits) => reader.addSplits(splits),
-      noMoreSplits: () => reader.noMoreSplits(),
-      snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
-      notifyCheckpointComplete: (checkpointId) => reader.notifyCheckpointComplete?.(checkpointId),
-      currentPosition: () => reader.currentPosition?.(),
-      close: () => reader.close?.(),
-    };
+    });
   }
 }
 
@@ -182,9 +175,29 @@ function alive(pid: number): boolean {
 }
 
 /** A range of record indices `[next, end)`, as the generator source's splits are. */
-interface RangeSplit extends SourceSplit {
+/** A range of record indices `[next, end)`, as the generator source's splits are. */
+export interface RangeSplit extends SourceSplit {
   readonly next: number;
   readonly end: number;
+}
+
+/** `reader` with some of its methods replaced; the others pass through to it. */
+export function wrapReader<T, S extends SourceSplit>(
+  reader: SourceReader<T, S>,
+  overrides: Partial<SourceReader<T, S>>,
+): SourceReader<T, S> {
+  return {
+    start: () => reader.start?.(),
+    pollNext: (output, maxRecords) => reader.pollNext(output, maxRecords),
+    isAvailable: () => reader.isAvailable(),
+    addSplits: (splits) => reader.addSplits(splits),
+    noMoreSplits: () => reader.noMoreSplits(),
+    snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
+    notifyCheckpointComplete: (checkpointId) => reader.notifyCheckpointComplete?.(checkpointId),
+    currentPosition: () => reader.currentPosition?.(),
+    close: () => reader.close?.(),
+    ...overrides,
+  };
 }
 
 /**
@@ -229,8 +242,7 @@ export class FaultAfterCheckpointSource implements Source<number, RangeSplit> {
       }
       return undefined;
     };
-    return {
-      start: () => reader.start?.(),
+    return wrapReader(reader, {
       pollNext(output: ReaderOutput<number>, maxRecords: number): InputStatus {
         const due = distanceToFault();
         if (due === undefined || due.distance > 0) {
@@ -248,18 +260,13 @@ export class FaultAfterCheckpointSource implements Source<number, RangeSplit> {
         throw new Error(`injected fault at record ${due.index}, after checkpoint ${completed}`);
       },
       isAvailable: () => waiting?.promise ?? reader.isAvailable(),
-      addSplits: (splits) => reader.addSplits(splits),
-      noMoreSplits: () => reader.noMoreSplits(),
-      snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
       notifyCheckpointComplete(checkpointId: number): void {
         completed = checkpointId;
         reader.notifyCheckpointComplete?.(checkpointId);
         waiting?.resolve();
         waiting = undefined;
       },
-      currentPosition: () => reader.currentPosition?.(),
-      close: () => reader.close?.(),
-    };
+    });
   }
 }
 

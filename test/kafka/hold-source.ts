@@ -9,14 +9,8 @@ import type {
   Source,
   SourceReader,
   SourceReaderContext,
-  SourceSplit,
 } from '../../src/index.ts';
-
-/** A range of record indices `[next, end)`, as the generator source's splits are. */
-interface RangeSplit extends SourceSplit {
-  readonly next: number;
-  readonly end: number;
-}
+import { type RangeSplit, wrapReader } from '../faults/support.ts';
 
 /**
  * Wraps a generator source (`DataGeneratorSource`, record i is i) and never emits index `at` or
@@ -56,8 +50,7 @@ export class HoldAtSource implements Source<number, RangeSplit> {
       }
       return Number.POSITIVE_INFINITY;
     };
-    return {
-      start: () => reader.start?.(),
+    return wrapReader(reader, {
       pollNext: (output: ReaderOutput<number>, maxRecords: number): InputStatus => {
         const room = allowed();
         if (room > 0) return reader.pollNext(output, Math.min(maxRecords, room));
@@ -67,14 +60,9 @@ export class HoldAtSource implements Source<number, RangeSplit> {
         }
         return 'nothing-available';
       },
-      // While held, the task looks again every 20 ms (it stays responsive to barriers meanwhile).
-      isAvailable: () => (held ? new Promise<void>((r) => setTimeout(r, 20)) : reader.isAvailable()),
-      addSplits: (splits) => reader.addSplits(splits),
-      noMoreSplits: () => reader.noMoreSplits(),
-      snapshotState: (checkpointId) => reader.snapshotState(checkpointId),
-      notifyCheckpointComplete: (checkpointId) => reader.notifyCheckpointComplete?.(checkpointId),
-      currentPosition: () => reader.currentPosition?.(),
-      close: () => reader.close?.(),
-    };
+      // A held reader stays held until the test stops or cancels the job: nothing to wait for, and
+      // barriers and cancellation reach the task as mails, not through availability.
+      isAvailable: () => (held ? new Promise<void>(() => {}) : reader.isAvailable()),
+    });
   }
 }

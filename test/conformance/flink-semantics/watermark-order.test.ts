@@ -120,45 +120,30 @@ describe('Flink semantics: a watermark from onEvent follows its record', () => {
     assert.deepEqual(sequence(h), ['record 10', 'watermark 10', 'record 20', 'watermark 20']);
   });
 
-  it('with a punctuated generator at the record timestamp, a window ending at that timestamp takes the record (source)', async () => {
-    const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    const sink = new CollectSink<string>();
-    env
-      .fromSource(
-        new CollectionSource<Ev>([
-          { k: 'a', ts: 9 },
-          { k: 'a', ts: 19 },
-        ]),
-        punctuated(),
-        'punctuated',
-      )
-      .keyBy((e) => e.k)
-      .window(TumblingEventTimeWindows.of(10))
-      .process((key, ctx, elements, out) => {
-        out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...elements].length}`);
-      })
-      .sinkTo(sink);
-    const result = await env.execute();
-    assert.deepEqual(sink.values, ['a [0,10) 1', 'a [10,20) 1']);
-    assert.equal(result.getAccumulatorResult('numLateRecordsDropped') ?? 0, 0);
-  });
-
-  it('with a punctuated generator at the record timestamp, a window ending at that timestamp takes the record (assignTimestampsAndWatermarks)', async () => {
-    const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    const sink = new CollectSink<string>();
-    env
-      .fromElements<Ev>({ k: 'a', ts: 9 }, { k: 'a', ts: 19 })
-      .assignTimestampsAndWatermarks(punctuated())
-      .keyBy((e) => e.k)
-      .window(TumblingEventTimeWindows.of(10))
-      .process((key, ctx, elements, out) => {
-        out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...elements].length}`);
-      })
-      .sinkTo(sink);
-    const result = await env.execute();
-    assert.deepEqual(sink.values, ['a [0,10) 1', 'a [10,20) 1']);
-    assert.equal(result.getAccumulatorResult('numLateRecordsDropped') ?? 0, 0);
-  });
+  for (const via of ['source', 'assignTimestampsAndWatermarks'] as const) {
+    it(`with a punctuated generator at the record timestamp, a window ending at that timestamp takes the record (${via})`, async () => {
+      const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+      const sink = new CollectSink<string>();
+      const events: Ev[] = [
+        { k: 'a', ts: 9 },
+        { k: 'a', ts: 19 },
+      ];
+      const stamped =
+        via === 'source'
+          ? env.fromSource(new CollectionSource<Ev>(events), punctuated(), 'punctuated')
+          : env.fromElements<Ev>(...events).assignTimestampsAndWatermarks(punctuated());
+      stamped
+        .keyBy((e) => e.k)
+        .window(TumblingEventTimeWindows.of(10))
+        .process((key, ctx, elements, out) => {
+          out.collect(`${key} [${ctx.window().getStart()},${ctx.window().getEnd()}) ${[...elements].length}`);
+        })
+        .sinkTo(sink);
+      const result = await env.execute();
+      assert.deepEqual(sink.values, ['a [0,10) 1', 'a [10,20) 1']);
+      assert.equal(result.getAccumulatorResult('numLateRecordsDropped') ?? 0, 0);
+    });
+  }
 
   it('a process function sees each record ahead of the watermark (source and assignTimestampsAndWatermarks)', async () => {
     const events: Ev[] = [
