@@ -9,20 +9,19 @@
  * event may take to come.
  */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Children, latestCheckpoint, type Run, restoredCheckpointIds, until } from './support.ts';
+import {
+  auditRunningCounts,
+  Children,
+  latestCheckpoint,
+  type Run,
+  restoredCheckpointIds,
+  until,
+} from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EVENTS = 60_000;
@@ -118,26 +117,7 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
       'the job printed its restore',
     );
 
-    const seen = new Map<string, number>();
-    for (const file of readdirSync(output)) {
-      if (/\.(inprogress|pending)$/.test(file)) continue;
-      for (const line of readFileSync(join(output, file), 'utf8').split('\n')) {
-        if (line) seen.set(line, (seen.get(line) ?? 0) + 1);
-      }
-    }
-    let lost = 0;
-    let duplicated = 0;
-    const perKey = new Array<number>(KEYS).fill(0);
-    for (let i = 0; i < EVENTS; i++) perKey[i % KEYS]++;
-    for (let k = 0; k < KEYS; k++) {
-      for (let n = 1; n <= perKey[k]; n++) {
-        const times = seen.get(JSON.stringify([k, n])) ?? 0;
-        if (times === 0) lost++;
-        else duplicated += times - 1;
-        seen.delete(JSON.stringify([k, n]));
-      }
-    }
-    duplicated += [...seen.values()].reduce((a, b) => a + b, 0); // lines that should not exist at all
+    const { lost, duplicated } = auditRunningCounts(output, EVENTS, KEYS);
     console.log(`faults: ${kills} injected, ${lost} lost, ${duplicated} duplicated`);
     assert.equal(kills, KILLS);
     assert.equal(lost, 0);

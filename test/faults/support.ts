@@ -175,7 +175,6 @@ function alive(pid: number): boolean {
 }
 
 /** A range of record indices `[next, end)`, as the generator source's splits are. */
-/** A range of record indices `[next, end)`, as the generator source's splits are. */
 export interface RangeSplit extends SourceSplit {
   readonly next: number;
   readonly end: number;
@@ -301,4 +300,39 @@ export function checkRestores(dir: string, faults: number): number[] {
     );
   }
   return restores;
+}
+
+/**
+ * Audits the committed output of test/faults/jobs/exactly-once-file.ts: every `[key, n]` of a keyed
+ * running count over `events` numbers and `keys` keys must appear exactly once. Files still in
+ * progress or pending are not output. Returns the lines missing and the lines seen too often (or
+ * that should not exist at all).
+ */
+export function auditRunningCounts(
+  output: string,
+  events: number,
+  keys: number,
+): { lost: number; duplicated: number } {
+  const seen = new Map<string, number>();
+  for (const file of existsSync(output) ? readdirSync(output) : []) {
+    if (/\.(inprogress|pending)$/.test(file)) continue;
+    for (const line of readFileSync(join(output, file), 'utf8').split('\n')) {
+      if (line) seen.set(line, (seen.get(line) ?? 0) + 1);
+    }
+  }
+  let lost = 0;
+  let duplicated = 0;
+  const perKey = new Array<number>(keys).fill(0);
+  for (let i = 0; i < events; i++) perKey[i % keys]++;
+  for (let k = 0; k < keys; k++) {
+    for (let n = 1; n <= perKey[k]; n++) {
+      const line = JSON.stringify([k, n]);
+      const times = seen.get(line) ?? 0;
+      if (times === 0) lost++;
+      else duplicated += times - 1;
+      seen.delete(line);
+    }
+  }
+  for (const times of seen.values()) duplicated += times;
+  return { lost, duplicated };
 }

@@ -1,8 +1,9 @@
 /**
  * Fault-injection job for `kill -9`: a keyed running count over a rate-limited generator, written
  * through the exactly-once file sink, with checkpoints retained in WEIR_FAULTS_CHECKPOINTS.
- * With WEIR_FAULTS_RELEASE set, the job cannot end before that file exists (the source waits for it
- * after its last record), so a test kills or stops it when it chooses, never after it finished;
+ * WEIR_FAULTS_RETENTION=default leaves the default retention (delete on cancel) instead.
+ * With WEIR_FAULTS_RELEASE set, the job cannot end before that file exists (the source waits for
+ * it after its last record), so a test kills or stops it when it chooses, never after it finished;
  * WEIR_FAULTS_OWNER, the test's pid, ends it should the test die without killing it.
  * Each counting subtask restored from a checkpoint or savepoint prints `restored from checkpoint
  * <id>` on stderr and, with WEIR_FAULTS_DIR set, appends the id to WEIR_FAULTS_DIR/restores
@@ -47,10 +48,12 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(100);
 // A stuck checkpoint fails fast (and visibly) instead of after the default 10 minutes.
 env.getCheckpointConfig().setCheckpointTimeout(20_000);
-env
-  .getCheckpointConfig()
-  .setCheckpointStorage(process.env.WEIR_FAULTS_CHECKPOINTS ?? 'checkpoints')
-  .setExternalizedCheckpointRetention('RETAIN_ON_CANCELLATION');
+env.getCheckpointConfig().setCheckpointStorage(process.env.WEIR_FAULTS_CHECKPOINTS ?? 'checkpoints');
+// WEIR_FAULTS_RETENTION=default keeps the default retention (checkpoints deleted on cancel), to
+// show that a suspend (SIGTERM) is not a cancel.
+if (process.env.WEIR_FAULTS_RETENTION !== 'default') {
+  env.getCheckpointConfig().setExternalizedCheckpointRetention('RETAIN_ON_CANCELLATION');
+}
 const numbers = new DataGeneratorSource((i) => i, events, { rateLimit: rate });
 env
   .fromSource(
