@@ -265,6 +265,7 @@ export class CheckpointCoordinator {
     const tasks = [...p.acks.values()].sort((a, b) =>
       a.vertex < b.vertex ? -1 : a.vertex > b.vertex ? 1 : a.subtask - b.subtask,
     );
+    const wallClock = Date.now();
     const metadata: CheckpointMetadata = {
       format: 'weir-checkpoint',
       version: 1,
@@ -272,7 +273,8 @@ export class CheckpointCoordinator {
       jobName: this.o.jobName,
       jobId: this.o.jobId,
       checkpointId: p.id,
-      timestamp: Date.now(),
+      timestamp: wallClock,
+      completedAt: wallClock,
       maxParallelism: this.o.maxParallelism,
       tasks,
     };

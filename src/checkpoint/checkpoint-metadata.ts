@@ -34,6 +34,12 @@ export interface CheckpointMetadata {
   checkpointId: number;
   /** Wall-clock time the checkpoint was triggered (ms since the epoch). */
   timestamp: number;
+  /**
+   * Wall-clock time the checkpoint completed (ms since the epoch): when its metadata was written.
+   * Absent in metadata written before this field existed; readers then use the time `_metadata`
+   * was last modified (see {@link completionTime}).
+   */
+  completedAt?: number;
   maxParallelism: number;
   tasks: TaskStateEntry[];
 }
@@ -79,6 +85,17 @@ export function decodeMetadata(text: string, where: string): CheckpointMetadata 
     );
   }
   return parsed;
+}
+
+/**
+ * When a checkpoint completed: `completedAt`, or for older metadata without it, `fileTime` (the
+ * modification time of its `_metadata`, written when it completed), or else its trigger time.
+ *
+ * @example
+ * const when = completionTime(stored.metadata, (await stat(join(dir, METADATA_FILE))).mtimeMs);
+ */
+export function completionTime(metadata: CheckpointMetadata, fileTime?: number): number {
+  return metadata.completedAt ?? fileTime ?? metadata.timestamp;
 }
 
 export function sha256(data: string | Uint8Array): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeirError } from '../core/errors.ts';
@@ -101,6 +101,11 @@ export function createCheckpointStorage(url: string | null): CheckpointStorage {
   return url === null ? new MemoryCheckpointStorage() : new FileCheckpointStorage(url);
 }
 
+/** The directory of a `file://` URL or a path (relative to the working directory). */
+export function checkpointPath(urlOrPath: string): string {
+  return toPath(urlOrPath);
+}
+
 function toPath(urlOrPath: string): string {
   if (urlOrPath.startsWith('file:')) return fileURLToPath(urlOrPath);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(urlOrPath)) {
@@ -148,49 +153,6 @@ export async function readCheckpoint(directory: string): Promise<StoredCheckpoin
     throw new WeirError('CHECKPOINT_CORRUPT', `no checkpoint metadata at ${file}`, { cause: error });
   }
   return { directory: dir, metadata: decodeMetadata(text, file) };
-}
-
-/**
- * The latest valid checkpoint under `path`: the directory itself if it holds `_metadata`, or the
- * newest `chk-<id>` below it (one or two levels: a job's directory or the storage root) whose
- * metadata is complete and valid. Invalid ones are reported to `onSkipped` and skipped, so a
- * corrupted latest checkpoint falls back to the one before.
- */
-export async function findLatestCheckpoint(
-  path: string,
-  onSkipped: (directory: string, error: WeirError) => void = () => {},
-): Promise<StoredCheckpoint> {
-  const root = toPath(path);
-  await mustExist(root);
-  if (await exists(join(root, METADATA_FILE))) return readCheckpoint(root);
-  const candidates: Array<{ dir: string; id: number; mtime: number }> = [];
-  const scan = async (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      const full = join(dir, name);
-      const match = /^chk-(\d+)$/.exec(name);
-      if (match) {
-        const info = await stat(full).catch(() => undefined);
-        candidates.push({ dir: full, id: Number(match[1]), mtime: info?.mtimeMs ?? 0 });
-      } else if (depth > 0) await scan(full, depth - 1);
-    }
-  };
-  await scan(root, 1);
-  candidates.sort((a, b) => b.id - a.id || b.mtime - a.mtime);
-  for (const c of candidates) {
-    try {
-      return await readCheckpoint(c.dir);
-    } catch (error) {
-      if (error instanceof WeirError) onSkipped(c.dir, error);
-      else throw error;
-    }
-  }
-  throw new WeirError('CHECKPOINT_CORRUPT', `no complete checkpoint under ${root}`);
 }
 
 /** CHECKPOINT_NOT_FOUND for a path that is not there: a typo, not a damaged checkpoint. */

@@ -5,7 +5,7 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import { type OperatorStateSnapshot, redistributeOperatorState } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
-import { type CheckpointMetadata, sha256 } from './checkpoint-metadata.ts';
+import { type CheckpointMetadata, type StateHandle, sha256 } from './checkpoint-metadata.ts';
 import { decodeTaskState, type OperatorSubtaskState } from './task-state.ts';
 
 /** What one new subtask of an operator restores. */
@@ -70,28 +70,10 @@ export async function loadCheckpointState(
       }
       continue;
     }
-    let bytes: Uint8Array;
-    if (task.handle.kind === 'inline') bytes = task.handle.data;
-    else {
-      const file = join(directory, task.handle.file);
-      try {
-        bytes = await readFile(file);
-      } catch (error) {
-        throw new WeirError(
-          'CHECKPOINT_CORRUPT',
-          `state file ${file} of checkpoint ${metadata.checkpointId} cannot be read`,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (bytes.byteLength !== task.handle.bytes || sha256(bytes) !== task.handle.sha256) {
-        throw new WeirError(
-          'CHECKPOINT_CORRUPT',
-          `state file ${file} of checkpoint ${metadata.checkpointId} is corrupted (size or checksum differs from the metadata)`,
-        );
-      }
-    }
+    const bytes =
+      task.handle.kind === 'inline'
+        ? task.handle.data
+        : await readStateFile(directory, task.handle, metadata.checkpointId);
     const state = decodeTaskState(bytes);
     for (const [uid, s] of Object.entries(state.operators)) {
       const list = operators[uid] ?? [];
@@ -100,6 +82,53 @@ export async function loadCheckpointState(
     }
   }
   return { checkpointId: metadata.checkpointId, kind: metadata.kind, source: directory, operators };
+}
+
+/**
+ * Checks every state file of a checkpoint against its handle (size, then SHA-256) without decoding
+ * it: what a restart verifies before it hands the checkpoint to worker threads. Throws
+ * CHECKPOINT_CORRUPT naming the first file that is missing, truncated or altered.
+ *
+ * @example
+ * await verifyCheckpointState(checkpoint.location, checkpoint.metadata);
+ */
+export async function verifyCheckpointState(directory: string, metadata: CheckpointMetadata): Promise<void> {
+  for (const task of metadata.tasks) {
+    if (task.handle.kind === 'file') await readStateFile(directory, task.handle, metadata.checkpointId);
+  }
+}
+
+/** A state file's bytes, verified against its handle; CHECKPOINT_CORRUPT says which file and why. */
+async function readStateFile(
+  directory: string,
+  handle: Extract<StateHandle, { kind: 'file' }>,
+  checkpointId: number,
+): Promise<Uint8Array> {
+  const file = join(directory, handle.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'is missing' : 'cannot be read';
+    throw new WeirError('CHECKPOINT_CORRUPT', `state file ${file} of checkpoint ${checkpointId} ${reason}`, {
+      cause: error,
+    });
+  }
+  if (bytes.byteLength !== handle.bytes) {
+    const how = bytes.byteLength < handle.bytes ? 'truncated' : 'corrupted';
+    throw new WeirError(
+      'CHECKPOINT_CORRUPT',
+      `state file ${file} of checkpoint ${checkpointId} is ${how}: ${bytes.byteLength} bytes, the metadata says ${handle.bytes}`,
+    );
+  }
+  const actual = sha256(bytes);
+  if (actual !== handle.sha256) {
+    throw new WeirError(
+      'CHECKPOINT_CORRUPT',
+      `state file ${file} of checkpoint ${checkpointId} is corrupted: its SHA-256 ${actual.slice(0, 12)}… differs from the metadata's ${handle.sha256.slice(0, 12)}…`,
+    );
+  }
+  return bytes;
 }
 
 /**

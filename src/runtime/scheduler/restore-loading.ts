@@ -1,6 +1,7 @@
 import type { RestoreSettings } from '../../api/executor.ts';
 import type { CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
-import { findLatestCheckpoint, readCheckpoint } from '../../checkpoint/checkpoint-storage.ts';
+import { selectRestore } from '../../checkpoint/checkpoint-selection.ts';
+import { readCheckpoint } from '../../checkpoint/checkpoint-storage.ts';
 import {
   checkRestorable,
   loadCheckpointState,
@@ -11,31 +12,34 @@ import type { JobConfig, JobGraph } from '../../graph/job-graph.ts';
 
 /**
  * Finds and reads what a job starts from (`--from-checkpoint`, `--from-savepoint`): for a
- * checkpoint directory, the latest complete checkpoint in it (a corrupted latest one is reported
- * and the one before is used); then checks that the job can take its state.
+ * checkpoint path, the latest completed checkpoint of this job (by name and completion time, see
+ * `selectRestore`; a damaged one is reported and the one completed before it is used); then checks
+ * that the job can take its state.
  */
 export async function loadInitialRestore(
   settings: RestoreSettings,
   graph: JobGraph,
   warn: (message: string) => void,
 ): Promise<{ restored: RestoredJobState; from: CompletedCheckpoint }> {
-  const stored =
-    settings.kind === 'savepoint'
-      ? await readCheckpoint(settings.path)
-      : await findLatestCheckpoint(settings.path, (dir, error) =>
-          warn(`skipping checkpoint ${dir}: ${error.message}; falling back to an earlier one`),
-        );
-  const restored = await loadCheckpointState(stored.directory, stored.metadata);
-  checkRestorable(restored, graph, settings.allowNonRestoredState);
-  return {
-    restored,
-    from: {
+  let restored: RestoredJobState;
+  let from: CompletedCheckpoint;
+  if (settings.kind === 'savepoint') {
+    const stored = await readCheckpoint(settings.path);
+    restored = await loadCheckpointState(stored.directory, stored.metadata);
+    from = {
       id: stored.metadata.checkpointId,
       kind: stored.metadata.kind,
       location: stored.directory,
       metadata: stored.metadata,
-    },
-  };
+    };
+  } else {
+    const selected = await selectRestore(settings.path, graph.jobName, warn);
+    restored = selected.state;
+    const { metadata, directory } = selected.checkpoint;
+    from = { id: metadata.checkpointId, kind: metadata.kind, location: directory, metadata };
+  }
+  checkRestorable(restored, graph, settings.allowNonRestoredState);
+  return { restored, from };
 }
 
 /** Reads a checkpoint this job completed (in memory or on disk), to restart from it. */
