@@ -1,3 +1,5 @@
+import { inputExcerpt } from '../../core/input-excerpt.ts';
+
 /**
  * Splits one CSV line into fields, per RFC 4180: a field may be quoted with `"`, inside which the
  * delimiter is literal and `""` stands for one quote. A quote inside an unquoted field is kept as
@@ -34,7 +36,7 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
       if (!line.startsWith(delimiter, pos)) {
         throw new CsvSyntaxError(
           fields.length - 1,
-          `unexpected ${JSON.stringify(line[pos])} after a closing quote`,
+          `unexpected ${inputExcerpt(line[pos])} after a closing quote`,
         );
       }
       pos += delimiter.length;

@@ -1,4 +1,5 @@
 import { WeirError } from '../../core/errors.ts';
+import { escapeMessage, inputExcerpt } from '../../core/input-excerpt.ts';
 import type { ReaderOutput, SourceReaderContext } from '../../core/source.ts';
 import { type FileReaderMetrics, isBlank } from './bad-record-policy.ts';
 import { CsvSyntaxError, splitCsvLine } from './csv-line.ts';
@@ -98,7 +99,7 @@ export class CsvReader<T> extends LineFileReader<T> {
       try {
         return parse(fields, names ?? []);
       } catch (error) {
-        throw this.error(undefined, (error as Error).message, error);
+        throw this.error(undefined, escapeMessage((error as Error)?.message ?? String(error)), error);
       }
     }
     const kinds = this.kinds;
@@ -123,7 +124,7 @@ export class CsvReader<T> extends LineFileReader<T> {
 
   private toNumber(field: string, column: number): number | null {
     if (field.length === 0) return null;
-    if (!NUMBER.test(field)) throw this.error(column, `expected a number, found ${JSON.stringify(field)}`);
+    if (!NUMBER.test(field)) throw this.error(column, `expected a number, found ${inputExcerpt(field)}`);
     return Number(field);
   }
 
@@ -132,7 +133,7 @@ export class CsvReader<T> extends LineFileReader<T> {
     const lower = field.toLowerCase();
     if (lower === 'true') return true;
     if (lower === 'false') return false;
-    throw this.error(column, `expected true or false, found ${JSON.stringify(field)}`);
+    throw this.error(column, `expected true or false, found ${inputExcerpt(field)}`);
   }
 
   private error(column: number | undefined, reason: string, cause?: unknown): WeirError {

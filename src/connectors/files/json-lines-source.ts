@@ -1,4 +1,5 @@
 import { WeirError } from '../../core/errors.ts';
+import { escapeMessage } from '../../core/input-excerpt.ts';
 import type { Boundedness, ReaderOutput, Source, SourceReaderContext } from '../../core/source.ts';
 import { type FileReaderMetrics, isBlank, type OnBadRecord } from './bad-record-policy.ts';
 import { type FileSplit, listFileSplits } from './file-split.ts';
@@ -81,7 +82,7 @@ export class JsonLinesReader<T> extends LineFileReader<T> {
       }
       throw new WeirError(
         'DESERIALIZATION_FAILED',
-        `cannot parse JSON at file "${this.path}" line ${this.lineNumber}: ${(error as Error).message}`,
+        `cannot parse JSON at file "${this.path}" line ${this.lineNumber}: ${escapeMessage((error as Error).message)}`,
         { cause: error },
       );
     }

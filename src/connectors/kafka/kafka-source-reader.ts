@@ -1,6 +1,7 @@
 import type { Admin, Consumer, KafkaRecord, Producer, RecordsBatch } from '@platformatic/kafka';
 import type { Counter } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
+import { escapeMessage } from '../../core/input-excerpt.ts';
 import {
   type InputStatus,
   type ReaderOutput,
@@ -655,7 +656,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       try {
         value = decode(records[i], offsets[i], timestamps[i], topic, partition);
       } catch (error) {
-        const message = `cannot deserialize the Kafka record at topic "${topic}" partition ${partition} offset ${offsets[i]}: ${(error as Error)?.message ?? error}`;
+        const message = `cannot deserialize the Kafka record at topic "${topic}" partition ${partition} offset ${offsets[i]}: ${escapeMessage(String((error as Error)?.message ?? error))}`;
         if (this.policy.kind === 'fail') {
           failure = new WeirError('DESERIALIZATION_FAILED', message, { cause: error });
           break;
