@@ -357,7 +357,17 @@ export class StreamTask {
   async open(): Promise<void> {
     try {
       // Tail first, so that an operator's downstream is ready when it starts emitting.
-      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].open();
+      for (let i = this.operators.length - 1; i >= 0; i--) {
+        const operator = this.operators[i];
+        try {
+          await operator.open();
+        } catch (error) {
+          // Reported against the operator whose function failed, not the chain's head.
+          throw error instanceof OperatorFailure || error instanceof WeirError || operator === this.source
+            ? error
+            : OperatorFailure.inOpen(operator, error);
+        }
+      }
       this.state = 'running';
     } catch (error) {
       this.fail(error);
@@ -840,8 +850,9 @@ export class StreamTask {
       operatorText = `operator "${error.operator.name}" (uid ${error.operator.uid})`;
       cause = error.cause;
       if (error.hasRecord) recordText = ` on record ${previewRecord(error.record)}`;
-      const position = this.source?.currentPosition();
-      if (position) recordText += ` at ${position}`;
+      const position = error.phase === 'open' ? undefined : this.source?.currentPosition();
+      if (error.phase === 'open') recordText = ' in open()';
+      else if (position) recordText += ` at ${position}`;
       else if (error.hasRecord && this.currentChannel >= 0) {
         recordText += ` from ${this.options.inputs[this.currentChannel].origin}`;
       }
