@@ -21,7 +21,8 @@ export type JobStatus =
   | 'finished'
   | 'failed'
   | 'cancelling'
-  | 'cancelled';
+  | 'cancelled'
+  | 'suspended';
 
 /** Where a job starts from: a checkpoint (or a directory of them: the latest) or a savepoint. */
 export interface RestoreSettings {
@@ -57,6 +58,47 @@ export interface JobClient {
   /** Takes a savepoint, then cancels the job; resolves with the savepoint's path. */
   stopWithSavepoint?(targetDirectory: string): Promise<string>;
   getCheckpointStatistics?(): CheckpointStatistics;
+  /**
+   * Suspends the job, as Flink does when its cluster shuts down (what `weir run` does on SIGTERM and
+   * SIGINT): sources stop, no new checkpoint starts, in-flight ones are abandoned, and completed
+   * checkpoints stay on disk whatever the retention setting. The job ends as `suspended`; its
+   * result rejects with `JOB_SUSPENDED`. Resolves with what the job can be resumed from.
+   *
+   * @example
+   * process.once('SIGTERM', async () => {
+   *   const { checkpoint } = await client.suspend!();
+   *   console.error(checkpoint ? `resume with --from-checkpoint ${checkpoint}` : 'cannot be resumed');
+   * });
+   */
+  suspend?(): Promise<Suspension>;
+}
+
+/** What a suspended job can be resumed from. */
+export interface Suspension {
+  /** Location of the latest completed checkpoint (null: none completed, or none on disk). */
+  checkpoint: string | null;
+  /** The job's checkpoint storage (null: the job takes no checkpoints or keeps them in memory). */
+  storage: string | null;
+}
+
+/**
+ * Settings of the local cluster (Flink's cluster configuration), given to `weir run` as
+ * `-D key=value`. They belong to the process that runs the job, not to the job graph.
+ */
+export interface ClusterSettings {
+  /**
+   * `task.cancellation.timeout`: how long a cancelled or suspended slot may take to end its tasks
+   * before its thread is terminated (a user function stuck in a loop ignores cancellation).
+   * Default 5000 ms; 0 waits forever.
+   */
+  cancellationTimeoutMs?: number;
+  /**
+   * `taskmanager.memory.slot.heap.size`: the V8 old-generation limit of each slot thread, in MB
+   * (`resourceLimits.maxOldGenerationSizeMb`). A slot that exceeds it fails with OUT_OF_MEMORY.
+   * Default: this process's heap limit, at most the machine's (or container's) memory divided
+   * by the number of slots plus one.
+   */
+  slotHeapMb?: number;
 }
 
 /** Where a plan came from: the job module and which of its `execute()` calls it is. */
@@ -71,6 +113,8 @@ export interface Submission {
   taskSlots?: number;
   /** Start from a checkpoint or savepoint (`weir run --from-checkpoint/--from-savepoint`). */
   restore?: RestoreSettings;
+  /** Settings of the local cluster (`weir run -D key=value`). */
+  cluster?: ClusterSettings;
 }
 
 export interface PipelineExecutor {
@@ -93,10 +137,12 @@ export interface ExecutionContext {
   onJobSubmitted?: (client: JobClient, jobName: string) => void;
   /** URL of the job module being run: lets the local cluster run task slots on worker threads. */
   jobModule?: string;
-  /** Worker threads for task slots (default: the number of cores; 1 runs everything in this thread). */
+  /** Worker threads for task slots (default: the number of cores, at most the job's parallelism). */
   taskSlots?: number;
   /** Start from a checkpoint or savepoint. */
   restore?: RestoreSettings;
+  /** Settings of the local cluster (`weir run -D key=value`). */
+  cluster?: ClusterSettings;
   /** `execute()` calls made so far in this context. */
   jobsSubmitted?: number;
   /** Set inside a worker thread: the plan of job `jobIndex` is handed to the worker's runtime. */

@@ -212,6 +212,7 @@ export class StreamExecutionEnvironment {
       parallelism: context.parallelism,
       taskSlots: context.taskSlots,
       restore: context.restore,
+      cluster: context.cluster,
     });
     context.onJobSubmitted?.(client, jobName);
     return client;

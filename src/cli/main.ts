@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isWeirError, WeirError } from '../core/errors.ts';
+import type { ClusterSettings } from '../api/executor.ts';
+import { WeirError } from '../core/errors.ts';
+import { enableSourceMaps, formatError } from './error-report.ts';
 
 const HELP = `weir — stateful stream processing for TypeScript
 
 Usage:
   weir run <job.ts|job.js> [options]   run a job on the local mini-cluster
   weir plan <job.ts|job.js>            print the job graph as JSON without running it
-  weir savepoint <pid> [dir]           take a savepoint of the jobs of a running "weir run"
-  weir stop <pid> [dir]                take a savepoint, then cancel those jobs
+  weir savepoint <pid|job id> [dir]    take a savepoint of a job of a running "weir run"
+                                       (a pid: of each of its jobs), into [dir] or its --savepoint-dir
+  weir stop <pid|job id> [dir]         take a savepoint, then stop the job
   weir --help | -h                     this help
   weir --version | -v                  the version
 
@@ -22,8 +25,18 @@ Options of run and plan:
                           directory, a job's directory or the checkpoint storage root)
   --from-savepoint <dir>  start from a savepoint (at any parallelism; operators matched by uid)
   --allow-non-restored-state  drop state of operators the job no longer has
-  --savepoint-dir <dir>   where savepoints requested by signal go (default ./savepoints)
+  --savepoint-dir <dir>   where savepoints go when no [dir] is given (default ./savepoints)
+  -D <key>=<value>        a setting of the local cluster:
+                            task.cancellation.timeout=<ms>  how long a cancelled task may take
+                              to end before its slot thread is terminated (default 5000; 0: no limit)
+                            taskmanager.memory.slot.heap.size=<MB>  heap limit of each slot thread
+                              (default: Node's heap limit, at most memory / (slots + 1))
   --verbose               print stack traces of errors
+
+Signals to "weir run": SIGTERM or Ctrl-C (SIGINT) suspends the jobs, keeping their checkpoints,
+prints how to resume them (--from-checkpoint) and exits 143 or 130; a second one exits at once.
+SIGUSR2 takes a savepoint into --savepoint-dir. "weir savepoint|stop" reach the process through its
+control socket ($XDG_RUNTIME_DIR/weir or <tmp>/weir-<uid>), never by a signal.
 
 A job is a module that builds a pipeline on StreamExecutionEnvironment.getExecutionEnvironment()
 and calls execute(). TypeScript jobs run directly, with no build step.`;
@@ -45,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
         'savepoint-dir': { type: 'string' },
+        define: { type: 'string', short: 'D', multiple: true },
       },
     });
     verbose = values.verbose ?? false;
@@ -58,16 +72,17 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined && !values.help ? 1 : 0;
     }
     if (command === 'savepoint' || command === 'stop') {
-      const pid = Number(file);
-      if (!Number.isInteger(pid) || pid < 1) {
-        throw new WeirError('CLI_USAGE', `weir ${command} needs the process id of a running "weir run"`);
+      if (!file || !/^([1-9][0-9]*|[0-9a-f][0-9a-f-]*)$/i.test(file)) {
+        throw new WeirError(
+          'CLI_USAGE',
+          `weir ${command} needs the pid or job id that "weir run" printed at start: weir ${command} <pid|job id> [dir]`,
+        );
       }
+      if (rest.length > 1)
+        throw new WeirError('CLI_USAGE', `unexpected arguments: ${rest.slice(1).join(' ')}`);
       // Loaded on use: `weir --version` and `weir --help` need none of the engine.
-      const { requestSavepoint } = await import('./savepoint-control.ts');
-      const paths = await requestSavepoint(pid, {
-        action: command,
-        directory: rest[0] ?? values['savepoint-dir'] ?? null,
-      });
+      const { requestSavepoint } = await import('./control-channel.ts');
+      const paths = await requestSavepoint(file, command, rest[0] ?? values['savepoint-dir'] ?? null);
       for (const p of paths) console.log(p);
       return 0;
     }
@@ -82,12 +97,16 @@ export async function main(argv: string[]): Promise<number> {
       throw new WeirError('CLI_USAGE', 'give --from-checkpoint or --from-savepoint, not both');
     }
     const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
+    const cluster = clusterSettings(values.define ?? []);
+    enableSourceMaps();
     const { runJobFile } = await import('./run-command.ts');
-    await runJobFile(pathToFileURL(resolve(file)).href, file, {
+    const outcome = await runJobFile(pathToFileURL(resolve(file)).href, file, {
       parallelism,
       taskSlots,
       planOnly: command === 'plan',
       savepointDirectory: values['savepoint-dir'],
+      cluster,
+      resumeCommand: ['weir run', file, ...(parallelism ? ['-p', String(parallelism)] : [])].join(' '),
       restore: restorePath
         ? {
             path: restorePath,
@@ -96,6 +115,12 @@ export async function main(argv: string[]): Promise<number> {
           }
         : undefined,
     });
+    if (outcome.kind === 'suspended') {
+      for (const line of outcome.lines) console.error(line);
+      // Whatever the module still waits for (a timer, a socket) does not hold the exit up.
+      setTimeout(() => process.exit(outcome.exitCode), 2_000).unref();
+      return outcome.exitCode;
+    }
     return 0;
   } catch (error) {
     printError(error, verbose);
@@ -116,22 +141,41 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
   return value;
 }
 
-function printError(error: unknown, verbose: boolean): void {
-  if (isWeirError(error)) {
-    console.error(`error: ${error.describe()}`);
-  } else if (
-    error instanceof Error &&
-    (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-  ) {
-    console.error(`error: CLI_USAGE: ${error.message} (see weir --help)`);
-    return;
-  } else if (error instanceof Error) {
-    console.error(`error: ${error.name}: ${error.message}`);
-  } else {
-    console.error(`error: ${String(error)}`);
+/**
+ * `-D key=value` settings of the local cluster. Unknown keys are an error (a typo must not be
+ * silently ignored).
+ */
+function clusterSettings(defines: string[]): ClusterSettings {
+  const settings: ClusterSettings = {};
+  for (const define of defines) {
+    const eq = define.indexOf('=');
+    const key = eq < 0 ? define : define.slice(0, eq);
+    const value = eq < 0 ? '' : define.slice(eq + 1);
+    const count = (what: string, allowZero: boolean) => {
+      if (!(allowZero ? /^(0|[1-9][0-9]*)$/ : /^[1-9][0-9]*$/).test(value)) {
+        throw new WeirError('CLI_USAGE', `-D ${key} must be ${what}, got "${value}"`);
+      }
+      return Number(value);
+    };
+    switch (key) {
+      case 'task.cancellation.timeout':
+        settings.cancellationTimeoutMs = count('a number of milliseconds (0: no limit)', true);
+        break;
+      case 'taskmanager.memory.slot.heap.size':
+        settings.slotHeapMb = count('a positive number of MB', false);
+        break;
+      default:
+        throw new WeirError(
+          'CLI_USAGE',
+          `unknown setting -D ${key} (known: task.cancellation.timeout, taskmanager.memory.slot.heap.size)`,
+        );
+    }
   }
-  if (verbose && error instanceof Error && error.stack) console.error(error.stack);
-  else console.error('(run with --verbose for the stack trace)');
+  return settings;
+}
+
+function printError(error: unknown, verbose: boolean): void {
+  console.error(formatError(error, verbose));
 }
 
 function version(): string {

@@ -1,3 +1,5 @@
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 // The worker's entry module sits beside this one: .ts in the sources, .js in the built package.
@@ -16,19 +18,29 @@ export class TaskSlotPool {
   private readonly idle: Worker[] = [];
   private nextName = 1;
 
-  /** Takes `n` slots (starting threads as needed); they keep the process alive until released. */
-  acquire(n: number): Worker[] {
+  /**
+   * Takes `n` slots (starting threads as needed), each with an old-generation heap limit of
+   * `heapMb` MB; they keep the process alive until released. An idle slot started with another
+   * limit is not reused (a thread's limits are fixed when it starts).
+   */
+  acquire(n: number, heapMb: number): Worker[] {
     const slots: Worker[] = [];
-    while (slots.length < n) {
-      const worker =
-        this.idle.pop() ??
-        new Worker(WORKER_ENTRY, {
-          name: `weir-slot-${this.nextName++}`,
-          execArgv: workerExecArgv(),
-        });
-      worker.ref();
+    for (const worker of [...this.idle]) {
+      if (slots.length === n) break;
+      if (heapLimitOf.get(worker) !== heapMb) continue;
+      this.idle.splice(this.idle.indexOf(worker), 1);
       slots.push(worker);
     }
+    while (slots.length < n) {
+      const worker = new Worker(WORKER_ENTRY, {
+        name: `weir-slot-${this.nextName++}`,
+        execArgv: workerExecArgv(),
+        resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      });
+      heapLimitOf.set(worker, heapMb);
+      slots.push(worker);
+    }
+    for (const worker of slots) worker.ref();
     return slots;
   }
 
@@ -60,6 +72,23 @@ export class TaskSlotPool {
 }
 
 export const taskSlotPool = new TaskSlotPool();
+
+/** The heap limit each slot thread was started with. */
+const heapLimitOf = new WeakMap<Worker, number>();
+
+/**
+ * The default heap limit of a slot thread, in MB: this process's own V8 heap limit, but no more than
+ * the memory of the machine (or of its container, when constrained) divided by the slots plus one
+ * (the coordinating thread), so that full slots exhaust their heaps, with a clear OUT_OF_MEMORY,
+ * before they exhaust the machine.
+ */
+export function defaultSlotHeapMb(slots: number): number {
+  const mb = 1024 * 1024;
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const machine = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  const ownLimit = getHeapStatistics().heap_size_limit;
+  return Math.max(64, Math.floor(Math.min(ownLimit, machine / (slots + 1)) / mb));
+}
 
 /**
  * Workers inherit the process's flags, except those that only make sense for the main script

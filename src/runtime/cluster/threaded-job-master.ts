@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { CollectTarget } from '../../api/collect.ts';
-import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
+import type {
+  CheckpointStatistics,
+  JobClient,
+  JobPlan,
+  JobStatus,
+  Submission,
+  Suspension,
+} from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
 import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
@@ -12,7 +19,7 @@ import { checkTransition, isTerminal } from '../scheduler/job-status.ts';
 import { RestartBackoff } from '../scheduler/restart-backoff.ts';
 import { loadInitialRestore, restartStrategyOf } from '../scheduler/restore-loading.ts';
 import { planSplits } from './split-planning.ts';
-import { taskSlotPool } from './task-slot-pool.ts';
+import { defaultSlotHeapMb, taskSlotPool } from './task-slot-pool.ts';
 import type { CoordinatorMessage, SerializedError, WorkerData, WorkerMessage } from './worker-protocol.ts';
 
 /**
@@ -22,6 +29,11 @@ import type { CoordinatorMessage, SerializedError, WorkerData, WorkerMessage } f
  * checkpoints, and follows the job status machine. Any failure — a task's error, an uncaught error
  * or the exit of a worker — terminates every worker of the attempt (no thread outlives it); then the
  * restart strategy either starts fresh workers from the latest completed checkpoint or fails the job.
+ *
+ * Cancelling or suspending the job asks each slot to cancel its tasks and waits for it at most
+ * `task.cancellation.timeout` (the watchdog): a slot whose task ignores cancellation (a function
+ * stuck in a loop never returns to its event loop) is then terminated, which V8 can do even mid-loop.
+ * A slot that exceeds its heap limit (`resourceLimits`) fails the job with OUT_OF_MEMORY.
  */
 export class ThreadedJobMaster implements JobClient {
   readonly jobId = randomUUID();
@@ -53,12 +65,20 @@ export class ThreadedJobMaster implements JobClient {
   private coordinator: CheckpointCoordinator | undefined;
   private storage: CheckpointStorage | undefined;
   private restoredFrom: CompletedCheckpoint | undefined;
+  /** Set once suspend() begins: the job ends as suspended, whatever happens meanwhile. */
+  private suspending = false;
   private splits: Map<string, unknown> | undefined;
+  /** `task.cancellation.timeout` in ms (0: wait forever). */
+  private readonly cancellationTimeoutMs: number;
+  /** Old-generation heap limit of each slot thread, in MB. */
+  private readonly slotHeapMb: number;
 
   constructor(plan: JobPlan, submission: Submission, workerCount: number) {
     this.plan = plan;
     this.submission = submission;
     this.workerCount = workerCount;
+    this.cancellationTimeoutMs = submission.cluster?.cancellationTimeoutMs ?? DEFAULT_CANCELLATION_TIMEOUT_MS;
+    this.slotHeapMb = submission.cluster?.slotHeapMb ?? defaultSlotHeapMb(workerCount);
     this.backoff = new RestartBackoff(restartStrategyOf(plan.graph.config));
     this.result = new Promise((resolve, reject) => {
       this.resolveResult = resolve;
@@ -94,6 +114,7 @@ export class ThreadedJobMaster implements JobClient {
         this.restoredFrom = r.from;
       }
       this.createCoordinator();
+      await this.checkpointing?.prepareStorage();
     } catch (error) {
       this.finish(
         'failed',
@@ -101,6 +122,7 @@ export class ThreadedJobMaster implements JobClient {
       );
       return;
     }
+    if (this.status !== 'created') return; // suspended or cancelled while starting
     this.launch(this.restoredFrom);
     this.transition('running');
   }
@@ -172,7 +194,7 @@ export class ThreadedJobMaster implements JobClient {
     }
     const graphJson = JSON.stringify(graph);
     const settings = graph.config.checkpointing;
-    this.workers = taskSlotPool.acquire(n);
+    this.workers = taskSlotPool.acquire(n, this.slotHeapMb);
     for (let w = 0; w < n; w++) {
       const data: WorkerData = {
         jobId: this.jobId,
@@ -194,8 +216,12 @@ export class ThreadedJobMaster implements JobClient {
         if (m.jobId === this.jobId && attempt === this.attempt) this.onMessage(w, m);
       });
       worker.on('error', (error) => {
-        if (attempt === this.attempt)
+        if (attempt !== this.attempt) return;
+        if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          this.onFailure(this.outOfMemory(w, error));
+        } else {
           this.onFailure(this.workerError(w, 'failed with an uncaught error', error));
+        }
       });
       worker.on('exit', (code) => {
         if (!this.ended && attempt === this.attempt)
@@ -314,12 +340,12 @@ export class ThreadedJobMaster implements JobClient {
   }
 
   async cancel(): Promise<void> {
-    if (isTerminal(this.status) || this.status === 'cancelling') return;
+    if (isTerminal(this.status) || this.status === 'cancelling' || this.suspending) return;
     this.transition('cancelling');
     this.ended = true;
     this.coordinator?.stop('the job was cancelled');
-    for (const worker of this.workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
-    await taskSlotPool.discard(this.workers);
+    this.attempt++; // a restart in its delay does not launch again
+    await this.endSlots();
     await this.cleanUpCheckpoints();
     this.finish(
       'cancelled',
@@ -327,11 +353,62 @@ export class ThreadedJobMaster implements JobClient {
     );
   }
 
+  /**
+   * Suspends the job (see JobClient.suspend): no new checkpoint starts and in-flight ones are
+   * abandoned, every slot cancels its tasks (within the cancellation timeout), and the completed
+   * checkpoints stay whatever the retention: the job resumes from them with --from-checkpoint.
+   */
+  async suspend(): Promise<Suspension> {
+    if (!isTerminal(this.status) && this.status !== 'cancelling' && !this.suspending) {
+      this.suspending = true;
+      this.ended = true;
+      this.coordinator?.stop('the job was suspended');
+      this.attempt++; // messages of the slots, and a restart in its delay, are ignored from now on
+      await this.endSlots();
+      await this.coordinator?.discarded();
+      this.finish(
+        'suspended',
+        new WeirError('JOB_SUSPENDED', `job "${this.plan.graph.jobName}" was suspended`),
+      );
+    }
+    return {
+      checkpoint: this.checkpointing?.latest()?.location ?? null,
+      storage: this.plan.graph.config.checkpointing?.storage ?? null,
+    };
+  }
+
+  /**
+   * Asks every slot of the current attempt to cancel its tasks and terminates the slots once they
+   * have, or once `task.cancellation.timeout` has passed for one that has not (the watchdog).
+   */
+  private async endSlots(): Promise<void> {
+    const workers = this.workers;
+    const timeout = this.cancellationTimeoutMs;
+    const ended = workers.map((w) => workerCancelled(w, timeout === 0 ? undefined : timeout));
+    for (const worker of workers) worker.postMessage({ type: 'cancel', jobId: this.jobId });
+    const outcomes = await Promise.all(ended);
+    outcomes.forEach((outcome, w) => {
+      if (outcome !== 'timeout') return;
+      const subtasks = this.subtasksOf.get(w);
+      const running = subtasks?.length ? ` (running ${subtasks.map((s) => `"${s}"`).join(', ')})` : '';
+      console.error(
+        `weir: slot thread ${w + 1}${running} did not end its tasks within ${timeout} ms of the cancellation (task.cancellation.timeout): terminating it`,
+      );
+    });
+    await taskSlotPool.discard(workers);
+  }
+
   /** A failure of the current attempt: restart from the latest checkpoint, or fail the job. */
   private onFailure(error: WeirError): void {
     if (this.status !== 'running' || this.ended) return;
     this.ended = true;
-    const delay = this.backoff.onFailure(Date.now());
+    const fatal = this.checkpointing?.failsJob(error);
+    if (fatal) {
+      this.coordinator?.stop('the job failed');
+      void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', fatal));
+      return;
+    }
+    const delay = this.backoff.onFailure(Date.now(), error);
     if (delay === undefined) {
       this.coordinator?.stop('the job failed');
       const failed = this.backoff.exhausted(error, this.restarts);
@@ -349,12 +426,20 @@ export class ThreadedJobMaster implements JobClient {
     await taskSlotPool.discard(this.workers);
     await new Promise((r) => setTimeout(r, delay));
     if (this.status !== 'restarting') return;
+    let from: CompletedCheckpoint | undefined;
+    try {
+      from = await this.checkpointing?.restartPoint((m) => console.warn(`weir: ${m}`));
+    } catch (e) {
+      this.finish('failed', e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e }));
+      return;
+    }
+    if (this.status !== 'restarting') return;
     this.restarts++;
-    this.launch(this.checkpointing?.latest());
+    this.launch(from);
     this.transition('running');
   }
 
-  private finish(status: 'failed' | 'cancelled', error: WeirError): void {
+  private finish(status: 'failed' | 'cancelled' | 'suspended', error: WeirError): void {
     if (isTerminal(this.status)) return;
     this.transition(status);
     this.ended = true;
@@ -364,6 +449,17 @@ export class ThreadedJobMaster implements JobClient {
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
   private cleanUpCheckpoints(_how?: 'finished' | 'cancelled'): Promise<void> {
     return this.checkpointing?.cleanUp() ?? Promise.resolve();
+  }
+
+  /** A slot ran out of heap: the subtasks it ran, its limit, and what to do about it. */
+  private outOfMemory(w: number, cause: unknown): WeirError {
+    const subtasks = this.subtasksOf.get(w);
+    const running = subtasks?.length ? ` running ${subtasks.map((s) => `"${s}"`).join(', ')}` : '';
+    return new WeirError(
+      'OUT_OF_MEMORY',
+      `slot thread ${w + 1}${running} ran out of memory (heap limit ${this.slotHeapMb} MB): keep large state off the heap with the lmdb state backend (env.setStateBackend('lmdb')), or raise the limit with -D taskmanager.memory.slot.heap.size=<MB>`,
+      { cause },
+    );
   }
 
   private workerError(w: number, what: string, cause?: unknown): WeirError {
@@ -413,20 +509,38 @@ function deserializeCause(e: SerializedError): unknown {
 /** How long a stop-with-savepoint waits for a slot's tasks to close (and commit) before ending the thread. */
 const STOP_GRACE_MS = 30_000;
 
-/** Resolves when `worker` reports its tasks cancelled and closed, exits, or `timeoutMs` passes. */
-function workerCancelled(worker: Worker, timeoutMs: number): Promise<void> {
+/**
+ * Default of `task.cancellation.timeout`. Flink's is 180 s; Weir's is shorter than the grace period
+ * of `docker stop` (10 s), so that a stuck task is ended by Weir, with the job's exit code and
+ * message, rather than by the SIGKILL that follows.
+ */
+export const DEFAULT_CANCELLATION_TIMEOUT_MS = 5_000;
+
+/**
+ * Resolves when `worker` reports its tasks cancelled and closed ('cancelled'), exits ('exited'), or
+ * `timeoutMs` passes ('timeout'; never when undefined).
+ */
+function workerCancelled(
+  worker: Worker,
+  timeoutMs: number | undefined,
+): Promise<'cancelled' | 'exited' | 'timeout'> {
   return new Promise((resolve) => {
-    const done = () => {
+    const done = (outcome: 'cancelled' | 'exited' | 'timeout') => {
       clearTimeout(timer);
       worker.off('message', onMessage);
-      worker.off('exit', done);
-      resolve();
+      worker.off('exit', onExit);
+      resolve(outcome);
     };
     const onMessage = (m: { type?: string }) => {
-      if (m?.type === 'cancelled') done();
+      if (m?.type === 'cancelled') done('cancelled');
     };
-    const timer = setTimeout(done, timeoutMs);
+    const onExit = () => done('exited');
+    if (worker.threadId < 0) {
+      resolve('exited'); // terminated already (a restart in its delay)
+      return;
+    }
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done('timeout'), timeoutMs);
     worker.on('message', onMessage);
-    worker.once('exit', done);
+    worker.once('exit', onExit);
   });
 }

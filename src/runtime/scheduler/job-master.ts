@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CollectTarget } from '../../api/collect.ts';
-import type { CheckpointStatistics, JobClient, JobPlan, JobStatus, Submission } from '../../api/executor.ts';
+import type {
+  CheckpointStatistics,
+  JobClient,
+  JobPlan,
+  JobStatus,
+  Submission,
+  Suspension,
+} from '../../api/executor.ts';
 import { JobExecutionResult } from '../../api/job-execution-result.ts';
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
 import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
@@ -16,7 +23,7 @@ import { localValues, mergeAccumulators } from './accumulator-merge.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { RestartBackoff } from './restart-backoff.ts';
-import { loadCompleted, loadInitialRestore, restartStrategyOf } from './restore-loading.ts';
+import { loadInitialRestore, restartStrategyOf } from './restore-loading.ts';
 import { TaskExecutor } from './task-executor.ts';
 
 /**
@@ -91,6 +98,7 @@ export class JobMaster implements JobClient {
         this.restoredFrom = r.from;
       }
       this.createCoordinator();
+      await this.checkpointing?.prepareStorage();
       await this.deploy();
     } catch (error) {
       this.finishWith(
@@ -105,6 +113,7 @@ export class JobMaster implements JobClient {
       );
       return;
     }
+    if (this.status !== 'created') return; // suspended or cancelled while deploying
     this.transition('running');
     await this.run();
   }
@@ -145,6 +154,30 @@ export class JobMaster implements JobClient {
       'cancelled',
       new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
     );
+  }
+
+  /**
+   * Suspends the job (see JobClient.suspend): no new checkpoint starts, in-flight ones are
+   * abandoned, the tasks are cancelled, and the completed checkpoints stay whatever the retention.
+   * In this thread there is no watchdog: a task stuck in a loop never lets this run (jobs of
+   * `weir run` run on slot threads, where one is).
+   */
+  async suspend(): Promise<Suspension> {
+    if (!isTerminal(this.status) && this.status !== 'cancelling') {
+      this.coordinator?.stop('the job was suspended');
+      this.executor.stop();
+      this.attempt++; // the cancelled tasks' events, and a restart in its delay, are ignored
+      this.finishWith(
+        'suspended',
+        new WeirError('JOB_SUSPENDED', `job "${this.plan.graph.jobName}" was suspended`),
+      );
+      await Promise.all(this.tasks.map((t) => t.cancel()));
+      await this.coordinator?.discarded();
+    }
+    return {
+      checkpoint: this.checkpointing?.latest()?.location ?? null,
+      storage: this.plan.graph.config.checkpointing?.storage ?? null,
+    };
   }
 
   private createCoordinator(): void {
@@ -245,7 +278,12 @@ export class JobMaster implements JobClient {
   /** A task failed: restart from the latest checkpoint if the strategy allows, or fail the job. */
   private onFailure(error: WeirError): void {
     if (isTerminal(this.status) || this.status === 'cancelling' || this.status === 'restarting') return;
-    const delay = this.backoff.onFailure(Date.now());
+    const fatal = this.checkpointing?.failsJob(error);
+    if (fatal) {
+      this.fail(fatal);
+      return;
+    }
+    const delay = this.backoff.onFailure(Date.now(), error);
     if (delay === undefined) {
       this.fail(this.backoff.exhausted(error, this.restarts));
       return;
@@ -264,15 +302,19 @@ export class JobMaster implements JobClient {
     await new Promise((r) => setTimeout(r, delay));
     if (this.status !== 'restarting') return;
     try {
-      const latest = this.checkpointing?.latest();
-      this.restored = latest ? await loadCompleted(latest) : undefined;
+      this.restored = await this.checkpointing?.restartState((m) => console.warn(`weir: ${m}`));
       this.restarts++;
       await this.deploy();
     } catch (e) {
       // A redeployment that fails (a source that cannot plan its splits while its broker is down)
       // is one more failure for the restart strategy, as in Flink, not the end of the job.
       const failure = e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e });
-      const next = this.backoff.onFailure(Date.now());
+      const fatal = this.checkpointing?.failsJob(failure);
+      if (fatal) {
+        this.fail(fatal);
+        return;
+      }
+      const next = this.backoff.onFailure(Date.now(), failure);
       if (next === undefined) this.fail(this.backoff.exhausted(failure, this.restarts));
       else void this.restart(next, failure);
       return;
@@ -310,7 +352,7 @@ export class JobMaster implements JobClient {
     return this.checkpointing?.cleanUp() ?? Promise.resolve();
   }
 
-  private finishWith(status: 'failed' | 'cancelled', error: WeirError): void {
+  private finishWith(status: 'failed' | 'cancelled' | 'suspended', error: WeirError): void {
     if (isTerminal(this.status)) return;
     clearInterval(this.keepAlive);
     this.transition(status);

@@ -3,13 +3,15 @@ import { WeirError } from '../../core/errors.ts';
 
 /** Allowed job status transitions; anything else is a bug. */
 const transitions: Record<JobStatus, readonly JobStatus[]> = {
-  created: ['running', 'failed', 'cancelling'],
-  running: ['finished', 'failed', 'cancelling', 'restarting'],
-  restarting: ['running', 'failed', 'cancelling'],
+  created: ['running', 'failed', 'cancelling', 'suspended'],
+  running: ['finished', 'failed', 'cancelling', 'restarting', 'suspended'],
+  restarting: ['running', 'failed', 'cancelling', 'suspended'],
   cancelling: ['cancelled', 'failed'],
   finished: [],
   failed: [],
   cancelled: [],
+  // Terminal for this process, not for the job: it resumes from its retained checkpoints.
+  suspended: [],
 };
 
 export function checkTransition(from: JobStatus, to: JobStatus): void {
