@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { WeirError } from '../core/errors.ts';
 import { type CheckpointMetadata, completionTime, METADATA_FILE } from './checkpoint-metadata.ts';
-import { checkpointPath, readCheckpoint } from './checkpoint-storage.ts';
+import { checkpointPath, OWNER_FILE, readCheckpoint } from './checkpoint-storage.ts';
 
 /**
  * What a checkpoint storage directory holds, read from disk: the layout is
@@ -46,9 +46,6 @@ export interface JobOwner {
   pid: number;
   host: string;
 }
-
-/** The file a running job keeps in its checkpoint directory. */
-export const OWNER_FILE = '_owner';
 
 /** What a path given by the user is: one checkpoint, one job's directory, or a storage root. */
 export type CatalogEntry =

@@ -29,6 +29,8 @@ class RecordingStorage implements CheckpointStorage {
   async discard(location: string): Promise<void> {
     this.discarded.push(location);
   }
+  async prepareJob(): Promise<void> {}
+  async releaseJob(): Promise<void> {}
 }
 
 const entry = (task: string): TaskStateEntry => ({

@@ -142,6 +142,11 @@ export class CheckpointCoordinator {
     }
   }
 
+  /** The completed checkpoints kept (the latest `retained`, and the one restored from), oldest first. */
+  completedCheckpoints(): readonly CompletedCheckpoint[] {
+    return this.completed;
+  }
+
   latestCompleted(): CompletedCheckpoint | undefined {
     return this.completed[this.completed.length - 1];
   }

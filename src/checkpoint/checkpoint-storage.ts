@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeirError } from '../core/errors.ts';
 import {
@@ -27,7 +28,19 @@ export interface CheckpointStorage {
   writeState(location: string, name: string, data: Uint8Array): Promise<StateHandle>;
   writeMetadata(location: string, metadata: CheckpointMetadata): Promise<void>;
   discard(location: string): Promise<void>;
+  /**
+   * Checks, at the start of job `jobId`, that its checkpoints can be written: creates the job's
+   * directory, writes and removes a probe file, and marks the directory as owned by this process
+   * (OWNER_FILE). Throws CHECKPOINT_FAILED naming the storage and the reason (read-only, permission
+   * denied, not a directory, no space).
+   */
+  prepareJob(jobId: string): Promise<void>;
+  /** At the end of the job: removes the owner mark, and the job's directory if nothing is left in it. */
+  releaseJob(jobId: string): Promise<void>;
 }
+
+/** The file a running job keeps in its checkpoint directory: `{ pid, host, startedAt }`. */
+export const OWNER_FILE = '_owner';
 
 /** Checkpoints kept in memory only (no storage configured): they survive task failures, not the process. */
 export class MemoryCheckpointStorage implements CheckpointStorage {
@@ -43,6 +56,8 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   }
   async writeMetadata(): Promise<void> {}
   async discard(): Promise<void> {}
+  async prepareJob(): Promise<void> {}
+  async releaseJob(): Promise<void> {}
 }
 
 /** Checkpoints in a directory: `<root>/<jobId>/chk-<id>/` with one file per subtask and `_metadata`. */
@@ -89,6 +104,76 @@ export class FileCheckpointStorage implements CheckpointStorage {
   async discard(location: string): Promise<void> {
     await rm(location, { recursive: true, force: true });
   }
+
+  async prepareJob(jobId: string): Promise<void> {
+    const dir = join(this.root, jobId);
+    let step = `cannot create the directory ${dir}`;
+    try {
+      await mkdir(dir, { recursive: true });
+      step = `cannot write in ${dir}`;
+      const probe = join(dir, `.probe-${process.pid}`);
+      await writeFileSynced(probe, Buffer.from('weir'));
+      await rm(probe);
+      const owner = { pid: process.pid, host: hostname(), startedAt: Date.now() };
+      await writeFileSynced(join(dir, OWNER_FILE), Buffer.from(JSON.stringify(owner)));
+    } catch (error) {
+      throw new WeirError(
+        'CHECKPOINT_FAILED',
+        `checkpoint storage ${this.description} cannot be used: ${step}: ${await storageFailureReason(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async releaseJob(jobId: string): Promise<void> {
+    const dir = join(this.root, jobId);
+    await rm(join(dir, OWNER_FILE), { force: true }).catch(() => {});
+    await rmdir(dir).catch(() => {}); // only if empty: retained checkpoints stay
+  }
+}
+
+/**
+ * Why a file operation on checkpoint storage failed, in words: read-only, permission denied, a
+ * part of the path that is a file, no space; the system's message otherwise.
+ */
+export async function storageFailureReason(error: unknown): Promise<string> {
+  const e = error as NodeJS.ErrnoException;
+  const code = e?.code ? ` (${e.code})` : '';
+  switch (e?.code) {
+    case 'EROFS':
+      return `the file system is read-only${code}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${code}`;
+    case 'ENOTDIR':
+    case 'EEXIST': {
+      const file = e.path ? await firstNonDirectory(e.path) : undefined;
+      return file
+        ? `${file} is a file, not a directory${code}`
+        : `a part of the path is not a directory${code}`;
+    }
+    case 'ENOSPC':
+      return `no space left on the device${code}`;
+    case 'EDQUOT':
+      return `the disk quota is exhausted${code}`;
+    default:
+      return e instanceof Error ? e.message : String(error);
+  }
+}
+
+/** The first ancestor of `path` (or `path` itself) that exists and is not a directory. */
+async function firstNonDirectory(path: string): Promise<string | undefined> {
+  const parts: string[] = [];
+  for (let p = resolve(path); ; p = dirname(p)) {
+    parts.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of parts) {
+    const info = await stat(p).catch(() => undefined);
+    if (info === undefined) return undefined;
+    if (!info.isDirectory()) return p;
+  }
+  return undefined;
 }
 
 /** Savepoints always go to files (in the directory given when one is taken), also when checkpoints stay in memory. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { restoreCandidates } from '../../src/checkpoint/checkpoint-selection.ts';
 import { FileCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.ts';
@@ -21,6 +21,7 @@ import {
   WatermarkStrategy,
   WeirError,
 } from '../../src/index.ts';
+import { MAX_CHECKPOINT_FAILOVERS } from '../../src/runtime/scheduler/job-checkpointing.ts';
 import { CollectSink } from '../../src/testing/index.ts';
 import { checkRestores, FaultAfterCheckpointSource, recordRestore } from './support.ts';
 
@@ -173,38 +174,75 @@ describe('fault injection: checkpoint storage', () => {
     }
   });
 
-  it('storage not writable: checkpoints fail and are counted; the job fails once the tolerable number is exceeded', async () => {
+  it('storage not writable at the start: the job fails at once, naming the storage and the reason', async () => {
+    // Root ignores permissions: the storage is made unusable by a path whose parent is a regular file.
     const blocker = join(mkdtempSync(join(tmpdir(), 'weir-ro-')), 'a-file');
     writeFileSync(blocker, '');
-    const sink = new CollectSink<number>();
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(1);
     env.enableCheckpointing(50);
-    env
-      .getCheckpointConfig()
-      .setCheckpointStorage(join(blocker, 'checkpoints'))
-      .setTolerableCheckpointFailureNumber(5);
-    env.setRestartStrategy(RestartStrategies.noRestart());
+    env.getCheckpointConfig().setCheckpointStorage(join(blocker, 'checkpoints'));
     env
       .fromSource(
-        new DataGeneratorSource((i) => i, 1_000_000, { rateLimit: 2_000 }),
+        new DataGeneratorSource((i) => i, 1_000, { rateLimit: 2_000 }),
         WatermarkStrategy.noWatermarks(),
         'slow',
       )
-      .sinkTo(sink);
+      .sinkTo(new CollectSink<number>());
     const client = await env.executeAsync('unwritable storage');
     await assert.rejects(client.getJobExecutionResult(), (error: unknown) => {
       assert.ok(error instanceof WeirError);
       assert.equal(error.code, 'CHECKPOINT_FAILED');
-      assert.match(error.message, /6 consecutive checkpoints failed, more than the 5 tolerated/);
+      assert.match(
+        error.message,
+        /^checkpoint storage file:\/\/.*a-file\/checkpoints cannot be used: cannot create the directory .*: .*a-file is a file, not a directory \(ENOTDIR\)$/,
+      );
       return true;
     });
     const stats = client.getCheckpointStatistics!();
-    console.log(`faults: ${stats.failed} injected, 0 lost, 0 duplicated`);
-    assert.equal(stats.failed, 6);
-    assert.equal(stats.completed, 0);
-    assert.ok(sink.values.length > 0, 'the job kept running while checkpoints failed');
+    assert.equal(stats.triggered, 0);
+    assert.equal(stats.restarts, 0);
+    rmSync(dirname(blocker), { recursive: true, force: true });
   });
+
+  for (const parallelism of [1, 2]) {
+    it(`storage that becomes unwritable while the job runs (parallelism ${parallelism}): at most ${MAX_CHECKPOINT_FAILOVERS} restarts without a completed checkpoint, then a clear failure`, async () => {
+      const root = mkdtempSync(join(tmpdir(), 'weir-gone-'));
+      const storage = join(root, 'checkpoints');
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setParallelism(parallelism);
+      env.enableCheckpointing(50);
+      env.getCheckpointConfig().setCheckpointStorage(storage);
+      env.setRestartStrategy(RestartStrategies.fixedDelayRestart(100, 10));
+      env
+        .fromSource(
+          new DataGeneratorSource((i) => i, 10_000_000, { rateLimit: 2_000 }),
+          WatermarkStrategy.noWatermarks(),
+          'slow',
+        )
+        .sinkTo(new CollectSink<number>());
+      const client = await env.executeAsync('storage gone');
+      // The storage goes away under the running job: its path becomes a regular file.
+      rmSync(storage, { recursive: true, force: true });
+      writeFileSync(storage, '');
+      try {
+        await assert.rejects(client.getJobExecutionResult(), (error: unknown) => {
+          assert.ok(error instanceof WeirError);
+          assert.equal(error.code, 'CHECKPOINT_FAILED');
+          assert.match(
+            error.message,
+            /^checkpoints kept failing through 3 restarts in a row without one completing, so the job fails instead of restarting again: .*checkpoint storage .* cannot be used: cannot create the directory .*: .*checkpoints is a file, not a directory/,
+          );
+          return true;
+        });
+        const stats = client.getCheckpointStatistics!();
+        console.log(`faults: ${stats.failed} injected, 0 lost, 0 duplicated`);
+        assert.equal(stats.restarts, MAX_CHECKPOINT_FAILOVERS);
+        assert.equal(stats.completed, 0);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('fault injection: event-time windows and timers across failures', () => {

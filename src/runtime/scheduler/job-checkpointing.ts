@@ -5,7 +5,19 @@ import {
   type CompletedCheckpoint,
 } from '../../checkpoint/checkpoint-coordinator.ts';
 import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import {
+  loadCheckpointState,
+  type RestoredJobState,
+  verifyCheckpointState,
+} from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
+
+/**
+ * Restarts caused by failing checkpoints (storage that became unwritable, full, or checkpoints that
+ * time out) allowed in a row without a checkpoint completing in between; the next such failure fails
+ * the job, whatever the restart strategy: restarting cannot repair the storage.
+ */
+export const MAX_CHECKPOINT_FAILOVERS = 3;
 
 const NO_CHECKPOINTS = {
   triggered: 0,
@@ -28,6 +40,11 @@ export class JobCheckpointing {
   readonly storage: CheckpointStorage | undefined;
   private readonly plan: JobPlan;
   private readonly restoredFrom: CompletedCheckpoint | undefined;
+  private readonly jobId: string;
+  /** Fail-overs caused by failing checkpoints since the last completed checkpoint. */
+  private checkpointFailovers = 0;
+  /** The error of the fail-over that went over MAX_CHECKPOINT_FAILOVERS: the job fails with it. */
+  private fatal: { cause: WeirError; error: WeirError } | undefined;
 
   constructor(
     plan: JobPlan,
@@ -38,6 +55,7 @@ export class JobCheckpointing {
   ) {
     this.plan = plan;
     this.restoredFrom = restoredFrom;
+    this.jobId = jobId;
     const { graph, clock } = plan;
     const settings = graph.config.checkpointing;
     if (!settings) return;
@@ -58,9 +76,118 @@ export class JobCheckpointing {
         const v = graph.vertices.find((x) => x.id === id)!;
         return { operators: v.operators.map((o) => o.uid), parallelism: v.parallelism };
       },
-      gateway,
-      onTolerableFailuresExceeded,
+      gateway: {
+        ...gateway,
+        notifyComplete: (id) => {
+          this.checkpointFailovers = 0;
+          gateway.notifyComplete(id);
+        },
+      },
+      onTolerableFailuresExceeded: (error) =>
+        void this.checkpointFailover(error, onTolerableFailuresExceeded),
     });
+  }
+
+  /**
+   * At the job's start: checks that the checkpoint storage can be written (see
+   * CheckpointStorage.prepareJob), so that a read-only or misconfigured storage fails the job at
+   * once with the reason instead of failing every checkpoint and restarting forever.
+   */
+  async prepareStorage(): Promise<void> {
+    await this.storage?.prepareJob(this.jobId);
+  }
+
+  /**
+   * The error to fail the job with, without a restart, when `error` is one no restart can repair:
+   * a restore point whose state is damaged with nothing earlier left (CHECKPOINT_CORRUPT), or a
+   * checkpoint fail-over beyond MAX_CHECKPOINT_FAILOVERS in a row. Undefined otherwise.
+   */
+  failsJob(error: WeirError): WeirError | undefined {
+    if (error.code === 'CHECKPOINT_CORRUPT') return error;
+    return this.fatal?.cause === error ? this.fatal.error : undefined;
+  }
+
+  /**
+   * Consecutive checkpoint failures went over the tolerated number: the job fails over, at most
+   * MAX_CHECKPOINT_FAILOVERS times in a row without a completed checkpoint. The storage is probed
+   * first, so that the error says why (read-only, permission denied, not a directory).
+   */
+  private async checkpointFailover(error: WeirError, failOver: (error: WeirError) => void): Promise<void> {
+    this.checkpointFailovers++;
+    let cause = error;
+    try {
+      await this.storage?.prepareJob(this.jobId);
+    } catch (probe) {
+      if (probe instanceof WeirError) {
+        cause = new WeirError('CHECKPOINT_FAILED', `${error.message}; ${probe.message}`, { cause: error });
+      }
+    }
+    if (this.checkpointFailovers > MAX_CHECKPOINT_FAILOVERS) {
+      this.fatal = {
+        cause,
+        error: new WeirError(
+          'CHECKPOINT_FAILED',
+          `checkpoints kept failing through ${MAX_CHECKPOINT_FAILOVERS} restarts in a row without one completing, so the job fails instead of restarting again: ${cause.message}`,
+          { cause },
+        ),
+      };
+    }
+    failOver(cause);
+  }
+
+  /**
+   * The checkpoint a restart resumes, its state files verified: the latest completed one, or when
+   * its state is damaged (a file missing, truncated or altered), the one completed before it (kept
+   * when `setNumRetainedCheckpoints` is 2 or more), then the one the job started from. Each
+   * fall-back is reported through `warn`. Throws CHECKPOINT_CORRUPT when none is intact (the job
+   * must fail: restarting from nothing would replay its input into state that already counted it).
+   *
+   * @example
+   * const from = await checkpointing.restartPoint((m) => console.warn(`weir: ${m}`));
+   */
+  async restartPoint(warn: (message: string) => void): Promise<CompletedCheckpoint | undefined> {
+    return (await this.firstIntact(warn, false))?.checkpoint;
+  }
+
+  /** As {@link restartPoint}, and the checkpoint's state read: for a restart in this thread. */
+  async restartState(warn: (message: string) => void): Promise<RestoredJobState | undefined> {
+    return (await this.firstIntact(warn, true))?.state;
+  }
+
+  private async firstIntact(
+    warn: (message: string) => void,
+    load: boolean,
+  ): Promise<{ checkpoint: CompletedCheckpoint; state: RestoredJobState | undefined } | undefined> {
+    const candidates = [...(this.coordinator?.completedCheckpoints() ?? [])].reverse();
+    if (this.restoredFrom && !candidates.includes(this.restoredFrom)) candidates.push(this.restoredFrom);
+    let last: WeirError | undefined;
+    for (const [i, checkpoint] of candidates.entries()) {
+      try {
+        if (!load) {
+          await verifyCheckpointState(checkpoint.location, checkpoint.metadata);
+          return { checkpoint, state: undefined };
+        }
+        return { checkpoint, state: await loadCheckpointState(checkpoint.location, checkpoint.metadata) };
+      } catch (error) {
+        if (!(error instanceof WeirError) || error.code !== 'CHECKPOINT_CORRUPT') throw error;
+        last = error;
+        const next = candidates[i + 1];
+        warn(
+          `checkpoint ${checkpoint.id} cannot be restored: ${error.message}; ` +
+            (next
+              ? `falling back to checkpoint ${next.id} (${next.location})`
+              : 'no earlier checkpoint is left'),
+        );
+      }
+    }
+    if (last) {
+      throw new WeirError(
+        'CHECKPOINT_CORRUPT',
+        `job "${this.plan.graph.jobName}" cannot restart: no intact checkpoint is left (the last tried: ${last.message})`,
+        { cause: last },
+      );
+    }
+    return undefined;
   }
 
   /** Statistics of a job that may not have got as far as creating its checkpointing. */
@@ -106,5 +233,6 @@ export class JobCheckpointing {
     if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
     const latest = this.coordinator.latestCompleted();
     if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
+    await this.storage.releaseJob(this.jobId);
   }
 }
