@@ -29,6 +29,7 @@ export type WeirErrorCode =
   | 'CLI_USAGE'
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_TRANSACTION_LOST'
+  | 'KAFKA_TOPIC_NOT_FOUND'
   | 'INTERNAL';
 
 export class WeirError extends Error {
@@ -54,6 +55,33 @@ export class WeirError extends Error {
     }
     return lines.join('\n');
   }
+}
+
+/**
+ * Codes of failures that a restart cannot fix (Flink's non-recoverable errors, which suppress
+ * restarts): the job fails at once, whatever its restart strategy.
+ */
+export const NON_RECOVERABLE_CODES: ReadonlySet<WeirErrorCode> = new Set<WeirErrorCode>([
+  'KAFKA_TOPIC_NOT_FOUND',
+]);
+
+/**
+ * False when `error`, or any error in its chain of causes, has a {@link NON_RECOVERABLE_CODES} code:
+ * the restart strategy must not restart the job for it.
+ *
+ * @example
+ * ```ts
+ * const missing = new WeirError('KAFKA_TOPIC_NOT_FOUND', 'Kafka topic "out" does not exist');
+ * isRecoverable(new WeirError('SINK_FAILED', 'write failed', { cause: missing })); // false
+ * ```
+ */
+export function isRecoverable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 16; depth++) {
+    if (current instanceof WeirError && NON_RECOVERABLE_CODES.has(current.code)) return false;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return true;
 }
 
 export function isWeirError(error: unknown, code?: WeirErrorCode): error is WeirError {

@@ -1,4 +1,4 @@
-import type { Accumulator } from './accumulators.ts';
+import { type Accumulator, Counter, RecordsInErrorsBySource } from './accumulators.ts';
 
 /**
  * The source SPI (DESIGN.md §4): a source plans splits, and a reader in each subtask is polled for
@@ -57,6 +57,35 @@ export type InputStatus = 'more' | 'nothing-available' | 'end';
  * Flink's `numRecordsInErrors`: in the job result, and live in the source task's metrics.
  */
 export const RECORDS_IN_ERRORS = 'numRecordsInErrors';
+
+/**
+ * The accumulator of the same counts by source name, with each source's policy
+ * (`JobExecutionResult.getRecordsInErrors()` reads it; `weir run` prints it at the end).
+ */
+export const RECORDS_IN_ERRORS_BY_SOURCE = 'numRecordsInErrorsBySource';
+
+/**
+ * The counter a reader adds each record it could not read to (skipped or dead-lettered), registered
+ * as {@link RECORDS_IN_ERRORS} and, under the reader's source name with `policy`, as
+ * {@link RECORDS_IN_ERRORS_BY_SOURCE}.
+ *
+ * @example
+ * ```ts
+ * // in a reader's constructor, when bad records are skipped rather than failing the job:
+ * this.errors = countRecordsInErrors(context, 'onError: skip');
+ * // ... for each record skipped:
+ * this.errors.add(1);
+ * ```
+ */
+export function countRecordsInErrors(context: SourceReaderContext, policy: string): Counter {
+  const counter = new Counter();
+  context.addAccumulator?.(RECORDS_IN_ERRORS, counter as Accumulator<unknown>);
+  context.addAccumulator?.(
+    RECORDS_IN_ERRORS_BY_SOURCE,
+    new RecordsInErrorsBySource({ name: context.sourceName, policy, counter }) as Accumulator<unknown>,
+  );
+  return counter;
+}
 
 export interface SourceReaderContext {
   readonly subtaskIndex: number;

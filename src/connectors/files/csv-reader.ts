@@ -1,6 +1,7 @@
+import type { Counter } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import { escapeMessage, inputExcerpt } from '../../core/input-excerpt.ts';
-import type { ReaderOutput, SourceReaderContext } from '../../core/source.ts';
+import { countRecordsInErrors, type ReaderOutput, type SourceReaderContext } from '../../core/source.ts';
 import { type FileReaderMetrics, isBlank } from './bad-record-policy.ts';
 import { CsvSyntaxError, splitCsvLine } from './csv-line.ts';
 import { type CsvColumnType, checkColumns, type ResolvedCsvOptions } from './csv-options.ts';
@@ -30,9 +31,13 @@ export class CsvReader<T> extends LineFileReader<T> {
   private header: readonly string[] | undefined;
   private awaitingHeader = false;
 
+  /** The job's count of skipped rows (numRecordsInErrors), with `onError: 'skip'`. */
+  private readonly errors: Counter | undefined;
+
   constructor(context: SourceReaderContext, options: ResolvedCsvOptions<T>) {
     super(context);
     this.options = options;
+    this.errors = options.onError === 'skip' ? countRecordsInErrors(context, 'onError: skip') : undefined;
   }
 
   /** Rows skipped by this reader because they could not be decoded. */
@@ -66,6 +71,7 @@ export class CsvReader<T> extends LineFileReader<T> {
         error.code === 'DESERIALIZATION_FAILED'
       ) {
         this.metrics.skippedRecords++;
+        this.errors?.add(1);
         return;
       }
       throw error;

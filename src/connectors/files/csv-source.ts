@@ -11,7 +11,9 @@ import { type FileSplit, listFileSplits } from './file-split.ts';
  *
  * A row with the wrong number of fields, a bad quote or a value that does not fit its column's type
  * fails with DESERIALIZATION_FAILED naming file, line, column and reason, or with
- * `onError: 'skip'` is skipped and counted in the reader's `metrics.skippedRecords`.
+ * `onError: 'skip'` is skipped and counted: in the job result's `numRecordsInErrors` accumulator
+ * (`getRecordsInErrors()` per source), in the source task's `recordsInErrors` metric, and at the end
+ * of `weir run` ("weir: skipped 3 bad records in source ...").
  *
  * @example
  * ```ts

@@ -1,6 +1,13 @@
+import type { Counter } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import { escapeMessage } from '../../core/input-excerpt.ts';
-import type { Boundedness, ReaderOutput, Source, SourceReaderContext } from '../../core/source.ts';
+import {
+  type Boundedness,
+  countRecordsInErrors,
+  type ReaderOutput,
+  type Source,
+  type SourceReaderContext,
+} from '../../core/source.ts';
 import { type FileReaderMetrics, isBlank, type OnBadRecord } from './bad-record-policy.ts';
 import { type FileSplit, listFileSplits } from './file-split.ts';
 import { LineFileReader } from './line-file-reader.ts';
@@ -60,9 +67,13 @@ export class JsonLinesReader<T> extends LineFileReader<T> {
   readonly metrics: FileReaderMetrics = { skippedRecords: 0 };
   private readonly onError: OnBadRecord;
 
+  /** The job's count of skipped lines (numRecordsInErrors), with `onError: 'skip'`. */
+  private readonly errors: Counter | undefined;
+
   constructor(context: SourceReaderContext, onError: OnBadRecord) {
     super(context);
     this.onError = onError;
+    this.errors = onError === 'skip' ? countRecordsInErrors(context, 'onError: skip') : undefined;
   }
 
   /** Lines skipped by this reader because they were not valid JSON. */
@@ -78,6 +89,7 @@ export class JsonLinesReader<T> extends LineFileReader<T> {
     } catch (error) {
       if (this.onError === 'skip') {
         this.metrics.skippedRecords++;
+        this.errors?.add(1);
         return;
       }
       throw new WeirError(

@@ -30,6 +30,11 @@ export interface KafkaRecordSerializer<T> {
   serialize(element: T, timestamp: number | undefined): KafkaProducerRecord;
   /** Asynchronous set-up before the first record; awaited by the sink's open. */
   open?(): Promise<void>;
+  /**
+   * The topics every record goes to, when they are known before the first record (a fixed topic):
+   * the sink checks at start that they exist. Omitted when the topic is chosen per record.
+   */
+  readonly topics?: readonly string[];
 }
 
 /** The builder's settings: a topic, a value serializer, and optionally key, partition and headers. */
@@ -94,6 +99,7 @@ export class KafkaRecordSerializerBuilder<T> {
         timestamp,
       }),
       open: value.open,
+      topics: typeof topic === 'string' ? [topic] : undefined,
     };
   }
 }

@@ -4,6 +4,7 @@ import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
 import { kafkaClientModule } from './kafka-client-module.ts';
 import type { KafkaProducerRecord, KafkaRecordSerializer } from './kafka-record-serializer.ts';
 import { KafkaSendQueue } from './kafka-send-queue.ts';
+import { checkKafkaTopics, isUnknownTopic, topicNotFound } from './kafka-topic-check.ts';
 import { KafkaTransactionAdmin, type KafkaTransactionHandle } from './kafka-transaction-admin.ts';
 
 /**
@@ -21,6 +22,11 @@ import { KafkaTransactionAdmin, type KafkaTransactionHandle } from './kafka-tran
  *   (a transaction committed before the failure is recognized as such), and every other open
  *   transaction of the prefix is aborted, so consumers reading with `read_committed` see each
  *   record exactly once. The prefix must be unique to the job.
+ *
+ * The sink never creates topics. At start each subtask checks that the serializer's fixed topic
+ * exists (a Metadata request): a missing one fails the job with KAFKA_TOPIC_NOT_FOUND, naming the
+ * topic and the brokers, without restarting it, since no restart would create the topic. With a
+ * topic chosen per record, a write the broker refuses as "unknown topic" fails the same way.
  *
  * @example
  * ```ts
@@ -90,6 +96,11 @@ export class KafkaSink<T> implements Sink<T> {
   async open(context: SinkContext): Promise<void> {
     const { guarantee } = this.settings;
     await this.settings.serializer.open?.();
+    await checkKafkaTopics(this.settings.bootstrapServers, this.settings.serializer.topics ?? [], {
+      clientId: `${this.settings.clientId}-${context.subtaskIndex}-check`,
+      requestTimeout: this.settings.requestTimeout,
+      operatorName: context.operatorName,
+    });
     if (guarantee === 'EXACTLY_ONCE') {
       const timeout = this.settings.transactionTimeout;
       if (context.checkpointInterval !== undefined && context.checkpointInterval >= timeout) {
@@ -465,6 +476,11 @@ function sendFailure(
     ? ` (the largest record is ${largest} bytes; the broker's message.max.bytes and the topic's max.message.bytes limit it)`
     : '';
   const txn = transactionalId === undefined ? '' : ` in transaction "${transactionalId}"`;
+  if (isUnknownTopic(error)) {
+    // A topic chosen per record that does not exist: no restart would create it.
+    const named = /^Unknown topic (.+)\.$/.exec(error instanceof Error ? error.message : '')?.[1];
+    return topicNotFound(named === undefined ? topics.split(', ') : [named], servers, undefined, error);
+  }
   return new WeirError(
     'SINK_FAILED',
     `KafkaSink cannot write ${messages.length} records to ${topics} at ${servers.join(', ')}${txn}: ${text}${hint}`,

@@ -1,8 +1,12 @@
 import type { KafkaRecord } from '@platformatic/kafka';
-import { type Accumulator, Counter } from '../../core/accumulators.ts';
 import type { Duration } from '../../core/duration.ts';
 import { WeirError } from '../../core/errors.ts';
-import type { Boundedness, Source, SourceReaderContext } from '../../core/source.ts';
+import {
+  type Boundedness,
+  countRecordsInErrors,
+  type Source,
+  type SourceReaderContext,
+} from '../../core/source.ts';
 import { checkKafkaProperty, type KafkaClientConfig } from './kafka-client-config.ts';
 import type {
   KafkaConsumerRecord,
@@ -14,7 +18,6 @@ import {
   type DecodeRecord,
   KafkaSourceReader,
   type PrepareValues,
-  RECORDS_IN_ERRORS,
   type ResolvedFailurePolicy,
 } from './kafka-source-reader.ts';
 import { kafkaSplitOwner, planKafkaSplits } from './kafka-split-planner.ts';
@@ -126,11 +129,14 @@ export class KafkaSource<T> implements Source<T, KafkaPartitionSplit> {
   }
 
   createReader(context: SourceReaderContext): KafkaSourceReader<T> {
-    let errors: Counter | undefined;
-    if (this.failurePolicy.kind !== 'fail') {
-      errors = new Counter();
-      context.addAccumulator?.(RECORDS_IN_ERRORS, errors as Accumulator<unknown>);
-    }
+    const policy = this.failurePolicy;
+    const errors =
+      policy.kind === 'fail'
+        ? undefined
+        : countRecordsInErrors(
+            context,
+            policy.kind === 'skip' ? 'failure policy: skip' : `sent to dead-letter topic "${policy.topic}"`,
+          );
     return new KafkaSourceReader(
       {
         config: this.client,

@@ -10,6 +10,15 @@ describe('RestartBackoff', () => {
     assert.equal(new RestartBackoff(RestartStrategies.noRestart()).onFailure(0), undefined);
   });
 
+  it('a non-recoverable failure (KAFKA_TOPIC_NOT_FOUND, also as a cause) is never restarted', () => {
+    const b = new RestartBackoff(RestartStrategies.fixedDelayRestart(5, 500));
+    const missing = new WeirError('KAFKA_TOPIC_NOT_FOUND', 'Kafka topic "out" does not exist');
+    const wrapped = new WeirError('CHECKPOINT_FAILED', 'the pre-commit failed', { cause: missing });
+    assert.equal(b.onFailure(0, wrapped), undefined);
+    assert.equal(b.exhausted(wrapped, 2), wrapped, 'the error as it is: no "strategy exhausted"');
+    assert.equal(b.onFailure(1, new WeirError('SINK_FAILED', 'broker down')), 500, 'others still restart');
+  });
+
   it('fixed delay: the delay, a fixed number of times', () => {
     const b = new RestartBackoff(RestartStrategies.fixedDelayRestart(2, 500));
     assert.deepEqual([b.onFailure(0), b.onFailure(1), b.onFailure(2)], [500, 500, undefined]);

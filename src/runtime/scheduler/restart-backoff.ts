@@ -1,5 +1,5 @@
 import type { RestartStrategySpec } from '../../core/checkpointing.ts';
-import { WeirError } from '../../core/errors.ts';
+import { isRecoverable, WeirError } from '../../core/errors.ts';
 
 /**
  * Decides, failure by failure, whether to restart and after how long. `now` is processing time in
@@ -18,8 +18,12 @@ export class RestartBackoff {
     this.random = random;
   }
 
-  /** The delay before restarting after a failure at `now`, or undefined when the job must fail. */
-  onFailure(now: number): number | undefined {
+  /**
+   * The delay before restarting after a failure at `now`, or undefined when the job must fail: the
+   * strategy is exhausted, or `error` is one no restart can fix (see `isRecoverable`).
+   */
+  onFailure(now: number, error?: unknown): number | undefined {
+    if (error !== undefined && !isRecoverable(error)) return undefined;
     const spec = this.spec;
     switch (spec.kind) {
       case 'none':
@@ -52,7 +56,7 @@ export class RestartBackoff {
 
   /** The job's final error once no restart is left: the failure, and how many restarts came before. */
   exhausted(error: WeirError, restarts: number): WeirError {
-    if (restarts === 0) return error;
+    if (restarts === 0 || !isRecoverable(error)) return error;
     return new WeirError(
       error.code,
       `${error.message} (after ${restarts} restarts, ${this.describe()} exhausted)`,
