@@ -3,7 +3,7 @@
  * then prints `faults: <N> injected, <L> lost, <D> duplicated` against the expected output.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,6 +28,20 @@ import { checkRestores, FaultAfterCheckpointSource, recordRestore } from './supp
 const EVENTS = 60_000;
 const KEYS = 10;
 const FAULTS = [5_000, 17_000, 29_000, 41_000, 53_000];
+
+/** The newest complete checkpoint under a storage root, by id. */
+function latestCompleted(root: string): { dir: string; id: number } {
+  let best = { dir: '', id: 0 };
+  for (const job of readdirSync(root)) {
+    if (job.startsWith('_')) continue;
+    for (const chk of readdirSync(join(root, job))) {
+      const id = Number(/^chk-(\d+)$/.exec(chk)?.[1] ?? 0);
+      if (id > best.id && existsSync(join(root, job, chk, '_metadata')))
+        best = { dir: join(root, job, chk), id };
+    }
+  }
+  return best;
+}
 
 /** Lost and duplicated counts of final per-key counts against the expected ones. */
 function compare(
@@ -170,6 +184,77 @@ describe('fault injection: checkpoint storage', () => {
       assert.match(skipped[3], /chk-4: no checkpoint metadata/);
       assert.match(skipped[4], /chk-3: .*truncated/);
     } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a restart inside the running job: a truncated state file in the latest checkpoint falls back to the previous one, logged', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'weir-trunc-'));
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    let truncated = 0;
+    const restoredFrom: number[] = [];
+    class Count extends KeyedProcessFunction<number, number, [number, number]> {
+      private count!: ValueState<number>;
+      override open(): void {
+        this.count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count'));
+        const id = this.getRuntimeContext().getRestoredCheckpointId();
+        if (id !== undefined) restoredFrom.push(id);
+      }
+      override processElement(
+        value: number,
+        _ctx: unknown,
+        out: { collect(v: [number, number]): void },
+      ): void {
+        const n = (this.count.value() ?? 0) + 1;
+        this.count.update(n);
+        out.collect([value % KEYS, n]);
+        if (value === 6_000 && truncated === 0) {
+          // Damage the latest completed checkpoint on disk, then fail: the restart must not use it.
+          const latest = latestCompleted(root);
+          const state = readdirSync(latest.dir).find((f) => f.endsWith('.state'))!;
+          const file = join(latest.dir, state);
+          writeFileSync(file, readFileSync(file).subarray(0, 10));
+          truncated = latest.id;
+          throw new Error('injected fault after truncating a state file');
+        }
+      }
+    }
+    try {
+      const sink = new CollectSink<[number, number]>();
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setParallelism(1);
+      env.enableCheckpointing(50);
+      env.getCheckpointConfig().setCheckpointStorage(root).setNumRetainedCheckpoints(2);
+      env.setRestartStrategy(RestartStrategies.fixedDelayRestart(3, 10));
+      env
+        .fromSource(
+          new DataGeneratorSource((i) => i, 10_000, { rateLimit: 3_000 }),
+          WatermarkStrategy.noWatermarks(),
+          'numbers',
+        )
+        .keyBy((i) => i % KEYS)
+        .process(new Count())
+        .uid('count')
+        .sinkTo(sink);
+      await env.execute('truncated state');
+      assert.ok(truncated >= 2, 'checkpoints had completed before the fault');
+      assert.deepEqual(restoredFrom, [truncated - 1], 'restored from the checkpoint before the damaged one');
+      assert.match(
+        warnings.join('\n'),
+        new RegExp(
+          `checkpoint ${truncated} cannot be restored: state file .*chk-${truncated}/.*\\.state of checkpoint ${truncated} is truncated: 10 bytes, the metadata says \\d+; falling back to checkpoint ${truncated - 1}`,
+        ),
+      );
+      const finals = finalCounts(sink.values);
+      const want = new Map<number, number>();
+      for (let i = 0; i < 10_000; i++) want.set(i % KEYS, (want.get(i % KEYS) ?? 0) + 1);
+      const { lost, duplicated } = compare(finals, want);
+      console.log(`faults: 1 injected, ${lost} lost, ${duplicated} duplicated`);
+      assert.deepEqual({ lost, duplicated }, { lost: 0, duplicated: 0 });
+    } finally {
+      console.warn = warn;
       rmSync(root, { recursive: true, force: true });
     }
   });
