@@ -5,6 +5,7 @@ import { getExecutionContext, setExecutionContext } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import '../index.ts';
 import { ControlChannel, type ControlledJob, takeSavepoints } from './control-channel.ts';
+import { locateSyntaxError } from './error-report.ts';
 import { reportRecordsInErrors } from './records-in-errors-report.ts';
 
 export interface RunOptions {
@@ -131,6 +132,7 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
         code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING' ||
         error instanceof SyntaxError
       ) {
+        locateSyntaxError(error, new URL(url));
         throw new WeirError('CLI_USAGE', `cannot load job ${displayPath}: ${(error as Error).message}`, {
           cause: error,
         });
