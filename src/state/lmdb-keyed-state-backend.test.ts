@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,11 @@ import { isWeirError, type WeirErrorCode } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import { keyedStateBackendContract } from './keyed-state-backend.contract.ts';
-import { LmdbKeyedStateBackend, type LmdbKeyedStateBackendOptions } from './lmdb-keyed-state-backend.ts';
+import {
+  LmdbKeyedStateBackend,
+  type LmdbKeyedStateBackendOptions,
+  removeStaleTemporaryDirectories,
+} from './lmdb-keyed-state-backend.ts';
 import { MapStateDescriptor, ValueStateDescriptor } from './state-descriptor.ts';
 
 const heap = {
@@ -48,12 +53,57 @@ describe('LmdbKeyedStateBackend', () => {
   };
 
   describe('environment directory', () => {
-    it('works in a fresh temporary directory by default and deletes it on dispose', () => {
+    it('works in a fresh temporary directory by default, named with its pid, and deletes it on dispose', () => {
       const b = full();
-      assert.ok(b.path.startsWith(os.tmpdir()));
+      assert.ok(b.path.startsWith(path.join(os.tmpdir(), `weir-lmdb-${process.pid}-`)));
       assert.ok(fs.existsSync(path.join(b.path, 'data.mdb')));
       b.dispose();
       assert.equal(fs.existsSync(b.path), false);
+    });
+
+    it('removes the temporary directories of processes that are gone (a killed run), not those of live ones', () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-sweep-'));
+      try {
+        const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+        for (const name of [
+          `weir-lmdb-${dead}-aaaaaa`,
+          `weir-lmdb-${process.pid}-bbbbbb`,
+          `weir-lmdb-${process.ppid}-cccccc`,
+        ]) {
+          fs.mkdirSync(path.join(tmp, name));
+          fs.writeFileSync(path.join(tmp, name, 'data.mdb'), 'x');
+        }
+        fs.mkdirSync(path.join(tmp, 'weir-lmdb-notapid'));
+        assert.deepEqual(removeStaleTemporaryDirectories(tmp), [path.join(tmp, `weir-lmdb-${dead}-aaaaaa`)]);
+        assert.deepEqual(
+          fs.readdirSync(tmp).sort(),
+          [`weir-lmdb-${process.pid}-bbbbbb`, `weir-lmdb-${process.ppid}-cccccc`, 'weir-lmdb-notapid'].sort(),
+        );
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+
+    it('with a mapSize: a write that takes the environment beyond it fails with a clear STATE_ERROR', () => {
+      const b = backend({ mapSize: 1 << 20, writeBatchSize: 64 });
+      const v = b.getState(new ValueStateDescriptor<string>('v'));
+      assert.throws(
+        () => {
+          for (let i = 0; i < 10_000; i++) {
+            b.setCurrentKey(i);
+            v.update('x'.repeat(1_000));
+          }
+          b.flush();
+        },
+        isError(
+          'STATE_ERROR',
+          /is full: it needs 1\.\d MiB and its map size is 1\.0 MiB; give the lmdb state backend a larger mapSize/,
+        ),
+      );
+      assert.throws(
+        () => backend({ mapSize: 1_000 }),
+        isError('INVALID_ARGUMENT', /at least 1 MiB, got 1000/),
+      );
     });
 
     it('creates a given directory, discards an environment left there, and removes it on dispose', () => {

@@ -82,6 +82,12 @@ export interface LmdbKeyedStateBackendOptions {
   readonly writeBatchSize?: number;
   /** On dispose, also remove the parent of `path` if that leaves it empty (a job's directory). */
   readonly removeEmptyParent?: boolean;
+  /**
+   * The largest the environment may grow to, in bytes (LMDB's map size): the file and the address
+   * space it is mapped into. Without it the map grows as needed. A write that takes the environment
+   * beyond it fails with STATE_ERROR saying so. See docs/state.md on mapped memory.
+   */
+  readonly mapSize?: number;
 }
 
 /**
@@ -136,6 +142,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly time: TtlTimeProvider;
   private disposed = false;
+  private readonly mapSize: number | undefined;
 
   constructor(options: LmdbKeyedStateBackendOptions) {
     checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
@@ -143,6 +150,8 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
     if (!Number.isInteger(batch) || batch < 1) {
       throw new WeirError('INVALID_ARGUMENT', `writeBatchSize must be a positive integer, got ${batch}`);
     }
+    checkMapSize(options.mapSize);
+    this.mapSize = options.mapSize;
     this.maxParallelism = options.maxParallelism;
     this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
     this.clock = options.clock;
@@ -168,6 +177,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
         pageSize: PAGE_SIZE,
         noSync: true,
         overlappingSync: false,
+        ...(options.mapSize !== undefined && { mapSize: options.mapSize }),
       });
     } catch (error) {
       this.removeFiles();
@@ -186,7 +196,11 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
       codec: new LmdbValueCodec(),
       rangeStart: this.keyGroupRange.start,
       groupCount: this.groupCount,
-      transact: (action) => root.transactionSync(action),
+      transact: (action) => {
+        const result = root.transactionSync(action);
+        this.checkMapFull();
+        return result;
+      },
     };
   }
 
@@ -323,6 +337,23 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
       for (const table of this.tables.values()) table.flush();
     });
     this.ctx.pending = 0;
+    this.checkMapFull();
+  }
+
+  /**
+   * With a `mapSize`: fails once the environment has grown beyond it (lmdb-js would otherwise grow
+   * the map on its own). About 6 µs, after each write transaction (a batch of writes).
+   */
+  private checkMapFull(): void {
+    if (this.mapSize === undefined) return;
+    const stats = this.root.getStats() as { lastPageNumber: number; pageSize: number };
+    const used = (stats.lastPageNumber + 1) * stats.pageSize;
+    if (used <= this.mapSize) return;
+    throw new WeirError(
+      'STATE_ERROR',
+      `the LMDB state environment ${this.path} is full: it needs ${megabytes(used)} and its map size is ${megabytes(this.mapSize)}; ` +
+        `give the lmdb state backend a larger mapSize (env.setStateBackend({ kind: 'lmdb', mapSize }))`,
+    );
   }
 
   /** Closes the environment and deletes it; state objects must not be used afterwards. */
@@ -396,6 +427,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
         for (const state of snapshot.states) this.restoreState(this.tables.get(state.name)!, state);
       }
     });
+    this.checkMapFull();
     for (const table of this.tables.values()) this.stampPendingEventTime(table);
   }
 
@@ -526,14 +558,77 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   }
 }
 
+/** Prefix of the temporary environment directories: `weir-lmdb-<pid>-<random>`. */
+const TEMPORARY_PREFIX = 'weir-lmdb-';
+let swept = false;
+
 function createTemporaryDirectory(): string {
+  if (!swept) {
+    swept = true;
+    removeStaleTemporaryDirectories(os.tmpdir());
+  }
   try {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-'));
+    return fs.mkdtempSync(path.join(os.tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`));
   } catch (error) {
     throw new WeirError('IO_ERROR', `cannot create a temporary directory for LMDB state: ${message(error)}`, {
       cause: error,
     });
   }
+}
+
+/**
+ * Removes the temporary environment directories (`weir-lmdb-<pid>-*`) in `tmp` whose process is no
+ * longer alive: those of a run that crashed or was killed (a normal end removes its own). Runs once
+ * per process, when its first temporary environment is created. Returns the directories removed.
+ *
+ * @example
+ * removeStaleTemporaryDirectories(os.tmpdir()); // ['/tmp/weir-lmdb-4242-Xb3k9Q']
+ */
+export function removeStaleTemporaryDirectories(tmp: string): string[] {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const match = /^weir-lmdb-(\d+)-[^/]+$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    const dir = path.join(tmp, name);
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // Another user's directory, or removed meanwhile: left alone.
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function checkMapSize(mapSize: number | undefined): void {
+  if (mapSize === undefined) return;
+  if (!Number.isSafeInteger(mapSize) || mapSize < 1 << 20) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `the LMDB mapSize must be a whole number of bytes of at least 1 MiB, got ${mapSize}`,
+    );
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 }
 
 /** Creates `dir`, or empties it of an earlier environment; anything else in it is an error (never deleted). */

@@ -23,6 +23,15 @@ export interface LmdbStateBackendSpec {
   readonly path?: string;
   /** Cached writes gathered per LMDB transaction (default 32768). */
   readonly writeBatchSize?: number;
+  /**
+   * The largest each environment (one per keyed operator and subtask) may grow to, in bytes; a
+   * write beyond it fails the job with STATE_ERROR. Without it the map grows as needed. See
+   * docs/state.md on LMDB's mapped memory.
+   *
+   * @example
+   * env.setStateBackend({ kind: 'lmdb', mapSize: 8 * 1024 ** 3 }); // at most 8 GiB per subtask and operator
+   */
+  readonly mapSize?: number;
 }
 
 export type StateBackendSpec = HeapStateBackendSpec | LmdbStateBackendSpec;
@@ -51,15 +60,23 @@ export function toStateBackendSpec(choice: 'heap' | 'lmdb' | StateBackendSpec): 
     if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) {
       throw new WeirError('INVALID_ARGUMENT', `writeBatchSize must be a positive integer, got ${batch}`);
     }
+    const mapSize = lmdb.mapSize;
+    if (mapSize !== undefined && (!Number.isSafeInteger(mapSize) || mapSize < 1 << 20)) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `the LMDB mapSize must be a whole number of bytes of at least 1 MiB, got ${mapSize}`,
+      );
+    }
     return {
       kind: 'lmdb',
       ...(lmdb.path !== undefined && { path: lmdb.path }),
       ...(batch !== undefined && { writeBatchSize: batch }),
+      ...(mapSize !== undefined && { mapSize }),
     };
   }
   throw new WeirError(
     'INVALID_ARGUMENT',
-    `unknown state backend ${JSON.stringify(choice)}: use 'heap', 'lmdb' or { kind: 'lmdb', path?: string }`,
+    `unknown state backend ${JSON.stringify(choice)}: use 'heap', 'lmdb' or { kind: 'lmdb', path?: string, mapSize?: number }`,
   );
 }
 
@@ -83,6 +100,7 @@ export function createKeyedStateBackend(
     path: dir,
     removeEmptyParent: dir !== undefined,
     writeBatchSize: spec.writeBatchSize,
+    mapSize: spec.mapSize,
   });
 }
 
