@@ -84,6 +84,34 @@ describe('ExactlyOnceFileSink', () => {
     for (const sink of restored) sink.close();
   });
 
+  it("a restart before any checkpoint completed: the earlier attempts' pending and in-progress files of the subtask are deleted", () => {
+    const first = new ExactlyOnceFileSink<string>(dir);
+    first.open(context(0, 2, 'job1-0'));
+    first.invoke('pre-committed for a checkpoint that failed', invoke);
+    first.snapshotState(1); // the checkpoint then fails (its storage is unwritable): never committed
+    first.invoke('in progress', invoke);
+    const other = new ExactlyOnceFileSink<string>(dir);
+    other.open(context(1, 2, 'job1-0')); // another subtask's files are its own business
+    other.invoke('x', invoke);
+    const otherJob = new ExactlyOnceFileSink<string>(dir);
+    otherJob.open(context(0, 1, 'job2-0')); // another job writing to the same directory
+    otherJob.invoke('y', invoke);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'part-0-job1-0-0.jsonl.pending',
+      'part-0-job1-0-1.jsonl.inprogress',
+      'part-0-job2-0-0.jsonl.inprogress',
+      'part-1-job1-0-0.jsonl.inprogress',
+    ]);
+    const again = new ExactlyOnceFileSink<string>(dir);
+    again.open(context(0, 2, 'job1-1'));
+    again.invoke('replayed', invoke);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'part-0-job1-1-0.jsonl.inprogress',
+      'part-0-job2-0-0.jsonl.inprogress',
+      'part-1-job1-0-0.jsonl.inprogress',
+    ]);
+  });
+
   it('without checkpointing, the output is committed at the end of the input', () => {
     const sink = new ExactlyOnceFileSink<{ a: number }>(dir, {
       format: (v) => `a=${v.a}`,

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { previewRecord, WeirError } from '../../core/errors.ts';
-import type { InvokeContext } from '../../core/sink.ts';
+import type { InvokeContext, SinkContext } from '../../core/sink.ts';
 import { type TransactionState, TwoPhaseCommitSink } from '../../core/two-phase-commit-sink.ts';
 
 /** One part file: written as `<name>.inprogress`, pre-committed as `<name>.pending`, committed as `<name>`. */
@@ -50,12 +50,42 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
   private readonly extension: string;
   private readonly parts = new Map<string, OpenPart>();
   private sequence = 0;
+  /** The attempt that was restored from a checkpoint (initializeState), if the current one was. */
+  private restoredAttempt: string | undefined;
 
   constructor(directory: string, options: ExactlyOnceFileSinkOptions<T> = {}) {
     super();
     this.directory = directory;
     this.format = options.format ?? ((value) => toJson(value, directory));
     this.extension = options.extension ?? '.jsonl';
+  }
+
+  override initializeState(state: unknown[], context: SinkContext): void {
+    this.restoredAttempt = context.attemptTag;
+    super.initializeState(state, context);
+  }
+
+  /**
+   * A start without a restore after earlier attempts of this job (a restart before any checkpoint
+   * completed): this subtask's in-progress and pending files of those attempts belong to no
+   * checkpoint and will never be committed, so they are deleted (after a restore,
+   * cleanUpAfterRestore does this for every file the checkpoint does not cover).
+   */
+  override open(context: SinkContext): void {
+    if (this.restoredAttempt !== context.attemptTag) this.removeEarlierAttempts(context);
+    super.open(context);
+  }
+
+  private removeEarlierAttempts(context: SinkContext): void {
+    const tag = context.attemptTag;
+    const dash = tag.lastIndexOf('-');
+    if (dash <= 0 || !existsSync(this.directory)) return;
+    const job = `part-${context.subtaskIndex}-${tag.slice(0, dash)}-`;
+    const own = `part-${context.subtaskIndex}-${tag}-`;
+    for (const file of readdirSync(this.directory)) {
+      if (!file.startsWith(job) || file.startsWith(own) || !/\.(inprogress|pending)$/.test(file)) continue;
+      rmSync(join(this.directory, file), { force: true });
+    }
   }
 
   protected beginTransaction(): PartFileTransaction {
