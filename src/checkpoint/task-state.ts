@@ -1,5 +1,5 @@
 import type { Packr } from 'msgpackr';
-import { msgpackr } from '../core/msgpack.ts';
+import { msgpackr, strictPackrOptions } from '../core/msgpack.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import type { OperatorStateSnapshot } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
@@ -28,15 +28,16 @@ export interface TaskStateSnapshot {
 }
 
 /**
- * State files are msgpack with structured clone (Maps, Sets, Dates, cycles survive). Values must
- * be plain data or one of the registered classes: a class instance comes back as a plain object.
+ * State files are msgpack with structured clone (Maps, Sets, Dates, cycles survive), configured as
+ * the packers of exchanges and LMDB values ({@link strictPackrOptions}): values must be plain data
+ * or instances of registered types; a function or an unregistered class fails the checkpoint.
  * The codec is built on first use (see core/msgpack.ts).
  */
 let packr: Packr | undefined;
 function taskStatePackr(): Packr {
   if (packr !== undefined) return packr;
   const { Packr } = msgpackr();
-  packr = new Packr({ structuredClone: true, useRecords: true, mapsAsObjects: false, moreTypes: true });
+  packr = new Packr(strictPackrOptions({ structuredClone: true }));
   return packr;
 }
 

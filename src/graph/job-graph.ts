@@ -83,6 +83,10 @@ export interface JobConfig {
   restartStrategy?: RestartStrategySpec | null;
   /** Keyed state backend (`env.setStateBackend`); unset means the heap. */
   stateBackend?: StateBackendSpec | null;
+  /** Whether exchanges in one thread check records as those across threads encode them (default true). */
+  recordCheck?: boolean;
+  /** Names of the types registered with `env.registerType`, in registration order. */
+  types?: string[];
 }
 
 /** The functions of a job, by operator uid and edge id: what the plain graph cannot carry. */

@@ -7,6 +7,7 @@
  * expires, and values written then count as written at the first watermark.
  */
 import { WeirError } from '../core/errors.ts';
+import { addPlainDataClass } from '../core/serializable.ts';
 import type { StateTtlConfig } from './state-ttl-config.ts';
 
 /** A stored value and the time it was last written (or read, with `OnReadAndWrite`). */
@@ -19,6 +20,8 @@ export class TtlValue<T> {
     this.timestamp = timestamp;
   }
 }
+// Stored as `{ value, timestamp }` in LMDB and checkpoints.
+addPlainDataClass(TtlValue);
 
 /** Where TTL reads the current time. */
 export interface TtlTimeProvider {

@@ -121,5 +121,12 @@ function recordWriter(
     customPartitioner: fns.partitioner,
     edgeName: `${from.name} -> ${to.name}`,
   });
-  return new RecordWriter(row, selector, o.graph.config.batchSize);
+  const producer = from.operators.find((op) =>
+    op.outputs.some((out) => out.kind === 'edge' && out.edge === edge.id),
+  );
+  return new RecordWriter(row, selector, o.graph.config.batchSize, {
+    producer: `operator "${producer?.name ?? from.name}" (uid ${producer?.uid ?? from.id}) in subtask ${index + 1}/${from.parallelism}`,
+    consumer: to.name,
+    check: o.graph.config.recordCheck !== false,
+  });
 }

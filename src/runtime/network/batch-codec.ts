@@ -1,5 +1,5 @@
 import type { Packr, Unpackr } from 'msgpackr';
-import { msgpackr } from '../../core/msgpack.ts';
+import { msgpackr, strictPackrOptions } from '../../core/msgpack.ts';
 import { NO_TIMESTAMP, type RecordBatch } from '../../core/stream-element.ts';
 
 /**
@@ -11,6 +11,10 @@ import { NO_TIMESTAMP, type RecordBatch } from '../../core/stream-element.ts';
  *
  * Use one codec per direction of a link: the encoder's record structures and those the decoder
  * learns from the other side must never share a table.
+ *
+ * The packer is strict ({@link strictPackrOptions}), as are those of state and checkpoints: a batch
+ * holding a function, a symbol, a cycle or an instance of an unregistered class throws instead of
+ * arriving changed, and the record writer says which record and field.
  */
 export interface EncodedBatch {
   /** msgpackr bytes, or the numbers themselves. */
@@ -19,8 +23,10 @@ export interface EncodedBatch {
 }
 
 export class BatchCodec {
-  private readonly packr: Packr = new (msgpackr().Packr)({ useRecords: true });
-  private readonly unpackr: Unpackr = new (msgpackr().Unpackr)({ useRecords: true });
+  private readonly packr: Packr = new (msgpackr().Packr)(strictPackrOptions());
+  private readonly unpackr: Unpackr = new (msgpackr().Unpackr)(strictPackrOptions());
+  /** For {@link roundTrip}: packs and unpacks with one table of record structures. */
+  private local: Packr | undefined;
 
   encode(batch: RecordBatch): EncodedBatch {
     const vs = batch.values;
@@ -53,6 +59,26 @@ export class BatchCodec {
       }
     }
     return { values, timestamps: any ? toFloat64Array(ts) : null };
+  }
+
+  /**
+   * The batch as it would arrive from another thread, for an exchange in this thread: encoded and
+   * decoded at once, from msgpackr's own buffer (no copy, no transfer). A batch of plain numbers is
+   * returned as it is: it would arrive unchanged.
+   */
+  roundTrip(batch: RecordBatch): RecordBatch {
+    const vs = batch.values;
+    let numeric = true;
+    for (let i = 0; i < vs.length; i++) {
+      if (typeof vs[i] !== 'number') {
+        numeric = false;
+        break;
+      }
+    }
+    if (numeric) return batch;
+    if (this.local === undefined) this.local = new (msgpackr().Packr)(strictPackrOptions({ structures: [] }));
+    const values = this.local.unpack(this.local.pack(vs)) as unknown[];
+    return { kind: 'records', values, timestamps: batch.timestamps };
   }
 
   decode(encoded: EncodedBatch): RecordBatch {

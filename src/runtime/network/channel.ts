@@ -19,6 +19,8 @@ export interface OutputChannel {
   hasCapacity(): boolean;
   /** Records per batch this channel prefers (remote channels take bigger ones: fewer messages). */
   readonly batchRecords?: number;
+  /** True when the channel encodes each batch (across threads); others are checked by the writer. */
+  readonly encodes?: boolean;
 }
 
 /** A channel between two subtasks in the same thread: batches are passed by reference, never copied. */

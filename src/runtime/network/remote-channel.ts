@@ -53,6 +53,7 @@ export class RemoteOutputChannel implements OutputChannel {
   readonly key: number;
   /** Each message costs the receiving thread an event-loop turn: send fewer, bigger batches. */
   readonly batchRecords: number;
+  readonly encodes = true;
   private credits: number;
   private readonly link: PeerLink;
   private readonly codec: BatchCodec;
