@@ -289,6 +289,24 @@ function flushStdio(): Promise<unknown> {
 
 let current: SlotJob | undefined;
 
+const evaluated = new Map<string, number>();
+
+/**
+ * The URL this slot evaluates a job module under for one job. A module is evaluated once per URL,
+ * and a slot lives across jobs: the module of a job that calls execute() twice is still waiting in
+ * its first execute() here (which never settles in a slot), so its second job needs a fresh
+ * evaluation, under the module's URL with a `weir-evaluation` query (which `import.meta.url` then
+ * shows). The modules it imports are shared.
+ */
+function evaluationUrl(moduleUrl: string): string {
+  const count = (evaluated.get(moduleUrl) ?? 0) + 1;
+  evaluated.set(moduleUrl, count);
+  if (count === 1 || !URL.canParse(moduleUrl)) return moduleUrl;
+  const url = new URL(moduleUrl);
+  url.searchParams.set('weir-evaluation', String(count));
+  return url.href;
+}
+
 async function startJob(data: WorkerData): Promise<void> {
   for (const key of Object.keys(process.env)) if (!(key in data.env)) delete process.env[key];
   Object.assign(process.env, data.env);
@@ -300,7 +318,7 @@ async function startJob(data: WorkerData): Promise<void> {
     worker: { jobIndex: data.jobIndex, deploy: (plan) => job.deploy(plan) },
   });
   // The module's own execute() never resolves here (the coordinator owns the job): do not await it.
-  import(data.jobModule).then(
+  import(evaluationUrl(data.jobModule)).then(
     () => {
       if (!job.deployed && !job.failed) {
         job.fail(
