@@ -3,6 +3,8 @@
 // the built JavaScript in dist/ (what an installed package runs), or the TypeScript sources when
 // Node runs with `--conditions=weir-source` (the repository's own scripts and tests do).
 import module from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 // Keep in step with `engines` in package.json.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -17,7 +19,11 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
-// V8's code cache on disk (in the temp directory): later starts skip compiling the engine again.
-module.enableCompileCache?.();
+// V8's code cache on disk: later starts skip compiling the engine again. It is a cache, so it goes
+// where caches go ($XDG_CACHE_HOME or ~/.cache), not into the temp directory, which weir leaves as
+// it found it.
+module.enableCompileCache?.(
+  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'weir', 'compile-cache'),
+);
 const { main } = await import('#cli');
 process.exitCode = await main(process.argv.slice(2));

@@ -338,7 +338,13 @@ const HELLO_TIMEOUT_MS = 5_000;
 
 /** Nobody listens on a socket file: its process died without removing it. */
 function removeIfStale(path: string, error: unknown): void {
-  if ((error as NodeJS.ErrnoException)?.code === 'ECONNREFUSED') rmSync(path, { force: true });
+  if ((error as NodeJS.ErrnoException)?.code !== 'ECONNREFUSED') return;
+  rmSync(path, { force: true });
+  try {
+    rmdirSync(runtimeDirectory());
+  } catch {
+    // Not empty: other processes use it.
+  }
 }
 
 function notAWeirJob(pid: number, path: string, error: unknown): WeirError {
