@@ -14,6 +14,9 @@ Usage:
   weir savepoint <pid|job id> [dir]    take a savepoint of a job of a running "weir run"
                                        (a pid: of each of its jobs), into [dir] or its --savepoint-dir
   weir stop <pid|job id> [dir]         take a savepoint, then stop the job
+  weir checkpoints list <dir>          jobs and checkpoints in a checkpoint storage directory
+  weir checkpoints delete <dir>...     delete job directories or checkpoints, or with
+                                       --keep-jobs N all but the N latest jobs of a storage root
   weir --help | -h                     this help
   weir --version | -v                  the version
 
@@ -45,6 +48,10 @@ and calls execute(). TypeScript jobs run directly, with no build step.`;
 export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'checkpoints') {
+      const { checkpointsCommand } = await import('./checkpoints-command.ts');
+      return await checkpointsCommand(argv.slice(1));
+    }
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
