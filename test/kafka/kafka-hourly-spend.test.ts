@@ -41,6 +41,12 @@ describe('examples/kafka-hourly-spend.ts', () => {
       },
     );
     assert.doesNotMatch(job.stderr, /FAILED/);
+    assert.ok(
+      job.stderr.includes(
+        `weir: skipped 1 bad record in source "raw-transactions" (sent to dead-letter topic "${input}-dlq")`,
+      ),
+      job.stderr,
+    );
 
     const expected = new Map<string, number>();
     for (let i = 0; i < SALES; i++) {
@@ -66,6 +72,26 @@ describe('examples/kafka-hourly-spend.ts', () => {
       [...actual].sort(([a], [b]) => a.localeCompare(b)),
       [...expected].sort(([a], [b]) => a.localeCompare(b)),
     );
+
+    // What the walkthrough tells users to run to see its output: one line per committed record.
+    const read = await run(process.execPath, ['bin/weir.js', 'run', 'examples/kafka-read-topic.ts'], {
+      cwd: ROOT,
+      env: { ...env, TOPIC: `${input}-hourly` },
+      timeout: 60_000,
+    });
+    const lines = read.stdout.trim().split('\n');
+    assert.equal(lines.length, output.length, read.stderr);
+    for (const line of lines) {
+      const [where, key, ...value] = line.split(' ');
+      assert.match(where, new RegExp(`^${input}-hourly/\\d@\\d+$`));
+      const spend = JSON.parse(value.join(' ')) as {
+        customerId: string;
+        hourStart: string;
+        spendCents: number;
+      };
+      assert.equal(key, spend.customerId);
+      assert.equal(actual.get(`${spend.customerId} ${spend.hourStart}`), spend.spendCents);
+    }
 
     const dead = await readCommitted(`${input}-dlq`);
     assert.equal(dead.length, 1);
