@@ -50,6 +50,17 @@ export class DataStream<T> {
       : this.environment.getParallelism();
   }
 
+  /**
+   * One record out for each record in. The result must not be `undefined`: an operator that emits
+   * `undefined` (here, a function without a `return`) fails the job with USER_FUNCTION_FAILED naming
+   * the operator, at every parallelism; return `null` for an absent value, and drop records with
+   * `filter` or `flatMap`. The same rule holds for what flatMap and process functions collect.
+   *
+   * @example
+   * env.fromElements('1', 'x', '3')
+   *   .map((s) => (Number.isNaN(Number(s)) ? null : Number(s)))  // not undefined
+   *   .filter((n) => n !== null);
+   */
   map<R>(fn: MapFunction<T, R>): DataStream<R> {
     return this.transform<R>('map', 'Map', fn);
   }

@@ -2,6 +2,7 @@ import { WeirError } from '../../core/errors.ts';
 import type { RecordWriter } from '../network/record-writer.ts';
 import type { Output } from '../operators/output.ts';
 import type { StreamOperator } from '../operators/stream-operator.ts';
+import { undefinedRecordError } from '../operators/undefined-record-error.ts';
 import { OperatorFailure } from './operator-failure.ts';
 
 /** One destination of an operator's output: the next operator of the chain, or an edge. */
@@ -160,7 +161,10 @@ export class WriterTarget implements OutputTarget {
   }
 }
 
-/** An operator's Output over its targets, with side outputs by tag. */
+/**
+ * An operator's Output over its targets, with side outputs by tag. `undefined` is not a record: an
+ * operator that emits it fails (see undefined-record-error.ts).
+ */
 export class OperatorOutput implements Output {
   private readonly main: OutputTarget[];
   private readonly single: OutputTarget | undefined;
@@ -175,6 +179,7 @@ export class OperatorOutput implements Output {
   }
 
   collect(value: unknown, timestamp: number): void {
+    if (value === undefined) throw undefinedRecordError();
     if (this.single !== undefined) {
       this.single.pushRecord(value, timestamp);
       return;
@@ -184,6 +189,7 @@ export class OperatorOutput implements Output {
   }
 
   collectSide(tag: string, value: unknown, timestamp: number): void {
+    if (value === undefined) throw undefinedRecordError();
     const targets = this.sides.get(tag);
     if (targets === undefined) return;
     for (let i = 0; i < targets.length; i++) targets[i].pushRecord(value, timestamp);
