@@ -1,5 +1,7 @@
 import type { Packr } from 'msgpackr';
+import { WeirError } from '../core/errors.ts';
 import { msgpackr, strictPackrOptions } from '../core/msgpack.ts';
+import { findUnserializable } from '../core/serializable.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import type { OperatorStateSnapshot } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
@@ -42,7 +44,40 @@ function taskStatePackr(): Packr {
 }
 
 export function encodeTaskState(state: TaskStateSnapshot): Uint8Array {
-  return taskStatePackr().pack(state);
+  try {
+    return taskStatePackr().pack(state);
+  } catch (error) {
+    throw unserializableState(state, error);
+  }
+}
+
+/** Which state value a snapshot could not be written for, and why (only once encoding failed). */
+function unserializableState(state: TaskStateSnapshot, cause: unknown): unknown {
+  for (const [uid, operator] of Object.entries(state.operators)) {
+    for (const s of operator.keyed?.states ?? []) {
+      for (const group of s.keyGroups) {
+        for (const [key, stored] of group.entries) {
+          const found = findUnserializable(stored, 'value');
+          if (found === undefined) continue;
+          return new WeirError(
+            'STATE_ERROR',
+            `cannot write state "${s.name}" of operator uid "${uid}" for key ${JSON.stringify(String(key))} to a checkpoint: ${found.path} is ${found.found}` +
+              ' (state values must be plain data: objects, arrays, Maps, Sets, Dates, primitives, or registered types)',
+            { cause },
+          );
+        }
+      }
+    }
+    const found = findUnserializable(operator.operator, 'operator state');
+    if (found !== undefined) {
+      return new WeirError(
+        'STATE_ERROR',
+        `cannot write the operator state of operator uid "${uid}" to a checkpoint: ${found.path} is ${found.found}`,
+        { cause },
+      );
+    }
+  }
+  return cause;
 }
 
 export function decodeTaskState(bytes: Uint8Array): TaskStateSnapshot {

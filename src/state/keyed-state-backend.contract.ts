@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Clock } from '../core/clock.ts';
 import { ManualClock } from '../core/clock.ts';
+import type { Codec } from '../core/codec.ts';
 import { isWeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import { registerRecordType } from '../core/type-registry.ts';
 import { assignToKeyGroup } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
 import type { AggregateFunction } from './state.ts';
@@ -42,6 +44,23 @@ const average: AggregateFunction<number, { sum: number; count: number }, number>
   add: (value, acc) => ({ sum: acc.sum + value, count: acc.count + 1 }),
   getResult: (acc) => acc.sum / acc.count,
   merge: (a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }),
+};
+
+/** A class registered for state by the contract (env.registerType in a job). */
+class ContractMoney {
+  cents: bigint;
+  currency: string;
+  constructor(cents: bigint, currency: string) {
+    this.cents = cents;
+    this.currency = currency;
+  }
+}
+const contractMoneyCodec: Codec<ContractMoney> = {
+  encode: (m) => new TextEncoder().encode(`${m.cents} ${m.currency}`),
+  decode: (bytes) => {
+    const [cents, currency] = new TextDecoder().decode(bytes).split(' ');
+    return new ContractMoney(BigInt(cents), currency);
+  },
 };
 
 const isStateError = (pattern?: RegExp) => (e: unknown) =>
@@ -253,6 +272,36 @@ export function keyedStateBackendContract<S>(
           restored.setCurrentKey(key);
           assert.deepEqual(rv.value(), values[i], `restored value of ${key}`);
         });
+      });
+
+      it('keeps bigints of any size and instances of registered types in value, list and map state', () => {
+        registerRecordType(ContractMoney, contractMoneyCodec);
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<unknown>('v'));
+        const l = b.getListState(new ListStateDescriptor<unknown>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, unknown>('m'));
+        const big = 2n ** 70n;
+        const values = [big, -big, 0n, new ContractMoney(-(2n ** 65n), 'EUR')];
+        b.setCurrentKey('k');
+        v.update({ money: values[3], big });
+        l.addAll(values);
+        for (let i = 0; i < values.length; i++) m.put(`e${i}`, values[i]);
+        const restored = backend();
+        restored.restore([b.snapshot()]);
+        for (const state of [b, restored]) {
+          state.setCurrentKey('k');
+          const value = state
+            .getState(new ValueStateDescriptor<{ money: ContractMoney; big: bigint }>('v'))
+            .value();
+          assert.ok(value?.money instanceof ContractMoney, 'a registered type keeps its class');
+          assert.deepEqual(value, { money: values[3], big });
+          const list = [...state.getListState(new ListStateDescriptor<unknown>('l')).get()];
+          assert.deepEqual(list, values);
+          assert.ok(list[3] instanceof ContractMoney);
+          const map = state.getMapState(new MapStateDescriptor<string, unknown>('m'));
+          assert.deepEqual(map.get('e0'), big);
+          assert.ok(map.get('e3') instanceof ContractMoney);
+        }
       });
 
       it('keeps an object changed in place while its key is current', () => {

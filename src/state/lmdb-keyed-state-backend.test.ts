@@ -217,6 +217,12 @@ describe('LmdbKeyedStateBackend', () => {
         ['a function', { f: () => 1 }, /function/],
         ['a symbol', Symbol('s'), /symbol/],
         ['a cycle', cyclic, /cycle/],
+        [
+          'an unregistered class',
+          { at: { when: new (class Moment {})() } },
+          /value\.at\.when is an instance of class Moment, which is not registered/,
+        ],
+        ['a function, with its path', { a: [1, { cb: () => 1 }] }, /value\.a\[1\]\.cb is a function/],
       ] as const) {
         const b = backend();
         const v = b.getState(new ValueStateDescriptor<unknown>('profile'));
