@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A local single-node Apache Kafka broker (KRaft: broker and controller in one JVM) on
-# 127.0.0.1:9092, for development and CI (DESIGN.md §5).
+# 127.0.0.1:9092, for development and CI (Weir is tested against a real broker, never a mock).
 #
 #   scripts/kafka.sh start    resolve Kafka with Maven (kafka/pom.xml, cached in ~/.m2), format the
 #                             storage once, start the broker and wait until it answers a request
