@@ -70,6 +70,9 @@ await env.execute('parallel job');
     assert.match(run.stdout, /weir run <job/);
     assert.match(run.stdout, /weir plan <job/);
     assert.match(run.stdout, /--parallelism/);
+    assert.match(run.stdout, /weir savepoint <pid\|job id> \[dir\]/);
+    assert.match(run.stdout, /task\.cancellation\.timeout/);
+    assert.match(run.stdout, /SIGTERM or Ctrl-C \(SIGINT\) suspends the jobs/);
   });
 
   it('--version prints the version of package.json', async () => {
@@ -199,6 +202,40 @@ await env.execute('parallel job');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^error: CLI_USAGE: --slots must be a positive integer, got "1e1"/m);
     assert.equal(run.stdout, '', 'the job did not run');
+  });
+
+  it('weir savepoint needs a pid or job id, and refuses one without a control socket', async () => {
+    const missing = await weir(['savepoint']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^error: CLI_USAGE: weir savepoint needs the pid or job id/m);
+    const bad = await weir(['stop', '../etc']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /CLI_USAGE/);
+    // This test process is alive and is no Weir job: refused, and no signal reaches it (SIGUSR2 would kill it).
+    const notWeir = await weir(['savepoint', String(process.pid)]);
+    assert.equal(notWeir.code, 1);
+    assert.match(notWeir.stderr, new RegExp(`JOB_NOT_FOUND: process ${process.pid} is not a Weir job`));
+    const unknownJob = await weir(['stop', 'deadbeef-0000']);
+    assert.equal(unknownJob.code, 1);
+    assert.match(unknownJob.stderr, /JOB_NOT_FOUND: no running Weir job has the id "deadbeef-0000"/);
+  });
+
+  it('-D takes known cluster settings only, with integer values', async () => {
+    const unknown = await weir(['run', 'examples/fraud-detection.ts', '-D', 'task.cancelation.timeout=5']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /CLI_USAGE: unknown setting -D task\.cancelation\.timeout/);
+    const bad = await weir([
+      'run',
+      'examples/fraud-detection.ts',
+      '-D',
+      'taskmanager.memory.slot.heap.size=1e3',
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      /CLI_USAGE: -D taskmanager\.memory\.slot\.heap\.size must be a positive number of MB, got "1e3"/,
+    );
+    assert.equal(bad.stdout, '', 'the job did not run');
   });
 
   it('an unknown command or option is a usage error', async () => {
