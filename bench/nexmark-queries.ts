@@ -21,7 +21,7 @@ import {
 import { BlackholeSink } from './blackhole-sink.ts';
 
 /**
- * Nexmark queries as DataStream jobs (semantics in shared/NEXMARK.md). Each builds its pipeline on
+ * Nexmark queries as DataStream jobs (the semantics of the Nexmark benchmark). Each builds its pipeline on
  * `env` over `events` generated events and ends in the blackhole sink.
  */
 export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => void;

@@ -5,7 +5,7 @@ import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
 import type { JobExecutionResult } from './job-execution-result.ts';
 
 /**
- * The API builds plans; an executor runs them. The API never imports the runtime (DESIGN.md §3):
+ * The API builds plans; an executor runs them. The API never imports the runtime:
  * the package entry point registers the local executor, and a remote executor can take its place.
  */
 export interface JobPlan {

@@ -5,7 +5,7 @@ import type { CheckpointMetadata, TaskStateEntry } from './checkpoint-metadata.t
 import { type CheckpointStorage, savepointStorage } from './checkpoint-storage.ts';
 
 /**
- * The checkpoint coordinator (DESIGN.md §2.9) is a state machine per checkpoint:
+ * The checkpoint coordinator (docs/checkpoints.md) is a state machine per checkpoint:
  *
  *   triggered → (every subtask acknowledged) → completing (metadata written) → completed
  *            ↘ (a subtask declined, timeout, a task finished or failed)    → aborted

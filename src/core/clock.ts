@@ -1,5 +1,5 @@
 /**
- * Processing time comes from a Clock (DESIGN.md §2.8): operators never call `Date.now()`. The
+ * Processing time comes from a Clock: operators never call `Date.now()`. The
  * system clock schedules with real timers; the manual clock fires callbacks only when a test
  * advances it, so processing-time behaviour is tested in virtual time.
  */

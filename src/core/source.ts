@@ -1,7 +1,7 @@
 import { type Accumulator, Counter, RecordsInErrorsBySource } from './accumulators.ts';
 
 /**
- * The source SPI (DESIGN.md §4): a source plans splits, and a reader in each subtask is polled for
+ * The source SPI (docs/architecture.md): a source plans splits, and a reader in each subtask is polled for
  * records. A reader never blocks the task's loop: when it has nothing, it says so and resolves
  * `isAvailable()` once it has more. Positions live in splits, so a checkpoint can store them.
  */

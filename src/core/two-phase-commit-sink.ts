@@ -6,7 +6,7 @@ export type TransactionState<TXN> =
   | { kind: 'open'; txn: TXN };
 
 /**
- * Base class of exactly-once sinks (DESIGN.md §2.9), as Flink's TwoPhaseCommitSinkFunction.
+ * Base class of exactly-once sinks (docs/checkpoints.md), as Flink's TwoPhaseCommitSinkFunction.
  * Records go into the current transaction. When a checkpoint is taken the transaction is
  * pre-committed (flushed, made durable but invisible) and remembered with the checkpoint's id in
  * the checkpoint itself; a new one begins. When the checkpoint completes, the transactions it

@@ -2,7 +2,7 @@ import type { CheckpointSettings, RestartStrategySpec } from '../core/checkpoint
 import type { StateBackendSpec } from '../state/state-backend-factory.ts';
 
 /**
- * The job graph is plain data (DESIGN.md §2.2): JSON-serializable vertices, edges, partitioners and
+ * The job graph is plain data (docs/architecture.md): JSON-serializable vertices, edges, partitioners and
  * operator specs, with no functions in it. The functions stay in the job module, which every
  * worker evaluates; the runtime finds them by operator uid in {@link JobFunctions}.
  */

@@ -1,5 +1,5 @@
 /**
- * The heap keyed state backend (DESIGN.md §2.7): every state is a {@link StateTable} of one Map per
+ * The heap keyed state backend (docs/state.md): every state is a {@link StateTable} of one Map per
  * owned key group. The runtime sets the current key before each record or timer; the key group is
  * computed once there, so state accesses are an array index and a Map lookup. Values are stored as
  * they are (no copy, no serialization); with a TTL they are wrapped with their timestamp.

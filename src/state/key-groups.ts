@@ -1,5 +1,5 @@
 /**
- * Key groups (DESIGN.md §2.6). `maxParallelism` fixes the number of key groups; a key belongs to
+ * Key groups (docs/state.md). `maxParallelism` fixes the number of key groups; a key belongs to
  * group `murmur(hashKey(key)) mod maxParallelism`, and the subtask that owns a group is
  * `floor(group * parallelism / maxParallelism)`. Each subtask therefore owns one contiguous range
  * of groups, and keyed state and timers are stored per group, so a snapshot taken at one

@@ -1,5 +1,5 @@
 /**
- * The LMDB keyed state backend (DESIGN.md §2.7): keyed state in an embedded LMDB environment, off
+ * The LMDB keyed state backend (docs/state.md): keyed state in an embedded LMDB environment, off
  * the V8 heap, for state larger than memory. One environment per backend instance (one operator in
  * one subtask) in its own directory, one LMDB database per state, entries keyed by key group first
  * (lmdb-key-codec.ts) and valued with msgpack (lmdb-value-codec.ts).

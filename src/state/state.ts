@@ -1,6 +1,6 @@
 /**
  * Keyed state, as in Flink: each state object is scoped to the key of the record being processed
- * (or of the timer firing). Access is synchronous (DESIGN.md §2.7): `value()` returns a value.
+ * (or of the timer firing). Access is synchronous (docs/state.md): `value()` returns a value.
  */
 
 export interface State {

@@ -1,5 +1,5 @@
 /**
- * Errors the public API throws are WeirErrors with a stable code (DESIGN.md §2.11), not bare
+ * Errors the public API throws are WeirErrors with a stable code (docs/architecture.md, Failures), not bare
  * Error, TypeError or RangeError: the CLI prints the code, the REST API maps it to a status.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 import { WeirError } from '../../core/errors.ts';
 
 /**
- * Parameters of the Nexmark generator (shared/NEXMARK.md). Two generators with equal configs make
+ * Parameters of the Nexmark generator (generator.ts). Two generators with equal configs make
  * equal events for equal ids, whatever the parallelism that reads them.
  */
 export interface NexmarkConfig {

@@ -16,7 +16,7 @@ import {
 } from './vocabulary.ts';
 
 /**
- * The Nexmark generator (shared/NEXMARK.md). An event is a pure function of its id and the config:
+ * The Nexmark benchmark's event generator. An event is a pure function of its id and the config:
  * the kind comes from `id mod (person + auction + bid proportions)`, ids of persons and auctions from
  * how many of each the ids before it made, and every random choice from a mulberry32 stream seeded
  * by the id. So any subtask can make any event, and every parallelism makes the same events.

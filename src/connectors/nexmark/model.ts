@@ -1,5 +1,5 @@
 /**
- * The Nexmark event model (shared/NEXMARK.md): one stream of persons, auctions and bids.
+ * The Nexmark event model: one stream of persons, auctions and bids.
  *
  * Longs are JavaScript numbers (every id, price and timestamp the generator makes is a safe integer);
  * timestamps are epoch milliseconds. An event is a small wrapper tagged by `kind` that holds the

@@ -1,5 +1,5 @@
 /**
- * A task slot: a worker thread that runs the subtasks of one job after another (DESIGN.md §2.1).
+ * A task slot: a worker thread that runs the subtasks of one job after another (docs/architecture.md).
  * For each job it evaluates the job module itself, so that every function exists here without being
  * serialized; the module's `execute()` hands the plan to `deploy`, which checks that the graph is
  * the coordinator's, builds the subtasks assigned to this slot, wires their channels (in-thread, or

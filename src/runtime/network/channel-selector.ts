@@ -5,7 +5,7 @@ import { checkMaxParallelism, keyGroupOf, operatorIndexOf } from '../../state/ke
 
 /**
  * Picks the downstream channel of each record. Channels are indexed by consumer subtask. Hash
- * partitioning goes through key groups (DESIGN.md §2.6): key → key group → owning subtask.
+ * partitioning goes through key groups (docs/state.md): key → key group → owning subtask.
  * `-1` means every channel (broadcast).
  */
 export interface ChannelSelector {

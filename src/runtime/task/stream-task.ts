@@ -101,7 +101,7 @@ export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'fail
 export type StepResult = 'worked' | 'waiting' | 'done';
 
 /**
- * A subtask: one chain of operators driven by one mailbox loop (DESIGN.md §2.3). Each `step()`
+ * A subtask: one chain of operators driven by one mailbox loop (docs/architecture.md). Each `step()`
  * first runs queued mails (timers, async completions), then, if every output has credit, processes
  * input batches (or polls the source) for about a millisecond, synchronously, record by record.
  * Control elements (watermarks, end of input) are handled in order between batches.
