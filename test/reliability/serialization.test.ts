@@ -148,4 +148,32 @@ describe('reliability: one serialization boundary', () => {
     assert.equal(errors[0], errors[1], 'the same error at -p 1 and -p 2');
     ws.assertNothingLeftInTmp();
   });
+
+  it('a type registered in one thread only fails at the start, naming the types of each', async (t) => {
+    const ws = new Workspace('serialization-mismatch');
+    t.after(() => ws.dispose());
+    const job = ws.job(
+      'job.ts',
+      `
+import { isMainThread } from 'node:worker_threads';
+import { StreamExecutionEnvironment } from 'weir';
+class Point {
+  x = 1;
+}
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+if (isMainThread) env.registerType(Point, { encode: (p) => new Uint8Array([p.x]), decode: () => new Point() });
+env.fromElements(1, 2, 3).keyBy((n) => n % 2).map((n) => n * 2).print();
+await env.execute('mismatch');
+`,
+    );
+    for (const p of ['1', '2']) {
+      const run = await ws.run(['run', '-p', p, job]);
+      assert.equal(run.code, 1, `-p ${p} fails; stderr:\n${run.stderr}`);
+      assert.match(
+        run.stderr,
+        /GRAPH_MISMATCH: worker thread 1 registered the types \[\], the coordinator \["Point"\]: .*env\.registerType/,
+      );
+    }
+    ws.assertNothingLeftInTmp();
+  });
 });

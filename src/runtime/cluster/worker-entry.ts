@@ -113,7 +113,16 @@ class SlotJob {
             decline: (task, id, reason, failure) => this.post({ type: 'decline', task, id, reason, failure }),
           }
         : undefined;
-      if (JSON.stringify(plan.graph) !== data.graphJson) {
+      const graphJson = JSON.stringify(plan.graph);
+      if (graphJson !== data.graphJson) {
+        const types = (json: string) =>
+          JSON.stringify((JSON.parse(json) as JobPlan['graph']).config.types ?? []);
+        if (types(graphJson) !== types(data.graphJson)) {
+          throw new WeirError(
+            'GRAPH_MISMATCH',
+            `worker thread ${data.workerIndex + 1} registered the types ${types(graphJson)}, the coordinator ${types(data.graphJson)}: every thread evaluates the job module, so call env.registerType for the same classes, unconditionally, before execute()`,
+          );
+        }
         throw new WeirError(
           'GRAPH_MISMATCH',
           `worker thread ${data.workerIndex + 1} built a different job graph than the coordinator: a job module must build the same graph every time it is evaluated (no randomness, I/O or environment-dependent branches before execute())`,
