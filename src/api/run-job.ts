@@ -5,7 +5,7 @@ import type { JobExecutionResult } from './job-execution-result.ts';
 export interface RunJobOptions {
   /** Default parallelism of the job's operators, overriding the module's `setParallelism`. */
   parallelism?: number;
-  /** Worker threads for task slots (default: the number of cores; 1 keeps everything in this thread). */
+  /** Worker threads for task slots (default: the number of cores, at most the job's parallelism). */
   taskSlots?: number;
   /** Print each job's graph instead of running it. */
   planOnly?: boolean;
@@ -23,8 +23,9 @@ let runs = 0;
 
 /**
  * Runs a job module — a module that builds a pipeline and calls `execute()` — as `weir run` does.
- * Because the module is known, the local cluster can run its task slots on worker threads: each
- * worker evaluates the same module. Each call evaluates the module afresh.
+ * Because the module is known, the local cluster runs its subtasks on task slots in worker threads,
+ * at every parallelism: each worker evaluates the same module, and this thread only coordinates.
+ * Each call evaluates the module afresh.
  *
  * @example
  * const { module, results } = await runJob<typeof import('./jobs/count.ts')>(
