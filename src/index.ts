@@ -87,7 +87,7 @@ export {
   type TimeDomain,
 } from './api/functions.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
-export { JobExecutionResult } from './api/job-execution-result.ts';
+export { JobExecutionResult, type RecordsInErrors } from './api/job-execution-result.ts';
 export {
   type CoGroupFunction,
   type CoGroupFunctionObject,
@@ -141,17 +141,20 @@ export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } f
 export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';
 export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
-export { isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
+export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
 export type { Key, KeySelector } from './core/key.ts';
 export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
-export type {
-  Boundedness,
-  InputStatus,
-  ReaderOutput,
-  Source,
-  SourceReader,
-  SourceReaderContext,
-  SourceSplit,
+export {
+  type Boundedness,
+  countRecordsInErrors,
+  type InputStatus,
+  RECORDS_IN_ERRORS,
+  RECORDS_IN_ERRORS_BY_SOURCE,
+  type ReaderOutput,
+  type Source,
+  type SourceReader,
+  type SourceReaderContext,
+  type SourceSplit,
 } from './core/source.ts';
 export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
 export type { TaskMetrics } from './core/task-metrics.ts';

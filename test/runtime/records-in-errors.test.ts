@@ -25,7 +25,7 @@ describe('records in errors', () => {
 
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(2);
-    const sink = new CollectSink<unknown>();
+    const sink = new CollectSink<Record<string, unknown>>();
     const types = { id: 'number', amount: 'number' } as const;
     env
       .fromSource(new CsvSource(csvDir, { types, onError: 'skip' }), WatermarkStrategy.noWatermarks(), 'tx')
