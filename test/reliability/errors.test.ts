@@ -17,6 +17,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repo, Workspace } from './support.ts';
 
+/** A bound on each case: a run that hangs fails it instead of the suite. */
+const DEADLINE = 300_000;
+
 /** The failure report: stderr without the `weir: job ... running` lines of the start. */
 function report(stderr: string): string[] {
   return stderr.split('\n').filter((line) => !line.startsWith('weir: '));
@@ -45,7 +48,9 @@ await env.execute('failing job');
 
 describe('reliability: errors', { concurrency: 2 }, () => {
   for (const p of ['1', '2']) {
-    it(`a throwing map prints the user's file:line:column first, then the code and message (-p ${p})`, async (t) => {
+    it(`a throwing map prints the user's file:line:column first, then the code and message (-p ${p})`, {
+      timeout: DEADLINE,
+    }, async (t) => {
       const ws = new Workspace(`errors-throw-p${p}`);
       t.after(() => ws.dispose());
       ws.job('job.ts', THROWING);
@@ -65,7 +70,9 @@ describe('reliability: errors', { concurrency: 2 }, () => {
     });
   }
 
-  it('a compiled .js job with a source map is reported at its .ts line, on a slot thread too', async (t) => {
+  it('a compiled .js job with a source map is reported at its .ts line, on a slot thread too', {
+    timeout: DEADLINE,
+  }, async (t) => {
     const ws = new Workspace('errors-source-map');
     t.after(() => ws.dispose());
     const source = ws.job(
@@ -114,7 +121,9 @@ await env.execute('compiled job');
     ws.assertNothingLeftInTmp();
   });
 
-  it('a syntax error shows file:line:column, the line and a caret (TypeScript, an imported module, JavaScript)', async (t) => {
+  it('a syntax error shows file:line:column, the line and a caret (TypeScript, an imported module, JavaScript)', {
+    timeout: DEADLINE,
+  }, async (t) => {
     const ws = new Workspace('errors-syntax');
     t.after(() => ws.dispose());
     ws.job(
@@ -173,7 +182,9 @@ await env.execute('syntax');
     ws.assertNothingLeftInTmp();
   });
 
-  it('an open() that throws is reported against its own operator, not the source', async (t) => {
+  it('an open() that throws is reported against its own operator, not the source', {
+    timeout: DEADLINE,
+  }, async (t) => {
     const ws = new Workspace('errors-open');
     t.after(() => ws.dispose());
     ws.job(
@@ -206,7 +217,7 @@ await env.execute('open fails');
     ws.assertNothingLeftInTmp();
   });
 
-  it('a CSV field of binary garbage is quoted short and escaped', async (t) => {
+  it('a CSV field of binary garbage is quoted short and escaped', { timeout: DEADLINE }, async (t) => {
     const ws = new Workspace('errors-binary');
     t.after(() => ws.dispose());
     // 1,200 bytes of every byte value but the line break, comma and quote, after a valid header.
