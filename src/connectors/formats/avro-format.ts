@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type avro from 'avsc';
 import { previewRecord, WeirError } from '../../core/errors.ts';
+import { escapeMessage } from '../../core/input-excerpt.ts';
 
 /**
  * Avro binary encoding with avsc, with errors that name the field. Encoding writes into one scratch
@@ -91,7 +92,9 @@ export function decodeAvro<T>(type: AvroType, bytes: Buffer, start: number, reso
   try {
     result = type.decode(bytes, start, resolver);
   } catch (error) {
-    throw new Error(`cannot decode Avro ${typeLabel(type)}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot decode Avro ${typeLabel(type)}: ${escapeMessage((error as Error).message)}`, {
+      cause: error,
+    });
   }
   if (result.offset < 0) {
     throw new Error(
