@@ -1,7 +1,8 @@
 /**
  * What happens to a job's checkpoints when it ends: with the default retention
  * (DELETE_ON_CANCELLATION) they go when it finishes, is cancelled or stops with a savepoint (the
- * savepoint stays); with RETAIN_ON_CANCELLATION the latest one stays for a resume.
+ * savepoint stays); with RETAIN_ON_CANCELLATION the latest one stays for a resume. A suspended job
+ * (SIGTERM to weir run) keeps its latest checkpoint under either retention.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -74,6 +75,21 @@ describe('checkpoint retention when a job ends', () => {
         const path = await client.stopWithSavepoint!(savepoints);
         await client.getJobExecutionResult();
         assert.ok(existsSync(join(path, '_metadata')), 'the savepoint stays');
+      },
+    },
+    {
+      // SIGTERM or Ctrl-C to weir run: a suspend is not a cancel, whatever the retention.
+      end: 'is suspended',
+      retain: false,
+      kept: true,
+      run: async (env, root) => {
+        const client = await env.executeAsync('suspended');
+        await whenCheckpointed(root);
+        const suspension = await client.suspend!();
+        assert.equal(client.getJobStatus(), 'suspended');
+        await assert.rejects(client.getJobExecutionResult(), { code: 'JOB_SUSPENDED' });
+        assert.ok(suspension.checkpoint?.startsWith(root), String(suspension.checkpoint));
+        assert.equal(suspension.storage, root);
       },
     },
     {
