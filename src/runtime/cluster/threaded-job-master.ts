@@ -14,6 +14,7 @@ import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoin
 import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
+import { BatchCodec } from '../network/batch-codec.ts';
 import { JobCheckpointing } from '../scheduler/job-checkpointing.ts';
 import { checkTransition, isTerminal } from '../scheduler/job-status.ts';
 import { RestartBackoff } from '../scheduler/restart-backoff.ts';
@@ -42,6 +43,8 @@ export class ThreadedJobMaster implements JobClient {
   private readonly submission: Submission;
   private readonly workerCount: number;
   private workers: Worker[] = [];
+  /** Decoders of collected records, one per slot thread (each encodes with its own structures). */
+  private readonly collectCodecs = new WeakMap<Worker, BatchCodec>();
   private readonly subtasksOf = new Map<number, string[]>();
   private readonly result: Promise<JobExecutionResult>;
   private resolveResult!: (r: JobExecutionResult) => void;
@@ -242,8 +245,12 @@ export class ThreadedJobMaster implements JobClient {
         return;
       case 'collect': {
         const target = this.plan.functions.operators.get(m.uid)?.fn as CollectTarget | undefined;
-        target?.receive(m.values, m.subtask);
-        this.acknowledgeCollect(this.workers[w], m.uid, m.values.length, target);
+        const worker = this.workers[w];
+        let codec = this.collectCodecs.get(worker);
+        if (!codec) this.collectCodecs.set(worker, (codec = new BatchCodec()));
+        const { values } = codec.decode({ values: m.values, timestamps: null });
+        target?.receive(values, m.subtask);
+        this.acknowledgeCollect(this.workers[w], m.uid, values.length, target);
         return;
       }
       case 'metrics':
@@ -430,7 +437,10 @@ export class ThreadedJobMaster implements JobClient {
     try {
       from = await this.checkpointing?.restartPoint((m) => console.warn(`weir: ${m}`));
     } catch (e) {
-      this.finish('failed', e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e }));
+      this.finish(
+        'failed',
+        e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e }),
+      );
       return;
     }
     if (this.status !== 'restarting') return;

@@ -12,7 +12,8 @@ import { setExecutionContext } from '../../api/executor.ts';
 import { createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { loadCheckpointState } from '../../checkpoint/restored-state.ts';
 import type { Accumulator } from '../../core/accumulators.ts';
-import { WeirError } from '../../core/errors.ts';
+import { previewRecord, WeirError } from '../../core/errors.ts';
+import { findUnserializable } from '../../core/serializable.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { BatchCodec } from '../network/batch-codec.ts';
 import type { InputChannel, OutputChannel } from '../network/channel.ts';
@@ -67,6 +68,7 @@ class SlotJob {
   private readonly collectUnacked = new Map<string, number>();
   private readonly collectWaiters = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   private links: PeerLink[] = [];
+  private readonly collectCodec = new BatchCodec();
   /** This slot's accumulators merged per name, once its subtasks are done. */
   private accumulators = new Map<string, Accumulator<unknown>>();
   deployed = false;
@@ -84,6 +86,27 @@ class SlotJob {
     m: WorkerMessage extends infer M ? (M extends { jobId: string } ? Omit<M, 'jobId'> : never) : never,
   ): void {
     port.postMessage({ ...m, jobId: this.data.jobId });
+  }
+
+  /**
+   * Collected records go to the client thread through the codec of exchanges, so that they arrive
+   * as they would at the next task: registered classes keep their class, and what cannot cross
+   * fails here as it would there.
+   */
+  private encodeForClient(uid: string, values: unknown[]): Uint8Array | Float64Array {
+    try {
+      return this.collectCodec.encode({ kind: 'records', values, timestamps: null }).values;
+    } catch (error) {
+      for (const value of values) {
+        const found = findUnserializable(value);
+        if (found === undefined) continue;
+        throw new WeirError(
+          'UNSERIALIZABLE_RECORD',
+          `collect operator uid ${uid} got a record that cannot be sent to the client: ${found.path} is ${found.found}; record ${previewRecord(value)}`,
+        );
+      }
+      throw error;
+    }
   }
 
   fail(error: unknown): void {
@@ -187,8 +210,9 @@ class SlotJob {
         channels: { input, output },
         splits: new Map(Object.entries(data.splits)),
         sendToClient: (uid, values, subtask) => {
+          const encoded = this.encodeForClient(uid, values);
           this.collectUnacked.set(uid, (this.collectUnacked.get(uid) ?? 0) + values.length);
-          this.post({ type: 'collect', uid, subtask, values });
+          this.post({ type: 'collect', uid, subtask, values: encoded });
         },
         clientBlocked: (uid) => this.collectBlocked(uid),
         onStateChange: (task) => {

@@ -69,7 +69,8 @@ export type CoordinatorMessage =
 export type WorkerMessage = { jobId: string } & (
   | { type: 'deployed'; subtasks: string[] }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'collect'; uid: string; subtask: number; values: unknown[] }
+  /** Records of a collect operator for the client, encoded as records between threads are. */
+  | { type: 'collect'; uid: string; subtask: number; values: Uint8Array | Float64Array }
   | { type: 'metrics'; tasks: TaskMetrics[] }
   /** The slot's subtasks finished; `accumulators` are their local values merged per name. */
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }

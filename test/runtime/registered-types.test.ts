@@ -1,0 +1,47 @@
+/**
+ * Registered types at every boundary of a real job: records of a registered class, Maps, Dates and
+ * bigints of 2^70 cross a keyBy (in one thread at parallelism 1, across threads at 2), live in a
+ * ValueState on the heap and LMDB backends, and reach the client through executeAndCollect's path —
+ * and arrive as instances of their class, the same at every parallelism.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runJob } from 'weir';
+
+const job = new URL('../jobs/registered-types.ts', import.meta.url);
+type Job = typeof import('../jobs/registered-types.ts');
+
+describe('registered types in a job', () => {
+  for (const backend of ['heap', 'lmdb']) {
+    it(`keep their class through exchanges, ${backend} state and collection, at parallelism 1 and 2`, async () => {
+      process.env.WEIR_TEST_BACKEND = backend;
+      try {
+        const seen: string[][] = [];
+        for (const parallelism of [1, 2]) {
+          const { module } = await runJob<Job>(job, { parallelism, taskSlots: 2 });
+          const { Money, PAYMENTS, payment } = module;
+          const out = module.balances.values;
+          assert.equal(out.length, PAYMENTS);
+          const totals = new Map<string, bigint>();
+          for (const b of [...out].sort((x, y) => x.payment.id - y.payment.id)) {
+            assert.ok(b.payment.amount instanceof Money, 'a record field of a registered class');
+            assert.ok(b.total instanceof Money, 'a ValueState<Money> value');
+            assert.ok(b.payment.at instanceof Date && b.payment.tags instanceof Map);
+            assert.deepEqual(b.payment, payment(b.payment.id));
+          }
+          // Each account's totals, in its order: sums of 2^70 + id, exactly.
+          for (const b of out) {
+            const sum = (totals.get(b.payment.account) ?? 0n) + b.payment.amount.cents;
+            totals.set(b.payment.account, sum);
+          }
+          const last = new Map(out.map((b) => [b.payment.account, b.total.cents]));
+          assert.deepEqual(last, totals);
+          seen.push(out.map((b) => `${b.payment.id}:${b.total.cents}`).sort());
+        }
+        assert.deepEqual(seen[0], seen[1], 'the same output at parallelism 1 and 2');
+      } finally {
+        delete process.env.WEIR_TEST_BACKEND;
+      }
+    });
+  }
+});
