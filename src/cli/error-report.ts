@@ -129,12 +129,14 @@ function parseSyntaxHeader(text: string): SourceLocation | undefined {
 
 /**
  * The first frame in the user's own files of the innermost error in `error`'s chain of causes that
- * has one: where the user's code threw, or called what threw.
+ * has one: where the user's code threw, or called what threw. WeirErrors are skipped: they are
+ * Weir's reports (their frames would only say where the job was started), and the user's error,
+ * when there is one, is their cause.
  */
 export function userLocation(error: unknown): SourceLocation | undefined {
   const errors = chain(error).reverse();
   for (const e of errors) {
-    if (!(e instanceof Error) || typeof e.stack !== 'string') continue;
+    if (!(e instanceof Error) || isWeirError(e) || typeof e.stack !== 'string') continue;
     for (const line of e.stack.split('\n')) {
       const frame = parseFrame(line);
       if (frame === undefined) continue;
