@@ -5,14 +5,14 @@
  * line and a caret under the column; a syntax error in the job module, or in a module it imports,
  * starts the same way. Then the error's code, message and causes, and with `--verbose` the stack.
  *
- * Frames are source-mapped: the CLI turns Node's source maps on before it loads the job module
- * (see {@link enableSourceMaps}), so a compiled `.js` job that ships a source map is reported at
- * its `.ts` line. Frames of errors raised on a slot thread arrive as text (SerializedError) and are
- * mapped here, with the source map the main thread loaded for the same module.
+ * Frames are source-mapped: a frame in a compiled `.js` file that names a source map
+ * (`//# sourceMappingURL=`, a file or a data: URL) is reported at its original line. The map is read
+ * only when a failure is reported, so source maps cost nothing while a job runs, and frames of
+ * errors raised on a slot thread (which arrive as text, see SerializedError) are mapped the same way.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { findSourceMap } from 'node:module';
+import { SourceMap } from 'node:module';
 import { dirname, extname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isWeirError } from '../core/errors.ts';
@@ -27,11 +27,6 @@ export interface SourceLocation {
 /** Directories whose frames are Weir's own: the package's src/, dist/ and bin/. */
 const WEIR_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEIR_DIRS = ['src', 'dist', 'bin'].map((d) => `${WEIR_ROOT}${d}${sep}`);
-
-/** Turns source maps on for stack traces of this thread, before any job module is loaded. */
-export function enableSourceMaps(): void {
-  process.setSourceMapsEnabled(true);
-}
 
 /**
  * The CLI's report of `error`: the user's location first (when there is one), then `error: CODE:
@@ -139,9 +134,7 @@ export function userLocation(error: unknown): SourceLocation | undefined {
     if (!(e instanceof Error) || isWeirError(e) || typeof e.stack !== 'string') continue;
     for (const line of e.stack.split('\n')) {
       const frame = parseFrame(line);
-      if (frame === undefined) continue;
-      const mapped = mapFrame(frame);
-      if (isUserFile(mapped.file)) return mapped;
+      if (frame !== undefined && isUserFile(frame.file)) return mapFrame(frame);
     }
   }
   return undefined;
@@ -202,26 +195,39 @@ function toPath(text: string): string | undefined {
   return text.startsWith('/') ? text : undefined;
 }
 
-/**
- * A frame of a stack that was not mapped where it was made (a slot thread's), mapped with the
- * source map this thread holds for the same file, if any.
- */
+/** The frame at its original position, when its file names a source map that covers it. */
 function mapFrame(frame: SourceLocation): SourceLocation {
-  let map: ReturnType<typeof findSourceMap>;
+  if (!/\.[cm]?js$/.test(frame.file)) return frame;
   try {
-    map = findSourceMap(frame.file);
+    const found = readSourceMap(frame.file);
+    if (found === undefined) return frame;
+    const entry = found.map.findEntry(frame.line - 1, frame.column - 1) as {
+      originalSource?: string;
+      originalLine?: number;
+      originalColumn?: number;
+    };
+    if (entry?.originalSource === undefined || entry.originalLine === undefined) return frame;
+    const root = found.map.payload.sourceRoot ?? '';
+    const file = toPath(entry.originalSource) ?? resolve(found.directory, root, entry.originalSource);
+    return { file, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
   } catch {
-    map = undefined;
+    return frame;
   }
-  if (!map) return frame;
-  const entry = map.findEntry(frame.line - 1, frame.column - 1) as {
-    originalSource?: string;
-    originalLine?: number;
-    originalColumn?: number;
-  };
-  if (entry?.originalSource === undefined || entry.originalLine === undefined) return frame;
-  const file = toPath(entry.originalSource) ?? frame.file;
-  return { file, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+}
+
+/** The source map `file` names in its last `sourceMappingURL` comment, and the map's directory. */
+function readSourceMap(file: string): { map: SourceMap; directory: string } | undefined {
+  const source = readFileSync(file, 'utf8');
+  const urls = [...source.matchAll(/\/\/[#@] sourceMappingURL=(\S+)\s*$/gm)];
+  const url = urls.at(-1)?.[1];
+  if (url === undefined) return undefined;
+  const data = /^data:application\/json(?:;charset=[^;,]+)?;base64,(.*)$/.exec(url);
+  if (data) {
+    const payload = JSON.parse(Buffer.from(data[1], 'base64').toString('utf8'));
+    return { map: new SourceMap(payload), directory: dirname(file) };
+  }
+  const mapFile = toPath(url) ?? resolve(dirname(file), decodeURIComponent(url));
+  return { map: new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))), directory: dirname(mapFile) };
 }
 
 function isUserFile(file: string): boolean {

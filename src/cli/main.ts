@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClusterSettings } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
-import { enableSourceMaps, formatError } from './error-report.ts';
+import { formatError } from './error-report.ts';
 
 const HELP = `weir — stateful stream processing for TypeScript
 
@@ -105,7 +105,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
     const cluster = clusterSettings(values.define ?? []);
-    enableSourceMaps();
     const { runJobFile } = await import('./run-command.ts');
     const outcome = await runJobFile(pathToFileURL(resolve(file)).href, file, {
       parallelism,

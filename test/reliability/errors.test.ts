@@ -210,7 +210,7 @@ await env.execute('open fails');
       assert.equal(lines[0], 'job.ts:4:11', run.stderr);
       assert.match(
         run.stderr,
-        /error: USER_FUNCTION_FAILED: operator "enrich" \(uid map-1\) in subtask 1\/\d failed in open\(\): cannot connect to the lookup service/,
+        /error: USER_FUNCTION_FAILED: operator "enrich" \(uid map-1\) in subtask \d\/\d failed in open\(\): cannot connect to the lookup service/,
       );
       assert.doesNotMatch(run.stderr, /source "Elements Source"/);
     }
