@@ -49,12 +49,17 @@ function run(name: string, batchesOf: unknown[][], pass: (values: unknown[]) => 
 
 const codec = new BatchCodec();
 for (const [kind, of] of [
-  ['bids', bidBatches],
   ['numbers', numberBatches],
+  ['bids', bidBatches],
 ] as const) {
   run(`${kind}: by reference`, of, (vs) => vs);
+  // As RecordWriter checks a batch for a channel in its thread.
   run(`${kind}: check each record`, of, (vs) => {
-    for (let i = 0; i < vs.length; i++) if (!isSerializable(vs[i])) throw new Error('unserializable');
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (typeof v !== 'number' && typeof v !== 'string' && !isSerializable(v))
+        throw new Error('unserializable');
+    }
     return vs;
   });
   run(

@@ -42,6 +42,7 @@ describe('strict msgpack configuration (exchanges, LMDB values, checkpoints)', (
       small: 5n,
       money: new Money(-(2n ** 66n), 'EUR'),
       none: undefined,
+      fields: { constructor: 'a field named constructor' },
     };
     for (const options of [{}, { structuredClone: true }, { structures: [] }]) {
       const back = roundTrip(value, options) as typeof value;

@@ -31,6 +31,7 @@ describe('isSerializable and findUnserializable', () => {
       new Error('e'),
       new Point(3),
       { shared: [{ s: 1 }, { s: 1 }] },
+      { constructor: 'a field, not a class', nested: { constructor: 1 } },
     ].entries()) {
       assert.equal(isSerializable(value), true, `value ${i}`);
       assert.equal(findUnserializable(value), undefined);
@@ -51,6 +52,7 @@ describe('isSerializable and findUnserializable', () => {
       [{ m: new MyMap() }, 'record.m', /class MyMap/],
       [{ 'odd key': new Map([['k', () => 1]]) }, 'record["odd key"]<value of key "k">', /function/],
       [{ s: new Set([Promise.resolve()]) }, 'record.s<element 0>', /a Promise .*AsyncDataStream/],
+      [{ constructor: 'x', f: () => 1 }, 'record.f', /function/],
     ];
     for (const [value, path, found] of cases) {
       assert.equal(isSerializable(value), false, path);

@@ -1,4 +1,4 @@
-import { registeredTypeOf } from './type-registry.ts';
+import { isRegisteredType } from './type-registry.ts';
 
 /**
  * What a record or a state value may hold, so that it is the same value after any serialization
@@ -63,16 +63,17 @@ const MAX_FAST_DEPTH = 64;
 
 /** True for an object that is neither plain, nor an array, nor a supported built-in, nor registered. */
 export function isUnsupportedInstance(value: object): boolean {
-  const c = value.constructor;
-  return (
-    c !== Object &&
-    c !== undefined &&
-    c !== Array &&
-    !BUILT_INS.has(c) &&
-    !PLAIN.has(c) &&
-    registeredTypeOf(value) === undefined &&
-    !ENCODED.has(c)
-  );
+  // The prototype's constructor, not `value.constructor`: a plain object may have a field of that name.
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null || proto === Array.prototype) return false;
+  const c = (proto as { constructor?: unknown }).constructor;
+  return !BUILT_INS.has(c) && !PLAIN.has(c) && !ENCODED.has(c) && !isRegisteredType(c);
+}
+
+/** A plain object whose own `constructor` field hides Object (`{ constructor: 'x' }`). */
+function isPlainWithConstructorField(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** True when `value` survives serialization unchanged; see the module comment. */
@@ -116,6 +117,11 @@ function check(value: unknown, depth: number): boolean {
     for (const v of value as Set<unknown>) if (!check(v, depth + 1)) return false;
     return true;
   }
+  if (isPlainWithConstructorField(value)) {
+    const o = value as Record<string, unknown>;
+    for (const k in o) if (!check(o[k], depth + 1)) return false;
+    return true;
+  }
   return !isUnsupportedInstance(value);
 }
 
@@ -150,7 +156,7 @@ function find(value: unknown, path: string, ancestors: Map<object, string>): Uns
   if (back !== undefined) return { path, found: `a cycle (a reference back to ${back})` };
   const c = value.constructor;
   let children: Array<[string, unknown]>;
-  if (c === Object || c === undefined || PLAIN.has(c)) {
+  if (c === Object || c === undefined || PLAIN.has(c) || isPlainWithConstructorField(value)) {
     children = Object.keys(value).map((k) => [
       /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`,
       (value as Record<string, unknown>)[k],

@@ -56,6 +56,11 @@ export function registeredTypeOf(value: object): RegisteredType | undefined {
   return byClass.get(value.constructor);
 }
 
+/** True when `type` (a constructor) is registered. */
+export function isRegisteredType(type: unknown): boolean {
+  return byClass.has(type);
+}
+
 export function registeredTypeNamed(name: string): RegisteredType | undefined {
   return byName.get(name);
 }
