@@ -21,9 +21,11 @@ process.stdout.on('error', (error) => {
 });
 // V8's code cache on disk: later starts skip compiling the engine again. It is a cache, so it goes
 // where caches go ($XDG_CACHE_HOME or ~/.cache), not into the temp directory, which weir leaves as
-// it found it.
-module.enableCompileCache?.(
-  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'weir', 'compile-cache'),
+// it found it. NODE_COMPILE_CACHE passes it on to the task slots' worker threads.
+const cache = module.enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'weir', 'compile-cache'),
 );
+if (cache?.directory) process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('#cli');
 process.exitCode = await main(process.argv.slice(2));

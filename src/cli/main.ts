@@ -105,6 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
     const cluster = clusterSettings(values.define ?? []);
+    if (command === 'run') {
+      // The job runs on a slot thread: start one before this thread loads the engine, so that both
+      // load it at once (the slot pool module itself is small).
+      const { defaultSlotHeapMb, taskSlotPool } = await import('../runtime/cluster/task-slot-pool.ts');
+      taskSlotPool.prestart(cluster.slotHeapMb ?? defaultSlotHeapMb(taskSlots));
+    }
     const { runJobFile } = await import('./run-command.ts');
     const outcome = await runJobFile(pathToFileURL(resolve(file)).href, file, {
       parallelism,

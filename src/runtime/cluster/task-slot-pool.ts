@@ -1,4 +1,4 @@
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
@@ -44,6 +44,16 @@ export class TaskSlotPool {
     return slots;
   }
 
+  /**
+   * Starts one idle slot ahead of need (`weir run` does, while its main thread loads the job
+   * module), so that the engine loads in both threads at once. It does not keep the process alive.
+   */
+  prestart(heapMb: number): void {
+    if (this.idle.some((w) => heapLimitOf.get(w) === heapMb)) return;
+    const [worker] = this.acquire(1, heapMb);
+    this.release([worker]);
+  }
+
   /** Returns slots whose job finished cleanly. */
   release(slots: Worker[]): void {
     for (const worker of slots) {
@@ -80,9 +90,10 @@ const heapLimitOf = new WeakMap<Worker, number>();
  * The default heap limit of a slot thread, in MB: this process's own V8 heap limit, but no more than
  * the memory of the machine (or of its container, when constrained) divided by the slots plus one
  * (the coordinating thread), so that full slots exhaust their heaps, with a clear OUT_OF_MEMORY,
- * before they exhaust the machine.
+ * before they exhaust the machine. `slots` is the setting (`--slots`, default one per core), not
+ * what one job uses, so that every job of a process gets the same limit and reuses idle slots.
  */
-export function defaultSlotHeapMb(slots: number): number {
+export function defaultSlotHeapMb(slots: number = availableParallelism()): number {
   const mb = 1024 * 1024;
   const constrained = process.constrainedMemory?.() ?? 0;
   const machine = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();

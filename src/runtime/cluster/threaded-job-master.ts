@@ -81,7 +81,7 @@ export class ThreadedJobMaster implements JobClient {
     this.submission = submission;
     this.workerCount = workerCount;
     this.cancellationTimeoutMs = submission.cluster?.cancellationTimeoutMs ?? DEFAULT_CANCELLATION_TIMEOUT_MS;
-    this.slotHeapMb = submission.cluster?.slotHeapMb ?? defaultSlotHeapMb(workerCount);
+    this.slotHeapMb = submission.cluster?.slotHeapMb ?? defaultSlotHeapMb(submission.taskSlots);
     this.backoff = new RestartBackoff(restartStrategyOf(plan.graph.config));
     this.result = new Promise((resolve, reject) => {
       this.resolveResult = resolve;

@@ -366,6 +366,10 @@ async function startJob(data: WorkerData): Promise<void> {
   );
 }
 
+// The package's entry point, which every job module imports ('weir'): loaded while the slot waits
+// for its first job (a slot started ahead of need loads it while the main thread loads the job).
+void import('../../index.ts');
+
 port.on('message', (m: CoordinatorMessage) => {
   switch (m.type) {
     case 'job':
