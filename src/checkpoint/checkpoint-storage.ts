@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,12 +153,40 @@ export async function storageFailureReason(error: unknown): Promise<string> {
         ? `${file} is a file, not a directory${code}`
         : `a part of the path is not a directory${code}`;
     }
+    case 'ENOENT': {
+      // A recursive mkdir reports ENOENT when it cannot create a directory on a read-only file
+      // system or without permission: ask the deepest existing ancestor why.
+      const why = e.path ? await ancestorNotWritable(e.path) : undefined;
+      return why ?? e.message;
+    }
     case 'ENOSPC':
       return `no space left on the device${code}`;
     case 'EDQUOT':
       return `the disk quota is exhausted${code}`;
     default:
       return e instanceof Error ? e.message : String(error);
+  }
+}
+
+/** Why the deepest existing ancestor of `path` is not writable (read-only, permission denied), if it is not. */
+async function ancestorNotWritable(path: string): Promise<string | undefined> {
+  let dir = dirname(resolve(path));
+  while (
+    !(await stat(dir).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (dirname(dir) === dir) return undefined;
+    dir = dirname(dir);
+  }
+  try {
+    await access(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return undefined;
+    return `${dir}: ${await storageFailureReason(error)}`;
   }
 }
 

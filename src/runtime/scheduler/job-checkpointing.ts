@@ -230,9 +230,11 @@ export class JobCheckpointing {
     const settings = this.plan.graph.config.checkpointing;
     if (!settings || !this.storage || !this.coordinator) return;
     await this.coordinator.discarded();
-    if (settings.retention === 'RETAIN_ON_CANCELLATION') return;
-    const latest = this.coordinator.latestCompleted();
-    if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
+    if (settings.retention !== 'RETAIN_ON_CANCELLATION') {
+      const latest = this.coordinator.latestCompleted();
+      if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
+    }
+    // The job no longer runs: its mark goes, and its directory if nothing is retained in it.
     await this.storage.releaseJob(this.jobId);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Fault-injection job for `kill -9`: a keyed running count over a rate-limited generator, written
  * through the exactly-once file sink, with checkpoints retained in WEIR_FAULTS_CHECKPOINTS.
- * WEIR_FAULTS_RETENTION=default leaves the default retention (delete on cancel) instead.
+ * WEIR_FAULTS_RETENTION=default leaves the default retention (delete on cancel) instead;
+ * WEIR_FAULTS_RETAINED=<n> keeps the latest n completed checkpoints (default 1).
  * With WEIR_FAULTS_RELEASE set, the job cannot end before that file exists (the source waits for
  * it after its last record), so a test kills or stops it when it chooses, never after it finished;
  * WEIR_FAULTS_OWNER, the test's pid, ends it should the test die without killing it.
@@ -49,6 +50,9 @@ env.enableCheckpointing(100);
 // A stuck checkpoint fails fast (and visibly) instead of after the default 10 minutes.
 env.getCheckpointConfig().setCheckpointTimeout(20_000);
 env.getCheckpointConfig().setCheckpointStorage(process.env.WEIR_FAULTS_CHECKPOINTS ?? 'checkpoints');
+if (process.env.WEIR_FAULTS_RETAINED) {
+  env.getCheckpointConfig().setNumRetainedCheckpoints(Number(process.env.WEIR_FAULTS_RETAINED));
+}
 // WEIR_FAULTS_RETENTION=default keeps the default retention (checkpoints deleted on cancel), to
 // show that a suspend (SIGTERM) is not a cancel.
 if (process.env.WEIR_FAULTS_RETENTION !== 'default') {
