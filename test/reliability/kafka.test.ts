@@ -72,7 +72,7 @@ describe('reliability: Kafka', () => {
         error,
         `error: KAFKA_TOPIC_NOT_FOUND: KafkaSink "to-kafka" cannot write to Kafka topic "${topic}": it does not exist at ${KAFKA_BOOTSTRAP} (KafkaSink does not create topics: create it first, e.g. with kafka-topics.sh --create)`,
       );
-      assert.doesNotMatch(stderr, /restarts in/, 'the job was not restarted');
+      assert.doesNotMatch(stderr, /restarts in/, `the job was not restarted: ${stderr}`);
       assert.equal(await topicExists(topic), false, 'the sink did not create the topic');
       ws.assertNothingLeftInTmp();
     });
@@ -96,8 +96,9 @@ describe('reliability: Kafka', () => {
       new RegExp(
         `KAFKA_TOPIC_NOT_FOUND: KafkaSink cannot write to Kafka topic "${topic}-[01]": it does not exist at ${KAFKA_BOOTSTRAP}`,
       ),
+      stderr,
     );
-    assert.doesNotMatch(stderr, /restarts in/, 'the job was not restarted');
+    assert.doesNotMatch(stderr, /restarts in/, `the job was not restarted: ${stderr}`);
     assert.equal(await topicExists(topic), false, 'the sink did not create the topics');
     ws.assertNothingLeftInTmp();
   });

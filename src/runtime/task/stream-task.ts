@@ -9,7 +9,7 @@ import {
 } from '../../checkpoint/task-state.ts';
 import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../../core/clock.ts';
-import { previewRecord, WeirError } from '../../core/errors.ts';
+import { isRecoverable, previewRecord, WeirError } from '../../core/errors.ts';
 import type { SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
@@ -773,7 +773,15 @@ export class StreamTask {
           operators: Object.keys(operators),
           handle,
         }),
-      (error) => cp.decline(this.taskKey, id, error instanceof Error ? error.message : String(error), true),
+      // A failure no restart can fix (a Kafka topic that does not exist) fails this task above: it
+      // must not also count as a failed checkpoint, whose job failure would be restarted.
+      (error) =>
+        cp.decline(
+          this.taskKey,
+          id,
+          error instanceof Error ? error.message : String(error),
+          isRecoverable(error),
+        ),
     );
   }
 
