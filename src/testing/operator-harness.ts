@@ -9,6 +9,7 @@ import type { OperatorContext } from '../runtime/operators/operator-context.ts';
 import { createOperator } from '../runtime/operators/operator-factory.ts';
 import type { Output } from '../runtime/operators/output.ts';
 import type { StreamOperator } from '../runtime/operators/stream-operator.ts';
+import { undefinedRecordError } from '../runtime/operators/undefined-record-error.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { OperatorStateStore } from '../state/operator-state-store.ts';
@@ -78,8 +79,13 @@ export class OperatorHarness<OUT = unknown> {
     const outputs = this.outputs;
     const sides = this.sides;
     const output: Output = {
-      collect: (value, timestamp) => outputs.push({ kind: 'record', value, timestamp: ts(timestamp) }),
+      // The runtime's rule, so that a test sees what a job would: undefined is not a record.
+      collect: (value, timestamp) => {
+        if (value === undefined) throw undefinedRecordError();
+        outputs.push({ kind: 'record', value, timestamp: ts(timestamp) });
+      },
       collectSide: (tag, value, timestamp) => {
+        if (value === undefined) throw undefinedRecordError();
         const list = sides.get(tag) ?? [];
         list.push({ value, timestamp: ts(timestamp) });
         sides.set(tag, list);

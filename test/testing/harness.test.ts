@@ -281,4 +281,18 @@ describe('ProcessFunctionTestHarnesses.forProcessFunction', () => {
       (error: unknown) => isWeirError(error, 'TIMER_ERROR') && /keyed/.test(error.message),
     );
   });
+
+  it('applies the runtime rule for undefined: collecting it fails, null is a record', async () => {
+    const h = await ProcessFunctionTestHarnesses.forProcessFunction<number, number | null>((n, _ctx, out) => {
+      out.collect(n === 2 ? null : n === 3 ? (undefined as unknown as number) : n);
+    });
+    h.processElement(1);
+    h.processElement(2);
+    assert.deepEqual(h.extractOutputValues(), [1, null]);
+    assert.throws(
+      () => h.processElement(3),
+      (error: unknown) =>
+        isWeirError(error, 'USER_FUNCTION_FAILED') && /emitted undefined/.test(error.message),
+    );
+  });
 });
