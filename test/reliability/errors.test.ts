@@ -70,6 +70,46 @@ describe('reliability: errors', { concurrency: 2 }, () => {
     });
   }
 
+  it('a failure reads the same at -p 1 and -p 2: each cause once, with its own name', {
+    timeout: DEADLINE,
+  }, async (t) => {
+    const ws = new Workspace('errors-causes');
+    t.after(() => ws.dispose());
+    ws.job(
+      'job.ts',
+      `import { StreamExecutionEnvironment } from 'weir';
+class LookupError extends Error {
+  override name = 'LookupError';
+}
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env
+  .fromElements(7)
+  .map((n) => {
+    throw new LookupError(\`no customer \${n}\`, { cause: new TypeError('socket closed') });
+  })
+  .name('lookup')
+  .print();
+await env.execute('causes');
+`,
+    );
+    const described: string[][] = [];
+    for (const p of ['1', '2']) {
+      const run = await ws.run(['run', 'job.ts', '-p', p]);
+      assert.equal(run.code, 1, run.stderr);
+      const lines = report(run.stderr);
+      assert.equal(lines[0], 'job.ts:9:56', run.stderr, 'where the innermost cause was made');
+      described.push(lines.slice(3, 6).map((l) => l.replace(/subtask \d\/\d/, 'subtask n')));
+    }
+    assert.deepEqual(described[0], [
+      'error: USER_FUNCTION_FAILED: operator "lookup" (uid map-1) in subtask n failed on record 7 at collection element 0: no customer 7',
+      '  caused by LookupError: no customer 7',
+      '  caused by TypeError: socket closed',
+    ]);
+    assert.deepEqual(described[1].slice(1), described[0].slice(1), 'the causes are the same at -p 2');
+    assert.doesNotMatch(described[1].join('\n'), /Error: Error:/);
+    ws.assertNothingLeftInTmp();
+  });
+
   it('a compiled .js job with a source map is reported at its .ts line, on a slot thread too', {
     timeout: DEADLINE,
   }, async (t) => {
