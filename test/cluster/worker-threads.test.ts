@@ -32,7 +32,7 @@ async function expectedTotals(): Promise<{ totals: string[]; large: number[] }> 
 }
 
 describe('task slots on worker threads', () => {
-  it('a job module gives the same results at parallelism 1 in-thread and at parallelism 2 and 3 on worker threads', async () => {
+  it('a job module gives the same results at parallelism 1, 2 and 3 on worker threads (one slot at parallelism 1)', async () => {
     const expected = await expectedTotals();
     for (const parallelism of [1, 2, 3]) {
       const { module, results } = await runJob<KeyedTimers>(job('keyed-timers'), {
@@ -111,7 +111,7 @@ describe('task slots on worker threads', () => {
     });
   });
 
-  it('a failure reads the same in a worker as in-thread: each cause once, with its own name', async () => {
+  it('a failure reads the same at parallelism 1 (one slot) as at 2: each cause once, with its own name', async () => {
     const describe = async (parallelism: number) => {
       const error = await runJob(job('failing'), { parallelism, taskSlots: parallelism }).then(
         () => undefined,
@@ -121,9 +121,9 @@ describe('task slots on worker threads', () => {
       // The subtask differs between the runs; the rest must not.
       return error.describe().replace(/subtask \d\/\d/g, 'subtask i/n');
     };
-    const inThread = await describe(1);
+    const oneSlot = await describe(1);
     const inWorker = await describe(2);
-    assert.equal(inWorker, inThread);
+    assert.equal(inWorker, oneSlot);
     assert.match(inWorker, /^ {2}caused by Error: cannot handle 4242$/m);
     assert.doesNotMatch(inWorker, /Error: \w*Error:/, 'no doubled cause');
   });

@@ -9,7 +9,7 @@ import { runJob } from 'weir';
 const job = new URL('../jobs/custom-accumulators.ts', import.meta.url);
 
 describe('accumulators', () => {
-  it('a custom accumulator (maximum, set union) gives the same result at parallelism 1 in-thread and at parallelism 2 on worker threads', async () => {
+  it('a custom accumulator (maximum, set union) gives the same result at parallelism 1 (one slot thread) and at parallelism 2 (two)', async () => {
     const results = [];
     for (const parallelism of [1, 2]) {
       const run = await runJob(job, { parallelism, taskSlots: 2 });
