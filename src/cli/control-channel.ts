@@ -197,8 +197,9 @@ async function answer(
   let request: ControlRequest;
   try {
     request = JSON.parse(line) as ControlRequest;
+    if (typeof request !== 'object' || request === null) throw new TypeError('not an object');
   } catch {
-    return { kind: 'error', code: 'CLI_USAGE', message: 'a control request is one line of JSON' };
+    return { kind: 'error', code: 'CLI_USAGE', message: 'a control request is one line of a JSON object' };
   }
   if (request.kind === 'hello') {
     return {

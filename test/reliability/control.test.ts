@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { latestCheckpoint, until } from '../faults/support.ts';
@@ -33,6 +34,18 @@ env
   .print();
 await env.execute('controlled');
 `;
+
+/** Sends one request line to a control socket and parses the reply line. */
+function ask(socket: string, line: string): Promise<{ kind: string; [key: string]: unknown }> {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const connection = createConnection(socket, () => connection.write(`${line}\n`));
+    connection.setEncoding('utf8');
+    connection.on('data', (chunk) => (reply += chunk));
+    connection.on('error', reject);
+    connection.on('close', () => resolve(JSON.parse(reply)));
+  });
+}
 
 describe('reliability: control channel of weir run', () => {
   it('weir savepoint <pid of a sleep> is refused with JOB_NOT_FOUND and the sleep lives', async (t) => {
@@ -82,6 +95,14 @@ describe('reliability: control channel of weir run', () => {
     assert.equal(statSync(socket).mode & 0o777, 0o600);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     await until(() => latestCheckpoint(ws.path('checkpoints')) >= 1, DEADLINE, 'the first checkpoint');
+
+    // The protocol: one JSON line each way. "Who are you" names the process and its jobs.
+    assert.deepEqual(await ask(socket, '{"kind":"hello"}'), {
+      kind: 'hello',
+      pid: Number(pid),
+      jobs: [{ id: jobId, name: 'controlled', status: 'running' }],
+    });
+    assert.equal((await ask(socket, 'savepoint please')).kind, 'error');
 
     const savepoint = await ws.run(['savepoint', pid, 'by-pid'], NO_XDG);
     assert.equal(savepoint.code, 0, savepoint.stderr);
