@@ -22,8 +22,8 @@ Usage:
 
 Options of run and plan:
   -p, --parallelism <n>   default parallelism of the job's operators
-  --slots <n>             worker threads for task slots (default: one per core);
-                          subtasks run on worker threads when the parallelism is above 1
+  --slots <n>             worker threads for task slots (default: one per core); the job's
+                          subtasks run on them at every parallelism (at most one per subtask)
   --from-checkpoint <dir> resume from the latest complete checkpoint in <dir> (a checkpoint
                           directory, a job's directory or the checkpoint storage root)
   --from-savepoint <dir>  start from a savepoint (at any parallelism; operators matched by uid)
