@@ -63,7 +63,7 @@ function unserializableState(state: TaskStateSnapshot, cause: unknown): unknown 
             'STATE_ERROR',
             `cannot write state "${s.name}" of operator uid "${uid}" for key ${JSON.stringify(String(key))} to a checkpoint: ${found.path} is ${found.found}` +
               ' (state values must be plain data: objects, arrays, Maps, Sets, Dates, primitives, or registered types)',
-            { cause },
+            { cause: new WeirError('UNSERIALIZABLE_RECORD', `${found.path} is ${found.found}`) },
           );
         }
       }
@@ -73,7 +73,7 @@ function unserializableState(state: TaskStateSnapshot, cause: unknown): unknown 
       return new WeirError(
         'STATE_ERROR',
         `cannot write the operator state of operator uid "${uid}" to a checkpoint: ${found.path} is ${found.found}`,
-        { cause },
+        { cause: new WeirError('UNSERIALIZABLE_RECORD', `${found.path} is ${found.found}`) },
       );
     }
   }

@@ -64,6 +64,8 @@ export class WeirError extends Error {
  */
 export const NON_RECOVERABLE_CODES: ReadonlySet<WeirErrorCode> = new Set<WeirErrorCode>([
   'KAFKA_TOPIC_NOT_FOUND',
+  // The same records and state come back after a restart, and fail the same way.
+  'UNSERIALIZABLE_RECORD',
 ]);
 
 /**

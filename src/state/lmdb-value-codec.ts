@@ -39,7 +39,12 @@ export class LmdbValueCodec {
         'STATE_ERROR',
         `cannot store the value of state "${stateName}" for key ${JSON.stringify(String(key))} in LMDB: ${reason}` +
           ' (state values must be plain data: objects, arrays, Maps, Sets, Dates, primitives, or registered types)',
-        { cause: error },
+        {
+          cause:
+            found === undefined
+              ? error
+              : new WeirError('UNSERIALIZABLE_RECORD', `${found.path} is ${found.found}`),
+        },
       );
     }
   }
