@@ -156,7 +156,15 @@ describe('reliability: --from-checkpoint picks the right state', () => {
       };
       await storage.writeMetadata(storage.checkpointLocation(jobId, id), metadata);
     }
-    const result = await ws.run(['run', JOB, '--from-checkpoint', ws.path('checkpoints')], jobEnv(ws));
+    const run = ws.start(['run', JOB, '--from-checkpoint', ws.path('checkpoints')], jobEnv(ws));
+    // Before the fix the job restored another job's checkpoint and ran: bound the wait, then say so.
+    await until(() => run.child.exitCode !== null, 60_000, 'weir run to refuse the restore').catch(
+      (error) => {
+        run.child.kill('SIGKILL');
+        throw new Error(`${error.message}; stderr so far:\n${run.stderr()}`);
+      },
+    );
+    const result = await run.done;
     assert.equal(result.code, 1, result.stderr);
     assert.match(
       result.stderr,
