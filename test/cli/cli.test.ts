@@ -24,7 +24,7 @@ function weir(args: string[], cwd = repo): Promise<Run> {
     const child = execFile(
       node,
       [join(repo, 'bin/weir.js'), ...args],
-      { cwd, timeout: 20_000 },
+      { cwd, timeout: 120_000 },
       (_error, stdout, stderr) => resolve({ pid: child.pid, code: child.exitCode, stdout, stderr }),
     );
   });

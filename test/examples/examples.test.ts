@@ -26,7 +26,7 @@ function weir(args: string[]): Promise<Run> {
     const child = execFile(
       node,
       [join(repo, 'bin/weir.js'), ...args],
-      { cwd: repo, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: repo, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
       (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );
   });

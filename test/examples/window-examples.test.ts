@@ -19,7 +19,7 @@ function weir(args: string[]): Promise<{ code: number | null; stdout: string; st
     const child = execFile(
       node,
       [join(repo, 'bin/weir.js'), ...args],
-      { cwd: repo, timeout: 20_000 },
+      { cwd: repo, timeout: 120_000 },
       (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );
   });
@@ -197,7 +197,7 @@ function weirTimed(args: string[], env: Record<string, string> = {}): Promise<Ti
     const child = spawn(node, [join(repo, 'bin/weir.js'), ...args], {
       cwd: repo,
       env: { ...process.env, ...env },
-      timeout: 20_000,
+      timeout: 120_000,
     });
     const lines: TimedRun['lines'] = [];
     let partial = '';
