@@ -45,6 +45,8 @@ export interface CatalogJob {
 export interface JobOwner {
   pid: number;
   host: string;
+  /** When the job started (ms since the epoch). */
+  startedAt?: number;
 }
 
 /** What a path given by the user is: one checkpoint, one job's directory, or a storage root. */
@@ -154,7 +156,33 @@ async function readOwner(dir: string): Promise<JobOwner | undefined> {
   if (typeof owner.pid !== 'number') return undefined;
   // A process on another host cannot be checked from here: count it as alive.
   if (owner.host !== hostname()) return owner;
-  return isAlive(owner.pid) ? owner : undefined;
+  if (!isAlive(owner.pid)) return undefined;
+  // The pid of a process that started after the owner's job did is a reuse (containers restart
+  // with the same small pids): not the owner.
+  const started = await processStartTime(owner.pid);
+  if (started !== undefined && owner.startedAt !== undefined && started > owner.startedAt + 2_000) {
+    return undefined;
+  }
+  return owner;
+}
+
+/**
+ * When process `pid` started (ms since the epoch), from /proc on Linux: its start in clock ticks
+ * after boot (field 22 of /proc/<pid>/stat, at 100 ticks per second) plus the boot time. Undefined
+ * elsewhere.
+ */
+async function processStartTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const boot = /^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1];
+    if (!Number.isFinite(ticks) || boot === undefined) return undefined;
+    return Number(boot) * 1000 + ticks * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 async function listDirectory(dir: string): Promise<string[]> {

@@ -92,6 +92,8 @@ describe('reliability: --from-checkpoint picks the right state', () => {
       `restore: newer chk-${newest} over older chk-${Math.max(...older.ids)}, ${audit.lost} lost, ${audit.duplicated} duplicated`,
     );
     assert.deepEqual(audit, { lost: 0, duplicated: 0 });
+    const leftParts = readdirSync(ws.path('out')).filter((f) => /\.(pending|inprogress)$/.test(f));
+    assert.deepEqual(leftParts, [], "the killed runs' part files were committed or cleaned up");
     ws.assertNothingLeftInTmp();
   });
 
