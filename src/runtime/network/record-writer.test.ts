@@ -70,6 +70,34 @@ describe('RecordWriter', () => {
       assert.match(messages[0], /record \{"id":2,"payload":\{\}\}/);
     });
 
+    it('names a symbol, a cycle and an unregistered class the same way in and across threads', () => {
+      class Sensor {}
+      const cyclic: Record<string, unknown> = { id: 3 };
+      cyclic.self = cyclic;
+      for (const [record, expected] of [
+        [{ kind: Symbol('k') }, /record\.kind is a symbol/],
+        [cyclic, /record\.self is a cycle \(a reference back to record\)/],
+        [
+          { sensors: [new Sensor()] },
+          /record\.sensors\[0\] is an instance of class Sensor, which is not registered/,
+        ],
+      ] as const) {
+        const messages = [channel(), encoding()].map((out) => {
+          const writer = new RecordWriter([out], { select: () => 0 }, 8, origin);
+          writer.emit(record, NO_TIMESTAMP);
+          try {
+            writer.flush();
+          } catch (e) {
+            assert.ok(isWeirError(e, 'UNSERIALIZABLE_RECORD'));
+            return e.message;
+          }
+          return assert.fail('the batch is refused');
+        });
+        assert.equal(messages[0], messages[1]);
+        assert.match(messages[0], expected);
+      }
+    });
+
     it('passes records by reference in this thread, checked; without the check, anything passes', () => {
       const record = { at: new Date(0), tags: new Map([['a', 1]]) };
       const checked = channel();
