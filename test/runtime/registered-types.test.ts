@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runJob } from 'weir';
+import { isWeirError, runJob, StreamExecutionEnvironment } from 'weir';
 
 const job = new URL('../jobs/registered-types.ts', import.meta.url);
 type Job = typeof import('../jobs/registered-types.ts');
@@ -44,4 +44,32 @@ describe('registered types in a job', () => {
       }
     });
   }
+
+  it('registerType refuses two classes under one name, a non-class and a codec without its methods', () => {
+    const env = StreamExecutionEnvironment.createLocalEnvironment();
+    class Point {
+      x = 0;
+    }
+    const codec = { encode: () => new Uint8Array(0), decode: () => new Point() };
+    env.registerType(Point, codec).registerType(Point, codec);
+    const invalid = (pattern: RegExp) => (e: unknown) =>
+      isWeirError(e, 'INVALID_ARGUMENT') && pattern.test(e.message);
+    {
+      class Point {
+        y = 0;
+      }
+      assert.throws(
+        () => env.registerType(Point, { encode: () => new Uint8Array(0), decode: () => new Point() }),
+        invalid(/two classes are registered under the name "Point"/),
+      );
+      env.registerType(Point, { encode: () => new Uint8Array(0), decode: () => new Point() }, 'OtherPoint');
+    }
+    assert.throws(() => env.registerType((() => 1) as never, codec as never), invalid(/expects a class/));
+    assert.throws(
+      () => env.registerType(Point, { encode: () => new Uint8Array(0) } as never),
+      invalid(/encode\(value\) and decode\(bytes\)/),
+    );
+    env.fromElements(1).print();
+    assert.deepEqual(env.getJobGraph().config.types, ['Point', 'OtherPoint']);
+  });
 });
