@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { completedCheckpoints, until } from '../faults/support.ts';
+import { auditRunningCounts, completedCheckpoints, until } from '../faults/support.ts';
 import { lineMatching, repo, Workspace } from './support.ts';
 
 const JOB = join(repo, 'test/faults/jobs/exactly-once-file.ts');
@@ -103,6 +103,51 @@ describe('reliability: checkpoint storage', () => {
       mount,
       /cannot create the directory .*readonly\/[0-9a-f-]+: .*readonly: the file system is read-only \(EROFS\)$/,
     );
+  });
+
+  it('storage that turns read-only while the job runs (tmpfs remounted ro): 3 restarts, then one clear error, exit 1, no part file left', async (t) => {
+    const ws = new Workspace('storage-turns-readonly');
+    const mount = ws.path('storage');
+    mkdirSync(mount);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mount], { stdio: 'ignore' });
+    } catch {
+      await ws.dispose();
+      t.skip('this process may not mount a tmpfs');
+      return;
+    }
+    t.after(async () => {
+      await ws.children.killAll();
+      execFileSync('umount', [mount], { stdio: 'ignore' });
+      await ws.dispose();
+    });
+    const run = ws.start(['run', JOB], jobEnv(ws, mount));
+    await until(
+      () => {
+        if (run.child.exitCode !== null) throw new Error(`the run ended early: ${run.stderr()}`);
+        return completedCheckpoints(mount).length > 0;
+      },
+      DEADLINE,
+      'a completed checkpoint',
+    );
+    execFileSync('mount', ['-o', 'remount,ro', mount], { stdio: 'ignore' });
+    await until(() => run.child.exitCode !== null, DEADLINE, 'weir run to give up').catch((error) => {
+      run.child.kill('SIGKILL');
+      throw new Error(`${error.message}; stderr so far:\n${run.stderr()}`);
+    });
+    const { code, stderr } = await run.done;
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr.split('\n').filter((l) => /restarts in \d+ ms/.test(l)).length, 3, stderr);
+    const errors = stderr.split('\n').filter((l) => l.startsWith('error:'));
+    assert.equal(errors.length, 1, stderr);
+    assert.match(
+      errors[0],
+      /^error: CHECKPOINT_FAILED: checkpoints kept failing through 3 restarts in a row without one completing, so the job fails instead of restarting again: .*the file system is read-only \(EROFS\)/,
+    );
+    const parts = readdirSync(ws.path('out')).filter((f) => /\.(pending|inprogress)$/.test(f));
+    assert.deepEqual(parts, [], 'no part file left behind');
+    assert.equal(auditRunningCounts(ws.path('out'), 30_000, 5).duplicated, 0, 'nothing committed twice');
+    ws.assertNothingLeftInTmp();
   });
 
   it('LMDB working directories of a run killed with kill -9 are removed at the next start', async (t) => {

@@ -112,6 +112,33 @@ describe('ExactlyOnceFileSink', () => {
     ]);
   });
 
+  it('closed after its checkpoints were aborted (failing storage): their pending files go; with an outcome unknown they stay', () => {
+    const sink = new ExactlyOnceFileSink<string>(dir);
+    sink.open(context(0, 1, 'a-0'));
+    sink.invoke('committed', invoke);
+    sink.snapshotState(1);
+    sink.notifyCheckpointComplete(1);
+    sink.invoke('aborted twice', invoke);
+    sink.snapshotState(2);
+    sink.notifyCheckpointAborted(2);
+    sink.invoke('aborted', invoke);
+    sink.snapshotState(3);
+    sink.notifyCheckpointAborted(3);
+    sink.close();
+    assert.deepEqual(readdirSync(dir), ['part-0-a-0-0.jsonl'], 'only the committed part file is left');
+
+    const unsure = new ExactlyOnceFileSink<string>(join(dir, 'unsure'));
+    unsure.open(context(0, 1, 'b-0'));
+    unsure.invoke('x', invoke);
+    unsure.snapshotState(1); // the job fails before checkpoint 1 completes or aborts
+    unsure.close();
+    assert.deepEqual(
+      readdirSync(join(dir, 'unsure')),
+      ['part-0-b-0-0.jsonl.pending'],
+      'kept for a restore from it',
+    );
+  });
+
   it('without checkpointing, the output is committed at the end of the input', () => {
     const sink = new ExactlyOnceFileSink<{ a: number }>(dir, {
       format: (v) => `a=${v.a}`,

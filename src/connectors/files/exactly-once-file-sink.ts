@@ -52,6 +52,10 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
   private sequence = 0;
   /** The attempt that was restored from a checkpoint (initializeState), if the current one was. */
   private restoredAttempt: string | undefined;
+  /** Checkpoints this subtask snapshotted that have neither completed nor been aborted yet. */
+  private readonly unresolved = new Set<number>();
+  /** Part files pre-committed and not yet committed, by the checkpoint that pre-committed them. */
+  private preCommitted: Array<{ checkpointId: number; name: string }> = [];
 
   constructor(directory: string, options: ExactlyOnceFileSinkOptions<T> = {}) {
     super();
@@ -73,6 +77,8 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
    */
   override open(context: SinkContext): void {
     if (this.restoredAttempt !== context.attemptTag) this.removeEarlierAttempts(context);
+    this.unresolved.clear();
+    this.preCommitted = [];
     super.open(context);
   }
 
@@ -86,6 +92,38 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
       if (!file.startsWith(job) || file.startsWith(own) || !/\.(inprogress|pending)$/.test(file)) continue;
       rmSync(join(this.directory, file), { force: true });
     }
+  }
+
+  override snapshotState(checkpointId: number): unknown[] {
+    const state = super.snapshotState(checkpointId) as TransactionState<PartFileTransaction>[];
+    this.unresolved.add(checkpointId);
+    this.preCommitted = state.flatMap((s) =>
+      s.kind === 'pending' ? [{ checkpointId: s.checkpointId, name: s.txn.name }] : [],
+    );
+    return state;
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    super.notifyCheckpointComplete(checkpointId);
+    for (const id of this.unresolved) if (id <= checkpointId) this.unresolved.delete(id);
+    this.preCommitted = this.preCommitted.filter((p) => p.checkpointId > checkpointId);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.unresolved.delete(checkpointId);
+  }
+
+  /**
+   * Closing (at the end, or after a failure or cancel): the open part file is aborted; so are the
+   * pre-committed ones when every checkpoint since they were pre-committed was aborted (checkpoint
+   * storage that failed): no completed checkpoint refers to them, so no restore will commit them.
+   * While a checkpoint's outcome is unknown they stay, for a restore from it.
+   */
+  override close(): void {
+    super.close();
+    if (this.unresolved.size > 0) return;
+    for (const p of this.preCommitted) rmSync(join(this.directory, `${p.name}.pending`), { force: true });
+    this.preCommitted = [];
   }
 
   protected beginTransaction(): PartFileTransaction {

@@ -412,7 +412,10 @@ export class ThreadedJobMaster implements JobClient {
     const fatal = this.checkpointing?.failsJob(error);
     if (fatal) {
       this.coordinator?.stop('the job failed');
-      void taskSlotPool.discard(this.workers).finally(() => this.finish('failed', fatal));
+      // The slots cancel their tasks (sinks close, aborting what no checkpoint covers), then go;
+      // their messages meanwhile (a cancelled task reports done) are ignored.
+      this.attempt++;
+      void this.endSlots().finally(() => this.finish('failed', fatal));
       return;
     }
     const delay = this.backoff.onFailure(Date.now(), error);
