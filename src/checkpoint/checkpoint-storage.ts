@@ -87,7 +87,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
       await writeFileSynced(file, data);
       return { kind: 'file', file: name, bytes: data.byteLength, sha256: sha256(data) };
     } catch (error) {
-      throw ioError(`cannot write checkpoint state to ${location}`, error);
+      throw await ioError(`cannot write checkpoint state to ${location}`, error);
     }
   }
 
@@ -98,7 +98,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
       await writeFileSynced(tmp, Buffer.from(encodeMetadata(metadata)));
       await rename(tmp, join(location, METADATA_FILE));
     } catch (error) {
-      throw ioError(`cannot write checkpoint metadata to ${location}`, error);
+      throw await ioError(`cannot write checkpoint metadata to ${location}`, error);
     }
   }
 
@@ -241,9 +241,9 @@ async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
   }
 }
 
-function ioError(message: string, cause: unknown): WeirError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new WeirError('CHECKPOINT_FAILED', `${message}${detail}`, { cause });
+/** CHECKPOINT_FAILED with the reason in words (read-only, permission denied, ...). */
+async function ioError(message: string, cause: unknown): Promise<WeirError> {
+  return new WeirError('CHECKPOINT_FAILED', `${message}: ${await storageFailureReason(cause)}`, { cause });
 }
 
 /** A checkpoint or savepoint found on disk. */

@@ -8,6 +8,9 @@
  *   the storage is made unwritable in ways root cannot bypass: a path whose parent is a regular
  *   file (ENOTDIR, always available), and a read-only tmpfs mount (EROFS) where this process may
  *   mount one (it is unmounted in `t.after`; the case is skipped where mounting is not allowed).
+ * - Storage that turns read-only while the job runs (the tmpfs remounted read-only): at most 3
+ *   restarts without a completed checkpoint, then one clear error, exit 1, no part file left.
+ *   Before: restarts without end.
  * - LMDB working directories of a run killed with `kill -9` are removed by the next run.
  *   Before: `weir-lmdb-*` directories stayed in the temp directory (one was 8.7 GB).
  * - `weir checkpoints list|delete`: jobs, names, checkpoints with ids, completion times and sizes;
