@@ -42,11 +42,6 @@ export async function loadInitialRestore(
   return { restored, from };
 }
 
-/** Reads a checkpoint this job completed (in memory or on disk), to restart from it. */
-export function loadCompleted(checkpoint: CompletedCheckpoint): Promise<RestoredJobState> {
-  return loadCheckpointState(checkpoint.location, checkpoint.metadata);
-}
-
 /** The job's restart strategy: its own, or exponential delay with checkpointing and none without. */
 export function restartStrategyOf(config: JobConfig): RestartStrategySpec {
   if (config.restartStrategy) return config.restartStrategy;
