@@ -97,7 +97,7 @@ await env.execute('causes');
       const run = await ws.run(['run', 'job.ts', '-p', p]);
       assert.equal(run.code, 1, run.stderr);
       const lines = report(run.stderr);
-      assert.equal(lines[0], 'job.ts:9:56', run.stderr, 'where the innermost cause was made');
+      assert.equal(lines[0], 'job.ts:9:56', `where the innermost cause was made\n${run.stderr}`);
       described.push(lines.slice(3, 6).map((l) => l.replace(/subtask \d\/\d/, 'subtask n')));
     }
     assert.deepEqual(described[0], [
