@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { WeirError } from '../core/errors.ts';
 import type { CheckpointMetadata } from './checkpoint-metadata.ts';
 import { restoreCandidates, selectRestore } from './checkpoint-selection.ts';
-import { FileCheckpointStorage } from './checkpoint-storage.ts';
+import { FileCheckpointStorage, OWNER_FILE } from './checkpoint-storage.ts';
 import { encodeTaskState } from './task-state.ts';
 
 let root: string;
@@ -107,6 +107,20 @@ describe('which checkpoint --from-checkpoint resumes', () => {
     await checkpoint('job-b', 'orders', 9, T + 5_000);
     assert.equal((await selectRestore(join(root, 'job-a'), 'orders', ignore)).checkpoint.id, 3);
     assert.equal((await selectRestore(older, 'orders', ignore)).checkpoint.id, 2);
+  });
+
+  it('warns when the checkpoints chosen belong to a job that is still running', async () => {
+    await checkpoint('job-a', 'orders', 3, T);
+    writeFileSync(
+      join(root, 'job-a', OWNER_FILE),
+      JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: Date.now() }),
+    );
+    const warnings: string[] = [];
+    await selectRestore(root, 'orders', (m) => warnings.push(m));
+    assert.match(
+      warnings.join('\n'),
+      new RegExp(`job-a belong to a job that is still running \\(pid ${process.ppid} `),
+    );
   });
 
   it('metadata without completedAt (written before it existed) is ordered by the time _metadata was written', async () => {

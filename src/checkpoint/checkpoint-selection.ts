@@ -58,6 +58,13 @@ export async function restoreCandidates(
     );
   }
   reportInvalid(chosen, warn);
+  for (const job of chosen) {
+    if (job.owner && job.owner.pid !== process.pid) {
+      warn(
+        `the checkpoints in ${job.directory} belong to a job that is still running (pid ${job.owner.pid} on ${job.owner.host}); two runs of one job write the same output`,
+      );
+    }
+  }
   const checkpoints = chosen
     .flatMap((j) => j.checkpoints)
     .sort((a, b) => b.completedAt - a.completedAt || b.id - a.id);
