@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { DatabaseOptions, RootDatabase } from 'lmdb';
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
@@ -585,6 +586,19 @@ function createTemporaryDirectory(): string {
  * removeStaleTemporaryDirectories(os.tmpdir()); // ['/tmp/weir-lmdb-4242-Xb3k9Q']
  */
 export function removeStaleTemporaryDirectories(tmp: string): string[] {
+  return removeTemporaryDirectories(tmp, (pid) => pid !== process.pid && !processAlive(pid));
+}
+
+/**
+ * At its exit, a process removes its own temporary environments: those of slot threads that were
+ * terminated (after a failure) without disposing of their backends. Registered on the main thread
+ * when this module loads; it costs one listing of the temporary directory at exit.
+ */
+if (isMainThread) {
+  process.once('exit', () => removeTemporaryDirectories(os.tmpdir(), (pid) => pid === process.pid));
+}
+
+function removeTemporaryDirectories(tmp: string, remove: (pid: number) => boolean): string[] {
   const removed: string[] = [];
   let entries: string[];
   try {
@@ -594,9 +608,7 @@ export function removeStaleTemporaryDirectories(tmp: string): string[] {
   }
   for (const name of entries) {
     const match = /^weir-lmdb-(\d+)-[^/]+$/.exec(name);
-    if (!match) continue;
-    const pid = Number(match[1]);
-    if (pid === process.pid || processAlive(pid)) continue;
+    if (!match || !remove(Number(match[1]))) continue;
     const dir = path.join(tmp, name);
     try {
       fs.rmSync(dir, { recursive: true, force: true });

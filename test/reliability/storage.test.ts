@@ -11,7 +11,8 @@
  * - Storage that turns read-only while the job runs (the tmpfs remounted read-only): at most 3
  *   restarts without a completed checkpoint, then one clear error, exit 1, no part file left.
  *   Before: restarts without end.
- * - LMDB working directories of a run killed with `kill -9` are removed by the next run.
+ * - LMDB working directories of a run killed with `kill -9` are removed by the next run; a run
+ *   that fails on slot threads removes its own at exit.
  *   Before: `weir-lmdb-*` directories stayed in the temp directory (one was 8.7 GB).
  * - `weir checkpoints list|delete`: jobs, names, checkpoints with ids, completion times and sizes;
  *   deleting a job, a checkpoint, or all but the newest N jobs, never a running job's directory.
@@ -161,7 +162,11 @@ describe('reliability: checkpoint storage', () => {
       `import { DataGeneratorSource, KeyedProcessFunction, StreamExecutionEnvironment, ValueStateDescriptor, WatermarkStrategy } from 'weir';
 class Count extends KeyedProcessFunction {
   open() { this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0)); }
-  processElement(v, ctx, out) { this.count.update(this.count.value() + 1); out.collect(v); }
+  processElement(v, ctx, out) {
+    this.count.update(this.count.value() + 1);
+    if (v === Number(process.env.FAIL_AT)) throw new Error('failing on purpose');
+    out.collect(v);
+  }
 }
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.setStateBackend('lmdb');
@@ -192,6 +197,11 @@ await env.execute('lmdb state');
     const next = await ws.run(['run', job], { EVENTS: '2000' });
     assert.equal(next.code, 0, next.stderr);
     assert.deepEqual(lmdbDirs(), [], 'the killed run’s directory is gone, and the new run removed its own');
+    // A job that fails on slot threads (terminated without disposing their state) leaves none either.
+    const failed = await ws.run(['run', job, '-p', '2'], { EVENTS: '5000', FAIL_AT: '3000' });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /failing on purpose/);
+    assert.deepEqual(lmdbDirs(), [], 'the failed run removed its working directories at exit');
     ws.assertNothingLeftInTmp();
   });
 
