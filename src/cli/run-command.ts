@@ -64,7 +64,9 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
     }
     signalled = signal;
     console.error(
-      `weir: ${signal}: suspending ${jobs.length === 1 ? 'the job' : `${jobs.length} jobs`} (again to exit at once)`,
+      jobs.length === 0
+        ? `weir: ${signal}: no job has started yet: stopping`
+        : `weir: ${signal}: suspending ${jobs.length === 1 ? 'the job' : `${jobs.length} jobs`} (again to exit at once)`,
     );
     for (const job of jobs) suspend(job);
     void Promise.all(suspensions).then(() => onSuspended());
@@ -177,6 +179,7 @@ async function suspendedOutcome(
   const lines = settled.map((s) =>
     s.status === 'fulfilled' ? s.value : `weir: a job could not be suspended: ${String(s.reason)}`,
   );
+  if (lines.length === 0) lines.push(`weir: ${signal} before any job started: there is nothing to resume`);
   return { kind: 'suspended', signal, exitCode: signal === 'SIGINT' ? 130 : 143, lines };
 }
 
