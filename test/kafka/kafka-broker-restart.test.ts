@@ -137,7 +137,7 @@ describe('Kafka broker restart during a job', () => {
       assert.equal(lost, 0);
       assert.equal(duplicated, 0);
 
-      job.kill('SIGTERM'); // cancels the job
+      job.kill('SIGTERM'); // suspends the job (weir run exits 143)
       await done;
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) {

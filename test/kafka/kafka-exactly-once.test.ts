@@ -148,7 +148,7 @@ describe('Kafka exactly-once under failures', () => {
       );
       assert.ok(last.running(), `the last run ended before it was cancelled: ${last.output()}`);
       resumedFrom.push(checkResume(last, before, 'the last run'));
-      last.child.kill('SIGTERM'); // cancels the job
+      last.child.kill('SIGTERM'); // suspends the job (weir run exits 143)
       await last.closed;
 
       const injected = FAIL_AT.filter((n) => existsSync(join(work, `failed-at-${n}`))).length;
