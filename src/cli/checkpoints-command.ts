@@ -9,7 +9,7 @@ import {
   readCatalog,
 } from '../checkpoint/checkpoint-catalog.ts';
 import { isoTime } from '../checkpoint/checkpoint-selection.ts';
-import { checkpointPath } from '../checkpoint/checkpoint-storage.ts';
+import { checkpointPath, OWNER_FILE } from '../checkpoint/checkpoint-storage.ts';
 import { WeirError } from '../core/errors.ts';
 
 export const CHECKPOINTS_HELP = `Usage:
@@ -135,12 +135,7 @@ async function remove(
       err(`skipped ${job.directory}: job "${job.jobName ?? job.jobId}" is running (pid ${job.owner.pid})`);
       return 1;
     }
-    const bytes = await directorySize(job.directory);
-    await rm(job.directory, { recursive: true, force: true });
-    out(
-      `deleted ${job.directory} (job "${job.jobName ?? 'unknown'}", ${job.checkpoints.length} checkpoints, ${size(bytes)})`,
-    );
-    return 0;
+    return (await deleteJob(job, out, err)) ? 0 : 1;
   }
   const c = entry.checkpoint;
   const bytes = await directorySize(c.directory);
@@ -162,18 +157,41 @@ async function prune(
   // readCatalog sorts the latest completed first; jobs without a complete checkpoint come last.
   const [kept, rest] = [entry.jobs.slice(0, keep), entry.jobs.slice(keep)];
   for (const job of kept) out(`kept ${job.directory} (job "${job.jobName ?? 'unknown'}")`);
+  let code = 0;
   for (const job of rest) {
     if (job.owner) {
       err(`skipped ${job.directory}: job "${job.jobName ?? job.jobId}" is running (pid ${job.owner.pid})`);
       continue;
     }
-    const bytes = await directorySize(job.directory);
-    await rm(job.directory, { recursive: true, force: true });
-    out(
-      `deleted ${job.directory} (job "${job.jobName ?? 'unknown'}", ${job.checkpoints.length} checkpoints, ${size(bytes)})`,
-    );
+    if (!(await deleteJob(job, out, err))) code = 1;
   }
-  return 0;
+  return code;
+}
+
+/**
+ * Deletes a job's directory if it holds only what Weir writes there (checkpoints, the owner mark, a
+ * probe): a directory with other files is left alone and said so. False when it was not deleted.
+ */
+async function deleteJob(
+  job: CatalogJob,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<boolean> {
+  const foreign = (await readdir(job.directory)).filter(
+    (name) => !/^chk-\d+$/.test(name) && name !== OWNER_FILE && !name.startsWith('.probe-'),
+  );
+  if (foreign.length > 0) {
+    err(
+      `skipped ${job.directory}: it holds files Weir did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
+    );
+    return false;
+  }
+  const bytes = await directorySize(job.directory);
+  await rm(job.directory, { recursive: true, force: true });
+  out(
+    `deleted ${job.directory} (job "${job.jobName ?? 'unknown'}", ${job.checkpoints.length} checkpoints, ${size(bytes)})`,
+  );
+  return true;
 }
 
 async function directorySize(dir: string): Promise<number> {
