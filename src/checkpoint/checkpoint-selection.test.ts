@@ -109,6 +109,26 @@ describe('which checkpoint --from-checkpoint resumes', () => {
     assert.equal((await selectRestore(older, 'orders', ignore)).checkpoint.id, 2);
   });
 
+  it("two jobs of one name (the default 'Weir Job'): the one whose operators this job has", async () => {
+    await checkpoint('mine', 'Weir Job', 3, T);
+    await checkpoint('other', 'Weir Job', 9, T + 5_000);
+    const other = join(root, 'other', 'chk-9', '_metadata');
+    // The other job's checkpoint names an operator this job lacks (rewritten with a valid checksum).
+    const text = readFileSync(other, 'utf8');
+    const meta = JSON.parse(text.slice(0, text.lastIndexOf('\nsha256:')));
+    meta.tasks[0].operators = ['enrich'];
+    await storage.writeMetadata(join(root, 'other', 'chk-9'), meta);
+    const warnings: string[] = [];
+    const selected = await selectRestore(root, 'Weir Job', (m) => warnings.push(m), new Set(['counter']));
+    assert.equal(selected.checkpoint.metadata.jobId, 'mine');
+    assert.match(
+      warnings.join('\n'),
+      /leaving out the checkpoints in .*other: job "Weir Job" there has operators this job does not \(enrich\)/,
+    );
+    // Without the operators to compare (or when none matches), the latest completed is taken.
+    assert.equal((await selectRestore(root, 'Weir Job', ignore)).checkpoint.metadata.jobId, 'other');
+  });
+
   it('warns when the checkpoints chosen belong to a job that is still running', async () => {
     await checkpoint('job-a', 'orders', 3, T);
     writeFileSync(

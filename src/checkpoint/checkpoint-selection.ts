@@ -18,7 +18,8 @@ import { loadCheckpointState, type RestoredJobState } from './restored-state.ts'
  * - A checkpoint directory (`chk-<n>`, or any directory holding `_metadata`) is used as it is.
  * - A job's directory: its checkpoints, the latest completed first.
  * - A storage root: the checkpoints of every job directory whose checkpoints carry the name of the
- *   job being run, the latest completed first. When no directory has that name, a root holding one
+ *   job being run (and, given `operatorUids`, only operators it has, when some do and some do
+ *   not), the latest completed first. When no directory has that name, a root holding one
  *   job uses it; a root holding several is an error listing them (id, name, latest checkpoint and
  *   its completion time) and asking for the job's directory.
  *
@@ -30,6 +31,7 @@ export async function restoreCandidates(
   path: string,
   jobName: string,
   warn: (message: string) => void,
+  operatorUids?: ReadonlySet<string>,
 ): Promise<{ explicit: boolean; checkpoints: CatalogCheckpoint[] }> {
   const entry = await readCatalog(path);
   if (entry.kind === 'checkpoint') return { explicit: true, checkpoints: [entry.checkpoint] };
@@ -50,6 +52,7 @@ export async function restoreCandidates(
     );
   }
   let chosen = withCheckpoints.filter((j) => j.jobName === jobName);
+  if (operatorUids !== undefined && chosen.length > 1) chosen = ofThisJob(chosen, operatorUids, warn);
   if (chosen.length === 0) {
     if (withCheckpoints.length > 1) throw ambiguous(entry.directory, jobName, withCheckpoints);
     chosen = withCheckpoints;
@@ -71,6 +74,32 @@ export async function restoreCandidates(
   return { explicit: false, checkpoints };
 }
 
+/**
+ * Directories of jobs with the same name may be of different jobs (two jobs left with the default
+ * name 'Weir Job'): those whose latest checkpoint has operators this job does not have are left
+ * out, unless that leaves none (then the restore's own check explains what does not match).
+ */
+function ofThisJob(
+  jobs: CatalogJob[],
+  operatorUids: ReadonlySet<string>,
+  warn: (message: string) => void,
+): CatalogJob[] {
+  const foreignOf = (job: CatalogJob) =>
+    [...new Set(job.checkpoints[0].metadata.tasks.flatMap((t) => t.operators))].filter(
+      (uid) => !operatorUids.has(uid),
+    );
+  const matching = jobs.filter((j) => foreignOf(j).length === 0);
+  if (matching.length === 0 || matching.length === jobs.length) return jobs;
+  for (const job of jobs) {
+    const foreign = foreignOf(job);
+    if (foreign.length === 0) continue;
+    warn(
+      `leaving out the checkpoints in ${job.directory}: job "${job.jobName}" there has operators this job does not (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
+    );
+  }
+  return matching;
+}
+
 /** A checkpoint chosen for a restore, with its state read and verified. */
 export interface SelectedRestore {
   checkpoint: CatalogCheckpoint;
@@ -89,8 +118,9 @@ export async function selectRestore(
   path: string,
   jobName: string,
   warn: (message: string) => void,
+  operatorUids?: ReadonlySet<string>,
 ): Promise<SelectedRestore> {
-  const { explicit, checkpoints } = await restoreCandidates(path, jobName, warn);
+  const { explicit, checkpoints } = await restoreCandidates(path, jobName, warn, operatorUids);
   let last: WeirError | undefined;
   for (const [i, checkpoint] of checkpoints.entries()) {
     try {

@@ -33,7 +33,8 @@ export async function loadInitialRestore(
       metadata: stored.metadata,
     };
   } else {
-    const selected = await selectRestore(settings.path, graph.jobName, warn);
+    const uids = new Set(graph.vertices.flatMap((v) => v.operators.map((o) => o.uid)));
+    const selected = await selectRestore(settings.path, graph.jobName, warn, uids);
     restored = selected.state;
     const { metadata, directory } = selected.checkpoint;
     from = { id: metadata.checkpointId, kind: metadata.kind, location: directory, metadata };
