@@ -84,6 +84,33 @@ describe('LmdbKeyedStateBackend', () => {
       }
     });
 
+    it('under a configured path: a job directory marks its owner, and one whose owner is gone (kill -9) is removed by the next', () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-root-'));
+      try {
+        const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+        for (const [job, pid] of [
+          ['job-killed', dead],
+          ['job-other-live', process.ppid],
+        ] as const) {
+          fs.mkdirSync(path.join(root, job, 'count-0-0'), { recursive: true });
+          fs.writeFileSync(path.join(root, job, 'count-0-0', 'data.mdb'), 'x');
+          fs.writeFileSync(path.join(root, job, '.owner'), String(pid));
+        }
+        fs.mkdirSync(path.join(root, 'job-unmarked'));
+        const b = full({ path: path.join(root, 'job-mine', 'count-0-0'), removeEmptyParent: true });
+        assert.deepEqual(fs.readdirSync(root).sort(), ['job-mine', 'job-other-live', 'job-unmarked']);
+        assert.equal(fs.readFileSync(path.join(root, 'job-mine', '.owner'), 'utf8'), String(process.pid));
+        b.dispose();
+        assert.deepEqual(
+          fs.readdirSync(root).sort(),
+          ['job-other-live', 'job-unmarked'],
+          'its own job directory goes at the end',
+        );
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+
     it('with a mapSize: a write that takes the environment beyond it fails with a clear STATE_ERROR', () => {
       const b = backend({ mapSize: 1 << 20, writeBatchSize: 64 });
       const v = b.getState(new ValueStateDescriptor<string>('v'));

@@ -166,6 +166,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
     this.temporary = options.path === undefined;
     this.removeEmptyParent = options.removeEmptyParent === true && !this.temporary;
     this.path = options.path === undefined ? createTemporaryDirectory() : prepareDirectory(options.path);
+    if (this.removeEmptyParent) claimJobDirectory(path.dirname(this.path));
     try {
       // Working storage only: never synced (checkpoints carry the state). Pages of 16 KiB: a
       // transaction's cost grows with the number of pages it dirties (LMDB copies each and keeps
@@ -552,11 +553,57 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
       }
       for (const file of ENVIRONMENT_FILES) fs.rmSync(path.join(this.path, file), { force: true });
       fs.rmdirSync(this.path);
-      if (this.removeEmptyParent) fs.rmdirSync(path.dirname(this.path));
+      if (this.removeEmptyParent) releaseJobDirectory(path.dirname(this.path));
     } catch {
       // A directory that is not empty (the user put files there, other backends work there) stays.
     }
   }
+}
+
+/**
+ * Under a configured path, a job's directory (`<path>/job-<jobId>`) holds the environments of its
+ * subtasks and `.owner`, the pid of the process running them. The first backend of a process under
+ * a path removes the job directories there whose owner is gone (a run killed with `kill -9`); the
+ * last backend of a job to go removes its directory.
+ */
+const OWNER_MARK = '.owner';
+const sweptRoots = new Set<string>();
+
+function claimJobDirectory(jobDir: string): void {
+  try {
+    fs.writeFileSync(path.join(jobDir, OWNER_MARK), String(process.pid));
+  } catch {
+    // Without the mark the directory is not swept after a crash; the job runs all the same.
+  }
+  const root = path.dirname(jobDir);
+  if (sweptRoots.has(root)) return;
+  sweptRoots.add(root);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const dir = path.join(root, name);
+    if (!name.startsWith('job-') || dir === jobDir) continue;
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(path.join(dir, OWNER_MARK), 'utf8'));
+    } catch {
+      continue; // no mark: not ours to judge
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes a job's directory once no environment is left in it (only its owner mark). */
+function releaseJobDirectory(jobDir: string): void {
+  const entries = fs.readdirSync(jobDir);
+  if (entries.some((name) => name !== OWNER_MARK)) return;
+  fs.rmSync(path.join(jobDir, OWNER_MARK), { force: true });
+  fs.rmdirSync(jobDir);
 }
 
 /** Prefix of the temporary environment directories: `weir-lmdb-<pid>-<random>`. */
