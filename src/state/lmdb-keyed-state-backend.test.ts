@@ -94,16 +94,27 @@ describe('LmdbKeyedStateBackend', () => {
         ] as const) {
           fs.mkdirSync(path.join(root, job, 'count-0-0'), { recursive: true });
           fs.writeFileSync(path.join(root, job, 'count-0-0', 'data.mdb'), 'x');
-          fs.writeFileSync(path.join(root, job, '.owner'), String(pid));
+          fs.writeFileSync(path.join(root, job, '.owner'), `${pid} ${os.hostname()}`);
         }
+        // A job of another host sharing the path is never judged from here.
+        fs.mkdirSync(path.join(root, 'job-elsewhere'));
+        fs.writeFileSync(path.join(root, 'job-elsewhere', '.owner'), `${dead} not-${os.hostname()}`);
         fs.mkdirSync(path.join(root, 'job-unmarked'));
         const b = full({ path: path.join(root, 'job-mine', 'count-0-0'), removeEmptyParent: true });
-        assert.deepEqual(fs.readdirSync(root).sort(), ['job-mine', 'job-other-live', 'job-unmarked']);
-        assert.equal(fs.readFileSync(path.join(root, 'job-mine', '.owner'), 'utf8'), String(process.pid));
+        assert.deepEqual(fs.readdirSync(root).sort(), [
+          'job-elsewhere',
+          'job-mine',
+          'job-other-live',
+          'job-unmarked',
+        ]);
+        assert.equal(
+          fs.readFileSync(path.join(root, 'job-mine', '.owner'), 'utf8'),
+          `${process.pid} ${os.hostname()}`,
+        );
         b.dispose();
         assert.deepEqual(
           fs.readdirSync(root).sort(),
-          ['job-other-live', 'job-unmarked'],
+          ['job-elsewhere', 'job-other-live', 'job-unmarked'],
           'its own job directory goes at the end',
         );
       } finally {

@@ -562,7 +562,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
 
 /**
  * Under a configured path, a job's directory (`<path>/job-<jobId>`) holds the environments of its
- * subtasks and `.owner`, the pid of the process running them. The first backend of a process under
+ * subtasks and `.owner`, the pid and host of the process running them. The first backend of a process under
  * a path removes the job directories there whose owner is gone (a run killed with `kill -9`); the
  * last backend of a job to go removes its directory.
  */
@@ -571,7 +571,7 @@ const sweptRoots = new Set<string>();
 
 function claimJobDirectory(jobDir: string): void {
   try {
-    fs.writeFileSync(path.join(jobDir, OWNER_MARK), String(process.pid));
+    fs.writeFileSync(path.join(jobDir, OWNER_MARK), `${process.pid} ${os.hostname()}`);
   } catch {
     // Without the mark the directory is not swept after a crash; the job runs all the same.
   }
@@ -587,13 +587,16 @@ function claimJobDirectory(jobDir: string): void {
   for (const name of entries) {
     const dir = path.join(root, name);
     if (!name.startsWith('job-') || dir === jobDir) continue;
-    let pid: number;
+    let mark: string[];
     try {
-      pid = Number(fs.readFileSync(path.join(dir, OWNER_MARK), 'utf8'));
+      mark = fs.readFileSync(path.join(dir, OWNER_MARK), 'utf8').split(' ');
     } catch {
       continue; // no mark: not ours to judge
     }
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    // Only a process of this host can be judged (the path may be shared storage).
+    const pid = Number(mark[0]);
+    if (mark[1] !== os.hostname() || !Number.isInteger(pid) || pid <= 0) continue;
+    if (pid === process.pid || processAlive(pid)) continue;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
