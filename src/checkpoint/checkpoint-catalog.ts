@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { WeirError } from '../core/errors.ts';
+import { isProcessAlive } from '../core/process-alive.ts';
 import { type CheckpointMetadata, completionTime, METADATA_FILE } from './checkpoint-metadata.ts';
 import { checkpointPath, OWNER_FILE, readCheckpoint } from './checkpoint-storage.ts';
 
@@ -90,16 +91,6 @@ export function lastCompletion(job: CatalogJob): number | undefined {
   return job.checkpoints[0]?.completedAt;
 }
 
-/** Whether process `pid` on this host is alive (a process of another user counts as alive). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const CHECKPOINT_DIR = /^chk-(\d+)$/;
 
 async function readJob(dir: string, entries: string[]): Promise<CatalogJob> {
@@ -156,7 +147,7 @@ async function readOwner(dir: string): Promise<JobOwner | undefined> {
   if (typeof owner.pid !== 'number') return undefined;
   // A process on another host cannot be checked from here: count it as alive.
   if (owner.host !== hostname()) return owner;
-  if (!isAlive(owner.pid)) return undefined;
+  if (!isProcessAlive(owner.pid)) return undefined;
   // The pid of a process that started after the owner's job did is a reuse (containers restart
   // with the same small pids): not the owner.
   const started = await processStartTime(owner.pid);

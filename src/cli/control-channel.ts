@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobClient, JobStatus } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
+import { isProcessAlive } from '../core/process-alive.ts';
 
 /**
  * The control channel of a `weir run` process: a Unix domain socket that the process owns, through
@@ -175,16 +176,7 @@ function removeStaleSockets(dir: string): void {
   for (const name of readdirSync(dir)) {
     const match = /^(\d+)\.sock$/.exec(name);
     if (!match || Number(match[1]) === process.pid) continue;
-    if (!processExists(Number(match[1]))) rmSync(join(dir, name), { force: true });
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: nothing is sent, only the existence is checked
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (!isProcessAlive(Number(match[1]))) rmSync(join(dir, name), { force: true });
   }
 }
 
@@ -350,7 +342,7 @@ function removeIfStale(path: string, error: unknown): void {
 
 function notAWeirJob(pid: number, path: string, error: unknown): WeirError {
   removeIfStale(path, error);
-  if (!processExists(pid)) return new WeirError('JOB_NOT_FOUND', `no process ${pid} is running`);
+  if (!isProcessAlive(pid)) return new WeirError('JOB_NOT_FOUND', `no process ${pid} is running`);
   return new WeirError(
     'JOB_NOT_FOUND',
     `process ${pid} is not a Weir job (no control socket ${path}): give the pid or job id that "weir run" printed at start`,

@@ -22,6 +22,7 @@ import type { DatabaseOptions, RootDatabase } from 'lmdb';
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import { isProcessAlive } from '../core/process-alive.ts';
 import {
   forEachTtlValue,
   plainToStored,
@@ -596,7 +597,7 @@ function claimJobDirectory(jobDir: string): void {
     // Only a process of this host can be judged (the path may be shared storage).
     const pid = Number(mark[0]);
     if (mark[1] !== os.hostname() || !Number.isInteger(pid) || pid <= 0) continue;
-    if (pid === process.pid || processAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -636,7 +637,7 @@ function createTemporaryDirectory(): string {
  * removeStaleTemporaryDirectories(os.tmpdir()); // ['/tmp/weir-lmdb-4242-Xb3k9Q']
  */
 export function removeStaleTemporaryDirectories(tmp: string): string[] {
-  return removeTemporaryDirectories(tmp, (pid) => pid !== process.pid && !processAlive(pid));
+  return removeTemporaryDirectories(tmp, (pid) => pid !== process.pid && !isProcessAlive(pid));
 }
 
 /**
@@ -668,15 +669,6 @@ function removeTemporaryDirectories(tmp: string, remove: (pid: number) => boolea
     }
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function checkMapSize(mapSize: number | undefined): void {

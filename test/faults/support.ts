@@ -108,6 +108,16 @@ export function completedCheckpoints(root: string): string[] {
   return found;
 }
 
+/** Ids of the complete checkpoints under a storage root, by job directory. */
+export function checkpointsByJob(root: string): Map<string, number[]> {
+  const jobs = new Map<string, number[]>();
+  for (const path of completedCheckpoints(root)) {
+    const [job, chk] = path.split('/');
+    jobs.set(job, [...(jobs.get(job) ?? []), Number(/chk-(\d+)$/.exec(chk)?.[1])]);
+  }
+  return jobs;
+}
+
 /**
  * The id of the newest complete checkpoint under a storage root (0 when there is none). Progress is
  * measured by id, not by count: only the latest N are kept, so the count stops growing.

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CheckpointMetadata } from '../../src/checkpoint/checkpoint-metadata.ts';
 import { FileCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.ts';
-import { auditRunningCounts, completedCheckpoints, restoredCheckpointIds, until } from '../faults/support.ts';
+import { auditRunningCounts, checkpointsByJob, restoredCheckpointIds, until } from '../faults/support.ts';
 import { lineMatching, repo, Workspace } from './support.ts';
 
 const JOB = join(repo, 'test/faults/jobs/exactly-once-file.ts');
@@ -26,16 +26,6 @@ const EVENTS = 30_000;
 const KEYS = 7;
 /** An upper bound on waiting for one event (a checkpoint, an exit), for a loaded machine. */
 const DEADLINE = 180_000;
-
-/** Ids of the complete checkpoints of each job directory under `root`. */
-function checkpointsByJob(root: string): Map<string, number[]> {
-  const jobs = new Map<string, number[]>();
-  for (const path of completedCheckpoints(root)) {
-    const [job, chk] = path.split('/');
-    jobs.set(job, [...(jobs.get(job) ?? []), Number(/chk-(\d+)$/.exec(chk)?.[1])]);
-  }
-  return jobs;
-}
 
 function jobEnv(ws: Workspace, extra: Record<string, string> = {}): Record<string, string> {
   return {

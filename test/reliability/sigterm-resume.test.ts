@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { auditRunningCounts, completedCheckpoints, restoredCheckpointIds, until } from '../faults/support.ts';
+import { auditRunningCounts, checkpointsByJob, restoredCheckpointIds, until } from '../faults/support.ts';
 import { repo, Workspace } from './support.ts';
 
 const JOB = join(repo, 'test/faults/jobs/exactly-once-file.ts');
@@ -20,17 +20,6 @@ const EVENTS = 40_000;
 const KEYS = 7;
 /** An upper bound on waiting for one event (a checkpoint, an exit), for a loaded machine. */
 const DEADLINE = 180_000;
-
-/** Ids of the complete checkpoints of each job directory under `root`. */
-function checkpointsByJob(root: string): Map<string, number[]> {
-  const jobs = new Map<string, number[]>();
-  for (const path of completedCheckpoints(root)) {
-    const [job, chk] = path.split('/');
-    const id = Number(/chk-(\d+)$/.exec(chk)?.[1]);
-    jobs.set(job, [...(jobs.get(job) ?? []), id]);
-  }
-  return jobs;
-}
 
 describe('reliability: SIGTERM suspends, --from-checkpoint resumes the right job', () => {
   it('keeps the checkpoints and resumes with 0 lost and 0 duplicated, next to an older run with higher ids', async (t) => {

@@ -30,13 +30,7 @@ export class BatchCodec {
 
   encode(batch: RecordBatch): EncodedBatch {
     const vs = batch.values;
-    let numeric = true;
-    for (let i = 0; i < vs.length; i++) {
-      if (typeof vs[i] !== 'number') {
-        numeric = false;
-        break;
-      }
-    }
+    const numeric = allNumbers(vs);
     let values: Uint8Array | Float64Array;
     if (numeric) {
       // A plain loop: TypedArray.from goes through the iterator protocol, several times slower.
@@ -68,13 +62,7 @@ export class BatchCodec {
    */
   roundTrip(batch: RecordBatch): RecordBatch {
     const vs = batch.values;
-    let numeric = true;
-    for (let i = 0; i < vs.length; i++) {
-      if (typeof vs[i] !== 'number') {
-        numeric = false;
-        break;
-      }
-    }
+    const numeric = allNumbers(vs);
     if (numeric) return batch;
     if (this.local === undefined) this.local = new (msgpackr().Packr)(strictPackrOptions({ structures: [] }));
     const values = this.local.unpack(this.local.pack(vs)) as unknown[];
@@ -103,4 +91,12 @@ function toArray(numbers: Float64Array): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = numbers[i];
   return out;
+}
+
+/** Whether every value of a batch is a number: such a batch travels as a Float64Array. */
+function allNumbers(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') return false;
+  }
+  return true;
 }
