@@ -3,13 +3,15 @@
  * holding a Map, a Set, a Date, bigints (2^70, negative, 0n), a typed array and an instance of a
  * registered class through a keyBy, and prints what arrives, type by type. At -p 2 most records
  * cross threads (encoded); at -p 1 they stay in the thread (checked, passed by reference). The
- * output must be identical. A function in a record fails with the same UNSERIALIZABLE_RECORD error,
- * naming the operator and the field path, at both.
+ * output must be identical. A function, a symbol, a cycle or an unregistered class instance in a
+ * record fails with the same UNSERIALIZABLE_RECORD error, naming the operator and the field path,
+ * at both.
  *
  * Before: at -p 2 the bigint 2^70 failed the job with msgpack's "too large to fit in MessagePack
  * 64-bit integer format"; without it, Sets arrived as arrays, the Float32Array as a Uint8Array and
  * the class instance as a plain object, while -p 1 kept them all; a function field made -p 1 exit 0
- * with every record (the function intact) and vanished silently across threads.
+ * with every record (the function intact) and vanished silently across threads; a symbol failed and
+ * a cycle overflowed the stack across threads only.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -36,7 +38,18 @@ env.registerType(Money, {
     return new Money(BigInt(cents), currency);
   },
 });
-const withFunction = process.env.WEIR_SER_FUNCTION === '1';
+// WEIR_SER_BAD puts a value no record may hold into record 7: a function, a symbol, a cycle or an
+// instance of a class that was not registered.
+const bad = process.env.WEIR_SER_BAD;
+class Unregistered {}
+const badPayload = (i: number): object => {
+  if (bad === 'function') return { callback: () => i };
+  if (bad === 'symbol') return { callback: Symbol('s') };
+  if (bad === 'class') return { callback: new Unregistered() };
+  const cyclic: { callback?: object } = {};
+  cyclic.callback = cyclic;
+  return cyclic;
+};
 const records = Array.from({ length: RECORDS }, (_, i) => ({
   id: i,
   tags: new Map<string, number>([['n', i], ['double', 2 * i]]),
@@ -47,7 +60,7 @@ const records = Array.from({ length: RECORDS }, (_, i) => ({
   zero: 0n,
   price: new Money(BigInt(i) * 100n, 'EUR'),
   bytes: new Float32Array([i / 2]),
-  payload: withFunction && i === 7 ? { callback: () => i } : { note: 'plain' },
+  payload: bad !== undefined && i === 7 ? badPayload(i) : { note: 'plain' },
 }));
 type R = (typeof records)[number];
 const show = (r: R): string =>
@@ -128,26 +141,34 @@ describe('reliability: one serialization boundary', () => {
     ws.assertNothingLeftInTmp();
   });
 
-  it('a function in a record fails with the same UNSERIALIZABLE_RECORD error at -p 1 and -p 2', async (t) => {
-    const ws = new Workspace('serialization-function');
-    t.after(() => ws.dispose());
-    const job = ws.job('job.ts', JOB.replace('RECORDS', String(RECORDS)));
-    const errors: string[] = [];
-    for (const p of ['1', '2']) {
-      const run = await ws.run(['run', '-p', p, job], { WEIR_SER_FUNCTION: '1' });
-      assert.equal(run.code, 1, `-p ${p} fails; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-      const error = run.stderr.split('\n').find((l) => l.startsWith('error: '));
-      assert.ok(error, `-p ${p} prints one error line:\n${run.stderr}`);
-      assert.match(error, /^error: UNSERIALIZABLE_RECORD: /);
-      assert.match(error, /operator "Elements Source" \(uid source-0\)/, 'names the operator');
-      assert.match(error, /record\.payload\.callback is a function/, 'names the field path and the type');
-      assert.match(error, /env\.registerType/, 'says what records may hold');
-      assert.doesNotMatch(run.stdout, /id=7 /, 'the record with the function is not printed');
-      errors.push(error);
-    }
-    assert.equal(errors[0], errors[1], 'the same error at -p 1 and -p 2');
-    ws.assertNothingLeftInTmp();
-  });
+  const BAD: Record<string, RegExp> = {
+    function: /record\.payload\.callback is a function/,
+    symbol: /record\.payload\.callback is a symbol/,
+    cycle: /record\.payload\.callback .*(circular|cycle)/,
+    class: /record\.payload\.callback .*Unregistered/,
+  };
+  for (const [kind, what] of Object.entries(BAD)) {
+    it(`a ${kind} in a record fails with the same UNSERIALIZABLE_RECORD error at -p 1 and -p 2`, async (t) => {
+      const ws = new Workspace(`serialization-${kind}`);
+      t.after(() => ws.dispose());
+      const job = ws.job('job.ts', JOB.replace('RECORDS', String(RECORDS)));
+      const errors: string[] = [];
+      for (const p of ['1', '2']) {
+        const run = await ws.run(['run', '-p', p, job], { WEIR_SER_BAD: kind });
+        assert.equal(run.code, 1, `-p ${p} fails; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+        const error = run.stderr.split('\n').find((l) => l.startsWith('error: '));
+        assert.ok(error, `-p ${p} prints one error line:\n${run.stderr}`);
+        assert.match(error, /^error: UNSERIALIZABLE_RECORD: /);
+        assert.match(error, /operator "Elements Source" \(uid source-0\)/, 'names the operator');
+        assert.match(error, what, 'names the field path and the type');
+        assert.match(error, /env\.registerType/, 'says what records may hold');
+        assert.doesNotMatch(run.stdout, /id=7 /, 'the bad record is not printed');
+        errors.push(error);
+      }
+      assert.equal(errors[0], errors[1], 'the same error at -p 1 and -p 2');
+      ws.assertNothingLeftInTmp();
+    });
+  }
 
   it('a type registered in one thread only fails at the start, naming the types of each', async (t) => {
     const ws = new Workspace('serialization-mismatch');
