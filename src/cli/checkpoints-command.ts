@@ -1,5 +1,5 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type CatalogCheckpoint,
@@ -8,8 +8,15 @@ import {
   lastCompletion,
   readCatalog,
 } from '../checkpoint/checkpoint-catalog.ts';
+import {
+  deleteJobDirectory,
+  directorySize,
+  formatBytes,
+  type JobDeletion,
+  pruneJobs,
+} from '../checkpoint/checkpoint-pruning.ts';
 import { isoTime } from '../checkpoint/checkpoint-selection.ts';
-import { checkpointPath, OWNER_FILE } from '../checkpoint/checkpoint-storage.ts';
+import { checkpointPath } from '../checkpoint/checkpoint-storage.ts';
 import { WeirError } from '../core/errors.ts';
 
 export const CHECKPOINTS_HELP = `Usage:
@@ -94,7 +101,7 @@ async function jobLine(job: CatalogJob): Promise<string> {
     job.jobName === undefined ? 'name unknown' : `"${job.jobName}"`,
     last === undefined ? 'no complete checkpoint' : `last completed ${isoTime(last)}`,
     `${job.checkpoints.length} checkpoint${job.checkpoints.length === 1 ? '' : 's'}`,
-    size(await directorySize(job.directory)),
+    formatBytes(await directorySize(job.directory)),
   ];
   if (job.owner) parts.push(`running (pid ${job.owner.pid} on ${job.owner.host})`);
   return `${parts.join(', ')}\n  ${job.directory}`;
@@ -102,11 +109,11 @@ async function jobLine(job: CatalogJob): Promise<string> {
 
 async function checkpointLine(c: CatalogCheckpoint): Promise<string> {
   const kind = c.metadata.kind === 'savepoint' ? 'savepoint ' : '';
-  return `${kind}${basename(c.directory)}  completed ${isoTime(c.completedAt)}  ${size(await directorySize(c.directory))}  id ${c.id}`;
+  return `${kind}${basename(c.directory)}  completed ${isoTime(c.completedAt)}  ${formatBytes(await directorySize(c.directory))}  id ${c.id}`;
 }
 
 async function invalidLine(bad: InvalidCheckpoint): Promise<string> {
-  return `${basename(bad.directory)}  incomplete or damaged (${bad.error.message})  ${size(await directorySize(bad.directory))}`;
+  return `${basename(bad.directory)}  incomplete or damaged (${bad.error.message})  ${formatBytes(await directorySize(bad.directory))}`;
 }
 
 /** Deletes one job's directory or one checkpoint; 1 when it was skipped. */
@@ -130,17 +137,14 @@ async function remove(
     );
   }
   if (entry.kind === 'job') {
-    const job = entry.job;
-    if (job.owner) {
-      err(`skipped ${job.directory}: job "${job.jobName ?? job.jobId}" is running (pid ${job.owner.pid})`);
-      return 1;
-    }
-    return (await deleteJob(job, out, err)) ? 0 : 1;
+    return report(await deleteJobDirectory(entry.job), out, err) ? 0 : 1;
   }
   const c = entry.checkpoint;
   const bytes = await directorySize(c.directory);
   await rm(c.directory, { recursive: true, force: true });
-  out(`deleted ${c.directory} (${c.metadata.kind} ${c.id} of job "${c.metadata.jobName}", ${size(bytes)})`);
+  out(
+    `deleted ${c.directory} (${c.metadata.kind} ${c.id} of job "${c.metadata.jobName}", ${formatBytes(bytes)})`,
+  );
   return 0;
 }
 
@@ -155,61 +159,27 @@ async function prune(
   if (entry.kind !== 'root')
     throw usage(`--keep-jobs needs a checkpoint storage root; ${path} is a ${entry.kind}`);
   // readCatalog sorts the latest completed first; jobs without a complete checkpoint come last.
-  const [kept, rest] = [entry.jobs.slice(0, keep), entry.jobs.slice(keep)];
-  for (const job of kept) out(`kept ${job.directory} (job "${job.jobName ?? 'unknown'}")`);
+  for (const job of entry.jobs.slice(0, keep))
+    out(`kept ${job.directory} (job "${job.jobName ?? 'unknown'}")`);
   let code = 0;
-  for (const job of rest) {
-    if (job.owner) {
-      err(`skipped ${job.directory}: job "${job.jobName ?? job.jobId}" is running (pid ${job.owner.pid})`);
-      continue;
-    }
-    if (!(await deleteJob(job, out, err))) code = 1;
+  for (const outcome of await pruneJobs(entry.jobs, keep)) {
+    // A running job is skipped on purpose; a directory with foreign files is worth an exit code.
+    if (!report(outcome, out, err) && !outcome.job.owner) code = 1;
   }
   return code;
 }
 
-/**
- * Deletes a job's directory if it holds only what Weir writes there (checkpoints, the owner mark, a
- * probe): a directory with other files is left alone and said so. False when it was not deleted.
- */
-async function deleteJob(
-  job: CatalogJob,
-  out: (line: string) => void,
-  err: (line: string) => void,
-): Promise<boolean> {
-  const foreign = (await readdir(job.directory)).filter(
-    (name) => !/^chk-\d+$/.test(name) && name !== OWNER_FILE && !name.startsWith('.probe-'),
-  );
-  if (foreign.length > 0) {
-    err(
-      `skipped ${job.directory}: it holds files Weir did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
-    );
+/** Says what happened to one job's directory; false when it was skipped. */
+function report(outcome: JobDeletion, out: (line: string) => void, err: (line: string) => void): boolean {
+  const { job } = outcome;
+  if (outcome.kind === 'skipped') {
+    err(`skipped ${job.directory}: ${outcome.reason}`);
     return false;
   }
-  const bytes = await directorySize(job.directory);
-  await rm(job.directory, { recursive: true, force: true });
   out(
-    `deleted ${job.directory} (job "${job.jobName ?? 'unknown'}", ${job.checkpoints.length} checkpoints, ${size(bytes)})`,
+    `deleted ${job.directory} (job "${job.jobName ?? 'unknown'}", ${job.checkpoints.length} checkpoints, ${formatBytes(outcome.bytes)})`,
   );
   return true;
-}
-
-async function directorySize(dir: string): Promise<number> {
-  let total = 0;
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) total += await directorySize(full);
-    else total += (await stat(full).catch(() => undefined))?.size ?? 0;
-  }
-  return total;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function usage(message: string): WeirError {
