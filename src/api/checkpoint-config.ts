@@ -123,6 +123,31 @@ export class CheckpointConfig {
     return this.current().retained;
   }
 
+  /**
+   * A retention rule for whole runs. Each run of a job writes its checkpoints into a directory of its
+   * own (`<storage>/<job id>/`), and nothing deletes the directories of runs that were killed,
+   * suspended or failed, or retained their checkpoints on cancel. With this set, a run of the job
+   * deletes, when it starts, the directories of its earlier runs (same job name, same storage) but
+   * the `n` whose checkpoints completed last. Never deleted: the run's own directory, the one it
+   * restores from, a running job's, and a directory holding files Weir did not write. Each deletion
+   * is logged. Unset (the default), no directory is deleted: `npx weir checkpoints delete` prunes by
+   * hand.
+   *
+   * @example
+   * env.getCheckpointConfig()
+   *   .setCheckpointStorage('/var/lib/weir/checkpoints')
+   *   .setMaxRetainedJobs(2); // this run, plus the two earlier runs that checkpointed last
+   */
+  setMaxRetainedJobs(n: number): this {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new WeirError('INVALID_ARGUMENT', `retained jobs must be a whole number, got ${n}`);
+    }
+    return this.set('retainedJobs', n);
+  }
+  getMaxRetainedJobs(): number | undefined {
+    return this.current().retainedJobs;
+  }
+
   /** @internal The settings for the job graph, or null when checkpointing is off. */
   toSettings(): CheckpointSettings | null {
     return this.settings ? { ...this.settings } : null;

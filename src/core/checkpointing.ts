@@ -29,6 +29,11 @@ export interface CheckpointSettings {
   storage: string | null;
   /** Completed checkpoints kept (the latest N). */
   retained: number;
+  /**
+   * Directories of earlier runs of the same job (by name) kept in the storage root, the latest
+   * completed first; older ones are deleted when a run starts. Unset: none is deleted.
+   */
+  retainedJobs?: number;
 }
 
 export const DEFAULT_CHECKPOINT_SETTINGS: Readonly<Omit<CheckpointSettings, 'interval'>> = {

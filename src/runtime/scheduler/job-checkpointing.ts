@@ -1,10 +1,17 @@
+import { dirname, resolve } from 'node:path';
 import type { CheckpointStatistics, JobPlan, JobStatus } from '../../api/executor.ts';
+import { readCatalog } from '../../checkpoint/checkpoint-catalog.ts';
 import {
   CheckpointCoordinator,
   type CheckpointGateway,
   type CompletedCheckpoint,
 } from '../../checkpoint/checkpoint-coordinator.ts';
-import { type CheckpointStorage, createCheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import { formatBytes, pruneJobs } from '../../checkpoint/checkpoint-pruning.ts';
+import {
+  type CheckpointStorage,
+  createCheckpointStorage,
+  FileCheckpointStorage,
+} from '../../checkpoint/checkpoint-storage.ts';
 import {
   loadCheckpointState,
   type RestoredJobState,
@@ -95,6 +102,40 @@ export class JobCheckpointing {
    */
   async prepareStorage(): Promise<void> {
     await this.storage?.prepareJob(this.jobId);
+    await this.pruneEarlierRuns();
+  }
+
+  /**
+   * The job's retention rule for whole runs (CheckpointConfig.setMaxRetainedJobs): deletes the
+   * directories of earlier runs of this job but the latest `retainedJobs`, never this run's own nor
+   * the one it restores from. A failure to delete is logged, not fatal: the job runs as it would
+   * without the rule.
+   */
+  private async pruneEarlierRuns(): Promise<void> {
+    const keep = this.plan.graph.config.checkpointing?.retainedJobs;
+    if (keep === undefined || !(this.storage instanceof FileCheckpointStorage)) return;
+    const jobName = this.plan.graph.jobName;
+    const restoredJob = this.restoredFrom ? resolve(dirname(this.restoredFrom.location)) : undefined;
+    try {
+      const entry = await readCatalog(this.storage.root);
+      if (entry.kind !== 'root') return;
+      const earlier = entry.jobs.filter(
+        (job) =>
+          job.jobName === jobName && job.jobId !== this.jobId && resolve(job.directory) !== restoredJob,
+      );
+      for (const outcome of await pruneJobs(earlier, keep)) {
+        const dir = outcome.job.directory;
+        if (outcome.kind === 'deleted') {
+          console.warn(
+            `weir: deleted ${dir}, checkpoints of an earlier run of "${jobName}" (${formatBytes(outcome.bytes)}; setMaxRetainedJobs(${keep}))`,
+          );
+        } else {
+          console.warn(`weir: kept ${dir}, an earlier run of "${jobName}": ${outcome.reason}`);
+        }
+      }
+    } catch (error) {
+      console.warn(`weir: could not prune earlier runs of "${jobName}": ${(error as Error).message}`);
+    }
   }
 
   /**
