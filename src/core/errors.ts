@@ -31,6 +31,24 @@ export type WeirErrorCode =
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_TRANSACTION_LOST'
   | 'KAFKA_TOPIC_NOT_FOUND'
+  /** A cluster process (JobManager, TaskManager) cannot be reached, or refused the connection. */
+  | 'CLUSTER_UNAVAILABLE'
+  /** A request to the REST API or an RPC handshake without the right token or secret. */
+  | 'UNAUTHORIZED'
+  /** A server asked to bind to a non-loopback address without a token or secret. */
+  | 'TOKEN_REQUIRED'
+  /** A path that leaves its configured root directory (`../`, an absolute path elsewhere). */
+  | 'PATH_OUTSIDE_ROOT'
+  /** An upload larger than its configured limit. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** A bad configuration file or `-D` setting. */
+  | 'INVALID_CONFIG'
+  /** The job module could not be bundled into an artifact. */
+  | 'BUNDLE_FAILED'
+  /** Not enough task slots for the job, within the slot request timeout. */
+  | 'NOT_ENOUGH_SLOTS'
+  /** A TaskManager was lost: its heartbeat timed out or its connection dropped. */
+  | 'TASKMANAGER_LOST'
   | 'INTERNAL';
 
 export class WeirError extends Error {
