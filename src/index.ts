@@ -87,7 +87,6 @@ export {
   type TimeDomain,
 } from './api/functions.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
-export { JobExecutionResult, type RecordsInErrors } from './api/job-execution-result.ts';
 export {
   type CoGroupFunction,
   type CoGroupFunctionObject,
@@ -142,6 +141,7 @@ export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';
 export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
 export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
+export { JobExecutionResult, type RecordsInErrors } from './core/job-execution-result.ts';
 export type { Key, KeySelector } from './core/key.ts';
 export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
 export {

@@ -1,12 +1,12 @@
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
-import type { TaskMetrics } from '../core/task-metrics.ts';
+import type { JobClient } from '../core/job-client.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
-import type { JobExecutionResult } from './job-execution-result.ts';
 
 /**
  * The API builds plans; an executor runs them. The API never imports the runtime:
  * the package entry point registers the local executor, and a remote executor can take its place.
+ * The job's status, client and checkpoint statistics are in core/job-client.ts.
  */
 export interface JobPlan {
   graph: JobGraph;
@@ -14,71 +14,12 @@ export interface JobPlan {
   clock: Clock;
 }
 
-export type JobStatus =
-  | 'created'
-  | 'running'
-  | 'restarting'
-  | 'finished'
-  | 'failed'
-  | 'cancelling'
-  | 'cancelled'
-  | 'suspended';
-
 /** Where a job starts from: a checkpoint (or a directory of them: the latest) or a savepoint. */
 export interface RestoreSettings {
   path: string;
   kind: 'checkpoint' | 'savepoint';
   /** Drop state of operators the job no longer has instead of failing. */
   allowNonRestoredState: boolean;
-}
-
-/** Checkpoint counts of a running job. */
-export interface CheckpointStatistics {
-  triggered: number;
-  completed: number;
-  failed: number;
-  inProgress: number;
-  lastCompletedId: number | null;
-  lastDurationMs: number | null;
-  lastFailure: string | null;
-  /** Restarts of the job so far. */
-  restarts: number;
-}
-
-export interface JobClient {
-  readonly jobId: string;
-  getJobStatus(): JobStatus;
-  /** Resolves when the job finishes; rejects with the job's error when it fails. */
-  getJobExecutionResult(): Promise<JobExecutionResult>;
-  cancel(): Promise<void>;
-  /** Metrics of every subtask: records in/out, busy, idle and back-pressured time, queues. */
-  getMetrics(): TaskMetrics[];
-  /** Takes a savepoint into a new directory under `targetDirectory`; resolves with its path. */
-  triggerSavepoint?(targetDirectory: string): Promise<string>;
-  /** Takes a savepoint, then cancels the job; resolves with the savepoint's path. */
-  stopWithSavepoint?(targetDirectory: string): Promise<string>;
-  getCheckpointStatistics?(): CheckpointStatistics;
-  /**
-   * Suspends the job, as Flink does when its cluster shuts down (what `weir run` does on SIGTERM and
-   * SIGINT): sources stop, no new checkpoint starts, in-flight ones are abandoned, and completed
-   * checkpoints stay on disk whatever the retention setting. The job ends as `suspended`; its
-   * result rejects with `JOB_SUSPENDED`. Resolves with what the job can be resumed from.
-   *
-   * @example
-   * process.once('SIGTERM', async () => {
-   *   const { checkpoint } = await client.suspend!();
-   *   console.error(checkpoint ? `resume with --from-checkpoint ${checkpoint}` : 'cannot be resumed');
-   * });
-   */
-  suspend?(): Promise<Suspension>;
-}
-
-/** What a suspended job can be resumed from. */
-export interface Suspension {
-  /** Location of the latest completed checkpoint (null: none completed, or none on disk). */
-  checkpoint: string | null;
-  /** The job's checkpoint storage (null: the job takes no checkpoints or keeps them in memory). */
-  storage: string | null;
 }
 
 /**
@@ -175,3 +116,5 @@ export function setExecutionContext(context: ExecutionContext | undefined): void
 export function getExecutionContext(): ExecutionContext {
   return (globalThis as Globals)[CONTEXT] ?? {};
 }
+
+export type { CheckpointStatistics, JobClient, JobStatus, Suspension } from '../core/job-client.ts';

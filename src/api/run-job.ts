@@ -1,6 +1,6 @@
+import type { JobExecutionResult } from '../core/job-execution-result.ts';
 import type { JobClient } from './executor.ts';
 import { setExecutionContext } from './executor.ts';
-import type { JobExecutionResult } from './job-execution-result.ts';
 
 export interface RunJobOptions {
   /** Default parallelism of the job's operators, overriding the module's `setParallelism`. */

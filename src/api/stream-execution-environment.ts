@@ -5,6 +5,7 @@ import type { CheckpointingMode, RestartStrategySpec } from '../core/checkpointi
 import type { Codec } from '../core/codec.ts';
 import type { Duration } from '../core/duration.ts';
 import { WeirError } from '../core/errors.ts';
+import { JobExecutionResult } from '../core/job-execution-result.ts';
 import type { Source } from '../core/source.ts';
 import { registerRecordType } from '../core/type-registry.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
@@ -17,7 +18,6 @@ import { CheckpointConfig } from './checkpoint-config.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import { getExecutionContext, getPipelineExecutor, type JobClient, type JobPlan } from './executor.ts';
-import { JobExecutionResult } from './job-execution-result.ts';
 import './keyed-stream.ts';
 
 type NewPhysical = Pick<PhysicalTransformation, 'operator' | 'name' | 'inputs' | 'config'> &

@@ -2,8 +2,8 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { JobClient, JobStatus } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
+import type { JobClient, JobStatus } from '../core/job-client.ts';
 import { isProcessAlive } from '../core/process-alive.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { JobExecutionResult } from '../api/job-execution-result.ts';
+import type { JobExecutionResult } from '../core/job-execution-result.ts';
 
 /**
  * What `weir run` prints when a job ends whose sources skipped records they could not read

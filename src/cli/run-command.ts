@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ClusterSettings, RestoreSettings, Suspension } from '../api/executor.ts';
+import type { ClusterSettings, RestoreSettings } from '../api/executor.ts';
 import { getExecutionContext, setExecutionContext } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
+import type { Suspension } from '../core/job-client.ts';
 import '../index.ts';
 import { ControlChannel, type ControlledJob, takeSavepoints } from './control-channel.ts';
 import { locateSyntaxError } from './error-report.ts';

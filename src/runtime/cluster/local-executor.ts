@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { JobClient, JobPlan, PipelineExecutor, Submission } from '../../api/executor.ts';
+import type { JobPlan, PipelineExecutor, Submission } from '../../api/executor.ts';
+import type { JobClient } from '../../core/job-client.ts';
 import { JobMaster } from '../scheduler/job-master.ts';
 import { ThreadedJobMaster } from './threaded-job-master.ts';
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { CheckpointStatistics, JobPlan, JobStatus } from '../../api/executor.ts';
+import type { JobPlan } from '../../api/executor.ts';
 import { readCatalog } from '../../checkpoint/checkpoint-catalog.ts';
 import {
   CheckpointCoordinator,
@@ -18,6 +18,7 @@ import {
   verifyCheckpointState,
 } from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
+import type { CheckpointStatistics, JobStatus } from '../../core/job-client.ts';
 
 /**
  * Restarts caused by failing checkpoints (storage that became unwritable, full, or checkpoints that

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CollectTarget } from '../../api/collect.ts';
-import type {
-  CheckpointStatistics,
-  JobClient,
-  JobPlan,
-  JobStatus,
-  Submission,
-  Suspension,
-} from '../../api/executor.ts';
-import { JobExecutionResult } from '../../api/job-execution-result.ts';
+import type { JobPlan, Submission } from '../../api/executor.ts';
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
 import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import type { RestoredJobState } from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
+import type { CheckpointStatistics, JobClient, JobStatus, Suspension } from '../../core/job-client.ts';
+import { JobExecutionResult } from '../../core/job-execution-result.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { deployTasks } from '../cluster/deployment.ts';

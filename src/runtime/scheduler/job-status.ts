@@ -1,5 +1,5 @@
-import type { JobStatus } from '../../api/executor.ts';
 import { WeirError } from '../../core/errors.ts';
+import type { JobStatus } from '../../core/job-client.ts';
 
 /** Allowed job status transitions; anything else is a bug. */
 const transitions: Record<JobStatus, readonly JobStatus[]> = {

@@ -1,5 +1,5 @@
-import type { SourceRecordsInErrors } from '../core/accumulators.ts';
-import { RECORDS_IN_ERRORS_BY_SOURCE } from '../core/source.ts';
+import type { SourceRecordsInErrors } from './accumulators.ts';
+import { RECORDS_IN_ERRORS_BY_SOURCE } from './source.ts';
 
 /** The records one source could not read (skipped or dead-lettered), from {@link JobExecutionResult.getRecordsInErrors}. */
 export interface RecordsInErrors extends SourceRecordsInErrors {
