@@ -1,0 +1,61 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { WeirError } from '../core/errors.ts';
+
+/**
+ * Who may talk to the REST API. A server bound to a loopback address is reachable only from its own
+ * host; any other bind (a host's address, `0.0.0.0`, `::`) needs a bearer token, or the server
+ * refuses to start. A token, once configured, is required on every request, loopback or not, and is
+ * compared in constant time.
+ */
+
+/** How an operator configures the token, for messages. */
+export const TOKEN_HINT =
+  'set rest.auth.token in the configuration (or -D rest.auth.token=...) or WEIR_REST_TOKEN';
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** True for `localhost`, `127.0.0.0/8`, `::1` and `::ffff:127.x.y.z`: addresses only this host reaches. */
+export function isLoopbackHost(host: string): boolean {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return LOOPBACK.check(h, 'ipv4');
+  // BlockList matches IPv4-mapped IPv6 addresses against the IPv4 rule.
+  if (isIPv6(h)) return LOOPBACK.check(h, 'ipv6');
+  return false;
+}
+
+/**
+ * Throws before anything binds: `TOKEN_REQUIRED` for a non-loopback `host` without a token, and
+ * `INVALID_CONFIG` for an empty token (which would protect nothing).
+ */
+export function assertBindAllowed(host: string, token: string | undefined): void {
+  if (token !== undefined && token.length === 0) {
+    throw new WeirError('INVALID_CONFIG', `the REST token is empty: ${TOKEN_HINT} to a non-empty secret`);
+  }
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new WeirError(
+      'TOKEN_REQUIRED',
+      `refusing to bind the REST API to ${host}, which is not a loopback address, without a token: ` +
+        `${TOKEN_HINT}, or bind to 127.0.0.1 (rest.bind-address)`,
+    );
+  }
+}
+
+/**
+ * True when an `Authorization` header carries `Bearer <token>`. Both sides are hashed first, so the
+ * comparison takes the same time whatever the length or content of the candidate.
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  const candidate = match === null ? '' : match[1];
+  const equal = timingSafeEqual(digest(candidate), digest(token));
+  return match !== null && equal;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
