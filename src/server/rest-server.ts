@@ -9,6 +9,7 @@ import { registerClusterRoutes } from './routes/cluster.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { registerSavepointRoutes } from './routes/savepoints.ts';
+import { errorResponses } from './schemas.ts';
 
 /**
  * The JobManager's REST server: fastify with Weir's rules around the routes.
@@ -140,7 +141,10 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
       '/openapi.json',
       {
         schema: {
-          response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1' } },
+          response: {
+            200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1' },
+            ...errorResponses,
+          },
         },
         config: { openapi: { summary: 'This document', tags: ['meta'] } },
       },
