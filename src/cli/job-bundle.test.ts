@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -139,7 +139,6 @@ describe('bundleJob', () => {
 
   it('bundles a CommonJS package that requires a builtin, runnable as ESM', async () => {
     const pkg = join(scratch, 'node_modules', 'cjs-thing');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), '{"name":"cjs-thing","version":"1.0.0","main":"index.js"}');
     writeFileSync(

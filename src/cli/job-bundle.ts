@@ -13,7 +13,7 @@
  * error-report.ts) where those files exist, as on the machine that submitted the job.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -238,7 +238,7 @@ export function hasNativeAddon(dir: string): boolean {
 }
 
 function containsNodeFile(dir: string, depth: number, budget: { left: number }): boolean {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

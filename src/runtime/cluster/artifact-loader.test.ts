@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -138,6 +138,17 @@ describe('installArtifactResolution', () => {
     const loaded = await importInWorker(storeArtifact(dir, job, 'job-3'), dir, false);
     assert.equal(loaded.kind, 'failed');
     assert.match(String((loaded as { error: Error }).error.message), /Cannot find package 'weir'/);
+  });
+
+  it('works when the artifacts directory is reached through a symbolic link', async () => {
+    const real = join(dirname(dir), 'real-artifacts');
+    mkdirSync(real);
+    const link = join(dirname(dir), 'linked-artifacts');
+    symlinkSync(real, link);
+    const url = storeArtifact(link, job, 'job-5');
+    assert.equal(fileURLToPath(url).startsWith(real), true, url);
+    const loaded = await importInWorker(url, link);
+    assert.equal(loaded.kind, 'loaded', loaded.kind === 'failed' ? String(loaded.error?.stack) : '');
   });
 
   it('leaves modules outside the artifacts directory to default resolution', async () => {

@@ -100,7 +100,7 @@ let hooks: unknown;
  * resolve from Weir's own package, with the conditions of the process (so `weir-source` in
  * development). Module hooks belong to a thread: call it in the main thread of a JobManager and of a
  * TaskManager, and in each slot worker before it imports an artifact. Calling it again is harmless;
- * with another directory, it adds that directory.
+ * with another directory, it adds that directory. Creates the directory when it does not exist.
  *
  * @throws WeirError NOT_SUPPORTED on a Node.js without `module.registerHooks` (before 22.15).
  */
@@ -113,13 +113,11 @@ export function installArtifactResolution(artifactsDir: string): void {
     );
   }
   const dir = resolve(artifactsDir);
+  // Created now, so that its real path is known: storeArtifact returns real paths (a temporary
+  // directory may be behind a link, as /var is on macOS).
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   roots.add(dir + sep);
-  try {
-    roots.add(realpathSync(dir) + sep);
-  } catch {
-    // Not created yet: storeArtifact returns real paths, and a directory created later under the
-    // given name is its own real path unless a parent is a link.
-  }
+  roots.add(realpathSync(dir) + sep);
   if (hooks !== undefined) return;
   hooks = registerHooks({
     resolve(specifier, context, nextResolve) {
