@@ -137,6 +137,21 @@ describe('bundleJob', () => {
     assert.ok(code.includes(`var dir = ${JSON.stringify(scratch)};`), code);
   });
 
+  it('compiles all of TypeScript, enums and parameter properties included', async () => {
+    const entry = join(scratch, 'full-ts.ts');
+    writeFileSync(
+      entry,
+      [
+        'enum Level { Low = 1, High = 5 }',
+        'class Box { constructor(private readonly size: number) {} get twice(): number { return this.size * 2; } }',
+        'export const value: number = Level.High + new Box(4).twice;',
+      ].join('\n'),
+    );
+    const out = join(scratch, 'full-ts.mjs');
+    writeFileSync(out, (await bundleJob(entry)).code);
+    assert.equal(((await import(out)) as { value: number }).value, 13);
+  });
+
   it('bundles a CommonJS package that requires a builtin, runnable as ESM', async () => {
     const pkg = join(scratch, 'node_modules', 'cjs-thing');
     mkdirSync(pkg, { recursive: true });
