@@ -6,19 +6,34 @@ import type { ClusterSettings } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import { formatError } from './error-report.ts';
 
+/** Names only: the commands' modules load on use (`weir --version` and `--help` need none of them). */
+const CLUSTER_COMMANDS = new Set(['submit', 'list', 'info', 'cancel', 'savepoint', 'stop']);
+
 const HELP = `weir — stateful stream processing for TypeScript
 
 Usage:
   weir run <job.ts|job.js> [options]   run a job on the local mini-cluster
   weir plan <job.ts|job.js>            print the job graph as JSON without running it
   weir savepoint <pid|job id> [dir]    take a savepoint of a job of a running "weir run"
-                                       (a pid: of each of its jobs), into [dir] or its --savepoint-dir
+                                       (a pid: of each of its jobs), into [dir] or its --savepoint-dir,
+                                       or of a cluster job (see "Against a cluster")
   weir stop <pid|job id> [dir]         take a savepoint, then stop the job
   weir checkpoints list <dir>          jobs and checkpoints in a checkpoint storage directory
   weir checkpoints delete <dir>...     delete job directories or checkpoints, or with
                                        --keep-jobs N all but the N latest jobs of a storage root
   weir --help | -h                     this help
   weir --version | -v                  the version
+
+Against a cluster (a JobManager's REST API):
+  weir cluster start|stop|status       a local cluster: a JobManager and TaskManagers as background
+                                       processes, pid files and logs in one directory
+  weir submit <job.ts> [-- args...]    bundle the job with its imports, upload it, run it; without -d,
+                                       follow it until it ends (Ctrl-C detaches, the job runs on)
+  weir list [--all]                    the cluster's running jobs (--all: the ended ones too)
+  weir info <job id>                   a job's vertices, records, back-pressure, checkpoints, failure
+  weir cancel <job id>                 cancel a job and wait until it is CANCELED
+  weir savepoint|stop <job id> [dir]   a savepoint of a cluster job (stop: then the job ends); [dir]
+                                       relative to the cluster's state.savepoints.dir, default that
 
 Options of run and plan:
   -p, --parallelism <n>   default parallelism of the job's operators
@@ -36,6 +51,21 @@ Options of run and plan:
                               (default: Node's heap limit, at most memory / (slots + 1))
   --verbose               print stack traces of errors
 
+Options against a cluster:
+  -m, --jobmanager <url>  the JobManager's REST API (default: the configuration's rest.address and
+                          rest.port, else the cluster "weir cluster start" left, else 127.0.0.1:8081)
+  --config <file>         the cluster configuration (default $WEIR_CONF_DIR/config.yaml); -D key=value
+                          overrides it; the token: rest.auth.token or $WEIR_REST_TOKEN
+  --json                  print the REST API's answer as JSON instead of a table
+  submit: -p <n> parallelism, -d detached, --from-savepoint <path>, --allow-non-restored-state,
+          --env KEY[=VALUE] (repeatable: the only environment variables the job sees on the cluster;
+          KEY alone passes this shell's value)
+  cluster start: --taskmanagers <n> (default 1), --slots <n> per TaskManager, --dir <dir> for pid
+          files and logs (default env.pid.dir/env.log.dir, else $XDG_RUNTIME_DIR/weir/cluster or
+          <tmp>/weir-<uid>/cluster)
+  savepoint|stop <id>: a number is the pid of a "weir run"; another id is a job of a "weir run" when
+          one runs it, else the cluster's; with --jobmanager always the cluster's
+
 Signals to "weir run": SIGTERM or Ctrl-C (SIGINT) suspends the jobs, keeping their checkpoints,
 prints how to resume them (--from-checkpoint) and exits 143 or 130; a second one exits at once.
 SIGUSR2 takes a savepoint into --savepoint-dir. "weir savepoint|stop" reach the process through its
@@ -48,6 +78,19 @@ and calls execute(). TypeScript jobs run directly, with no build step.`;
 export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'cluster' || (argv[0] !== undefined && CLUSTER_COMMANDS.has(argv[0]))) {
+      const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+      if (own.includes('--help') || own.includes('-h')) {
+        console.log(HELP);
+        return 0;
+      }
+      if (argv[0] === 'cluster') {
+        const { clusterCommand } = await import('./cluster-process.ts');
+        return await clusterCommand(argv.slice(1));
+      }
+      const { runClusterCommand } = await import('./cluster-commands.ts');
+      return await runClusterCommand(argv);
+    }
     if (argv[0] === 'checkpoints') {
       const { checkpointsCommand } = await import('./checkpoints-command.ts');
       return await checkpointsCommand(argv.slice(1));
@@ -77,21 +120,6 @@ export async function main(argv: string[]): Promise<number> {
     if (values.help || command === undefined || command === 'help') {
       console.log(HELP);
       return command === undefined && !values.help ? 1 : 0;
-    }
-    if (command === 'savepoint' || command === 'stop') {
-      if (!file || !/^([1-9][0-9]*|[0-9a-f][0-9a-f-]*)$/i.test(file)) {
-        throw new WeirError(
-          'CLI_USAGE',
-          `weir ${command} needs the pid or job id that "weir run" printed at start: weir ${command} <pid|job id> [dir]`,
-        );
-      }
-      if (rest.length > 1)
-        throw new WeirError('CLI_USAGE', `unexpected arguments: ${rest.slice(1).join(' ')}`);
-      // Loaded on use: `weir --version` and `weir --help` need none of the engine.
-      const { requestSavepoint } = await import('./control-channel.ts');
-      const paths = await requestSavepoint(file, command, rest[0] ?? values['savepoint-dir'] ?? null);
-      for (const p of paths) console.log(p);
-      return 0;
     }
     if (command !== 'run' && command !== 'plan') {
       throw new WeirError('CLI_USAGE', `unknown command "${command}" (see weir --help)`);
