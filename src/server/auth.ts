@@ -7,6 +7,12 @@ import { WeirError } from '../core/errors.ts';
  * host; any other bind (a host's address, `0.0.0.0`, `::`) needs a bearer token, or the server
  * refuses to start. A token, once configured, is required on every request, loopback or not, and is
  * compared in constant time.
+ *
+ * Without a token, loopback alone does not keep out a web browser on the same host: a page from any
+ * site can send it requests (cross-site POSTs), or read its answers once the site's DNS name
+ * resolves to 127.0.0.1 (DNS rebinding), and a submitted job runs code. So a tokenless server answers
+ * only requests addressed to a loopback name (`Host`) and, when a browser says where the request
+ * comes from (`Origin`), only from a loopback origin.
  */
 
 /** How an operator configures the token, for messages. */
@@ -26,6 +32,36 @@ export function isLoopbackHost(host: string): boolean {
   // BlockList matches IPv4-mapped IPv6 addresses against the IPv4 rule.
   if (isIPv6(h)) return LOOPBACK.check(h, 'ipv6');
   return false;
+}
+
+/**
+ * Why a request to a tokenless server is refused, or undefined when it is addressed to a loopback
+ * host and comes from no origin or a loopback one.
+ */
+export function foreignRequestReason(
+  host: string | undefined,
+  origin: string | undefined,
+): string | undefined {
+  const hostName = hostnameOf(host === undefined ? undefined : `http://${host}`);
+  if (hostName === undefined || !isLoopbackHost(hostName)) {
+    return `a request addressed to host ${JSON.stringify(host ?? '').slice(0, 100)}`;
+  }
+  if (origin !== undefined) {
+    const originName = hostnameOf(origin);
+    if (originName === undefined || !isLoopbackHost(originName)) {
+      return `a request from origin ${JSON.stringify(origin).slice(0, 100)}`;
+    }
+  }
+  return undefined;
+}
+
+function hostnameOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type FastifyInstance, type FastifySchemaValidationError, fastify } from 'fastify';
 import { WeirError } from '../core/errors.ts';
-import { assertBindAllowed, bearerMatches, TOKEN_HINT } from './auth.ts';
+import { assertBindAllowed, bearerMatches, foreignRequestReason, TOKEN_HINT } from './auth.ts';
 import type { ConfinedRoot } from './confined-path.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RestNotFoundError, restErrorOf } from './error-status.ts';
@@ -16,7 +16,8 @@ import { errorResponses } from './schemas.ts';
  *
  * - Safe by default: it binds to 127.0.0.1; a non-loopback bind without a token is refused before
  *   anything listens; with a token, every request (the OpenAPI document and unknown routes included)
- *   must carry `Authorization: Bearer <token>`, checked before the body is read.
+ *   must carry `Authorization: Bearer <token>`, checked before the body is read. Without a token,
+ *   only requests with a loopback `Host` (and `Origin`, when a browser sends one) are answered.
  * - Every error is JSON `{ code, message }` with the status of its code (error-status.ts); stacks and
  *   internal messages go to the log only.
  * - Request bodies are validated against the route schemas, unknown properties refused; bodies are
@@ -99,6 +100,18 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
           'UNAUTHORIZED',
           'missing or wrong bearer token: send "Authorization: Bearer <token>" with the token the JobManager ' +
             `was given (${TOKEN_HINT})`,
+        );
+      }
+    });
+  }
+  if (token === undefined) {
+    app.addHook('onRequest', async (request) => {
+      const reason = foreignRequestReason(request.headers.host, request.headers.origin);
+      if (reason !== undefined) {
+        throw new WeirError(
+          'UNAUTHORIZED',
+          `${reason} is refused: without a token the REST API answers only requests to and from this host's ` +
+            `loopback address (a defence against web pages reaching it); use http://127.0.0.1, or ${TOKEN_HINT}`,
         );
       }
     });

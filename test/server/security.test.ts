@@ -170,6 +170,53 @@ describe('bearer token', () => {
   });
 });
 
+describe('a tokenless server answers only requests to and from loopback (cross-site requests, DNS rebinding)', () => {
+  it('refuses a foreign Host or Origin before the dispatcher sees the request, and answers loopback ones', async () => {
+    const { server, dispatcher, url } = await startServer();
+    try {
+      const port = server.port;
+      const refused: Array<Record<string, string>> = [
+        { host: `rebind.attacker.example:${port}` },
+        { host: `10.0.0.7:${port}` },
+        { host: `127.0.0.1:${port}`, origin: 'https://attacker.example' },
+        { host: `127.0.0.1:${port}`, origin: 'null' },
+      ];
+      for (const headers of refused) {
+        const stop = await send(url, 'POST', `/jobs/${JOB_ID}/stop`, { headers });
+        assert.equal(stop.status, 401, JSON.stringify(headers));
+        assert.equal(stop.json.code, 'UNAUTHORIZED');
+        assert.match(stop.json.message, /rest\.auth\.token/);
+        const read = await send(url, 'GET', '/jobs', { headers });
+        assert.equal(read.status, 401, JSON.stringify(headers));
+      }
+      assert.deepEqual(dispatcher.savepoints, []);
+      for (const headers of [
+        { host: `127.0.0.1:${port}` } as Record<string, string>,
+        { host: `localhost:${port}`, origin: 'http://localhost:5173' },
+        { host: `[::1]:${port}`, origin: `http://127.0.0.1:${port}` },
+      ]) {
+        assert.equal((await send(url, 'GET', '/jobs', { headers })).status, 200, JSON.stringify(headers));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('leaves Host and Origin to the token when there is one', async () => {
+    const { server, url } = await startServer({ token: 'tok' });
+    try {
+      const headers = {
+        host: 'jobmanager.example:8081',
+        origin: 'https://ops.example',
+        authorization: 'Bearer tok',
+      };
+      assert.equal((await send(url, 'GET', '/jobs', { headers })).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('TLS', () => {
   let dir: string;
   before(() => {
