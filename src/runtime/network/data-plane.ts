@@ -127,7 +127,15 @@ function routeKey(jobId: string, attempt: number, from: number, to: number): str
   return `${jobId}\u0000${attempt}\u0000${from}\u0000${to}`;
 }
 
-export class DataPlane extends EventEmitter<{ 'peer-lost': [peerId: string, reason: string] }> {
+/**
+ * Events: `peer-lost` (peerId, reason) when a connection to a peer drops or cannot be made (its
+ * routes are broken); `refused` (error) when a connection failed the handshake here (a wrong secret:
+ * UNAUTHORIZED), for the log.
+ */
+export class DataPlane extends EventEmitter<{
+  'peer-lost': [peerId: string, reason: string];
+  refused: [error: WeirError];
+}> {
   readonly id: string;
   private readonly options: DataPlaneOptions;
   private readonly server: FrameServer;
@@ -165,8 +173,8 @@ export class DataPlane extends EventEmitter<{ 'peer-lost': [peerId: string, reas
       },
       {
         connection: (socket) => (plane ? plane.inbound(socket) : early.push(socket)),
-        // A refused connection (wrong secret) never reaches a route: nothing to report but the log.
-        refused: () => {},
+        // A refused connection (wrong secret) never reaches a route: reported for the log only.
+        refused: (error) => plane?.emit('refused', error),
       },
     );
     plane = new DataPlane(options, server);
