@@ -92,6 +92,36 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return match !== null && equal;
 }
 
+/**
+ * The `onRequest` check of every request: with a token, the bearer token; without one, a loopback
+ * `Host` and `Origin`. Throws `UNAUTHORIZED` (401); runs before the body is read.
+ */
+export function requestGuard(
+  token: string | undefined,
+): (request: { headers: { authorization?: string; host?: string; origin?: string } }) => Promise<void> {
+  if (token !== undefined) {
+    return async (request) => {
+      if (!bearerMatches(request.headers.authorization, token)) {
+        throw new WeirError(
+          'UNAUTHORIZED',
+          'missing or wrong bearer token: send "Authorization: Bearer <token>" with the token the JobManager ' +
+            `was given (${TOKEN_HINT})`,
+        );
+      }
+    };
+  }
+  return async (request) => {
+    const reason = foreignRequestReason(request.headers.host, request.headers.origin);
+    if (reason !== undefined) {
+      throw new WeirError(
+        'UNAUTHORIZED',
+        `${reason} is refused: without a token the REST API answers only requests to and from this host's ` +
+          `loopback address (a defence against web pages reaching it); use http://127.0.0.1, or ${TOKEN_HINT}`,
+      );
+    }
+  };
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }

@@ -1,6 +1,6 @@
 import { type FastifyInstance, type FastifySchemaValidationError, fastify } from 'fastify';
 import { WeirError } from '../core/errors.ts';
-import { assertBindAllowed, bearerMatches, foreignRequestReason, TOKEN_HINT } from './auth.ts';
+import { assertBindAllowed, requestGuard } from './auth.ts';
 import type { ConfinedRoot } from './confined-path.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { RestNotFoundError, restErrorOf } from './error-status.ts';
@@ -93,29 +93,7 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
   const routes = recordRoutes(app);
 
   const token = options.token;
-  if (token !== undefined) {
-    app.addHook('onRequest', async (request) => {
-      if (!bearerMatches(request.headers.authorization, token)) {
-        throw new WeirError(
-          'UNAUTHORIZED',
-          'missing or wrong bearer token: send "Authorization: Bearer <token>" with the token the JobManager ' +
-            `was given (${TOKEN_HINT})`,
-        );
-      }
-    });
-  }
-  if (token === undefined) {
-    app.addHook('onRequest', async (request) => {
-      const reason = foreignRequestReason(request.headers.host, request.headers.origin);
-      if (reason !== undefined) {
-        throw new WeirError(
-          'UNAUTHORIZED',
-          `${reason} is refused: without a token the REST API answers only requests to and from this host's ` +
-            `loopback address (a defence against web pages reaching it); use http://127.0.0.1, or ${TOKEN_HINT}`,
-        );
-      }
-    });
-  }
+  app.addHook('onRequest', requestGuard(token));
   if (log !== undefined) {
     app.addHook('onResponse', async (request, reply) => {
       log(
