@@ -86,7 +86,7 @@ export function assertBindAllowed(host: string, token: string | undefined): void
  * comparison takes the same time whatever the length or content of the candidate.
  */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  const match = header === undefined ? null : /^Bearer +(\S(?:.*\S)?)\s*$/i.exec(header);
   const candidate = match === null ? '' : match[1];
   const equal = timingSafeEqual(digest(candidate), digest(token));
   return match !== null && equal;

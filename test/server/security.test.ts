@@ -111,6 +111,8 @@ describe('bearer token', () => {
   it('compares the whole header value', () => {
     assert.equal(bearerMatches('Bearer secret', 'secret'), true);
     assert.equal(bearerMatches('bearer secret', 'secret'), true);
+    assert.equal(bearerMatches('Bearer two words', 'two words'), true);
+    assert.equal(bearerMatches('Bearer two', 'two words'), false);
     for (const header of [
       undefined,
       '',
