@@ -268,6 +268,11 @@ export class FrameSocket {
   private closeDelivered = false;
   private resolveClosed!: (r: FrameCloseReason) => void;
   private lastSent = Date.now();
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket.uncork();
+  };
   private lastReceived = Date.now();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private endTimer: NodeJS.Timeout | undefined;
@@ -394,7 +399,8 @@ export class FrameSocket {
 
   /**
    * Sends a binary frame: `header` then each payload, written as they are (not copied into one
-   * buffer; the socket is corked so that they leave in one write). Returns `socket.write`'s
+   * buffer; the socket stays corked until the end of the event-loop turn, so that they and the
+   * turn's other frames leave in one write). Returns `socket.write`'s
    * answer: false when the socket's buffer is above its high-water mark. Throws
    * PAYLOAD_TOO_LARGE for a body over the limit; does nothing once the socket is closed.
    */
@@ -418,12 +424,15 @@ export class FrameSocket {
     h.set(header, HEADER_BYTES);
     this.bytesSent += HEADER_BYTES + length;
     this.lastSent = Date.now();
-    if (payloads.length === 0) return socket.write(h);
-    socket.cork();
-    socket.write(h);
-    let ok = true;
+    // Corked until the end of this event-loop turn: the frames of one turn (a relay drains many
+    // port messages per turn, each credit is a small frame) leave in one writev, not one each.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      setImmediate(this.uncork);
+    }
+    let ok = socket.write(h);
     for (const p of payloads) if (p.length > 0) ok = socket.write(p);
-    socket.uncork();
     return ok;
   }
 
