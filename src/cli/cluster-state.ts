@@ -140,13 +140,15 @@ export function isWeirProcess(pid: number, role: ClusterProcess['role']): boolea
 }
 
 /**
- * Removes the pid files and `cluster.json` from `dir` (never the logs), and the directory itself
- * and the runtime directory above the default one when nothing else is left in them.
+ * Removes the pid files and `cluster.json` from `dir` (never the logs). The default directory goes
+ * too when nothing else is left in it, and then the runtime directory above it when empty; a
+ * directory the user named (`--dir`, `env.pid.dir`) stays.
  */
 export function removeClusterFiles(dir: string): void {
   for (const process of listClusterProcesses(dir)) rmSync(process.pidFile, { force: true });
   rmSync(join(dir, STATE_FILE), { force: true });
-  for (const candidate of [dir, ...(dir === defaultClusterDirectory() ? [runtimeDirectory()] : [])]) {
+  if (dir !== defaultClusterDirectory()) return;
+  for (const candidate of [dir, runtimeDirectory()]) {
     try {
       rmdirSync(candidate);
     } catch {

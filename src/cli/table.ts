@@ -1,7 +1,8 @@
 /**
  * Plain text tables and times for the CLI's cluster commands: columns aligned with spaces (no
  * box drawing, no colours), so that the output reads well in a terminal and is easy to grep or cut.
- * A column is left-aligned unless it says `align: 'right'` (numbers read best right-aligned).
+ * A column is left-aligned unless it says `align: 'right'` (numbers read best right-aligned; the
+ * heading then aligns with them).
  */
 
 /** One column of a table: its heading and how its cells align. */
@@ -24,20 +25,12 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...cells.map((row) => row[i].length)),
   );
-  const line = (values: readonly string[], header: boolean) =>
+  const line = (values: readonly string[]) =>
     values
-      .map((value, i) =>
-        columns[i].align === 'right' && !header ? value.padStart(widths[i]) : value.padEnd(widths[i]),
-      )
+      .map((value, i) => (columns[i].align === 'right' ? value.padStart(widths[i]) : value.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [
-    line(
-      columns.map((c) => c.header),
-      true,
-    ),
-    ...cells.map((row) => line(row, false)),
-  ].join('\n');
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
 }
 
 /** `label: value` lines with the values aligned (the head of `weir info`). */
