@@ -200,15 +200,18 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     });
     return state;
   } catch (error) {
-    const failed = (error as { process?: Started }).process ?? started[started.length - 1];
-    const tail = failed ? logTail(failed.log, 20) : '';
+    // The process that ended shows why; after a timeout, each one's log may.
+    const exited = (error as { process?: Started }).process;
+    const shown = exited ? [exited] : started;
+    const tails = shown.map(
+      (s) => `\nlast lines of ${s.log}:\n${logTail(s.log, exited ? 20 : 10) || '  (empty)'}`,
+    );
     await stopProcesses(started.map((s) => ({ name: s.name, role: s.role, pid: s.pid, pidFile: '' })));
     removeClusterFiles(pidDir);
     const message = error instanceof Error ? error.message : String(error);
     throw new WeirError(
       'CLUSTER_UNAVAILABLE',
-      `the cluster did not start: ${message}; stopped what had started` +
-        (failed ? `\nlast lines of ${failed.log}:\n${tail || '  (empty)'}` : ''),
+      `the cluster did not start: ${message}; stopped what had started${tails.join('')}`,
       { cause: error },
     );
   }
