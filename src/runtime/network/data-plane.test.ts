@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   isMainThread,
@@ -375,6 +379,67 @@ if (isMainThread) {
       y.port1.close();
       m.unbridge('job-6');
       n.unbridge('job-6');
+    });
+
+    it('gives up waiting for a peer with a lower id that never dials, after connectTimeoutMs', async () => {
+      const z = await start('tm-z', { connectTimeoutMs: 100 });
+      const lost = peerLost(z);
+      const x = new MessageChannel();
+      // tm-y sorts lower, so tm-z waits for it; it never comes.
+      z.bridge(
+        { jobId: 'job-8', attempt: 0, from: 1, to: 0, peer: { id: 'tm-y', host: '127.0.0.1', port: 9 } },
+        x.port2,
+      );
+      const [peer, reason] = await lost;
+      assert.equal(peer, 'tm-y');
+      assert.match(
+        reason,
+        /no data-plane connection from tm-y within 100 ms \(its id sorts lower than tm-z, so it dials\)/,
+      );
+      x.port1.close();
+      z.unbridge('job-8');
+    });
+
+    it('relays over TLS', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'weir-plane-tls-'));
+      try {
+        execFileSync(
+          'openssl',
+          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+          ]),
+          { stdio: 'ignore' },
+        );
+        const key = readFileSync(join(dir, 'key.pem'));
+        const cert = readFileSync(join(dir, 'cert.pem'));
+        const tls = { key, cert, ca: cert };
+        const s1 = await start('tm-s1', { tls, secret: 'k' });
+        const s2 = await start('tm-s2', { tls, secret: 'k' });
+        const x = new MessageChannel();
+        const y = new MessageChannel();
+        s1.bridge(route(s2, 'job-9', 0, 0, 1), x.port2);
+        s2.bridge(route(s1, 'job-9', 0, 1, 0), y.port2);
+        const inY = inbox(y.port1);
+        const inX = inbox(x.port1);
+        const v = new Float64Array([1, 2, 3]);
+        x.port1.postMessage({ t: 'd', k: 3, v, ts: null } satisfies PeerMessage);
+        y.port1.postMessage({ t: 'c', k: 3, n: 1 } satisfies PeerMessage);
+        await inY.until(1);
+        await inX.until(1);
+        assert.deepEqual(plain(inY.got[0]), plain({ t: 'd', k: 3, v, ts: null }));
+        assert.deepEqual(inX.got, [{ t: 'c', k: 3, n: 1 }]);
+        x.port1.close();
+        y.port1.close();
+        s1.unbridge('job-9');
+        s2.unbridge('job-9');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('carries 100,000 numbers between slot threads of two TaskManagers with credit-based flow control', async () => {

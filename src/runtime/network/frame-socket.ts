@@ -292,7 +292,10 @@ export class FrameSocket {
       this.resolveClosed = resolve;
     });
     parser.maxFrameBytes = init.maxFrameBytes;
-    socket.on('close', () => this.finish({ kind: 'peer', reason: 'connection ended' }));
+    socket.on('close', () => {
+      if (this.endTimer) clearTimeout(this.endTimer);
+      this.finish({ kind: 'peer', reason: 'connection ended' });
+    });
     socket.on('end', () => {
       // Half-open connections are not used: answer the peer's end with ours.
       socket.end();
@@ -487,27 +490,21 @@ export class FrameSocket {
     }
   }
 
+  /** The first reason wins: a goodbye's reason, not the socket's close that follows it. */
   private finish(reason: FrameCloseReason): void {
     if (this.closeReason === null) {
       this.closeReason = reason;
       if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      this.resolveClosed(reason);
     }
-    if (this.handlers !== null && !this.closeDelivered) this.deliverClose();
+    if (this.handlers !== null) this.deliverClose();
   }
 
+  /** Once, and only after the handler has had every queued frame. */
   private deliverClose(): void {
     if (this.closeDelivered || this.closeReason === null) return;
-    // Deliver after the socket actually closed, or at once for local and error closes.
     this.closeDelivered = true;
-    const reason = this.closeReason;
-    this.resolveClosed(reason);
-    this.handlers?.close(reason);
-  }
-
-  /** @internal */
-  clearTimers(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    if (this.endTimer) clearTimeout(this.endTimer);
+    this.handlers?.close(this.closeReason);
   }
 }
 
@@ -545,6 +542,8 @@ function handshake(
       socket.off('close', onClose);
       socket.off('error', onError);
       if (error === null) return;
+      // A late ECONNRESET must not become an uncaught 'error' event.
+      socket.on('error', () => {});
       socket.destroy();
       reject(error);
     };
