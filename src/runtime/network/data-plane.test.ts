@@ -191,6 +191,43 @@ if (isMainThread) {
       b.unbridge('job-1');
     });
 
+    it('relays large batches, split across TCP reads, intact (frames viewed in place and transferred)', async () => {
+      const a = await start('tm-l1');
+      const b = await start('tm-l2');
+      const x = new MessageChannel();
+      const y = new MessageChannel();
+      a.bridge(route(b, 'job-big', 0, 0, 1), x.port2);
+      b.bridge(route(a, 'job-big', 0, 1, 0), y.port2);
+      const inY = inbox(y.port1);
+      const expected: unknown[] = [];
+      for (let i = 0; i < 12; i++) {
+        const m: PeerMessage =
+          i % 2 === 0
+            ? {
+                t: 'd',
+                k: 1,
+                v: Uint8Array.from({ length: 300_001 + i }, (_, j) => (j * 7 + i) & 255),
+                ts: null,
+              }
+            : {
+                t: 'd',
+                k: 1,
+                v: Float64Array.from({ length: 50_000 }, (_, j) => j * 0.5 + i),
+                ts: Float64Array.from({ length: 50_000 }, (_, j) => j + i),
+              };
+        expected.push(plain(m));
+        x.port1.postMessage(m);
+        x.port1.postMessage({ t: 'w', k: 1, time: i } satisfies PeerMessage);
+        expected.push({ t: 'w', k: 1, time: i });
+      }
+      await inY.until(expected.length);
+      assert.deepEqual(inY.got.map(plain), expected);
+      x.port1.close();
+      y.port1.close();
+      a.unbridge('job-big');
+      b.unbridge('job-big');
+    });
+
     it('makes one connection per pair of TaskManagers, even when both bridge at the same moment', async () => {
       const [c, d] = await Promise.all([start('tm-c'), start('tm-d')]);
       const pd = await proxy(d.address);
