@@ -17,7 +17,8 @@ import {
 import type { WeirError } from '../../core/errors.ts';
 import { NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import { BatchCodec } from './batch-codec.ts';
-import { DataPlane, type DataRoute } from './data-plane.ts';
+import { DATA_PLANE_ROLE, DataPlane, type DataRoute } from './data-plane.ts';
+import { connectFrames } from './frame-socket.ts';
 import { PeerLink, type PeerMessage, RemoteInputChannel, RemoteOutputChannel } from './remote-channel.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -416,6 +417,21 @@ if (isMainThread) {
       y.port1.close();
       m.unbridge('job-6');
       n.unbridge('job-6');
+    });
+
+    it('refuses a data-plane connection from a higher id (the lower id dials)', async () => {
+      const low = await start('tm-a0');
+      const socket = await connectFrames({
+        ...low.address,
+        id: 'tm-b0',
+        role: DATA_PLANE_ROLE,
+        expectPeerId: 'tm-a0',
+      });
+      const reason = await socket.closed;
+      assert.deepEqual(reason, {
+        kind: 'peer',
+        reason: 'tm-b0 must not dial tm-a0: the TaskManager with the lower id dials',
+      });
     });
 
     it('gives up waiting for a peer with a lower id that never dials, after connectTimeoutMs', async () => {

@@ -93,6 +93,8 @@ export interface PeerTraffic {
   dropped: number;
   /** Connections made to or from this peer. */
   connections: number;
+  /** Bytes in the connection's socket buffer, not yet taken by the kernel (0 unless connected). */
+  queuedBytes: number;
 }
 
 type OutFrame = [header: Uint8Array, payloads: Uint8Array[]];
@@ -263,6 +265,7 @@ export class DataPlane extends EventEmitter<{
     for (const [id, t] of this.traffic) {
       const conn = this.connections.get(id);
       t.state = conn ? conn.state.kind : 'lost';
+      t.queuedBytes = conn?.state.kind === 'connected' ? conn.state.socket.writableLength : 0;
     }
     return [...this.traffic.values()].map((t) => ({ ...t }));
   }
@@ -292,6 +295,7 @@ export class DataPlane extends EventEmitter<{
         messagesReceived: 0,
         dropped: 0,
         connections: 0,
+        queuedBytes: 0,
       };
       this.traffic.set(peerId, t);
     }
