@@ -56,6 +56,11 @@ export interface Submission {
   restore?: RestoreSettings;
   /** Settings of the local cluster (`weir run -D key=value`). */
   cluster?: ClusterSettings;
+  /**
+   * The environment variables the job module sees in every slot (default: this process's, when
+   * the job starts). A job submitted to a cluster gets the ones the submitter passed.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 export interface PipelineExecutor {

@@ -8,19 +8,25 @@ import type { TaskMetrics } from '../../core/task-metrics.ts';
  * Messages between the coordinating thread (job master) and the worker threads that run task
  * slots. Workers evaluate the job module themselves; only plain data crosses.
  */
-export interface WorkerData {
+export interface WorkerData extends SlotDeployment {
+  workerIndex: number;
+  /** Ports to the other workers, by worker index. */
+  peers: Record<number, MessagePort>;
+  /** For messages: "worker thread 2", "slot 2 on TaskManager tm-1". */
+  description?: string;
+}
+
+/** What every slot of a job attempt gets (its own number and its peers' ports come on top). */
+export interface SlotDeployment {
   jobId: string;
   jobModule: string;
   jobIndex: number;
-  workerIndex: number;
   workerCount: number;
   /** The coordinator's job graph as JSON: a worker that builds another graph fails fast. */
   graphJson: string;
   parallelism: number | undefined;
   /** Splits by vertex id, by subtask. */
   splits: Record<string, SourceSplit[][]>;
-  /** Ports to the other workers, by worker index. */
-  peers: Record<number, MessagePort>;
   /** Restarts of the job so far. */
   attemptNumber: number;
   /**

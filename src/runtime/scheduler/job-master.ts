@@ -2,58 +2,88 @@ import { randomUUID } from 'node:crypto';
 import type { CollectTarget } from '../../api/collect.ts';
 import type { JobPlan, Submission } from '../../api/executor.ts';
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
-import type { CheckpointStorage } from '../../checkpoint/checkpoint-storage.ts';
-import type { RestoredJobState } from '../../checkpoint/restored-state.ts';
-import { WeirError } from '../../core/errors.ts';
+import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
 import type { CheckpointStatistics, JobClient, JobStatus, Suspension } from '../../core/job-client.ts';
 import { JobExecutionResult } from '../../core/job-execution-result.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
-import type { JobEdge } from '../../graph/job-graph.ts';
-import { deployTasks } from '../cluster/deployment.ts';
 import { planSplits } from '../cluster/split-planning.ts';
-import { LocalChannel } from '../network/channel.ts';
-import type { StreamTask, TaskCheckpointing } from '../task/stream-task.ts';
-import { localValues, mergeAccumulators } from './accumulator-merge.ts';
+import type { SerializedError, WorkerMessage } from '../cluster/worker-protocol.ts';
+import { BatchCodec } from '../network/batch-codec.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
 import { checkTransition, isTerminal } from './job-status.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 import { loadInitialRestore, restartStrategyOf } from './restore-loading.ts';
-import { TaskExecutor } from './task-executor.ts';
+import type {
+  AttemptDeployment,
+  SlotFailure,
+  SlotHandle,
+  SlotProvider,
+  TaskManagerGateway,
+} from './task-manager-gateway.ts';
 
 /**
- * Runs one job in this thread: deploys its tasks, wires their channels, assigns source splits, and
- * follows the job status machine (created → running ⇄ restarting → finished | failed | cancelling →
- * cancelled). With checkpointing, a checkpoint coordinator snapshots the job periodically; a task
- * failure then restarts every task from the latest completed checkpoint, as the restart strategy
- * allows. Without a restart, a failing task fails the job with the task's error.
+ * The job master: one job's life cycle, wherever its task slots run (see TaskManagerGateway). It
+ * plans the source splits, gets slots for each attempt from its slot provider, deploys the attempt
+ * on them (each slot builds its own subtasks), starts them together once all are deployed, routes
+ * collected records to the client, coordinates checkpoints, and follows the job status machine
+ * (created → running ⇄ restarting → finished | failed | cancelling → cancelled, or suspended).
+ *
+ * Any failure of an attempt (a task's error, a slot that crashed, ran out of memory or was lost
+ * with its TaskManager) discards every slot of the attempt; then the restart strategy either
+ * deploys a new attempt from the latest completed checkpoint, on the slots available then, or fails
+ * the job. Cancelling or suspending asks each slot to cancel its tasks and waits for it at most
+ * `task.cancellation.timeout` (the watchdog) before the slot is ended.
  */
 export class JobMaster implements JobClient {
-  readonly jobId = randomUUID();
+  readonly jobId: string;
   private status: JobStatus = 'created';
   private readonly plan: JobPlan;
   private readonly submission: Submission;
-  private tasks: StreamTask[] = [];
-  private executor = new TaskExecutor();
+  private readonly slotProvider: SlotProvider;
+  /** Slots of the current attempt, by slot number, and the TaskManager of each. */
+  private slots: SlotHandle[] = [];
+  private gateways: TaskManagerGateway[] = [];
+  /** Decoders of collected records, one per slot (each encodes with its own structures). */
+  private collectCodecs: BatchCodec[] = [];
+  private readonly subtasksOf = new Map<number, string[]>();
   private readonly result: Promise<JobExecutionResult>;
   private resolveResult!: (r: JobExecutionResult) => void;
   private rejectResult!: (e: unknown) => void;
-  private failure: WeirError | undefined;
+  private deployedCount = 0;
+  private doneCount = 0;
+  /** The job's accumulator results, once every slot is done and they are merged. */
+  private accumulators = new Map<string, unknown>();
+  /** Each slot's accumulators (its subtasks' merged) from its 'done' message. */
+  private slotAccumulators: Array<Array<[string, unknown]>> = [];
+  /** Slots asked to merge other slots' accumulators that have not replied yet. */
+  private mergesPending = 0;
+  private readonly taskMetrics = new Map<string, TaskMetrics>();
   private startedAt = 0;
+  /** True once the current attempt's slots are done with (finished, failed or discarded). */
+  private ended = false;
+  /** Incremented per attempt and whenever an attempt is given up: its slots' events are ignored. */
+  private attempt = -1;
+  private restarts = 0;
   private readonly backoff: RestartBackoff;
   private checkpointing: JobCheckpointing | undefined;
   private coordinator: CheckpointCoordinator | undefined;
-  private storage: CheckpointStorage | undefined;
-  private restored: RestoredJobState | undefined;
   private restoredFrom: CompletedCheckpoint | undefined;
-  /** Incremented per deployment: events of tasks of an earlier attempt are ignored. */
-  private attempt = -1;
-  private restarts = 0;
-  /** A running job keeps the process alive, also while it only waits for a (unref'd) timer. */
-  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Set once suspend() begins: the job ends as suspended, whatever happens meanwhile. */
+  private suspending = false;
+  private splits: Map<string, unknown> | undefined;
+  /** `task.cancellation.timeout` in ms (0: wait forever). */
+  private readonly cancellationTimeoutMs: number;
+  /** When the job ends: for the REST API and the job history. */
+  endedAt: number | undefined;
+  /** Failures of the job so far, newest last (the REST API's exception history). */
+  readonly failures: Array<{ error: WeirError; timestamp: number }> = [];
 
-  constructor(plan: JobPlan, submission: Submission = { jobIndex: 0 }) {
+  constructor(plan: JobPlan, submission: Submission, slotProvider: SlotProvider, jobId = randomUUID()) {
+    this.jobId = jobId;
     this.plan = plan;
     this.submission = submission;
+    this.slotProvider = slotProvider;
+    this.cancellationTimeoutMs = submission.cluster?.cancellationTimeoutMs ?? DEFAULT_CANCELLATION_TIMEOUT_MS;
     this.backoff = new RestartBackoff(restartStrategyOf(plan.graph.config));
     this.result = new Promise((resolve, reject) => {
       this.resolveResult = resolve;
@@ -63,6 +93,17 @@ export class JobMaster implements JobClient {
     this.result.catch(() => {});
   }
 
+  get jobName(): string {
+    return this.plan.graph.jobName;
+  }
+
+  get graph(): JobPlan['graph'] {
+    return this.plan.graph;
+  }
+
+  /** When the job started (epoch ms). */
+  readonly startTime = Date.now();
+
   getJobStatus(): JobStatus {
     return this.status;
   }
@@ -71,45 +112,66 @@ export class JobMaster implements JobClient {
     return this.result;
   }
 
-  /** Current metrics of every subtask. */
+  /** Latest metrics of every subtask: live where a slot runs in this thread, else as last reported (every second). */
   getMetrics(): TaskMetrics[] {
-    return this.tasks.map((t) => t.metrics());
+    for (const slot of this.slots) {
+      if (slot.liveMetrics)
+        for (const t of slot.liveMetrics()) this.taskMetrics.set(`${t.vertex}#${t.subtask}`, t);
+    }
+    return [...this.taskMetrics.values()];
   }
 
   getCheckpointStatistics(): CheckpointStatistics {
     return JobCheckpointing.statisticsOf(this.checkpointing, this.restarts);
   }
 
-  /** Deploys the tasks and starts running them; resolves once they run. */
+  /** The checkpoint coordinator, when the job takes checkpoints (for the REST API's history). */
+  getCheckpointCoordinator(): CheckpointCoordinator | undefined {
+    return this.coordinator;
+  }
+
+  /** Plans the job's splits, prepares its checkpoints and deploys its first attempt. */
   async start(): Promise<void> {
     this.startedAt = performance.now();
-    this.keepAlive = setInterval(() => {}, 1 << 30);
+    const { graph } = this.plan;
     try {
-      const { graph } = this.plan;
       if (this.submission.restore) {
         const r = await loadInitialRestore(this.submission.restore, graph, (m) => console.warn(`weir: ${m}`));
-        this.restored = r.restored;
         this.restoredFrom = r.from;
       }
       this.createCoordinator();
       await this.checkpointing?.prepareStorage();
-      await this.deploy();
     } catch (error) {
-      this.finishWith(
+      this.finish(
         'failed',
         error instanceof WeirError
           ? error
           : new WeirError(
               'JOB_FAILED',
-              `cannot deploy job "${this.plan.graph.jobName}": ${String((error as Error)?.message ?? error)}`,
+              `cannot deploy job "${graph.jobName}": ${String((error as Error)?.message ?? error)}`,
               { cause: error },
             ),
       );
       return;
     }
-    if (this.status !== 'created') return; // suspended or cancelled while deploying
+    if (this.status !== 'created') return; // suspended or cancelled while starting
+    try {
+      await this.launch(this.restoredFrom);
+    } catch (error) {
+      this.finish(
+        'failed',
+        error instanceof WeirError
+          ? error
+          : new WeirError(
+              'JOB_FAILED',
+              `cannot deploy job "${graph.jobName}": ${String((error as Error)?.message ?? error)}`,
+              { cause: error },
+            ),
+      );
+      return;
+    }
+    if (this.status !== 'created') return;
     this.transition('running');
-    await this.run();
   }
 
   triggerSavepoint(targetDirectory: string): Promise<string> {
@@ -124,49 +186,55 @@ export class JobMaster implements JobClient {
   async stopWithSavepoint(targetDirectory: string): Promise<string> {
     const path = await this.triggerSavepoint(targetDirectory);
     if (this.status !== 'running') return path;
+    this.ended = true;
     this.coordinator?.stop('the job stopped with a savepoint');
-    this.executor.stop();
-    this.attempt++; // the stopped tasks' events are ignored
-    await Promise.all(this.tasks.map((t) => t.cancel()));
+    this.attempt++;
+    // The tasks commit what the savepoint covers before they close (the completion went out just
+    // before): let them finish that, within a bound, before the slots go.
+    const stopped = this.slots.map((s) => s.cancelled(STOP_GRACE_MS));
+    for (const slot of this.slots) slot.post({ type: 'cancel', jobId: this.jobId });
+    await Promise.all(stopped);
+    await this.discardSlots();
     if (this.status !== 'running') return path;
-    clearInterval(this.keepAlive);
     // The job ends as finished: its checkpoints go as after any finish (the savepoint stays).
-    await this.cleanUpCheckpoints('finished');
+    await this.cleanUpCheckpoints();
     this.transition('finished');
+    this.endedAt = Date.now();
     this.resolveResult(this.executionResult());
     return path;
   }
 
   async cancel(): Promise<void> {
-    if (isTerminal(this.status) || this.status === 'cancelling') return;
+    if (isTerminal(this.status) || this.status === 'cancelling' || this.suspending) return;
     this.transition('cancelling');
+    this.ended = true;
     this.coordinator?.stop('the job was cancelled');
-    this.executor.stop();
-    await Promise.all(this.tasks.map((t) => t.cancel()));
-    await this.cleanUpCheckpoints('cancelled');
-    this.finishWith(
+    this.attempt++; // a restart in its delay does not launch again
+    await this.endSlots();
+    await this.cleanUpCheckpoints();
+    this.finish(
       'cancelled',
       new WeirError('JOB_CANCELLED', `job "${this.plan.graph.jobName}" was cancelled`),
     );
   }
 
   /**
-   * Suspends the job (see JobClient.suspend): no new checkpoint starts, in-flight ones are
-   * abandoned, the tasks are cancelled, and the completed checkpoints stay whatever the retention.
-   * In this thread there is no watchdog: a task stuck in a loop never lets this run (jobs of
-   * `weir run` run on slot threads, where one is).
+   * Suspends the job (see JobClient.suspend): no new checkpoint starts and in-flight ones are
+   * abandoned, every slot cancels its tasks (within the cancellation timeout), and the completed
+   * checkpoints stay whatever the retention: the job resumes from them with --from-checkpoint.
    */
   async suspend(): Promise<Suspension> {
-    if (!isTerminal(this.status) && this.status !== 'cancelling') {
+    if (!isTerminal(this.status) && this.status !== 'cancelling' && !this.suspending) {
+      this.suspending = true;
+      this.ended = true;
       this.coordinator?.stop('the job was suspended');
-      this.executor.stop();
-      this.attempt++; // the cancelled tasks' events, and a restart in its delay, are ignored
-      this.finishWith(
+      this.attempt++; // messages of the slots, and a restart in its delay, are ignored from now on
+      await this.endSlots();
+      await this.coordinator?.discarded();
+      this.finish(
         'suspended',
         new WeirError('JOB_SUSPENDED', `job "${this.plan.graph.jobName}" was suspended`),
       );
-      await Promise.all(this.tasks.map((t) => t.cancel()));
-      await this.coordinator?.discarded();
     }
     return {
       checkpoint: this.checkpointing?.latest()?.location ?? null,
@@ -175,111 +243,265 @@ export class JobMaster implements JobClient {
   }
 
   private createCoordinator(): void {
+    const broadcast = (m: Parameters<SlotHandle['post']>[0]) => {
+      for (const s of this.slots) s.post(m);
+    };
     this.checkpointing = new JobCheckpointing(
       this.plan,
       this.jobId,
       this.restoredFrom,
       {
-        trigger: (id, savepoint, location) => {
-          for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
-        },
-        notifyComplete: (id) => {
-          for (const t of this.tasks) t.notifyCheckpointComplete(id);
-        },
-        notifyAborted: (id) => {
-          for (const t of this.tasks) t.notifyCheckpointAborted(id);
-        },
+        trigger: (id, savepoint, location) =>
+          broadcast({ type: 'trigger-checkpoint', jobId: this.jobId, id, savepoint, location }),
+        notifyComplete: (id) => broadcast({ type: 'checkpoint-complete', jobId: this.jobId, id }),
+        notifyAborted: (id) => broadcast({ type: 'checkpoint-aborted', jobId: this.jobId, id }),
       },
       (error) => this.onFailure(error),
     );
     this.coordinator = this.checkpointing.coordinator;
-    this.storage = this.checkpointing.storage;
   }
 
-  private taskCheckpointing(attempt: number): TaskCheckpointing | undefined {
-    const settings = this.plan.graph.config.checkpointing;
-    if (!settings || !this.coordinator || !this.storage) return undefined;
-    const coordinator = this.coordinator;
-    return {
-      mode: settings.mode,
-      storage: this.storage,
-      acknowledge: (task, id, entry) => {
-        if (attempt === this.attempt) coordinator.acknowledge(task, id, entry);
-      },
-      decline: (task, id, reason, failure) => {
-        if (attempt === this.attempt) coordinator.decline(task, id, reason, failure);
-      },
-    };
-  }
-
-  private async deploy(): Promise<void> {
-    const { graph, functions, clock } = this.plan;
+  /** Gets slots and deploys a new attempt on them, from `restore` when given. */
+  private async launch(restore: CompletedCheckpoint | undefined): Promise<void> {
+    const { graph } = this.plan;
+    // Splits are planned for every attempt, as Flink creates the split enumerator again on a
+    // fail-over (Kafka partitions added meanwhile are found; a source that cannot plan fails it).
+    this.splits = await planSplits(graph, this.plan.functions);
+    const parallelism = Math.max(...graph.vertices.map((v) => v.parallelism));
+    const gateways = await this.slotProvider.allocate(parallelism);
     const attempt = ++this.attempt;
-    this.executor = new TaskExecutor();
-    const wakeup = this.executor.wakeup;
-    const grid = new Map<string, LocalChannel>();
-    const channel = (edge: JobEdge, p: number, c: number): LocalChannel => {
-      const key = `${edge.id}/${p}/${c}`;
-      let ch = grid.get(key);
-      if (!ch) grid.set(key, (ch = new LocalChannel(graph.config.channelCapacity, wakeup, wakeup)));
-      return ch;
+    this.ended = false;
+    this.deployedCount = 0;
+    this.doneCount = 0;
+    this.accumulators = new Map();
+    this.slotAccumulators = [];
+    this.mergesPending = 0;
+    this.subtasksOf.clear();
+    const n = gateways.length;
+    this.gateways = gateways;
+    this.collectCodecs = gateways.map(() => new BatchCodec());
+    const settings = graph.config.checkpointing;
+    const deployment: AttemptDeployment = {
+      data: {
+        jobId: this.jobId,
+        jobModule: this.submission.jobModule ?? '',
+        jobIndex: this.submission.jobIndex,
+        workerCount: n,
+        graphJson: JSON.stringify(graph),
+        parallelism: this.submission.parallelism,
+        splits: Object.fromEntries(this.splits!) as AttemptDeployment['data']['splits'],
+        attemptNumber: attempt,
+        env: this.submission.env ?? { ...process.env },
+        checkpointing: settings ? { mode: settings.mode, storage: settings.storage } : null,
+        restore: restore ? { directory: restore.location, metadata: restore.metadata } : null,
+      },
+      placement: gateways.map((g) => ({ taskManager: g.id, data: g.dataAddress })),
     };
-    this.tasks = deployTasks({
-      jobId: this.jobId,
-      graph,
-      functions,
-      clock,
-      wakeup,
-      runsHere: () => true,
-      channels: { input: channel, output: channel },
-      splits: await planSplits(graph, functions),
-      sendToClient: (uid, values, subtask) => {
-        const target = functions.operators.get(uid)?.fn as CollectTarget | undefined;
-        target?.receive(values, subtask);
+    const slots: SlotHandle[] = new Array(n);
+    const listener = {
+      message: (slot: number, m: WorkerMessage) => {
+        if (m.jobId === this.jobId && attempt === this.attempt) this.onMessage(slot, m);
       },
-      clientBlocked: (uid) => (functions.operators.get(uid)?.fn as CollectTarget | undefined)?.blocked?.(),
-      onStateChange: (t) => {
-        if (attempt === this.attempt) this.onTaskStateChange(t);
+      failure: (slot: number, failure: SlotFailure) => {
+        if (!this.ended && attempt === this.attempt) this.onFailure(this.slotError(slot, failure));
       },
-      attemptNumber: attempt,
-      checkpointing: this.taskCheckpointing(attempt),
-      restore: this.restored,
+    };
+    // Each TaskManager deploys its slots together (it wires their thread channels).
+    const byGateway = new Map<TaskManagerGateway, number[]>();
+    gateways.forEach((g, i) => {
+      const indices = byGateway.get(g);
+      if (indices) indices.push(i);
+      else byGateway.set(g, [i]);
     });
-    for (const task of this.tasks) this.executor.add(task);
+    this.slots = slots;
+    for (const [gateway, indices] of byGateway) {
+      const handles = gateway.deploy(deployment, indices, listener);
+      for (const h of handles) slots[h.index] = h;
+    }
   }
 
-  /** Opens the tasks of the current attempt and runs them until they are all done. */
-  private async run(): Promise<void> {
-    const attempt = this.attempt;
-    const executor = this.executor;
-    await Promise.all(this.tasks.map((t) => t.open()));
-    if (attempt !== this.attempt || this.status !== 'running') return;
-    this.coordinator?.start();
-    void executor.run().then(
-      () => {
-        if (attempt === this.attempt) this.onExecutorDone();
-      },
-      (error) =>
-        this.onFailure(new WeirError('INTERNAL', `task executor failed: ${String(error)}`, { cause: error })),
-    );
+  private onMessage(slot: number, m: WorkerMessage): void {
+    switch (m.type) {
+      case 'deployed':
+        this.subtasksOf.set(slot, m.subtasks);
+        if (++this.deployedCount === this.slots.length) {
+          for (const s of this.slots) s.post({ type: 'start', jobId: this.jobId });
+          this.coordinator?.start();
+        }
+        return;
+      case 'collect': {
+        const target = this.plan.functions.operators.get(m.uid)?.fn as CollectTarget | undefined;
+        const { values } = this.collectCodecs[slot].decode({ values: m.values, timestamps: null });
+        target?.receive(values, m.subtask);
+        this.acknowledgeCollect(this.slots[slot], m.uid, values.length, target);
+        return;
+      }
+      case 'metrics':
+        this.recordMetrics(m.tasks);
+        return;
+      case 'done':
+        this.recordMetrics(m.tasks);
+        this.slotAccumulators[slot] = m.accumulators;
+        if (++this.doneCount === this.slots.length) this.mergeAccumulators();
+        return;
+      case 'accumulators-merged':
+        for (const [name, value] of m.accumulators) this.accumulators.set(name, value);
+        if (--this.mergesPending === 0) this.complete();
+        return;
+      case 'failed':
+        this.onFailure(deserialize(m.error));
+        return;
+      case 'ack':
+        this.coordinator?.acknowledge(m.task, m.id, m.entry);
+        return;
+      case 'decline':
+        this.coordinator?.decline(m.task, m.id, m.reason, m.failure);
+        return;
+      case 'task-finished':
+        this.coordinator?.taskFinished(m.task);
+        return;
+      case 'cancelled':
+        return;
+    }
   }
 
-  private onTaskStateChange(task: StreamTask): void {
-    if (task.state === 'failed' && task.failure) this.onFailure(task.failure);
-    else if (task.state === 'finished') this.coordinator?.taskFinished(task.taskKey);
+  /**
+   * Collect back-pressure across threads, by credit: a slot sends at most its credit of records the
+   * client has not taken; received records are acknowledged at once, or, while the client's target
+   * is blocked (too many unread records), when it drains.
+   */
+  private acknowledgeCollect(
+    slot: SlotHandle,
+    uid: string,
+    count: number,
+    target: CollectTarget | undefined,
+  ): void {
+    const blocked = target?.blocked?.();
+    const ack = () => slot.post({ type: 'collect-ack', jobId: this.jobId, uid, count });
+    if (blocked === undefined) ack();
+    else void blocked.then(ack);
   }
 
-  /** A task failed: restart from the latest checkpoint if the strategy allows, or fail the job. */
+  private recordMetrics(tasks: TaskMetrics[]): void {
+    for (const t of tasks) this.taskMetrics.set(`${t.vertex}#${t.subtask}`, t);
+  }
+
+  /**
+   * Accumulators merge by `Accumulator.merge`, but the master has no accumulator instances (they
+   * exist where `open()` ran): each name's first slot merges the local values of the other slots
+   * into its own, then the job completes.
+   */
+  private mergeAccumulators(): void {
+    const requests = new Map<number, Map<string, unknown[]>>();
+    const owner = new Map<string, number>();
+    for (const [s, values] of this.slotAccumulators.entries()) {
+      for (const [name, value] of values) {
+        const first = owner.get(name);
+        if (first === undefined) {
+          owner.set(name, s);
+          this.accumulators.set(name, value);
+          continue;
+        }
+        let request = requests.get(first);
+        if (request === undefined) requests.set(first, (request = new Map()));
+        const others = request.get(name);
+        if (others === undefined) request.set(name, [value]);
+        else others.push(value);
+      }
+    }
+    if (requests.size === 0) {
+      this.complete();
+      return;
+    }
+    this.mergesPending = requests.size;
+    for (const [s, request] of requests) {
+      this.slots[s].post({ type: 'merge-accumulators', jobId: this.jobId, values: [...request] });
+    }
+  }
+
+  private complete(): void {
+    if (this.status !== 'running') return;
+    this.coordinator?.stop('the job finished');
+    this.transition('finished');
+    this.endedAt = Date.now();
+    this.ended = true;
+    this.releaseSlots();
+    // The result comes once the checkpoints are cleaned up: a process that exits right after
+    // execute() leaves none behind.
+    void this.cleanUpCheckpoints().finally(() => this.resolveResult(this.executionResult()));
+  }
+
+  /**
+   * Asks every slot of the current attempt to cancel its tasks and ends the slots once they have,
+   * or once `task.cancellation.timeout` has passed for one that has not (the watchdog).
+   */
+  private async endSlots(): Promise<void> {
+    const slots = this.slots;
+    const timeout = this.cancellationTimeoutMs;
+    const ended = slots.map((s) => s.cancelled(timeout === 0 ? undefined : timeout));
+    for (const slot of slots) slot.post({ type: 'cancel', jobId: this.jobId });
+    const outcomes = await Promise.all(ended);
+    outcomes.forEach((outcome, s) => {
+      if (outcome !== 'timeout') return;
+      console.error(
+        `weir: ${slots[s].description}${this.running(s)} did not end its tasks within ${timeout} ms of the cancellation (task.cancellation.timeout): terminating it`,
+      );
+    });
+    await this.discardSlots();
+  }
+
+  /** Ends every slot of the current attempt, on each TaskManager. */
+  private async discardSlots(): Promise<void> {
+    const slots = this.slots;
+    const gateways = this.gateways;
+    this.slots = [];
+    this.gateways = [];
+    await Promise.all(this.groupByGateway(slots, gateways).map(([g, s]) => g.discard(s)));
+    this.slotProvider.free?.(gateways);
+  }
+
+  private releaseSlots(): void {
+    const slots = this.slots;
+    const gateways = this.gateways;
+    for (const [g, s] of this.groupByGateway(slots, gateways)) g.release(s);
+    this.slotProvider.free?.(gateways);
+  }
+
+  private groupByGateway(
+    slots: SlotHandle[],
+    gateways: TaskManagerGateway[],
+  ): Array<[TaskManagerGateway, SlotHandle[]]> {
+    const groups = new Map<TaskManagerGateway, SlotHandle[]>();
+    slots.forEach((slot, i) => {
+      if (!slot) return; // never deployed
+      const g = gateways[i];
+      const group = groups.get(g);
+      if (group) group.push(slot);
+      else groups.set(g, [slot]);
+    });
+    return [...groups];
+  }
+
+  /** A failure of the current attempt: restart from the latest checkpoint, or fail the job. */
   private onFailure(error: WeirError): void {
-    if (isTerminal(this.status) || this.status === 'cancelling' || this.status === 'restarting') return;
+    if (this.status !== 'running' || this.ended) return;
+    this.ended = true;
+    this.failures.push({ error, timestamp: Date.now() });
     const fatal = this.checkpointing?.failsJob(error);
     if (fatal) {
-      this.fail(fatal);
+      this.coordinator?.stop('the job failed');
+      // The slots cancel their tasks (sinks close, aborting what no checkpoint covers), then go;
+      // their messages meanwhile (a cancelled task reports done) are ignored.
+      this.attempt++;
+      void this.endSlots().finally(() => this.finish('failed', fatal));
       return;
     }
     const delay = this.backoff.onFailure(Date.now(), error);
     if (delay === undefined) {
-      this.fail(this.backoff.exhausted(error, this.restarts));
+      this.coordinator?.stop('the job failed');
+      const failed = this.backoff.exhausted(error, this.restarts);
+      this.attempt++;
+      void this.discardSlots().finally(() => this.finish('failed', failed));
       return;
     }
     void this.restart(delay, error);
@@ -289,68 +511,90 @@ export class JobMaster implements JobClient {
     if (this.status !== 'restarting') this.transition('restarting');
     console.warn(`weir: job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`);
     this.coordinator?.stop('the job is restarting');
-    this.executor.stop();
-    const old = this.tasks;
-    this.attempt++; // events of the old tasks are ignored from now on
-    await Promise.all(old.map((t) => t.cancel()));
+    this.attempt++; // messages of the old slots are ignored from now on
+    await this.discardSlots();
     await new Promise((r) => setTimeout(r, delay));
     if (this.status !== 'restarting') return;
+    let from: CompletedCheckpoint | undefined;
     try {
-      this.restored = await this.checkpointing?.restartState((m) => console.warn(`weir: ${m}`));
-      this.restarts++;
-      await this.deploy();
+      from = await this.checkpointing?.restartPoint((m) => console.warn(`weir: ${m}`));
     } catch (e) {
+      this.finish('failed', asWeirError(e));
+      return;
+    }
+    if (this.status !== 'restarting') return;
+    this.restarts++;
+    try {
+      await this.launch(from);
+    } catch (e) {
+      const failure = asWeirError(e);
+      // No slots within the slot request timeout: the job fails, saying so.
+      if (failure.code === 'NOT_ENOUGH_SLOTS') {
+        this.finish('failed', failure);
+        return;
+      }
       // A redeployment that fails (a source that cannot plan its splits while its broker is down)
       // is one more failure for the restart strategy, as in Flink, not the end of the job.
-      const failure = e instanceof WeirError ? e : new WeirError('JOB_FAILED', String(e), { cause: e });
+      this.failures.push({ error: failure, timestamp: Date.now() });
       const fatal = this.checkpointing?.failsJob(failure);
       if (fatal) {
-        this.fail(fatal);
+        this.finish('failed', fatal);
         return;
       }
       const next = this.backoff.onFailure(Date.now(), failure);
-      if (next === undefined) this.fail(this.backoff.exhausted(failure, this.restarts));
+      if (next === undefined) this.finish('failed', this.backoff.exhausted(failure, this.restarts));
       else void this.restart(next, failure);
       return;
     }
     if (this.status !== 'restarting') return;
     this.transition('running');
-    await this.run();
   }
 
-  private fail(error: WeirError): void {
-    if (isTerminal(this.status) || this.failure) return;
-    this.failure = error;
-    this.coordinator?.stop('the job failed');
-    this.executor.stop();
-    void Promise.all(this.tasks.map((t) => t.cancel())).finally(() => this.finishWith('failed', error));
-  }
-
-  private onExecutorDone(): void {
-    if (this.failure || this.status !== 'running') return;
-    const failed = this.tasks.find((t) => t.state === 'failed');
-    if (failed?.failure) {
-      this.onFailure(failed.failure);
-      return;
+  private finish(status: 'failed' | 'cancelled' | 'suspended', error: WeirError): void {
+    if (isTerminal(this.status)) return;
+    if (status === 'failed' && this.failures.at(-1)?.error !== error) {
+      this.failures.push({ error, timestamp: Date.now() });
     }
-    this.coordinator?.stop('the job finished');
-    clearInterval(this.keepAlive);
-    this.transition('finished');
-    // The result comes once the checkpoints are cleaned up: a process that exits right after
-    // execute() leaves none behind.
-    void this.cleanUpCheckpoints('finished').finally(() => this.resolveResult(this.executionResult()));
+    this.transition(status);
+    this.endedAt = Date.now();
+    this.ended = true;
+    this.rejectResult(error);
   }
 
   /** Retained checkpoints are deleted when the job ends, unless configured to be kept. */
-  private cleanUpCheckpoints(_how?: 'finished' | 'cancelled'): Promise<void> {
+  private cleanUpCheckpoints(): Promise<void> {
     return this.checkpointing?.cleanUp() ?? Promise.resolve();
   }
 
-  private finishWith(status: 'failed' | 'cancelled' | 'suspended', error: WeirError): void {
-    if (isTerminal(this.status)) return;
-    clearInterval(this.keepAlive);
-    this.transition(status);
-    this.rejectResult(error);
+  /** ` running "a 1/2", "b 1/2"` for slot `s`, or nothing when it reported no subtasks. */
+  private running(s: number, parenthesized = true): string {
+    const subtasks = this.subtasksOf.get(s);
+    if (!subtasks?.length) return '';
+    const list = subtasks.map((t) => `"${t}"`).join(', ');
+    return parenthesized ? ` (running ${list})` : ` running ${list}`;
+  }
+
+  /** The error of a slot that failed outside its tasks, naming the slot and its subtasks. */
+  private slotError(s: number, failure: SlotFailure): WeirError {
+    const slot = this.slots[s]?.description ?? `slot ${s + 1}`;
+    switch (failure.kind) {
+      case 'out-of-memory':
+        return new WeirError(
+          'OUT_OF_MEMORY',
+          `${slot}${this.running(s, false)} ran out of memory (heap limit ${failure.heapMb} MB): keep large state off the heap with the lmdb state backend (env.setStateBackend('lmdb')), or raise the limit with -D taskmanager.memory.slot.heap.size=<MB>`,
+          { cause: failure.cause },
+        );
+      case 'crashed': {
+        const detail = failure.cause instanceof Error ? `: ${failure.cause.message}` : '';
+        const thread = slot.startsWith('slot thread ') ? `worker thread ${slot.slice(12)}` : slot;
+        return new WeirError('TASK_FAILED', `${thread}${this.running(s)} ${failure.what}${detail}`, {
+          cause: failure.cause,
+        });
+      }
+      case 'failed':
+      case 'lost':
+        return failure.error;
+    }
   }
 
   private executionResult(): JobExecutionResult {
@@ -358,7 +602,7 @@ export class JobMaster implements JobClient {
       this.jobId,
       this.plan.graph.jobName,
       performance.now() - this.startedAt,
-      localValues(mergeAccumulators(this.tasks.flatMap((t) => t.accumulators))),
+      this.accumulators,
     );
   }
 
@@ -367,3 +611,39 @@ export class JobMaster implements JobClient {
     this.status = to;
   }
 }
+
+function asWeirError(error: unknown): WeirError {
+  return error instanceof WeirError ? error : new WeirError('JOB_FAILED', String(error), { cause: error });
+}
+
+/** The slot's error as a WeirError (TASK_FAILED unless it was one), its causes rebuilt as they were. */
+export function deserialize(e: SerializedError): WeirError {
+  const cause = e.cause !== undefined ? deserializeCause(e.cause) : undefined;
+  const error = new WeirError(e.code as WeirErrorCode, e.message, cause ? { cause } : undefined);
+  if (e.stack) error.stack = e.stack;
+  return error;
+}
+
+function deserializeCause(e: SerializedError): unknown {
+  if (e.name === undefined) return e.message; // a thrown value that was not an Error
+  const cause = e.cause !== undefined ? { cause: deserializeCause(e.cause) } : undefined;
+  let error: Error;
+  if (e.weir) {
+    error = new WeirError(e.code as WeirErrorCode, e.message, cause);
+  } else {
+    error = new Error(e.message, cause);
+    error.name = e.name;
+  }
+  if (e.stack) error.stack = e.stack;
+  return error;
+}
+
+/** How long a stop-with-savepoint waits for a slot's tasks to close (and commit) before ending the slot. */
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * Default of `task.cancellation.timeout`. Flink's is 180 s; Weir's is shorter than the grace period
+ * of `docker stop` (10 s), so that a stuck task is ended by Weir, with the job's exit code and
+ * message, rather than by the SIGKILL that follows.
+ */
+export const DEFAULT_CANCELLATION_TIMEOUT_MS = 5_000;
