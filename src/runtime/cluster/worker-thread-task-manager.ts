@@ -50,7 +50,13 @@ export class WorkerThreadTaskManager implements TaskManagerGateway {
     return indices.map((index, i) => {
       const worker = workers[i];
       const description = this.slotDescription(index);
-      const slotData: WorkerData = { ...data, workerIndex: index, peers: ports.get(index)!, description };
+      const slotData: WorkerData = {
+        ...data,
+        workerIndex: index,
+        peers: ports.get(index)!,
+        // A local slot names itself "worker thread N" in its own errors (its default).
+        description: this.id === 'local' ? undefined : description,
+      };
       worker.on('message', (m: WorkerMessage) => {
         if (m.jobId === data.jobId) listener.message(index, m);
       });
