@@ -142,36 +142,29 @@ export class JobMaster implements JobClient {
       this.createCoordinator();
       await this.checkpointing?.prepareStorage();
     } catch (error) {
-      this.finish(
-        'failed',
-        error instanceof WeirError
-          ? error
-          : new WeirError(
-              'JOB_FAILED',
-              `cannot deploy job "${graph.jobName}": ${String((error as Error)?.message ?? error)}`,
-              { cause: error },
-            ),
-      );
+      this.finish('failed', this.deployFailure(error));
       return;
     }
     if (this.status !== 'created') return; // suspended or cancelled while starting
     try {
       await this.launch(this.restoredFrom);
     } catch (error) {
-      this.finish(
-        'failed',
-        error instanceof WeirError
-          ? error
-          : new WeirError(
-              'JOB_FAILED',
-              `cannot deploy job "${graph.jobName}": ${String((error as Error)?.message ?? error)}`,
-              { cause: error },
-            ),
-      );
+      this.finish('failed', this.deployFailure(error));
       return;
     }
     if (this.status !== 'created') return;
     this.transition('running');
+  }
+
+  /** Why the job could not start: a WeirError as it is, anything else as JOB_FAILED naming the job. */
+  private deployFailure(error: unknown): WeirError {
+    return error instanceof WeirError
+      ? error
+      : new WeirError(
+          'JOB_FAILED',
+          `cannot deploy job "${this.plan.graph.jobName}": ${String((error as Error)?.message ?? error)}`,
+          { cause: error },
+        );
   }
 
   triggerSavepoint(targetDirectory: string): Promise<string> {
