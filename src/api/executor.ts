@@ -61,6 +61,8 @@ export interface Submission {
    * the job starts). A job submitted to a cluster gets the ones the submitter passed.
    */
   env?: Record<string, string | undefined>;
+  /** Arguments of a job submitted to a cluster (`weir submit job.ts -- args`): its `process.argv.slice(2)`. */
+  args?: string[];
 }
 
 export interface PipelineExecutor {

@@ -27,6 +27,11 @@ Usage:
 Against a cluster (a JobManager's REST API):
   weir cluster start|stop|status       a local cluster: a JobManager and TaskManagers as background
                                        processes, pid files and logs in one directory
+  weir jobmanager [--rest-port P] [--rpc-port P]
+                                       run a JobManager in the foreground (REST API and RPC)
+  weir taskmanager --jobmanager <host:port> [--slots N]
+                                       run a TaskManager in the foreground, registered with the
+                                       JobManager at its RPC address
   weir submit <job.ts> [-- args...]    bundle the job with its imports, upload it, run it; without -d,
                                        follow it until it ends (Ctrl-C detaches, the job runs on)
   weir list [--all]                    the cluster's running jobs (--all: the ended ones too)
@@ -60,6 +65,7 @@ Options against a cluster:
   submit: -p <n> parallelism, -d detached, --from-savepoint <path>, --allow-non-restored-state,
           --env KEY[=VALUE] (repeatable: the only environment variables the job sees on the cluster;
           KEY alone passes this shell's value)
+  jobmanager, taskmanager, cluster: --config <file> and -D key=value (docs/cluster.md lists the keys)
   cluster start: --taskmanagers <n> (default 1), --slots <n> per TaskManager, --dir <dir> for pid
           files and logs (default env.pid.dir/env.log.dir, else $XDG_RUNTIME_DIR/weir/cluster or
           <tmp>/weir-<uid>/cluster)
@@ -90,6 +96,17 @@ export async function main(argv: string[]): Promise<number> {
       }
       const { runClusterCommand } = await import('./cluster-commands.ts');
       return await runClusterCommand(argv);
+    }
+    if (argv[0] === 'jobmanager' || argv[0] === 'taskmanager') {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        console.log(HELP);
+        return 0;
+      }
+      const { jobManagerCommand, taskManagerCommand } = await import('./daemon-commands.ts');
+      const code = await (argv[0] === 'jobmanager' ? jobManagerCommand : taskManagerCommand)(argv.slice(1));
+      // Whatever a job module left behind in this process (a timer, a socket) does not hold the exit up.
+      setTimeout(() => process.exit(code), 2_000).unref();
+      return code;
     }
     if (argv[0] === 'checkpoints') {
       const { checkpointsCommand } = await import('./checkpoints-command.ts');

@@ -51,7 +51,7 @@ const REMOTE_CREDIT_FACTOR = 4;
 const REMOTE_BATCH_FACTOR = 4;
 
 /** The error and its causes (at most 8 deep), each with its own name or code: see SerializedError. */
-function serialize(error: unknown, depth = 0): SerializedError {
+export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     return {
@@ -60,7 +60,7 @@ function serialize(error: unknown, depth = 0): SerializedError {
       name: error.name,
       message: error.message,
       stack: error.stack,
-      cause: cause !== undefined && depth < 8 ? serialize(cause, depth + 1) : undefined,
+      cause: cause !== undefined && depth < 8 ? serializeError(cause, depth + 1) : undefined,
     };
   }
   return { code: 'TASK_FAILED', message: String(error) };
@@ -141,7 +141,7 @@ export class SlotJob {
     this.failed = true;
     this.executor.stop();
     if (this.host.fail) this.host.fail(error);
-    else this.post({ type: 'failed', error: serialize(error) });
+    else this.post({ type: 'failed', error: serializeError(error) });
   }
 
   deploy(plan: JobPlan): void {

@@ -6,9 +6,11 @@
  * to peer slots over MessagePorts), and runs them once the coordinator says every slot is ready.
  * The engine's modules stay loaded and compiled between jobs.
  */
+import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { setExecutionContext } from '../../api/executor.ts';
 import { WeirError } from '../../core/errors.ts';
+import { installArtifactResolution } from './artifact-loader.ts';
 import { deliverToSlot, SlotJob } from './slot-job.ts';
 import type { CoordinatorMessage, WorkerData, WorkerMessage } from './worker-protocol.ts';
 
@@ -34,6 +36,9 @@ function evaluationUrl(moduleUrl: string): string {
 }
 
 async function startJob(data: WorkerData): Promise<void> {
+  if (data.artifactsDir !== undefined) installArtifactResolution(data.artifactsDir);
+  if (data.args !== undefined)
+    process.argv = [process.argv[0], fileURLToPathOrSelf(data.jobModule), ...data.args];
   for (const key of Object.keys(process.env)) if (!(key in data.env)) delete process.env[key];
   Object.assign(process.env, data.env);
   const job = new SlotJob(data, { post: (m: WorkerMessage) => port.postMessage(m) });
@@ -70,3 +75,7 @@ port.on('message', (m: CoordinatorMessage) => {
   }
   if (current) deliverToSlot(current, m);
 });
+
+function fileURLToPathOrSelf(url: string): string {
+  return url.startsWith('file:') ? fileURLToPath(url) : url;
+}

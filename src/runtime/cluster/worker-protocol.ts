@@ -38,6 +38,13 @@ export interface SlotDeployment {
   checkpointing: { mode: CheckpointingMode; storage: string | null } | null;
   /** The checkpoint or savepoint to start from; each worker reads the state of its subtasks. */
   restore: { directory: string; metadata: CheckpointMetadata } | null;
+  /** Arguments of a job submitted to a cluster: the module sees them as `process.argv.slice(2)`. */
+  args?: string[];
+  /**
+   * Set on a TaskManager: the directory of job artifacts, whose bare imports (`weir`, ...) resolve
+   * from the TaskManager's own Weir (artifact-loader.ts).
+   */
+  artifactsDir?: string;
 }
 
 /**

@@ -344,6 +344,11 @@ export class FrameSocket {
     return this.closeReason === null;
   }
 
+  /** When the last frame (a heartbeat included) arrived, epoch ms. */
+  get lastReceivedAt(): number {
+    return this.lastReceived;
+  }
+
   /** Bytes queued in the socket, not yet handed to the kernel. */
   get writableLength(): number {
     return this.socket.writableLength;

@@ -78,7 +78,12 @@ export class JobMaster implements JobClient {
   /** Failures of the job so far, newest last (the REST API's exception history). */
   readonly failures: Array<{ error: WeirError; timestamp: number }> = [];
 
-  constructor(plan: JobPlan, submission: Submission, slotProvider: SlotProvider, jobId = randomUUID()) {
+  constructor(
+    plan: JobPlan,
+    submission: Submission,
+    slotProvider: SlotProvider,
+    jobId: string = randomUUID(),
+  ) {
     this.jobId = jobId;
     this.plan = plan;
     this.submission = submission;
@@ -287,6 +292,7 @@ export class JobMaster implements JobClient {
         env: this.submission.env ?? { ...process.env },
         checkpointing: settings ? { mode: settings.mode, storage: settings.storage } : null,
         restore: restore ? { directory: restore.location, metadata: restore.metadata } : null,
+        args: this.submission.args,
       },
       placement: gateways.map((g) => ({ taskManager: g.id, data: g.dataAddress })),
     };

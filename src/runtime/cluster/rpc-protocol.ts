@@ -1,0 +1,109 @@
+/**
+ * The control plane between the JobManager and its TaskManagers: one frame-socket connection per
+ * TaskManager (frame-socket.ts: the shared-secret handshake, heartbeats), dialled by the
+ * TaskManager. Each frame carries one {@link ToJobManager} or {@link ToTaskManager} message,
+ * serialized with V8's structured clone (the messages slots exchange with their master hold typed
+ * arrays and checkpoint state entries, which JSON would not carry). Only peers that proved the
+ * cluster's secret get this far, so the deserializer only ever reads what a member of the cluster
+ * wrote.
+ *
+ * The messages a slot and its job master exchange in a process (worker-protocol.ts) travel as they
+ * are, tagged with their job attempt and slot, so that the job master runs the same code whether
+ * its slots are threads of its own process or of a TaskManager across the network.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { FIRST_USER_FRAME_TYPE, type FrameSocket } from '../network/frame-socket.ts';
+import type { AttemptDeployment, SlotFailure } from '../scheduler/task-manager-gateway.ts';
+import type { CoordinatorMessage, SerializedError, WorkerMessage } from './worker-protocol.ts';
+
+/** The frame type of control messages. */
+export const RPC_FRAME = FIRST_USER_FRAME_TYPE;
+/** The role TaskManagers present in the handshake. */
+export const TASK_MANAGER_ROLE = 'taskmanager';
+/** The id the JobManager presents in the handshake. */
+export const JOB_MANAGER_ID = 'jobmanager';
+
+/** What a TaskManager says of itself when it registers. */
+export interface TaskManagerRegistration {
+  /** Unique in the cluster, new for every start of the process. */
+  id: string;
+  /** Where its data plane listens (taskmanager.host and the bound port). */
+  dataHost: string;
+  dataPort: number;
+  slots: number;
+  /** The heap limit of each slot thread, MB. */
+  slotHeapMb: number;
+  pid: number;
+  hostname: string;
+  version: string;
+}
+
+/** A slot's failure as it crosses the network: errors become {@link SerializedError}s. */
+export type WireSlotFailure =
+  | { kind: 'out-of-memory'; heapMb: number; cause?: SerializedError }
+  | { kind: 'crashed'; what: string; cause?: SerializedError }
+  | { kind: 'failed'; error: SerializedError }
+  | { kind: 'lost'; error: SerializedError };
+
+/** Messages from a TaskManager. */
+export type ToJobManager =
+  | { kind: 'register'; taskManager: TaskManagerRegistration }
+  /** A message of slot `slot` of the attempt, as a slot thread posts it. */
+  | { kind: 'slot-message'; jobId: string; attempt: number; slot: number; message: WorkerMessage }
+  | { kind: 'slot-failure'; jobId: string; attempt: number; slot: number; failure: WireSlotFailure }
+  /** The slot's thread is gone (discarded, or it died after its failure was reported). */
+  | { kind: 'slot-exited'; jobId: string; attempt: number; slot: number }
+  /** Answers `discard` once the slots' threads are terminated. */
+  | { kind: 'discarded'; request: number }
+  | { kind: 'fetch-artifact'; request: number; jobId: string };
+
+/** Messages from the JobManager. */
+export type ToTaskManager =
+  | { kind: 'registered' }
+  /** The registration was refused (a duplicate id, another version): the TaskManager exits. */
+  | { kind: 'refused'; reason: string }
+  /** Deploy slots `indices` of an attempt; `data.jobModule` is the artifact's sha256, fetched by job id. */
+  | { kind: 'deploy'; deployment: AttemptDeployment; indices: number[] }
+  | { kind: 'post'; jobId: string; attempt: number; slot: number; message: CoordinatorMessage }
+  | { kind: 'release'; jobId: string; attempt: number; slots: number[] }
+  | { kind: 'discard'; request: number; jobId: string; attempt: number; slots: number[] }
+  | {
+      kind: 'artifact';
+      request: number;
+      artifact?: { name: string; code: string; sha256: string };
+      error?: string;
+    };
+
+/** Sends one control message. */
+export function sendRpc(socket: FrameSocket, message: ToJobManager | ToTaskManager): void {
+  socket.sendBinary(RPC_FRAME, serialize(message));
+}
+
+/** Reads one control message (the frame's body is only valid during the call: this copies it). */
+export function readRpc<T extends ToJobManager | ToTaskManager>(body: Uint8Array): T {
+  return deserialize(body) as T;
+}
+
+/** A slot failure for the wire. */
+export function toWireFailure(
+  failure: SlotFailure,
+  serializeError: (e: unknown) => SerializedError,
+): WireSlotFailure {
+  switch (failure.kind) {
+    case 'out-of-memory':
+      return {
+        kind: 'out-of-memory',
+        heapMb: failure.heapMb,
+        cause: failure.cause === undefined ? undefined : serializeError(failure.cause),
+      };
+    case 'crashed':
+      return {
+        kind: 'crashed',
+        what: failure.what,
+        cause: failure.cause === undefined ? undefined : serializeError(failure.cause),
+      };
+    case 'failed':
+    case 'lost':
+      return { kind: failure.kind, error: serializeError(failure.error) };
+  }
+}
