@@ -1,6 +1,8 @@
 /**
  * Fraud detection: a per-user running total of transaction amounts in keyed ValueState, with an
  * alert when a user's total crosses the threshold. Run it with `npx weir run examples/fraud-detection.ts`.
+ * With FRAUD_RATE=<n> in its environment the transactions never end, n per second: a job to watch
+ * and cancel on a cluster (`npx weir submit -d examples/fraud-detection.ts --env FRAUD_RATE=200`).
  */
 import {
   type Collector,
@@ -41,11 +43,14 @@ export class SumFunction extends KeyedProcessFunction<string, Transaction, Alert
   }
 }
 
+const rate = process.env.FRAUD_RATE ? Number(process.env.FRAUD_RATE) : undefined;
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 
 env
   .fromSource(
-    new DataGeneratorSource(transaction, TRANSACTIONS),
+    rate === undefined
+      ? new DataGeneratorSource(transaction, TRANSACTIONS)
+      : new DataGeneratorSource(transaction, Number.POSITIVE_INFINITY, { rateLimit: rate }),
     WatermarkStrategy.noWatermarks(),
     'transactions',
   )

@@ -279,9 +279,7 @@ describe('weir cluster: pid files and cluster.json', () => {
   });
 });
 
-describe('weir cluster start --taskmanagers 2: a real cluster', {
-  skip: 'until `weir jobmanager` and `weir taskmanager` exist (the integrator adds them)',
-}, () => {
+describe('weir cluster start --taskmanagers 2: a real cluster', () => {
   it('starts a JobManager and two TaskManagers in the background, lists them, and stops them', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'weir-cluster-start-'));
     const restPort = await freePort();
