@@ -1,6 +1,9 @@
 /** Metrics of one subtask, as plain data (they cross threads). Times are totals in ms. */
 export interface TaskMetrics {
+  /** The vertex's name (its chain of operators). */
   vertex: string;
+  /** The vertex's id in the job graph (names need not be unique). */
+  vertexId: string;
   subtask: number;
   parallelism: number;
   state: string;

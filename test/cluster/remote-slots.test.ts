@@ -191,6 +191,9 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
     await master.getJobExecutionResult();
     assert.deepEqual(audit(out), { records: 30_000, duplicated: 0, lost: 0 });
     assert.match(jm.dispatcher.exceptions(jobid)?.['root-exception'] ?? '', /TaskManager .* was lost/);
+    const checkpoints = jm.dispatcher.checkpoints(jobid)!;
+    assert.ok(checkpoints.counts.restored >= 1, 'the restart restored a checkpoint');
+    assert.notEqual(checkpoints.latest.restored, null);
   });
 
   test('TaskManagers register again after the JobManager restarts', async () => {

@@ -66,13 +66,11 @@ const STATE: Record<JobStatus, JobState> = {
   suspended: 'SUSPENDED',
 };
 
-/** One submitted job: its master, the savepoints triggered on it, and what it was restored from. */
+/** One submitted job: its master and the savepoints triggered on it. */
 interface JobEntry {
   master: JobMaster;
   /** Savepoint operations by trigger id, in trigger order. */
   savepoints: Map<string, SavepointOperation>;
-  /** The checkpoint or savepoint the job started from, once seen among the coordinator's checkpoints. */
-  restored?: { id: number; external_path: string };
 }
 
 /**
@@ -150,8 +148,7 @@ export class ClusterDispatcher implements Dispatcher {
           'busy-ms': 0,
         };
         for (const t of metrics) {
-          // Task metrics name their vertex by its name (the chain's), not its id.
-          if (t.vertex !== v.name) continue;
+          if (t.vertexId !== v.id) continue;
           sum['read-records'] += t.recordsIn;
           sum['write-records'] += t.recordsOut;
           sum['backpressured-ms'] += t.backPressuredMs;
@@ -212,16 +209,15 @@ export class ClusterDispatcher implements Dispatcher {
     const { master } = entry;
     const stats = master.getCheckpointStatistics();
     const retained = master.getCheckpointCoordinator()?.completedCheckpoints() ?? [];
-    // The checkpoint a job was restored from is the one of another job (ids are fresh per submission).
-    const restored = retained.find((c) => c.metadata.jobId !== master.jobId);
-    if (restored !== undefined) entry.restored ??= { id: restored.id, external_path: restored.location };
-    const own = retained.filter((c) => c !== restored).reverse();
+    const restores = master.getRestores();
+    const restored = restores.latest;
+    const own = retained.filter((c) => c.metadata.jobId === master.jobId).reverse();
     const durationOf = (c: CompletedCheckpoint) =>
       c.id === stats.lastCompletedId ? (stats.lastDurationMs ?? 0) : 0;
     const latest = own[0];
     return {
       counts: {
-        restored: entry.restored ? 1 : 0,
+        restored: restores.count,
         total: stats.triggered,
         in_progress: stats.inProgress,
         completed: stats.completed,
@@ -231,7 +227,7 @@ export class ClusterDispatcher implements Dispatcher {
         completed: latest
           ? { id: latest.id, external_path: latest.location, end_to_end_duration: durationOf(latest) }
           : null,
-        restored: entry.restored ?? null,
+        restored: restored ? { id: restored.id, external_path: restored.location } : null,
         failure: stats.lastFailure,
       },
       history: own.map((c) => ({

@@ -68,6 +68,11 @@ export class JobMaster implements JobClient {
   private checkpointing: JobCheckpointing | undefined;
   private coordinator: CheckpointCoordinator | undefined;
   private restoredFrom: CompletedCheckpoint | undefined;
+  /** Restores from a checkpoint or savepoint so far (the initial one and those of restarts), and the latest. */
+  private restores: { count: number; latest: CompletedCheckpoint | undefined } = {
+    count: 0,
+    latest: undefined,
+  };
   /** Set once suspend() begins: the job ends as suspended, whatever happens meanwhile. */
   private suspending = false;
   private splits: Map<string, unknown> | undefined;
@@ -121,7 +126,7 @@ export class JobMaster implements JobClient {
   getMetrics(): TaskMetrics[] {
     for (const slot of this.slots) {
       if (slot.liveMetrics)
-        for (const t of slot.liveMetrics()) this.taskMetrics.set(`${t.vertex}#${t.subtask}`, t);
+        for (const t of slot.liveMetrics()) this.taskMetrics.set(`${t.vertexId}#${t.subtask}`, t);
     }
     return [...this.taskMetrics.values()];
   }
@@ -135,6 +140,11 @@ export class JobMaster implements JobClient {
     return this.coordinator;
   }
 
+  /** How often the job started from a checkpoint or savepoint (at submission and at restarts), and the latest. */
+  getRestores(): { count: number; latest: CompletedCheckpoint | undefined } {
+    return this.restores;
+  }
+
   /** Plans the job's splits, prepares its checkpoints and deploys its first attempt. */
   async start(): Promise<void> {
     this.startedAt = performance.now();
@@ -143,6 +153,7 @@ export class JobMaster implements JobClient {
       if (this.submission.restore) {
         const r = await loadInitialRestore(this.submission.restore, graph, (m) => console.warn(`weir: ${m}`));
         this.restoredFrom = r.from;
+        if (r.from) this.restores = { count: 1, latest: r.from };
       }
       this.createCoordinator();
       await this.checkpointing?.prepareStorage();
@@ -382,7 +393,7 @@ export class JobMaster implements JobClient {
   }
 
   private recordMetrics(tasks: TaskMetrics[]): void {
-    for (const t of tasks) this.taskMetrics.set(`${t.vertex}#${t.subtask}`, t);
+    for (const t of tasks) this.taskMetrics.set(`${t.vertexId}#${t.subtask}`, t);
   }
 
   /**
@@ -523,6 +534,7 @@ export class JobMaster implements JobClient {
     }
     if (this.status !== 'restarting') return;
     this.restarts++;
+    if (from) this.restores = { count: this.restores.count + 1, latest: from };
     try {
       await this.launch(from);
     } catch (e) {

@@ -797,6 +797,7 @@ export class StreamTask {
     for (const input of this.options.inputs) inputQueue += input.channel.queued();
     return {
       vertex: this.name,
+      vertexId: this.options.vertex.id,
       subtask: this.subtaskIndex,
       parallelism: this.parallelism,
       state: this.state,
