@@ -5,11 +5,12 @@
  * namespaces and under kill -9, are `npm run test:cluster`'s (test/cluster/standalone.cluster.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bundleJob } from '../../src/cli/job-bundle.ts';
+import { RestClient } from '../../src/cli/rest-client.ts';
 import { WeirError } from '../../src/core/errors.ts';
 import { loadClusterConfig } from '../../src/runtime/cluster/cluster-config.ts';
 import { JobManager } from '../../src/runtime/cluster/job-manager.ts';
@@ -105,7 +106,10 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
 
   before(async () => {
     jm = await JobManager.start({
-      config: config([`web.upload.dir=${join(root, 'jm')}`]),
+      config: config([
+        `web.upload.dir=${join(root, 'jm')}`,
+        `state.savepoints.dir=${join(root, 'savepoints')}`,
+      ]),
       version: VERSION,
       log: jmLog.sink,
     });
@@ -186,7 +190,6 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
     await until(() => master.getJobStatus() === 'running' && master.getCheckpointStatistics().restarts >= 1);
     // It runs on the 2 slots left; a new TaskManager brings the cluster back to 4.
     taskManagers.push(await startTaskManager(jm, 'tm-c', tmLog));
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(release, '');
     await master.getJobExecutionResult();
     assert.deepEqual(audit(out), { records: 30_000, duplicated: 0, lost: 0 });
@@ -194,6 +197,50 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
     const checkpoints = jm.dispatcher.checkpoints(jobid)!;
     assert.ok(checkpoints.counts.restored >= 1, 'the restart restored a checkpoint');
     assert.notEqual(checkpoints.latest.restored, null);
+  });
+
+  test('a savepoint and a stop with savepoint through REST, then a job from the savepoint: exactly once', async () => {
+    const client = new RestClient({ url: jm.addresses.rest });
+    const out = join(root, 'out-3');
+    const release = join(root, 'release-3');
+    const env = {
+      WEIR_FAULTS_EVENTS: '30000',
+      WEIR_FAULTS_RATE: '20000',
+      WEIR_FAULTS_OUTPUT: out,
+      WEIR_FAULTS_CHECKPOINTS: join(root, 'ck-3'),
+      WEIR_FAULTS_RELEASE: release,
+    };
+    const first = await client.submit(await request('test/faults/jobs/exactly-once-file.ts', env, 4));
+    await until(() => (jm.dispatcher.checkpoints(first.jobid)?.counts.completed ?? 0) >= 1);
+    const savepoint = await client.awaitSavepoint(
+      first.jobid,
+      await client.triggerSavepoint(first.jobid, 'sp-1'),
+      {
+        intervalMs: 20,
+      },
+    );
+    assert.equal(savepoint.startsWith(join(root, 'savepoints', 'sp-1')), true, savepoint);
+    assert.ok(existsSync(savepoint));
+    const stopped = await client.awaitSavepoint(
+      first.jobid,
+      await client.stopWithSavepoint(first.jobid, 'sp-2'),
+      {
+        intervalMs: 20,
+      },
+    );
+    await until(() => jm.dispatcher.job(first.jobid)?.state === 'FINISHED');
+    const second = await client.submit({
+      ...(await request('test/faults/jobs/exactly-once-file.ts', env, 4)),
+      savepointPath: stopped,
+    });
+    writeFileSync(release, '');
+    await jm.dispatcher
+      .running()
+      .find((m) => m.jobId === second.jobid)
+      ?.getJobExecutionResult();
+    assert.equal(jm.dispatcher.job(second.jobid)?.state, 'FINISHED');
+    assert.equal(jm.dispatcher.checkpoints(second.jobid)?.latest.restored?.external_path, stopped);
+    assert.deepEqual(audit(out), { records: 30_000, duplicated: 0, lost: 0 });
   });
 
   test('TaskManagers register again after the JobManager restarts', async () => {
