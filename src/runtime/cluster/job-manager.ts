@@ -21,7 +21,7 @@ import type { ClusterConfig } from './cluster-config.ts';
 import { ClusterDispatcher, type JobLauncher } from './cluster-dispatcher.ts';
 import { planJobModule } from './job-planner.ts';
 import { ResourceManager } from './resource-manager.ts';
-import { JOB_MANAGER_ID } from './rpc-protocol.ts';
+import { assertRpcBindAllowed, JOB_MANAGER_ID } from './rpc-protocol.ts';
 
 export interface JobManagerOptions {
   config: ClusterConfig;
@@ -63,8 +63,14 @@ export class JobManager implements JobLauncher {
    * secret or the token.
    */
   static async start(options: JobManagerOptions): Promise<JobManager> {
-    const jm = new JobManager(options);
     const { config } = options;
+    assertRpcBindAllowed(
+      config.jobmanager.bindHost,
+      config.security.rpc.secret,
+      'the RPC port',
+      'jobmanager.bind-host',
+    );
+    const jm = new JobManager(options);
     installArtifactResolution(config.web.upload.dir);
     const internal = config.security.ssl.internal;
     try {

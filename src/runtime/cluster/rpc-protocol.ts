@@ -12,7 +12,8 @@
  * its slots are threads of its own process or of a TaskManager across the network.
  */
 import { deserialize, serialize } from 'node:v8';
-import { FIRST_USER_FRAME_TYPE, type FrameSocket } from '../network/frame-socket.ts';
+import { WeirError } from '../../core/errors.ts';
+import { FIRST_USER_FRAME_TYPE, type FrameSocket, isLoopback } from '../network/frame-socket.ts';
 import type { AttemptDeployment, SlotFailure } from '../scheduler/task-manager-gateway.ts';
 import type { CoordinatorMessage, SerializedError, WorkerMessage } from './worker-protocol.ts';
 
@@ -73,6 +74,23 @@ export type ToTaskManager =
       artifact?: { name: string; code: string; sha256: string };
       error?: string;
     };
+
+/**
+ * Refuses (TOKEN_REQUIRED) to bind the RPC port or a data plane to a non-loopback address without the
+ * cluster's shared secret, naming the setting that binds it.
+ */
+export function assertRpcBindAllowed(
+  host: string,
+  secret: string | undefined,
+  what: string,
+  key: string,
+): void {
+  if (isLoopback(host) || (secret !== undefined && secret !== '')) return;
+  throw new WeirError(
+    'TOKEN_REQUIRED',
+    `refusing to bind ${what} to ${host}, which is not a loopback address, without a shared secret: set security.rpc.secret (or WEIR_RPC_SECRET), or bind to 127.0.0.1 (${key})`,
+  );
+}
 
 /** Sends one control message. */
 export function sendRpc(socket: FrameSocket, message: ToJobManager | ToTaskManager): void {

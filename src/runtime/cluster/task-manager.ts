@@ -29,6 +29,7 @@ import type { AttemptDeployment, SlotHandle, SlotListener } from '../scheduler/t
 import { installArtifactResolution, storeArtifact } from './artifact-loader.ts';
 import type { ClusterConfig } from './cluster-config.ts';
 import {
+  assertRpcBindAllowed,
   JOB_MANAGER_ID,
   readRpc,
   sendRpc,
@@ -118,6 +119,12 @@ export class TaskManager {
   /** Starts the data plane, then keeps registering with the JobManager until closed. */
   static async start(options: TaskManagerOptions): Promise<TaskManager> {
     const { config } = options;
+    assertRpcBindAllowed(
+      config.taskmanager.bindHost,
+      config.security.rpc.secret,
+      'the data plane',
+      'taskmanager.bind-host',
+    );
     const id = `tm-${hostname().replace(/[^A-Za-z0-9-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const internal = config.security.ssl.internal;
     const tls: FrameTlsOptions | undefined = internal.enabled
