@@ -154,6 +154,8 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
     await master.getJobExecutionResult();
     assert.equal(jm.dispatcher.job(jobid)?.state, 'FINISHED');
     assert.deepEqual(audit(out), { records: 20_000, duplicated: 0, lost: 0 });
+    // Each TaskManager fetched the artifact, and drops it once the job ended (the JobManager too).
+    await until(() => ['jm', 'tm-a', 'tm-b'].every((d) => !existsSync(join(root, d, jobid))));
   });
 
   test('a job whose slots build another graph than the JobManager fails with GRAPH_MISMATCH', async () => {

@@ -163,6 +163,7 @@ export class JobManager implements JobLauncher {
   ended(jobId: string): void {
     this.artifacts.delete(jobId);
     removeArtifacts(this.config.web.upload.dir, jobId);
+    this.resources.broadcast({ kind: 'job-ended', jobId });
   }
 
   /**

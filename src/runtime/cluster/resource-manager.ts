@@ -3,7 +3,7 @@ import type { TaskManagerInfo } from '../../server/dispatcher.ts';
 import { describeClose, type FrameSocket } from '../network/frame-socket.ts';
 import type { SlotProvider, TaskManagerGateway } from '../scheduler/task-manager-gateway.ts';
 import { RemoteTaskManager } from './remote-task-manager.ts';
-import { readRpc, sendRpc, type ToJobManager } from './rpc-protocol.ts';
+import { readRpc, sendRpc, type ToJobManager, type ToTaskManager } from './rpc-protocol.ts';
 
 export interface ResourceManagerOptions {
   /** `slot.request.timeout`: how long a job waits for a free slot when there is none. */
@@ -138,6 +138,11 @@ export class ResourceManager implements SlotProvider {
       freeSlots: tm.slotCount - (this.used.get(tm) ?? 0),
       timeSinceLastHeartbeat: tm.sinceLastHeartbeat,
     }));
+  }
+
+  /** Sends a control message to every registered TaskManager. */
+  broadcast(message: ToTaskManager): void {
+    for (const tm of this.registered.values()) tm.send(message);
   }
 
   /** Every registered TaskManager loses its connection (the JobManager shuts down). */

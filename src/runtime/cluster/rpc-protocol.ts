@@ -68,6 +68,8 @@ export type ToTaskManager =
   | { kind: 'post'; jobId: string; attempt: number; slot: number; message: CoordinatorMessage }
   | { kind: 'release'; jobId: string; attempt: number; slots: number[] }
   | { kind: 'discard'; request: number; jobId: string; attempt: number; slots: number[] }
+  /** The job ended: its artifact can go. */
+  | { kind: 'job-ended'; jobId: string }
   | {
       kind: 'artifact';
       request: number;

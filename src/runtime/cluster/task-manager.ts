@@ -26,7 +26,7 @@ import {
   type FrameTlsOptions,
 } from '../network/frame-socket.ts';
 import type { AttemptDeployment, SlotHandle, SlotListener } from '../scheduler/task-manager-gateway.ts';
-import { installArtifactResolution, storeArtifact } from './artifact-loader.ts';
+import { installArtifactResolution, removeArtifacts, storeArtifact } from './artifact-loader.ts';
 import type { ClusterConfig } from './cluster-config.ts';
 import {
   assertRpcBindAllowed,
@@ -276,6 +276,10 @@ export class TaskManager {
         void this.discard(attemptKey(m.jobId, m.attempt)).then(() =>
           sendRpc(socket, { kind: 'discarded', request: m.request }),
         );
+        return;
+      case 'job-ended':
+        this.artifacts.delete(m.jobId);
+        removeArtifacts(this.artifactsDir, m.jobId);
         return;
       case 'artifact':
         this.fetches.get(m.request)?.(m);
