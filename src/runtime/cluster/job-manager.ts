@@ -21,7 +21,7 @@ import type { ClusterConfig } from './cluster-config.ts';
 import { ClusterDispatcher, type JobLauncher } from './cluster-dispatcher.ts';
 import { planJobModule } from './job-planner.ts';
 import { ResourceManager } from './resource-manager.ts';
-import { assertRpcBindAllowed, JOB_MANAGER_ID } from './rpc-protocol.ts';
+import { assertRpcBindAllowed, internalTls, JOB_MANAGER_ID } from './rpc-protocol.ts';
 
 export interface JobManagerOptions {
   config: ClusterConfig;
@@ -72,7 +72,6 @@ export class JobManager implements JobLauncher {
     );
     const jm = new JobManager(options);
     installArtifactResolution(config.web.upload.dir);
-    const internal = config.security.ssl.internal;
     try {
       jm.rpc = await listenFrames(
         {
@@ -80,13 +79,7 @@ export class JobManager implements JobLauncher {
           host: config.jobmanager.bindHost,
           port: config.jobmanager.rpc.port,
           secret: config.security.rpc.secret,
-          tls: internal.enabled
-            ? {
-                key: internal.key && readFileSync(internal.key),
-                cert: internal.cert && readFileSync(internal.cert),
-                ca: internal.ca && readFileSync(internal.ca),
-              }
-            : undefined,
+          tls: internalTls(config),
           heartbeat: { intervalMs: config.heartbeat.interval, timeoutMs: config.heartbeat.timeout },
         },
         {

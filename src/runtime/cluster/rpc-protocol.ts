@@ -11,10 +11,17 @@
  * are, tagged with their job attempt and slot, so that the job master runs the same code whether
  * its slots are threads of its own process or of a TaskManager across the network.
  */
+import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { WeirError } from '../../core/errors.ts';
-import { FIRST_USER_FRAME_TYPE, type FrameSocket, isLoopback } from '../network/frame-socket.ts';
+import {
+  FIRST_USER_FRAME_TYPE,
+  type FrameSocket,
+  type FrameTlsOptions,
+  isLoopback,
+} from '../network/frame-socket.ts';
 import type { AttemptDeployment, SlotFailure } from '../scheduler/task-manager-gateway.ts';
+import type { ClusterConfig } from './cluster-config.ts';
 import type { CoordinatorMessage, SerializedError, WorkerMessage } from './worker-protocol.ts';
 
 /** The frame type of control messages. */
@@ -92,6 +99,17 @@ export function assertRpcBindAllowed(
     'TOKEN_REQUIRED',
     `refusing to bind ${what} to ${host}, which is not a loopback address, without a shared secret: set security.rpc.secret (or WEIR_RPC_SECRET), or bind to 127.0.0.1 (${key})`,
   );
+}
+
+/** TLS for the RPC and the data plane (`security.ssl.internal.*`), read from its PEM files; undefined when off. */
+export function internalTls(config: ClusterConfig): FrameTlsOptions | undefined {
+  const internal = config.security.ssl.internal;
+  if (!internal.enabled) return undefined;
+  return {
+    key: internal.key && readFileSync(internal.key),
+    cert: internal.cert && readFileSync(internal.cert),
+    ca: internal.ca && readFileSync(internal.ca),
+  };
 }
 
 /** Sends one control message. */

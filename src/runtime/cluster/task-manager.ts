@@ -14,7 +14,6 @@
  * JobManager answers.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { WeirError } from '../../core/errors.ts';
@@ -30,6 +29,7 @@ import { installArtifactResolution, removeArtifacts, storeArtifact } from './art
 import type { ClusterConfig } from './cluster-config.ts';
 import {
   assertRpcBindAllowed,
+  internalTls,
   JOB_MANAGER_ID,
   readRpc,
   sendRpc,
@@ -126,14 +126,7 @@ export class TaskManager {
       'taskmanager.bind-host',
     );
     const id = `tm-${hostname().replace(/[^A-Za-z0-9-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const internal = config.security.ssl.internal;
-    const tls: FrameTlsOptions | undefined = internal.enabled
-      ? {
-          key: internal.key && readFileSync(internal.key),
-          cert: internal.cert && readFileSync(internal.cert),
-          ca: internal.ca && readFileSync(internal.ca),
-        }
-      : undefined;
+    const tls = internalTls(config);
     installArtifactResolution(config.web.upload.dir);
     const dataPlane = await DataPlane.start({
       id,
