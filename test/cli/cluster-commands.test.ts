@@ -4,7 +4,6 @@
  * the REST API's shapes: the tables, `--json`, the exit codes and the errors a user sees.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { jobEnvironment } from '../../src/cli/cluster-commands.ts';
 import { main } from '../../src/cli/main.ts';
 import { RestClient } from '../../src/cli/rest-client.ts';
-import { type FakeJob, jobDetails, pem, startFakeJobManager } from './fake-jobmanager.ts';
+import { selfSignedCertificate } from '../support/self-signed.ts';
+import { type FakeJob, jobDetails, startFakeJobManager } from './fake-jobmanager.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const RUNNING_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -512,35 +512,14 @@ describe('weir CLI against a cluster', () => {
   });
 
   it('https with a self-signed certificate: trusted with ca, refused without', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'weir-tls-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const certificate = selfSignedCertificate();
+    t.after(() => certificate.remove());
     const jm = await startFakeJobManager({
       jobs: cannedJobs(),
-      tls: { key: pem(join(dir, 'key.pem')), cert: pem(join(dir, 'cert.pem')) },
+      tls: { key: certificate.key, cert: certificate.cert },
     });
     t.after(() => jm.close());
-    const trusted = new RestClient({ url: jm.url, ca: pem(join(dir, 'cert.pem')) });
+    const trusted = new RestClient({ url: jm.url, ca: certificate.cert });
     assert.equal((await trusted.jobsOverview()).jobs.length, 2);
     await assert.rejects(
       new RestClient({ url: jm.url }).jobsOverview(),

@@ -8,7 +8,7 @@
  * Jobs move as a scripted `states` list: each `GET /jobs/:id` takes the next state (the last one
  * stays), so a test says "RUNNING, RUNNING, FINISHED" and the CLI sees the job run and finish.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -212,9 +212,4 @@ export async function startFakeJobManager(options: FakeJobManagerOptions = {}): 
       rmSync(savepointRoot, { recursive: true, force: true });
     },
   };
-}
-
-/** Reads a PEM file (for the TLS case). */
-export function pem(path: string): string {
-  return readFileSync(path, 'utf8');
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { WeirError } from '../../src/core/errors.ts';
 import { bearerMatches, isLoopbackHost } from '../../src/server/auth.ts';
 import { createRestServer } from '../../src/server/rest-server.ts';
+import { type SelfSigned, selfSignedCertificate } from '../support/self-signed.ts';
 import { FakeDispatcher, JOB_ID } from './fake-dispatcher.ts';
 import { send, startServer } from './support.ts';
 
@@ -220,37 +220,16 @@ describe('a tokenless server answers only requests to and from loopback (cross-s
 });
 
 describe('TLS', () => {
-  let dir: string;
+  let certificate: SelfSigned;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'weir-rest-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'k'),
-        '-out',
-        join(dir, 'c'),
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore', timeout: 30_000 },
-    );
+    certificate = selfSignedCertificate();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => certificate.remove());
 
   it('serves HTTPS with the given key and certificate, and a client that does not trust it fails', async () => {
-    const cert = readFileSync(join(dir, 'c'), 'utf8');
+    const { cert } = certificate;
     const { server, url } = await startServer({
-      tls: { key: readFileSync(join(dir, 'k')), cert },
+      tls: { key: certificate.key, cert },
       token: 'tls-token',
     });
     try {

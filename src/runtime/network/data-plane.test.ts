@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   isMainThread,
@@ -14,6 +10,7 @@ import {
   Worker,
   workerData,
 } from 'node:worker_threads';
+import { selfSignedCertificate } from '../../../test/support/self-signed.ts';
 import type { WeirError } from '../../core/errors.ts';
 import { NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import { BatchCodec } from './batch-codec.ts';
@@ -454,22 +451,9 @@ if (isMainThread) {
     });
 
     it('relays over TLS', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'weir-plane-tls-'));
+      const certificate = selfSignedCertificate();
       try {
-        execFileSync(
-          'openssl',
-          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
-            '-addext',
-            'subjectAltName=IP:127.0.0.1',
-            '-keyout',
-            join(dir, 'key.pem'),
-            '-out',
-            join(dir, 'cert.pem'),
-          ]),
-          { stdio: 'ignore' },
-        );
-        const key = readFileSync(join(dir, 'key.pem'));
-        const cert = readFileSync(join(dir, 'cert.pem'));
+        const { key, cert } = certificate;
         const tls = { key, cert, ca: cert };
         const s1 = await start('tm-s1', { tls, secret: 'k' });
         const s2 = await start('tm-s2', { tls, secret: 'k' });
@@ -491,7 +475,7 @@ if (isMainThread) {
         s1.unbridge('job-9');
         s2.unbridge('job-9');
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        certificate.remove();
       }
     });
 

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { selfSignedCertificate } from '../../../test/support/self-signed.ts';
 import { WeirError } from '../../core/errors.ts';
 import {
   type ConnectFramesOptions,
@@ -439,31 +436,9 @@ describe('frame sockets', () => {
   });
 
   it('run over TLS with a self-signed certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'weir-tls-'));
+    const certificate = selfSignedCertificate();
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      const key = readFileSync(join(dir, 'key.pem'));
-      const cert = readFileSync(join(dir, 'cert.pem'));
+      const { key, cert } = certificate;
       const { server, a, b } = await pair(
         { secret: 's', tls: { key, cert } },
         { secret: 's', tls: { ca: cert } },
@@ -497,7 +472,7 @@ describe('frame sockets', () => {
         await s2.close();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      certificate.remove();
     }
   });
 });
