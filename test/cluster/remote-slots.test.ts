@@ -158,6 +158,23 @@ describe('a JobManager with TaskManagers over TCP', { timeout: 120_000 }, () => 
     await until(() => ['jm', 'tm-a', 'tm-b'].every((d) => !existsSync(join(root, d, jobid))));
   });
 
+  test('a job sees its arguments after -- and only the environment passed with it, in every slot', async () => {
+    const out = join(root, 'argv-echo.jsonl');
+    const { jobid } = await jm.dispatcher.submit({
+      ...(await request('test/jobs/argv-echo.ts', { WEIR_TEST_VALUE: 'passed' }, 4)),
+      args: [out, '--input', 'a b'],
+    });
+    await jm.dispatcher
+      .running()
+      .find((m) => m.jobId === jobid)
+      ?.getJobExecutionResult();
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 4);
+    for (const line of lines) {
+      assert.deepEqual(JSON.parse(line), { args: ['--input', 'a b'], value: 'passed', path: null });
+    }
+  });
+
   test('a job whose slots build another graph than the JobManager fails with GRAPH_MISMATCH', async () => {
     const { jobid } = await jm.dispatcher.submit(await request('test/jobs/mismatch.ts', {}, 2));
     const master = jm.dispatcher.running().find((m) => m.jobId === jobid);
