@@ -14,7 +14,6 @@
  */
 
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import {
   isMainThread,
   MessageChannel,
@@ -23,96 +22,18 @@ import {
   Worker,
   workerData,
 } from 'node:worker_threads';
-import { NexmarkGenerator } from '../src/connectors/nexmark/generator.ts';
-import { NO_TIMESTAMP } from '../src/core/stream-element.ts';
-import { BatchCodec } from '../src/runtime/network/batch-codec.ts';
 import { DataPlane } from '../src/runtime/network/data-plane.ts';
-import { PeerLink, RemoteInputChannel, RemoteOutputChannel } from '../src/runtime/network/remote-channel.ts';
-import { Wakeup } from '../src/runtime/network/wakeup.ts';
-
-interface Options {
-  records: number;
-  kind: 'numbers' | 'bids';
-  batch: number;
-  capacity: number;
-}
-
-interface Result {
-  received: number;
-  seconds: number;
-  checksum: number;
-}
+import {
+  consume,
+  type ExchangeOptions,
+  type ExchangeResult,
+  exchangeOptions,
+  produce,
+} from './exchange-support.ts';
 
 type Role =
-  | { role: 'tm'; id: string; slot: 'producer' | 'consumer'; o: Options }
-  | { role: 'producer' | 'consumer'; o: Options; port: MessagePort };
-
-function makeBatch(
-  kind: Options['kind'],
-  size: number,
-  offset: number,
-  generator: NexmarkGenerator,
-): unknown[] {
-  const values = new Array<unknown>(size);
-  if (kind === 'numbers') for (let i = 0; i < size; i++) values[i] = offset + i;
-  else {
-    let id = offset * 2 + 1;
-    for (let i = 0; i < size; ) {
-      const e = generator.generateEvent(id++);
-      if (e.kind === 'bid') values[i++] = e.bid;
-    }
-  }
-  return values;
-}
-
-async function producer(o: Options, port: MessagePort): Promise<void> {
-  const wakeup = new Wakeup();
-  const output = new RemoteOutputChannel(
-    0,
-    o.capacity,
-    new PeerLink(port),
-    new BatchCodec(),
-    wakeup,
-    o.batch,
-  );
-  const generator = new NexmarkGenerator();
-  // A pool of distinct batches, built up front so that the timing is the exchange's alone.
-  const pool = Array.from({ length: 16 }, (_, k) => makeBatch(o.kind, o.batch, k * o.batch, generator));
-  const timestamps = new Array<number>(o.batch).fill(NO_TIMESTAMP);
-  let sent = 0;
-  let k = 0;
-  while (sent < o.records) {
-    if (!output.hasCapacity()) {
-      await wakeup.wait();
-      continue;
-    }
-    output.push({ kind: 'records', values: pool[k++ & 15], timestamps });
-    sent += o.batch;
-  }
-  output.push({ kind: 'end' });
-}
-
-async function consumer(port: MessagePort): Promise<Result> {
-  const wakeup = new Wakeup();
-  const input = new RemoteInputChannel(0, new PeerLink(port), new BatchCodec(), wakeup);
-  let received = 0;
-  let started = 0;
-  let checksum = 0;
-  for (;;) {
-    const e = input.poll();
-    if (e === undefined) {
-      await wakeup.wait();
-      continue;
-    }
-    if (e.kind === 'records') {
-      if (started === 0) started = performance.now();
-      received += e.values.length;
-      const v = e.values[e.values.length - 1];
-      checksum = (checksum + (typeof v === 'number' ? v : (v as { price: number }).price)) | 0;
-    } else if (e.kind === 'end') break;
-  }
-  return { received, seconds: (performance.now() - started) / 1000, checksum };
-}
+  | { role: 'tm'; id: string; slot: 'producer' | 'consumer'; o: ExchangeOptions }
+  | { role: 'producer' | 'consumer'; o: ExchangeOptions; port: MessagePort };
 
 /** A TaskManager: a DataPlane in this thread, one slot worker, one route to the other TaskManager. */
 async function taskManager(r: Extract<Role, { role: 'tm' }>): Promise<void> {
@@ -129,7 +50,7 @@ async function taskManager(r: Extract<Role, { role: 'tm' }>): Promise<void> {
     transferList: [port1],
   });
   if (r.slot === 'consumer') {
-    const [result] = (await once(slot, 'message')) as [Result];
+    const [result] = (await once(slot, 'message')) as [ExchangeResult];
     parent.postMessage({ result, traffic: plane.peers()[0] });
   } else {
     await once(slot, 'message');
@@ -142,20 +63,7 @@ async function taskManager(r: Extract<Role, { role: 'tm' }>): Promise<void> {
 }
 
 if (isMainThread) {
-  const { values } = parseArgs({
-    options: {
-      records: { type: 'string', default: '20000000' },
-      kind: { type: 'string', default: 'numbers' },
-      batch: { type: 'string', default: '1024' },
-      capacity: { type: 'string', default: '32' },
-    },
-  });
-  const o: Options = {
-    records: Number(values.records),
-    kind: values.kind as Options['kind'],
-    batch: Number(values.batch),
-    capacity: Number(values.capacity),
-  };
+  const o = exchangeOptions();
   const tm = (id: string, slot: 'producer' | 'consumer') =>
     new Worker(new URL(import.meta.url), { workerData: { role: 'tm', id, slot, o } satisfies Role });
   const a = tm('tm-a', 'producer');
@@ -167,7 +75,7 @@ if (isMainThread) {
   a.postMessage({ id: 'tm-b', ...bReady.address });
   b.postMessage({ id: 'tm-a', ...aReady.address });
   const [{ result, traffic }] = (await once(b, 'message')) as [
-    { result: Result; traffic: { bytesReceived: number; connections: number } },
+    { result: ExchangeResult; traffic: { bytesReceived: number; connections: number } },
   ];
   a.postMessage('done');
   await once(a, 'message');
@@ -181,7 +89,7 @@ if (isMainThread) {
   const r = workerData as Role;
   if (r.role === 'tm') await taskManager(r);
   else if (r.role === 'producer') {
-    await producer(r.o, r.port);
+    await produce(r.o, r.port, r.o.batch);
     parentPort!.postMessage('sent');
-  } else parentPort!.postMessage(await consumer(r.port));
+  } else parentPort!.postMessage(await consume(r.port));
 }
