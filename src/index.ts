@@ -13,6 +13,22 @@ export {
   type ProcessAllWindowFunctionLike,
   type ProcessAllWindowFunctionObject,
 } from './api/all-windowed-stream.ts';
+// Async I/O.
+export { AsyncDataStream, type AsyncOutputMode } from './api/async-data-stream.ts';
+export {
+  type AsyncFunction,
+  type AsyncFunctionObject,
+  type ResultFuture,
+  RichAsyncFunction,
+} from './api/async-function.ts';
+export {
+  type AsyncRetryPredicate,
+  AsyncRetryPredicates,
+  AsyncRetryStrategies,
+  type AsyncRetryStrategy,
+  type ExponentialBackoffDelayRetryStrategyBuilder,
+  type FixedDelayRetryStrategyBuilder,
+} from './api/async-retry-strategies.ts';
 // Connected streams and the broadcast state pattern.
 export { BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './api/broadcast-connected-stream.ts';
 export {

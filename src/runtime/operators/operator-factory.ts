@@ -1,5 +1,6 @@
 import { WeirError } from '../../core/errors.ts';
 import { AggregationOperator } from './aggregation-operator.ts';
+import { AsyncWaitOperator } from './async-wait-operator.ts';
 import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from './broadcast-process-operator.ts';
 import { CoFlatMapOperator } from './co-flat-map-operator.ts';
 import { CoMapOperator } from './co-map-operator.ts';
@@ -43,6 +44,7 @@ const operators = new Map<string, OperatorClass>([
   ['keyed-broadcast-process', KeyedBroadcastProcessOperator],
   ['sliced-window', SlicedWindowOperator],
   ['interval-join', IntervalJoinOperator],
+  ['async-wait', AsyncWaitOperator],
 ]);
 
 /** Registers an operator kind (windows, joins... add theirs here). */
