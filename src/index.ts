@@ -143,6 +143,8 @@ export { WindowedStream } from './api/windowed-stream.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';
+// Relational databases: PostgreSQL and MariaDB sinks, bounded source and Async I/O lookup (docs/jdbc.md)
+export * from './connectors/jdbc/index.ts';
 // Kafka connector (KafkaSource)
 export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
