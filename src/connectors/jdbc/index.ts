@@ -7,6 +7,7 @@ export {
   type JdbcExactlyOnceSinkOptions,
   type JdbcTransaction,
 } from './jdbc-exactly-once-sink.ts';
+export { JdbcLookup, type JdbcLookupOptions } from './jdbc-lookup.ts';
 export {
   type JdbcConnectionOptions,
   type JdbcDialectName,
@@ -23,7 +24,6 @@ export {
 export { type JdbcRetryOptions, RetriesExhausted, withRetries } from './jdbc-retry.ts';
 export { type JdbcAtLeastOnceSinkOptions, JdbcSink } from './jdbc-sink.ts';
 export type { JdbcSinkOptions, JdbcWriteMode, SqlValue } from './jdbc-sink-options.ts';
-export { JdbcLookup, type JdbcLookupOptions } from './jdbc-lookup.ts';
 export { JdbcSource } from './jdbc-source.ts';
 export type { JdbcRow, JdbcSourceOptions } from './jdbc-source-options.ts';
 export type { JdbcSourceSplit } from './jdbc-source-split.ts';
