@@ -140,6 +140,8 @@ export {
   type ProcessWindowFunctionObject,
 } from './api/window-functions.ts';
 export { WindowedStream } from './api/windowed-stream.ts';
+// Apache Cassandra: sink and Async I/O lookup (docs/cassandra.md)
+export * from './connectors/cassandra/index.ts';
 export * from './connectors/collection/index.ts';
 export * from './connectors/datagen/index.ts';
 export * from './connectors/files/index.ts';

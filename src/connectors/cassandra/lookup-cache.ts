@@ -1,0 +1,47 @@
+/**
+ * A least-recently-used cache with an optional time to live: a Map keeps insertion order, so a hit
+ * moves its entry to the end and eviction takes the first. Time comes from the caller (the job's
+ * clock), never from the wall.
+ */
+export class LookupCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(maxEntries: number, ttlMs = Number.POSITIVE_INFINITY) {
+    this.maxEntries = maxEntries;
+    this.ttlMs = ttlMs;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The value under `key` while it has not expired at `now`; counts a hit or a miss. */
+  get(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expires <= now) {
+      if (entry !== undefined) this.entries.delete(key);
+      this.misses++;
+      return undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    return entry.value;
+  }
+
+  set(key: string, value: V, now: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expires: now + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
