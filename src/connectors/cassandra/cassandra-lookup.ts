@@ -2,6 +2,7 @@ import type { Client } from 'cassandra-driver';
 import { type ResultFuture, RichAsyncFunction } from '../../api/async-function.ts';
 import type { RuntimeContext } from '../../api/runtime-context.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
+import { LookupCache } from '../lookup-cache.ts';
 import {
   CassandraAttemptsFailed,
   type CassandraConnectionOptions,
@@ -13,7 +14,6 @@ import {
   qualifyTable,
   withCassandraRetries,
 } from './cassandra-client.ts';
-import { LookupCache } from './lookup-cache.ts';
 
 /** A row as the driver returns it: columns by name (`bigint` and `varint` as `bigint`). */
 export type CassandraRow = Readonly<Record<string, unknown>>;

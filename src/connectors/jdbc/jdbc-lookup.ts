@@ -1,9 +1,9 @@
 import { type ResultFuture, RichAsyncFunction } from '../../api/async-function.ts';
 import type { RuntimeContext } from '../../api/runtime-context.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
+import { LookupCache } from '../lookup-cache.ts';
 import { type JdbcDialect, jdbcDialect } from './jdbc-dialect.ts';
 import { jdbcError } from './jdbc-errors.ts';
-import { JdbcLookupCache } from './jdbc-lookup-cache.ts';
 import { type JdbcConnectionOptions, resolveJdbcOptions } from './jdbc-options.ts';
 import { createJdbcPool, type JdbcPool } from './jdbc-pool.ts';
 import { type JdbcRetryOptions, RetriesExhausted, withRetries } from './jdbc-retry.ts';
@@ -106,7 +106,7 @@ export class JdbcLookup<IN, OUT, ROW = JdbcRow> extends RichAsyncFunction<IN, OU
   private readonly cacheMissingKeys: boolean;
   private readonly select: string;
   private pool: JdbcPool | undefined;
-  private cache: JdbcLookupCache<readonly ROW[]> | undefined;
+  private cache: LookupCache<readonly ROW[]> | undefined;
   private now: () => number = Date.now;
   private owner = 'JdbcLookup';
   /** Keys not sent yet, in arrival order. */
@@ -173,7 +173,7 @@ export class JdbcLookup<IN, OUT, ROW = JdbcRow> extends RichAsyncFunction<IN, OU
     this.now = () => context.currentProcessingTime();
     this.owner = `JdbcLookup (subtask ${context.getIndexOfThisSubtask() + 1}/${context.getNumberOfParallelSubtasks()})`;
     const { cache } = this.options;
-    if (cache !== undefined) this.cache = new JdbcLookupCache(cache.maxRows, cache.ttlMs);
+    if (cache !== undefined) this.cache = new LookupCache(cache.maxRows, cache.ttlMs);
     const pool = createJdbcPool(this.options.connection);
     const probe = `SELECT ${this.select} FROM ${this.dialect.quoteTable(this.options.table)} WHERE 1 = 0`;
     try {

@@ -1,18 +1,18 @@
 /**
- * The cache of a {@link JdbcLookup} (jdbc-lookup.ts): least recently used entries go first once
- * `maxRows` keys are held, and an entry expires `ttlMs` after it was written (Flink's
- * expire-after-write). A Map keeps insertion order, so a hit moves its entry to the end and eviction
- * takes the first. Time is given by the caller (the job's processing-time clock).
+ * The cache of the lookups (JdbcLookup, CassandraLookup): least recently used entries go first once
+ * full, and an entry expires `ttlMs` after it was written (expire-after-write). A Map keeps
+ * insertion order, so a hit moves its entry to the end and eviction takes the first. Time comes from
+ * the caller (the job's clock), never from the wall.
  */
-export class JdbcLookupCache<V> {
+export class LookupCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
-  private readonly maxRows: number;
+  private readonly maxEntries: number;
   private readonly ttlMs: number;
   hits = 0;
   misses = 0;
 
-  constructor(maxRows: number, ttlMs = Number.POSITIVE_INFINITY) {
-    this.maxRows = maxRows;
+  constructor(maxEntries: number, ttlMs = Number.POSITIVE_INFINITY) {
+    this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
   }
 
@@ -20,7 +20,7 @@ export class JdbcLookupCache<V> {
     return this.entries.size;
   }
 
-  /** The value of `key` if it is held and not expired at `now`; counts a hit or a miss. */
+  /** The value under `key` while it has not expired at `now`; counts a hit or a miss. */
   get(key: string, now: number): V | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.expires <= now) {
@@ -34,11 +34,10 @@ export class JdbcLookupCache<V> {
     return entry.value;
   }
 
-  /** Holds `value` under `key` until `now + ttlMs`, evicting the least recently used if full. */
   set(key: string, value: V, now: number): void {
     this.entries.delete(key);
     this.entries.set(key, { value, expires: now + this.ttlMs });
-    if (this.entries.size > this.maxRows) {
+    if (this.entries.size > this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
   }
