@@ -6,14 +6,19 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  Boundedness,
-  InputStatus,
-  ReaderOutput,
-  Source,
-  SourceReader,
-  SourceReaderContext,
-  SourceSplit,
+import {
+  type Boundedness,
+  type Collector,
+  type InputStatus,
+  type KeyedProcessContext,
+  KeyedProcessFunction,
+  type ReaderOutput,
+  type Source,
+  type SourceReader,
+  type SourceReaderContext,
+  type SourceSplit,
+  type ValueState,
+  ValueStateDescriptor,
 } from 'weir';
 
 /** The exit code of a child process (null when a signal ended it), also when it has exited already. */
@@ -282,6 +287,37 @@ export class FaultAfterCheckpointSource implements Source<number, RangeSplit> {
 /** Appends the checkpoint a subtask restored from to `<dir>/restores` (call it in `open()`). */
 export function recordRestore(dir: string, restoredCheckpointId: number | undefined): void {
   if (restoredCheckpointId !== undefined) appendFileSync(join(dir, 'restores'), `${restoredCheckpointId}\n`);
+}
+
+/**
+ * The fault jobs' keyed running count: each number becomes [its key, how many numbers of that key
+ * came so far], from keyed ValueState, so that an audit sees a lost or repeated record as a gap or a
+ * repeated count. When opened from a checkpoint it records the restore in `restoresDir` (see
+ * {@link recordRestore}) and, with `announce`, prints `restored from checkpoint <id>` on stderr.
+ */
+export class RunningCount extends KeyedProcessFunction<number, number, [number, number]> {
+  private count!: ValueState<number, number>;
+  private readonly restoresDir: string | undefined;
+  private readonly announce: boolean;
+
+  constructor(options: { restoresDir?: string; announce?: boolean } = {}) {
+    super();
+    this.restoresDir = options.restoresDir;
+    this.announce = options.announce ?? false;
+  }
+
+  override open(): void {
+    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+    const restored = this.getRuntimeContext().getRestoredCheckpointId();
+    if (this.restoresDir) recordRestore(this.restoresDir, restored);
+    if (this.announce && restored !== undefined) console.error(`restored from checkpoint ${restored}`);
+  }
+
+  processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
+    const n = this.count.value() + 1;
+    this.count.update(n);
+    out.collect([ctx.getCurrentKey(), n]);
+  }
 }
 
 /**

@@ -13,18 +13,13 @@
  * WEIR_CLUSTER_DIR/restores (synchronously: what a `kill -9` cannot lose).
  */
 import {
-  type Collector,
   DataGeneratorSource,
   ExactlyOnceFileSink,
-  type KeyedProcessContext,
-  KeyedProcessFunction,
   RestartStrategies,
   StreamExecutionEnvironment,
-  type ValueState,
-  ValueStateDescriptor,
   WatermarkStrategy,
 } from 'weir';
-import { EndOnReleaseSource, recordRestore } from '../../faults/support.ts';
+import { EndOnReleaseSource, RunningCount } from '../../faults/support.ts';
 
 const events = Number(process.env.WEIR_CLUSTER_EVENTS ?? 40_000);
 const keys = Number(process.env.WEIR_CLUSTER_KEYS ?? 7);
@@ -32,19 +27,6 @@ const rate = Number(process.env.WEIR_CLUSTER_RATE ?? 2_000);
 const release = process.env.WEIR_CLUSTER_RELEASE;
 const owner = process.env.WEIR_CLUSTER_OWNER ? Number(process.env.WEIR_CLUSTER_OWNER) : undefined;
 const dir = process.env.WEIR_CLUSTER_DIR;
-
-class RunningCount extends KeyedProcessFunction<number, number, [number, number]> {
-  private count!: ValueState<number, number>;
-  override open(): void {
-    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
-    if (dir) recordRestore(dir, this.getRuntimeContext().getRestoredCheckpointId());
-  }
-  processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
-    const n = this.count.value() + 1;
-    this.count.update(n);
-    out.collect([ctx.getCurrentKey(), n]);
-  }
-}
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(200);
@@ -64,7 +46,7 @@ env
   )
   .uid('numbers')
   .keyBy((i) => i % keys)
-  .process(new RunningCount())
+  .process(new RunningCount({ restoresDir: dir }))
   .uid('count')
   .sinkTo(new ExactlyOnceFileSink<[number, number]>(process.env.WEIR_CLUSTER_OUTPUT ?? 'out'))
   .uid('files');

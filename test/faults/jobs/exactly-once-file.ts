@@ -11,17 +11,12 @@
  * synchronously (what a `kill -9` cannot lose).
  */
 import {
-  type Collector,
   DataGeneratorSource,
   ExactlyOnceFileSink,
-  type KeyedProcessContext,
-  KeyedProcessFunction,
   StreamExecutionEnvironment,
-  type ValueState,
-  ValueStateDescriptor,
   WatermarkStrategy,
 } from 'weir';
-import { EndOnReleaseSource, recordRestore } from '../support.ts';
+import { EndOnReleaseSource, RunningCount } from '../support.ts';
 
 const events = Number(process.env.WEIR_FAULTS_EVENTS ?? 40_000);
 const keys = Number(process.env.WEIR_FAULTS_KEYS ?? 7);
@@ -29,21 +24,6 @@ const rate = Number(process.env.WEIR_FAULTS_RATE ?? 20_000);
 const release = process.env.WEIR_FAULTS_RELEASE;
 const owner = process.env.WEIR_FAULTS_OWNER ? Number(process.env.WEIR_FAULTS_OWNER) : undefined;
 const dir = process.env.WEIR_FAULTS_DIR;
-
-class RunningCount extends KeyedProcessFunction<number, number, [number, number]> {
-  private count!: ValueState<number, number>;
-  override open(): void {
-    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
-    const restored = this.getRuntimeContext().getRestoredCheckpointId();
-    if (dir) recordRestore(dir, restored);
-    if (restored !== undefined) console.error(`restored from checkpoint ${restored}`);
-  }
-  processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
-    const n = this.count.value() + 1;
-    this.count.update(n);
-    out.collect([ctx.getCurrentKey(), n]);
-  }
-}
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 env.enableCheckpointing(100);
@@ -67,7 +47,7 @@ env
   )
   .uid('numbers')
   .keyBy((i) => i % keys)
-  .process(new RunningCount())
+  .process(new RunningCount({ restoresDir: dir, announce: true }))
   .uid('count')
   .sinkTo(new ExactlyOnceFileSink<[number, number]>(process.env.WEIR_FAULTS_OUTPUT ?? 'out'))
   .uid('files');
