@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from 'cassandra-driver';
 import { CATEGORIES, type Click, PROFILES, START } from '../../examples/data/click-profiles.ts';
 import { cassandraDriver } from '../../src/connectors/cassandra/cassandra-client.ts';
-import { Children, latestCheckpoint, type Run, until } from '../faults/support.ts';
+import { Children, killRounds, type Run, until } from '../faults/support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceMessages, uniqueTopic } from '../kafka/broker.ts';
 import { readCommitted } from '../kafka/read-committed.ts';
 import { adminPool, database, rollBackPrepared, uniqueTable } from './databases.ts';
@@ -214,32 +214,15 @@ async function pipelineUnderKills(t: TestContext, seed: number): Promise<void> {
     ).length === ALL_CATEGORIES.length;
 
   try {
-    let kills = 0;
-    let latestAtKill = 0;
-    for (let round = 0; round < KILLS; round++) {
-      const before = latestCheckpoint(checkpoints);
-      assert.equal(before, latestAtKill, 'no checkpoint completed after the kill');
-      const run = start(before > 0);
+    const kills = await killRounds({
+      kills: KILLS,
+      checkpoints,
+      random: next,
+      deadlineMs: DEADLINE,
+      start: (_round, resume) => start(resume),
       // Written while the run starts and runs: the kill may come at any point of the chunk.
-      await write(input[round], round === 1);
-      const target = before + 1 + Math.floor(next() * 3);
-      await until(
-        () => {
-          if (run.child.exitCode !== null) {
-            throw new Error(`weir run ended (${run.child.exitCode}) before it was killed: ${run.stderr()}`);
-          }
-          return latestCheckpoint(checkpoints) >= target;
-        },
-        DEADLINE,
-        `checkpoint ${target} in round ${round}`,
-      );
-      await new Promise((r) => setTimeout(r, Math.floor(next() * 100)));
-      run.child.kill('SIGKILL');
-      const killed = await run.done;
-      assert.equal(killed.signal, 'SIGKILL', `round ${round} died of the kill: ${killed.stderr}`);
-      kills++;
-      latestAtKill = latestCheckpoint(checkpoints);
-    }
+      started: (round) => write(input[round], round === 1),
+    });
 
     // The last run: no more kills. Too-late clicks go in only once it has committed windows long
     // past theirs, i.e. once its own watermark is past their cleanup time.

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { JdbcDialectName } from 'weir';
-import { Children, latestCheckpoint, type Run, until } from '../faults/support.ts';
+import { Children, killRounds, type Run } from '../faults/support.ts';
 import { adminPool, database, preparedGids, quoted, rollBackPrepared, uniqueTable } from './databases.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,31 +70,7 @@ async function killAndResume(t: TestContext, dialect: JdbcDialectName, paralleli
     return children.spawn(process.execPath, args, { cwd: ROOT, env: { ...env, WEIR_FAULTS_DIR: dir } });
   };
   try {
-    let kills = 0;
-    let latestAtKill = 0;
-    for (let round = 0; round < KILLS; round++) {
-      const before = latestCheckpoint(checkpoints);
-      assert.equal(before, latestAtKill, 'no checkpoint completed after the kill');
-      const run = start(round, before > 0);
-      const target = before + 1 + Math.floor(next() * 3);
-      await until(
-        () => {
-          if (run.child.exitCode !== null) {
-            throw new Error(`weir run ended (${run.child.exitCode}) before it was killed: ${run.stderr()}`);
-          }
-          return latestCheckpoint(checkpoints) >= target;
-        },
-        DEADLINE,
-        `checkpoint ${target} in round ${round}`,
-      );
-      // Anywhere in the next interval: mid-pre-commit, mid-commit or between.
-      await new Promise((r) => setTimeout(r, Math.floor(next() * 100)));
-      run.child.kill('SIGKILL');
-      const killed = await run.done;
-      assert.equal(killed.signal, 'SIGKILL', `round ${round} died of the kill: ${killed.stderr}`);
-      kills++;
-      latestAtKill = latestCheckpoint(checkpoints);
-    }
+    const kills = await killRounds({ kills: KILLS, checkpoints, random: next, deadlineMs: DEADLINE, start });
     writeFileSync(release, '');
     const last = start(KILLS, true);
     const end = await last.done;

@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import {
   auditRunningCounts,
   Children,
+  killRounds,
   latestCheckpoint,
   type Run,
   restoredCheckpointIds,
-  until,
 } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,37 +75,17 @@ async function killAndResume(parallelism: number, seed: number): Promise<void> {
     );
   };
   try {
-    let kills = 0;
-    let latestAtKill = 0;
-    for (let round = 0; round < KILLS; round++) {
-      const before = latestCheckpoint(checkpoints);
-      assert.equal(before, latestAtKill, 'no checkpoint completed after the kill');
-      const run = start(round, before > 0);
-      // Kill at a random moment, but only after the run completed 1 to 3 checkpoints of its own
-      // (so it had restored, and made progress past the restore). The job cannot end meanwhile.
-      const target = before + 1 + Math.floor(next() * 3);
-      await until(
-        () => {
-          if (run.child.exitCode !== null) {
-            throw new Error(`weir run ended (${run.child.exitCode}) before it was killed: ${run.stderr()}`);
-          }
-          return latestCheckpoint(checkpoints) >= target;
-        },
-        DEADLINE,
-        `checkpoint ${target} in round ${round}`,
-      );
-      // Then anywhere in the next checkpoint interval (mid-checkpoint, mid-commit or between): this
-      // pause only spreads the kills; the job cannot end, and the assertions below read the disk.
-      await new Promise((r) => setTimeout(r, Math.floor(next() * 100)));
-      run.child.kill('SIGKILL');
-      const killed = await run.done;
-      assert.equal(killed.signal, 'SIGKILL', `round ${round} died of the kill: ${killed.stderr}`);
-      kills++;
-      // The process is gone: what is on disk now is what was complete at the moment it died.
-      latestAtKill = latestCheckpoint(checkpoints);
-      assert.ok(latestAtKill >= target, `checkpoint ${latestAtKill} after the kill, waited for ${target}`);
-      if (round > 0) assertRestored(round, before, run);
-    }
+    const kills = await killRounds({
+      kills: KILLS,
+      checkpoints,
+      random: next,
+      deadlineMs: DEADLINE,
+      start,
+      killed: (round, before, _target, run) => {
+        if (round > 0) assertRestored(round, before, run);
+      },
+    });
+    const latestAtKill = latestCheckpoint(checkpoints);
     writeFileSync(release, '');
     const last = start(KILLS, true);
     const end = await last.done;

@@ -289,6 +289,63 @@ export function recordRestore(dir: string, restoredCheckpointId: number | undefi
   if (restoredCheckpointId !== undefined) appendFileSync(join(dir, 'restores'), `${restoredCheckpointId}\n`);
 }
 
+/** What {@link killRounds} needs: how to start a run, where its checkpoints go, the randomness. */
+export interface KillRounds {
+  kills: number;
+  /** The checkpoint storage root the runs write. */
+  checkpoints: string;
+  /** Uniform in [0, 1): seeded by the test, so that a failing run can be repeated. */
+  random: () => number;
+  /** How long a run may take to complete the checkpoints it is killed after. */
+  deadlineMs: number;
+  /** Starts round `round`'s `weir run`, from the latest checkpoint when `resume`. */
+  start(round: number, resume: boolean): Run;
+  /** Called once the run started, before waiting for its checkpoints (to feed it input, say). */
+  started?(round: number, run: Run): Promise<void> | void;
+  /** Called after the kill; `before` was the latest complete checkpoint when the run started. */
+  killed?(round: number, before: number, target: number, run: Run): void;
+}
+
+/**
+ * Kills `weir run` with `kill -9` `kills` times, each at a random moment: once the run has completed
+ * 1 to 3 checkpoints of its own (so that it restored, and made progress past the restore), then
+ * anywhere in the next 100 ms (mid-checkpoint, mid-commit or between: the pause only spreads the
+ * kills, the assertions read what is on disk). Each round resumes from the latest complete
+ * checkpoint. Fails if a run ends before it is killed, or dies of anything but the kill. Returns the
+ * number of kills.
+ */
+export async function killRounds(o: KillRounds): Promise<number> {
+  let kills = 0;
+  let latestAtKill = 0;
+  for (let round = 0; round < o.kills; round++) {
+    const before = latestCheckpoint(o.checkpoints);
+    assert.equal(before, latestAtKill, 'no checkpoint completed after the kill');
+    const run = o.start(round, before > 0);
+    await o.started?.(round, run);
+    const target = before + 1 + Math.floor(o.random() * 3);
+    await until(
+      () => {
+        if (run.child.exitCode !== null) {
+          throw new Error(`weir run ended (${run.child.exitCode}) before it was killed: ${run.stderr()}`);
+        }
+        return latestCheckpoint(o.checkpoints) >= target;
+      },
+      o.deadlineMs,
+      `checkpoint ${target} in round ${round}`,
+    );
+    await new Promise((r) => setTimeout(r, Math.floor(o.random() * 100)));
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    assert.equal(killed.signal, 'SIGKILL', `round ${round} died of the kill: ${killed.stderr}`);
+    kills++;
+    // The process is gone: what is on disk now is what was complete at the moment it died.
+    latestAtKill = latestCheckpoint(o.checkpoints);
+    assert.ok(latestAtKill >= target, `checkpoint ${latestAtKill} after the kill, waited for ${target}`);
+    o.killed?.(round, before, target, run);
+  }
+  return kills;
+}
+
 /**
  * The fault jobs' keyed running count: each number becomes [its key, how many numbers of that key
  * came so far], from keyed ValueState, so that an audit sees a lost or repeated record as a gap or a
