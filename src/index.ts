@@ -128,6 +128,20 @@ export {
   JoinedStreamsWithWindow,
 } from './api/joined-streams.ts';
 export { KeyedStream, type NumericField } from './api/keyed-stream.ts';
+// User metrics (getRuntimeContext().getMetricGroup()); `Counter` is the accumulator, hence `MetricCounter`.
+export {
+  type Counter as MetricCounter,
+  DescriptiveStatisticsHistogram,
+  type Gauge,
+  type Histogram,
+  type HistogramStatistics,
+  type Meter,
+  MeterView,
+  type MeterViewOptions,
+  type Metric,
+  type MetricGroup,
+  SimpleCounter,
+} from './api/metrics.ts';
 export { formatRecord, PrintSink } from './api/print-sink.ts';
 export { RestartStrategies } from './api/restart-strategies.ts';
 export { type RunJobOptions, type RunJobResult, runJob } from './api/run-job.ts';

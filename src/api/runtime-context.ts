@@ -9,10 +9,11 @@ import type {
   ValueStateDescriptor,
 } from '../state/state-descriptor.ts';
 import type { Accumulator } from './accumulators.ts';
+import type { MetricGroup } from './metrics.ts';
 
 /**
  * What a rich function sees of the task running it: its subtask, keyed state (on keyed streams),
- * operator state, accumulators and processing time.
+ * operator state, accumulators, metrics and processing time.
  */
 export interface RuntimeContext {
   getJobId(): string;
@@ -45,6 +46,12 @@ export interface RuntimeContext {
   /** Registers an accumulator; its merged value is in the job's result under `name`. */
   addAccumulator<V>(name: string, accumulator: Accumulator<V>): void;
   getAccumulator<V>(name: string): Accumulator<V> | undefined;
+
+  /**
+   * The metric group of this operator instance (docs/observability.md): register counters, gauges,
+   * histograms and meters in `open()`, update them per record.
+   */
+  getMetricGroup(): MetricGroup;
 }
 
 /** The keyed part of a context, for functions on keyed streams. */

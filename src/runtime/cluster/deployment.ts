@@ -79,6 +79,7 @@ export function deployTasks(o: DeploymentOptions): StreamTask[] {
         new StreamTask(
           {
             jobId: o.jobId,
+            jobName: graph.jobName,
             vertex,
             subtaskIndex: i,
             attemptNumber: o.attemptNumber ?? 0,

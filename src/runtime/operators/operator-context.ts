@@ -4,6 +4,7 @@ import type { JobConfig, OperatorFunctions, OperatorSpec } from '../../graph/job
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
 import type { OperatorStateStore } from '../../state/operator-state-store.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import type { MetricRegistry } from '../metrics/metric-registry.ts';
 import type { Output } from './output.ts';
 
 /** What the task gives an operator it creates. */
@@ -31,6 +32,8 @@ export interface OperatorContext {
   /** The id of the checkpoint or savepoint the state was restored from; undefined when not restored. */
   readonly restoredCheckpointId: number | undefined;
   readonly accumulators: Map<string, Accumulator<unknown>>;
+  /** The task's user metrics; a context without one (a harness) makes its own on first use. */
+  readonly metricRegistry?: MetricRegistry;
   /** Delivers records to the job's client (collect). */
   sendToClient(values: unknown[]): void;
   /** A promise while the job's client cannot take more records (collect back-pressure). */

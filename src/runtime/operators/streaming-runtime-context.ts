@@ -1,4 +1,5 @@
 import type { Accumulator } from '../../api/accumulators.ts';
+import type { MetricGroup } from '../../api/metrics.ts';
 import type { RuntimeContext } from '../../api/runtime-context.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
@@ -11,11 +12,13 @@ import type {
   ReducingStateDescriptor,
   ValueStateDescriptor,
 } from '../../state/state-descriptor.ts';
+import { MetricRegistry } from '../metrics/metric-registry.ts';
 import type { OperatorContext } from './operator-context.ts';
 
 /** The RuntimeContext handed to user functions, backed by the operator's context. */
 export class StreamingRuntimeContext implements RuntimeContext {
   private readonly ctx: OperatorContext;
+  private metricGroup: MetricGroup | undefined;
 
   constructor(ctx: OperatorContext) {
     this.ctx = ctx;
@@ -78,6 +81,26 @@ export class StreamingRuntimeContext implements RuntimeContext {
   }
   getAccumulator<V>(name: string): Accumulator<V> | undefined {
     return this.ctx.accumulators.get(name) as Accumulator<V> | undefined;
+  }
+
+  getMetricGroup(): MetricGroup {
+    if (this.metricGroup === undefined) {
+      const ctx = this.ctx;
+      // A context outside a task (a test harness) gets a registry of its own.
+      const registry =
+        ctx.metricRegistry ??
+        new MetricRegistry(
+          {
+            jobId: ctx.jobId,
+            taskName: ctx.taskName,
+            subtaskIndex: ctx.subtaskIndex,
+            attemptNumber: ctx.attemptNumber,
+          },
+          ctx.clock,
+        );
+      this.metricGroup = registry.operatorGroup(ctx.spec.uid, ctx.spec.name);
+    }
+    return this.metricGroup;
   }
 
   private keyed(method: string): KeyedStateBackend {

@@ -20,6 +20,7 @@ import { OperatorStateStore } from '../../state/operator-state-store.ts';
 import { createKeyedStateBackend } from '../../state/state-backend-factory.ts';
 import { HeapInternalTimerService } from '../../time/internal-timer-service.ts';
 import { WatermarkValve } from '../../time/watermark-valve.ts';
+import { MetricRegistry } from '../metrics/metric-registry.ts';
 import type { InputChannel } from '../network/channel.ts';
 import type { RecordWriter } from '../network/record-writer.ts';
 import type { Wakeup } from '../network/wakeup.ts';
@@ -51,6 +52,8 @@ export interface TaskInput {
 
 export interface StreamTaskOptions {
   jobId: string;
+  /** The job's name, for the scope of user metrics (the job id when unset). */
+  jobName?: string;
   vertex: JobVertex;
   subtaskIndex: number;
   attemptNumber: number;
@@ -132,6 +135,8 @@ export class StreamTask {
   private sourceWaiting = false;
   private blockedOn: Promise<void> | undefined;
   readonly accumulators: Array<Map<string, Accumulator<unknown>>> = [];
+  /** User metrics of this task's operators (`getRuntimeContext().getMetricGroup()`). */
+  readonly userMetrics: MetricRegistry;
   private readonly onStateChange: (task: StreamTask) => void;
   private readonly aligner: BarrierAligner;
   /** The barrier being aligned (its location and kind travel with it). */
@@ -184,6 +189,16 @@ export class StreamTask {
     );
     this.taskKey = `${options.vertex.id}#${options.subtaskIndex}`;
     this.isSource = options.vertex.source;
+    this.userMetrics = new MetricRegistry(
+      {
+        jobId: options.jobId,
+        jobName: options.jobName,
+        taskName: options.vertex.name,
+        subtaskIndex: options.subtaskIndex,
+        attemptNumber: options.attemptNumber,
+      },
+      options.clock,
+    );
     try {
       this.buildChain();
     } catch (error) {
@@ -320,6 +335,7 @@ export class StreamTask {
       isRestored: restore !== undefined,
       restoredCheckpointId: restore !== undefined ? o.restore?.checkpointId : undefined,
       accumulators,
+      metricRegistry: this.userMetrics,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       clientBlocked: () => o.clientBlocked?.(spec.uid),
       enqueueMail: (fn) => this.enqueueMail(fn),
