@@ -4,9 +4,20 @@
  *   nexmark <query>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
  * taken from the median run (by wall time). CPU time is the whole process's (all threads). At
  * parallelism above 1 the job's task slots run on worker threads, one per core.
+ *
+ * `--metrics` runs the Prometheus exporter in this process, as `weir run --metrics-port` does, and
+ * scrapes its /metrics every second while the job runs; without it nothing is exposed or scraped.
+ * `--latency-interval <ms>` turns latency tracking on (off by default). `--print-metrics` prints
+ * the job's task metrics after each run.
  */
+import { get } from 'node:http';
 import { parseArgs } from 'node:util';
-import { runJob } from 'weir';
+import type { JobClient } from 'weir';
+import { setExecutionContext } from '../src/api/executor.ts';
+import type { JobExecutionResult } from '../src/core/job-execution-result.ts';
+import { PrometheusExporter } from '../src/runtime/metrics/prometheus-exporter.ts';
+import { startPrometheusServer } from '../src/runtime/metrics/prometheus-server.ts';
+import { localRunScopes } from '../src/runtime/metrics/prometheus-views.ts';
 import { queries } from './nexmark-queries.ts';
 
 const { values, positionals } = parseArgs({
@@ -18,6 +29,8 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '5' },
     warmup: { type: 'string' },
     metrics: { type: 'boolean', default: false },
+    'latency-interval': { type: 'string', default: '0' },
+    'print-metrics': { type: 'boolean', default: false },
   },
 });
 const query = positionals[0];
@@ -34,6 +47,77 @@ const warmup =
   values.warmup !== undefined
     ? Number(values.warmup)
     : Math.min(2_000_000, Math.max(100_000, Math.floor(events / 10)));
+const latencyInterval = Number(values['latency-interval']);
+
+let moduleRuns = 0;
+/** The clients of the jobs of the run in progress: what the exporter reads. */
+let running: JobClient[] = [];
+/** Scrapes during the last run (with --metrics), and their total time in ms (request to last byte). */
+let scrapes = 0;
+let scrapeMs = 0;
+/** Ends the exporter's server (with --metrics) once the runs are over. */
+let closeMetrics = async (): Promise<void> => {};
+
+/**
+ * With --metrics: the exporter of this process for the whole benchmark (as `weir run
+ * --metrics-port` has one), and a scraper that GETs /metrics every second, as Prometheus would (with
+ * node:http: the scraper's own cost should be small, since Prometheus runs in another process).
+ */
+if (values.metrics) {
+  const exporter = new PrometheusExporter({
+    scopes: localRunScopes(
+      () => running.map((client) => ({ client, name: `nexmark ${query}` })),
+      parallelism,
+    ),
+  });
+  const server = await startPrometheusServer({
+    exporter,
+    host: '127.0.0.1',
+    port: 0,
+    settings: { port: '--metrics', host: '--metrics' },
+    log: () => {},
+  });
+  const target = server!.url;
+  const scrape = () => {
+    const t0 = performance.now();
+    get(target, (response) => {
+      response.resume();
+      response.on('end', () => {
+        scrapes++;
+        scrapeMs += performance.now() - t0;
+      });
+    }).on('error', () => {});
+  };
+  setInterval(scrape, 1_000).unref();
+  closeMetrics = () => server!.close();
+}
+
+/**
+ * Runs the Nexmark job module as `runJob` does (a fresh module instance, slots on worker threads),
+ * with the jobs' clients known while they run, for the exporter.
+ */
+async function runModule(): Promise<{ results: JobExecutionResult[]; clients: JobClient[] }> {
+  const url = new URL('./nexmark-job.ts', import.meta.url);
+  url.searchParams.set('weir-run', String(++moduleRuns));
+  const clients: JobClient[] = [];
+  running = clients;
+  scrapes = 0;
+  scrapeMs = 0;
+  setExecutionContext({
+    parallelism,
+    jobModule: url.href,
+    cluster: latencyInterval > 0 ? { latencyTrackingIntervalMs: latencyInterval } : undefined,
+    onJobSubmitted: (client) => clients.push(client),
+  });
+  try {
+    await import(url.href);
+    const results = await Promise.all(clients.map((c) => c.getJobExecutionResult()));
+    return { results, clients };
+  } finally {
+    setExecutionContext(undefined);
+    running = [];
+  }
+}
 
 async function runOnce(
   n: number,
@@ -42,8 +126,8 @@ async function runOnce(
   process.env.WEIR_BENCH_EVENTS = String(n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const { results, clients } = await runJob(new URL('./nexmark-job.ts', import.meta.url), { parallelism });
-  if (values.metrics) console.log(clients[0].getMetrics());
+  const { results, clients } = await runModule();
+  if (values['print-metrics']) console.log(clients[0].getMetrics());
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const result = results[0];
@@ -61,14 +145,15 @@ for (let i = 0; i < runs; i++) {
   const r = await runOnce(events);
   results.push(r);
   console.log(
-    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}`,
+    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}${values.metrics ? `, ${scrapes} scrapes of ${(scrapeMs / Math.max(1, scrapes)).toFixed(1)} ms` : ''}`,
   );
 }
 results.sort((a, b) => a.seconds - b.seconds);
 const median = results[Math.floor(results.length / 2)];
 console.log(
-  `node ${process.version}, parallelism ${parallelism}, heap state backend, no checkpoints, median of ${runs} runs`,
+  `node ${process.version}, parallelism ${parallelism}, heap state backend, no checkpoints, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
 );
 console.log(
   `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,
 );
+await closeMetrics();

@@ -2,7 +2,7 @@
 // by the project's TypeScript (tsconfig.build.json). Runs on `npm run build` and on `prepare`, so
 // `npm pack`, `npm publish` and installs from git ship a fresh build.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,3 +33,16 @@ for (const entry of ['index.d.ts', 'testing/index.d.ts']) {
   writeFileSync(path, `/// <reference types="node" />\n${readFileSync(path, 'utf8')}`);
 }
 console.log(`weir: built dist/ (${files} declaration files)`);
+
+// The web dashboard (ui/, Vite + Preact) into dist/ui/, which the REST server serves at `/`. Vite
+// is a devDependency: an install without it (production-only) keeps the engine and says so.
+const vite = join(root, 'node_modules/vite/bin/vite.js');
+if (existsSync(vite)) {
+  execFileSync(process.execPath, [vite, 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  console.log('weir: built dist/ui/ (the web dashboard)');
+} else {
+  console.log('weir: vite is not installed, dist/ui/ (the web dashboard) not built');
+}

@@ -177,6 +177,7 @@ export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './c
 export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
 export { JobExecutionResult, type RecordsInErrors } from './core/job-execution-result.ts';
 export type { Key, KeySelector } from './core/key.ts';
+export type { LogFields, Logger, LogLevel } from './core/logger.ts';
 export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
 export {
   type Boundedness,

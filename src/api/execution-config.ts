@@ -9,6 +9,7 @@ export class ExecutionConfig {
   private batchSize = 1024;
   private channelCapacity = 8;
   private recordCheck = true;
+  private latencyTrackingInterval: number | undefined;
   private clock: Clock = systemClock;
 
   /** How often (ms of processing time) sources and watermark assigners emit periodic watermarks. */
@@ -19,6 +20,28 @@ export class ExecutionConfig {
   }
   getAutoWatermarkInterval(): number {
     return this.autoWatermarkInterval;
+  }
+
+  /**
+   * Latency tracking (Flink's): every source subtask emits a latency marker every `ms` of processing
+   * time; markers travel behind the records, skip the operators and are recorded by the sinks into a
+   * latency histogram (TaskMetrics `operators[].latency`). 0 turns it off. Unset, the cluster's
+   * `metrics.latency.interval` applies (`weir run -D metrics.latency.interval=100`), by default 0.
+   * See docs/observability.md.
+   */
+  setLatencyTrackingInterval(ms: number): this {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new WeirError('INVALID_ARGUMENT', `latencyTrackingInterval must be >= 0 ms, got ${ms}`);
+    }
+    this.latencyTrackingInterval = ms;
+    return this;
+  }
+  /** The interval set on the job, or undefined when the cluster's setting applies. */
+  getLatencyTrackingInterval(): number | undefined {
+    return this.latencyTrackingInterval;
+  }
+  isLatencyTrackingConfigured(): boolean {
+    return this.latencyTrackingInterval !== undefined;
   }
 
   /** Records per exchange batch (default 1024). */

@@ -40,6 +40,11 @@ export interface ClusterSettings {
    * by the number of slots plus one.
    */
   slotHeapMb?: number;
+  /**
+   * `metrics.latency.interval`: latency markers from the sources every this many ms, for jobs that
+   * do not call `env.getConfig().setLatencyTrackingInterval`. Default 0 (off).
+   */
+  latencyTrackingIntervalMs?: number;
 }
 
 /** Where a plan came from: the job module and which of its `execute()` calls it is. */

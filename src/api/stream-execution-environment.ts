@@ -286,6 +286,8 @@ export class StreamExecutionEnvironment {
       config: {
         autoWatermarkInterval: this.config.getAutoWatermarkInterval(),
         batchSize: this.config.getBatchSize(),
+        // Unset: the cluster's metrics.latency.interval applies (the graph says nothing).
+        ...latencyTracking(this.config.getLatencyTrackingInterval()),
         channelCapacity: this.config.getChannelCapacity(),
         checkpointing: this.checkpointConfig.toSettings(),
         restartStrategy: this.restartStrategy ?? null,
@@ -341,4 +343,8 @@ function pendingClient(): JobClient {
     cancel: () => Promise.resolve(),
     getMetrics: () => [],
   };
+}
+
+function latencyTracking(interval: number | undefined): { latencyTrackingInterval?: number } {
+  return interval === undefined ? {} : { latencyTrackingInterval: interval };
 }

@@ -1,8 +1,12 @@
 import type { CheckpointSettings } from '../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
-import type { CheckpointMetadata, TaskStateEntry } from './checkpoint-metadata.ts';
-import { type CheckpointStorage, savepointStorage } from './checkpoint-storage.ts';
+import type { CheckpointHistoryEntry } from '../core/job-client.ts';
+import type { CheckpointMetadata, StateHandle, TaskStateEntry } from './checkpoint-metadata.ts';
+import { type CheckpointStorage, MemoryCheckpointStorage, savepointStorage } from './checkpoint-storage.ts';
+
+/** Checkpoints kept in the history by default, as Flink's `web.checkpoints.history`. */
+export const DEFAULT_CHECKPOINT_HISTORY = 10;
 
 /**
  * The checkpoint coordinator (docs/checkpoints.md) is a state machine per checkpoint:
@@ -39,6 +43,8 @@ export interface CheckpointStats {
   lastCompletedId: number | null;
   lastDurationMs: number | null;
   lastFailure: string | null;
+  /** State bytes of the last completed checkpoint (the sum of its acknowledged state sizes). */
+  lastSizeBytes: number | null;
 }
 
 export interface CheckpointCoordinatorOptions {
@@ -57,6 +63,8 @@ export interface CheckpointCoordinatorOptions {
   firstId?: number;
   /** The checkpoint the job was restored from: the first "latest" one, never discarded by us. */
   restoredFrom?: CompletedCheckpoint;
+  /** Checkpoints and savepoints kept in the history (default DEFAULT_CHECKPOINT_HISTORY). */
+  historySize?: number;
   /** Too many consecutive failures: the job must fail over. */
   onTolerableFailuresExceeded(error: WeirError): void;
   log?(message: string): void;
@@ -73,6 +81,8 @@ interface Pending {
   timeout: Cancellable;
   settle?: { resolve(c: CompletedCheckpoint): void; reject(e: WeirError): void };
   completing: boolean;
+  /** Its entry in the history, updated as acknowledgements come. */
+  history: CheckpointHistoryEntry;
 }
 
 export class CheckpointCoordinator {
@@ -97,7 +107,10 @@ export class CheckpointCoordinator {
     lastCompletedId: null,
     lastDurationMs: null,
     lastFailure: null,
+    lastSizeBytes: null,
   };
+  /** The latest checkpoints and savepoints, newest first (at most `historySize`). */
+  private readonly recent: CheckpointHistoryEntry[] = [];
 
   constructor(options: CheckpointCoordinatorOptions) {
     this.o = options;
@@ -186,10 +199,30 @@ export class CheckpointCoordinator {
     });
   }
 
-  acknowledge(task: string, id: number, entry: TaskStateEntry): void {
+  /**
+   * The checkpoint's history, newest first: each with its status, sizes and durations (an
+   * in-progress one's duration runs until now). Copies: the caller may keep or send them.
+   */
+  history(): CheckpointHistoryEntry[] {
+    const now = this.o.clock.now();
+    return this.recent.map((h) => {
+      const started = h.status === 'IN_PROGRESS' ? this.pending.get(h.id)?.startedAt : undefined;
+      return started === undefined ? { ...h } : { ...h, endToEndDuration: Math.max(0, now - started) };
+    });
+  }
+
+  /** `alignmentMs`: the subtask's barrier alignment (first to last barrier), for the history. */
+  acknowledge(task: string, id: number, entry: TaskStateEntry, alignmentMs = 0): void {
     const p = this.pending.get(id);
     if (!p || p.completing) return;
     if (!p.expected.has(task)) return;
+    if (!p.acks.has(task)) {
+      const h = p.history;
+      h.numAcknowledgedSubtasks++;
+      h.latestAckTimestamp = Date.now();
+      h.stateSize += stateBytes(entry.handle);
+      if (alignmentMs > h.alignmentDuration) h.alignmentDuration = alignmentMs;
+    }
     p.acks.set(task, entry);
     if (p.acks.size === p.expected.size) void this.complete(p);
   }
@@ -232,15 +265,34 @@ export class CheckpointCoordinator {
   ): void {
     const now = this.o.clock.now();
     this.lastTrigger = now;
+    const expected = new Set(this.live);
+    const history: CheckpointHistoryEntry = {
+      id,
+      status: 'IN_PROGRESS',
+      isSavepoint: kind === 'savepoint',
+      triggerTimestamp: Date.now(),
+      endTimestamp: null,
+      latestAckTimestamp: null,
+      endToEndDuration: 0,
+      stateSize: 0,
+      alignmentDuration: 0,
+      numAcknowledgedSubtasks: 0,
+      numSubtasks: expected.size,
+      externalPath: null,
+      failureMessage: null,
+    };
+    this.recent.unshift(history);
+    if (this.recent.length > (this.o.historySize ?? DEFAULT_CHECKPOINT_HISTORY)) this.recent.pop();
     const p: Pending = {
       id,
       kind,
       location,
       startedAt: now,
       acks: new Map(),
-      expected: new Set(this.live),
+      expected,
       settle,
       completing: false,
+      history,
       timeout: this.o.clock.schedule(now + this.o.settings.timeout, () =>
         this.abort(p, `it did not complete within ${this.o.settings.timeout} ms`, true),
       ),
@@ -299,7 +351,14 @@ export class CheckpointCoordinator {
     this.stats.inProgress = this.pending.size;
     this.stats.lastCompletedId = p.id;
     this.stats.lastDurationMs = this.o.clock.now() - p.startedAt;
+    this.stats.lastSizeBytes = p.history.stateSize;
     this.lastEnd = this.o.clock.now();
+    Object.assign(p.history, {
+      status: 'COMPLETED',
+      endTimestamp: Date.now(),
+      endToEndDuration: this.stats.lastDurationMs,
+      externalPath: this.storageOf(p) instanceof MemoryCheckpointStorage ? null : p.location,
+    } satisfies Partial<CheckpointHistoryEntry>);
     if (p.kind === 'checkpoint') {
       this.completed.push(done);
       // Subsumed: older checkpoints beyond the retained number, and older pending ones.
@@ -323,6 +382,12 @@ export class CheckpointCoordinator {
     p.timeout.cancel();
     this.stats.inProgress = this.pending.size;
     const error = new WeirError('CHECKPOINT_FAILED', `${p.kind} ${p.id} failed: ${reason}`);
+    Object.assign(p.history, {
+      status: 'FAILED',
+      endTimestamp: Date.now(),
+      endToEndDuration: this.o.clock.now() - p.startedAt,
+      failureMessage: reason,
+    } satisfies Partial<CheckpointHistoryEntry>);
     this.o.log?.(error.message);
     this.o.gateway.notifyAborted(p.id);
     void this.storageOf(p)
@@ -349,4 +414,11 @@ export class CheckpointCoordinator {
     }
     this.scheduleNext();
   }
+}
+
+/** Bytes of a subtask's state in a checkpoint: its file's size, or the bytes kept in memory. */
+function stateBytes(handle: StateHandle): number {
+  if (handle.kind === 'file') return handle.bytes;
+  if (handle.kind === 'inline') return handle.data.byteLength;
+  return 0;
 }

@@ -228,7 +228,11 @@ interface Started {
   exit?: string;
 }
 
-/** Spawns `weir <args>` detached, its output appended to `<logDir>/<name>.log`, and writes its pid file. */
+/**
+ * Spawns `weir <args>` detached, its output (stdout and stderr, Flink's `.out`) appended to
+ * `<logDir>/<name>.out`, and writes its pid file. The process writes its JSON log file in `logDir`
+ * too (`-D env.log.dir`, after the user's settings: the directory of the cluster wins).
+ */
 function launch(
   name: string,
   role: ClusterProcess['role'],
@@ -236,18 +240,22 @@ function launch(
   pidDir: string,
   logDir: string,
 ): Started {
-  const log = join(logDir, `${name}.log`);
+  const log = join(logDir, `${name}.out`);
   const fd = openSync(log, 'a', 0o600);
   try {
     writeSync(
       fd,
       `--- weir ${args.join(' ')} (started by weir cluster start at ${new Date().toISOString()})\n`,
     );
-    const child = spawn(process.execPath, [...nodeFlags(), WEIR_BIN, ...args], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: process.env,
-    });
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags(), WEIR_BIN, ...args, '-D', `env.log.dir=${logDir}`],
+      {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: process.env,
+      },
+    );
     if (child.pid === undefined) throw new WeirError('IO_ERROR', `could not start ${name}: no pid`);
     const started: Started = { name, role, pid: child.pid, log, child };
     child.on('error', (error) => (started.exit = error.message));

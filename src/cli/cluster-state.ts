@@ -1,6 +1,7 @@
 /**
  * What `weir cluster start` leaves on disk for the other commands: one directory with a pid file per
- * process (`jobmanager.pid`, `taskmanager-1.pid`, ...), their logs (`jobmanager.log`, ...), and
+ * process (`jobmanager.pid`, `taskmanager-1.pid`, ...), their output (`jobmanager.out`, ...) and log
+ * files (`jobmanager-<pid>.log`, ...), and
  * `cluster.json` — `{ restUrl, rpcAddress, startedAt, pids, logDir }` — through which `weir list`,
  * `submit` and the rest find the local cluster when none is named.
  *

@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
 import { loadClusterConfig } from '../runtime/cluster/cluster-config.ts';
+import { flushProcessLog } from '../runtime/logging/process-logging.ts';
+import { startDaemonLogging } from './log-options.ts';
 
 /** `weir jobmanager [--rest-port P] [--rpc-port P] [--config F] [-D key=value]...`: runs until a signal. */
 export async function jobManagerCommand(argv: string[]): Promise<number> {
@@ -29,12 +31,13 @@ export async function jobManagerCommand(argv: string[]): Promise<number> {
   if (values['rest-port'] !== undefined) defines.push(`rest.port=${values['rest-port']}`);
   if (values['rpc-port'] !== undefined) defines.push(`jobmanager.rpc.port=${values['rpc-port']}`);
   const config = loadClusterConfig({ file: values.config && resolve(values.config), defines });
+  startDaemonLogging('jobmanager', config, version());
   const { JobManager } = await import('../runtime/cluster/job-manager.ts');
   const jm = await JobManager.start({ config, version: version() });
   const { rest, rpc } = jm.addresses;
   process.title = 'weir jobmanager';
   console.error(`weir: JobManager ready: REST ${rest}, RPC ${rpc.host}:${rpc.port}`);
-  return untilSignal('JobManager', () => jm.close());
+  return untilSignal('JobManager', () => jm.close().finally(flushProcessLog));
 }
 
 /** `weir taskmanager --jobmanager host:port [--slots N] [--config F] [-D key=value]...`: runs until a signal. */
@@ -58,10 +61,12 @@ export async function taskManagerCommand(argv: string[]): Promise<number> {
   const jobManager = values.jobmanager
     ? parseHostPort(values.jobmanager)
     : { host: config.jobmanager.rpc.address, port: config.jobmanager.rpc.port };
-  const { TaskManager } = await import('../runtime/cluster/task-manager.ts');
-  const tm = await TaskManager.start({ config, jobManager, version: version() });
+  const { TaskManager, newTaskManagerId } = await import('../runtime/cluster/task-manager.ts');
+  const id = newTaskManagerId();
+  startDaemonLogging('taskmanager', config, version(), id);
+  const tm = await TaskManager.start({ config, jobManager, version: version(), id });
   process.title = 'weir taskmanager';
-  return untilSignal('TaskManager', () => tm.close());
+  return untilSignal('TaskManager', () => tm.close().finally(flushProcessLog));
 }
 
 /** `host:port`, `[::1]:6123`. */

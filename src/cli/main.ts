@@ -49,6 +49,14 @@ Options of run and plan:
   --from-savepoint <dir>  start from a savepoint (at any parallelism; operators matched by uid)
   --allow-non-restored-state  drop state of operators the job no longer has
   --savepoint-dir <dir>   where savepoints go when no [dir] is given (default ./savepoints)
+  --log-file <file>       write the process's log there, as JSON lines (also -D log.file=<file>,
+                          or -D env.log.dir=<dir> for <dir>/run-<pid>.log; -D log.level=debug...)
+  --metrics-port <port>   serve Prometheus metrics at http://127.0.0.1:<port>/metrics (0: any free
+                          port; a range 9250-9260: the first free one); --metrics-host <address> to
+                          bind elsewhere (then $WEIR_REST_TOKEN is required, as a bearer token)
+  --web                   serve the REST API and the web dashboard while the job runs (prints its URL):
+                          --web-port <port> (default 8081, 0: any free port), --web-host <address>
+                          (default 127.0.0.1; another address needs --web-token or $WEIR_REST_TOKEN)
   -D <key>=<value>        a setting of the local cluster:
                             task.cancellation.timeout=<ms>  how long a cancelled task may take
                               to end before its slot thread is terminated (default 5000; 0: no limit)
@@ -124,7 +132,14 @@ export async function main(argv: string[]): Promise<number> {
         'from-checkpoint': { type: 'string' },
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
+        'log-file': { type: 'string' },
         'savepoint-dir': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
+        web: { type: 'boolean' },
+        'web-port': { type: 'string' },
+        'web-host': { type: 'string' },
+        'web-token': { type: 'string' },
         define: { type: 'string', short: 'D', multiple: true },
       },
     });
@@ -149,8 +164,15 @@ export async function main(argv: string[]): Promise<number> {
       throw new WeirError('CLI_USAGE', 'give --from-checkpoint or --from-savepoint, not both');
     }
     const restorePath = values['from-checkpoint'] ?? values['from-savepoint'];
-    const cluster = clusterSettings(values.define ?? []);
+    const { runLogging } = await import('./log-options.ts');
+    const { logging, defines } = runLogging(values.define ?? [], values['log-file']);
+    const cluster = clusterSettings(defines);
     if (command === 'run') {
+      // Before the first slot thread starts: slots write to the same file.
+      if (logging) {
+        const { configureProcessLogging } = await import('../runtime/logging/process-logging.ts');
+        configureProcessLogging(logging);
+      }
       // The job runs on a slot thread: start one before this thread loads the engine, so that both
       // load it at once (the slot pool module itself is small).
       const { defaultSlotHeapMb, taskSlotPool } = await import('../runtime/cluster/task-slot-pool.ts');
@@ -164,6 +186,8 @@ export async function main(argv: string[]): Promise<number> {
       savepointDirectory: values['savepoint-dir'],
       cluster,
       resumeCommand: ['weir run', file, ...(parallelism ? ['-p', String(parallelism)] : [])].join(' '),
+      metrics: metricsEndpoint(values['metrics-port'], values['metrics-host']),
+      web: webEndpoint(values),
       restore: restorePath
         ? {
             path: restorePath,
@@ -198,6 +222,51 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
   return value;
 }
 
+/** `--metrics-port <port|from-to>` and `--metrics-host <address>` (default 127.0.0.1): the Prometheus endpoint of `weir run`. */
+function metricsEndpoint(
+  port: string | undefined,
+  host: string | undefined,
+): { port: string; host: string } | undefined {
+  if (port === undefined) {
+    if (host !== undefined) throw new WeirError('CLI_USAGE', '--metrics-host needs --metrics-port');
+    return undefined;
+  }
+  if (!/^\d{1,5}(-\d{1,5})?$/.test(port)) {
+    throw new WeirError(
+      'CLI_USAGE',
+      `--metrics-port must be a port (0: any free one) or a range such as 9250-9260, got "${port}"`,
+    );
+  }
+  return { port, host: host ?? '127.0.0.1' };
+}
+
+/**
+ * `--web [--web-port N] [--web-host H] [--web-token T]`: the REST API and dashboard of `weir run`,
+ * on 127.0.0.1:8081 by default; the token also comes from WEIR_REST_TOKEN.
+ */
+function webEndpoint(values: {
+  web?: boolean;
+  'web-port'?: string;
+  'web-host'?: string;
+  'web-token'?: string;
+}): { port: number; host: string; token?: string } | undefined {
+  if (!values.web) {
+    const given = (['web-port', 'web-host', 'web-token'] as const).find((f) => values[f] !== undefined);
+    if (given) throw new WeirError('CLI_USAGE', `--${given} needs --web`);
+    return undefined;
+  }
+  const portText = values['web-port'] ?? '8081';
+  const port = Number(portText);
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(portText) || port > 65535) {
+    throw new WeirError(
+      'CLI_USAGE',
+      `--web-port must be a port from 0 (any free one) to 65535, got "${portText}"`,
+    );
+  }
+  const token = values['web-token'] ?? (process.env.WEIR_REST_TOKEN || undefined);
+  return { port, host: values['web-host'] ?? '127.0.0.1', ...(token === undefined ? {} : { token }) };
+}
+
 /**
  * `-D key=value` settings of the local cluster. Unknown keys are an error (a typo must not be
  * silently ignored).
@@ -221,10 +290,13 @@ function clusterSettings(defines: string[]): ClusterSettings {
       case 'taskmanager.memory.slot.heap.size':
         settings.slotHeapMb = count('a positive number of MB', false);
         break;
+      case 'metrics.latency.interval':
+        settings.latencyTrackingIntervalMs = count('a number of milliseconds (0: off)', true);
+        break;
       default:
         throw new WeirError(
           'CLI_USAGE',
-          `unknown setting -D ${key} (known: task.cancellation.timeout, taskmanager.memory.slot.heap.size)`,
+          `unknown setting -D ${key} (known: task.cancellation.timeout, taskmanager.memory.slot.heap.size, metrics.latency.interval)`,
         );
     }
   }

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ClusterSettings, RestoreSettings } from '../api/executor.ts';
 import { getExecutionContext, setExecutionContext } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Suspension } from '../core/job-client.ts';
 import '../index.ts';
+import type { PrometheusServer } from '../runtime/metrics/prometheus-server.ts';
 import { ControlChannel, type ControlledJob, takeSavepoints } from './control-channel.ts';
 import { locateSyntaxError } from './error-report.ts';
 import { reportRecordsInErrors } from './records-in-errors-report.ts';
+import type { WebDashboard, WebOptions } from './web-dashboard.ts';
 
 export interface RunOptions {
   parallelism?: number;
@@ -23,6 +26,13 @@ export interface RunOptions {
   cluster?: ClusterSettings;
   /** The command line to repeat in the resume hint (`weir run <file> -p 2`). */
   resumeCommand?: string;
+  /**
+   * `--metrics-port` / `--metrics-host`: serve the Prometheus exposition of both scopes (the local
+   * cluster and its jobs, the subtasks and operators) at `http://host:port/metrics`.
+   */
+  metrics?: { port: string; host: string };
+  /** `--web`: serve the REST API and the dashboard over this process's jobs. */
+  web?: WebOptions;
 }
 
 /** How `weir run` ended when it did not fail: its jobs finished, or a signal suspended them. */
@@ -92,7 +102,17 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
       return undefined;
     });
   }
+  let metrics: PrometheusServer | undefined;
+  let web: WebDashboard | undefined;
   try {
+    if (options.metrics && !options.planOnly) metrics = await startRunMetrics(options, () => jobs);
+    if (options.web && !options.planOnly) {
+      const { startWebDashboard } = await import('./web-dashboard.ts');
+      web = await startWebDashboard(options.web, { savepointDirectory, taskSlots: options.taskSlots });
+      for (const job of jobs) web.adopt(job.client);
+      // Tests and scripts read the port from this line.
+      console.error(`weir: web dashboard at ${web.url}`);
+    }
     // `weir plan` stops the module at its first execute(): nothing after it runs.
     let planned = false;
     let onPlanned: (() => void) | undefined;
@@ -113,6 +133,7 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
       onJobSubmitted: (client, jobName) => {
         const job = { client, name: jobName };
         jobs.push(job);
+        web?.adopt(client);
         if (options.planOnly) return;
         if (signalled) suspend(job); // started after the signal
         // Which process runs which job: what `weir savepoint <pid>` and `ps` need.
@@ -167,8 +188,31 @@ export async function runJobFile(url: string, displayPath: string, options: RunO
     process.off('SIGTERM', onSigterm);
     process.off('SIGUSR2', onSigusr2);
     channel?.close();
+    await metrics?.close();
+    await web?.close();
     setExecutionContext(undefined);
   }
+}
+
+/** The Prometheus endpoint of this process (loaded only when asked for). */
+async function startRunMetrics(options: RunOptions, jobs: () => readonly ControlledJob[]) {
+  const [{ PrometheusExporter }, { startPrometheusServer }, { localRunScopes }] = await Promise.all([
+    import('../runtime/metrics/prometheus-exporter.ts'),
+    import('../runtime/metrics/prometheus-server.ts'),
+    import('../runtime/metrics/prometheus-views.ts'),
+  ]);
+  const log = (line: string) => console.error(line);
+  return startPrometheusServer({
+    exporter: new PrometheusExporter({
+      scopes: localRunScopes(jobs, options.taskSlots ?? availableParallelism()),
+      log,
+    }),
+    host: options.metrics!.host,
+    port: options.metrics!.port,
+    token: process.env.WEIR_REST_TOKEN,
+    settings: { port: '--metrics-port', host: '--metrics-host' },
+    log,
+  });
 }
 
 /** Waits for every job to be suspended and collects the lines that say how to resume them. */

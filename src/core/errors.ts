@@ -49,6 +49,10 @@ export type WeirErrorCode =
   | 'NOT_ENOUGH_SLOTS'
   /** A TaskManager was lost: its heartbeat timed out or its connection dropped. */
   | 'TASKMANAGER_LOST'
+  /** The process writes no log file (GET /jobmanager/log, /taskmanagers/:id/log). */
+  | 'LOG_NOT_FOUND'
+  /** Another process did not answer within its deadline (a TaskManager asked for its log). */
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export class WeirError extends Error {

@@ -27,6 +27,40 @@ export interface CheckpointStatistics {
   lastFailure: string | null;
   /** Restarts of the job so far. */
   restarts: number;
+  /** Size in bytes of the last completed checkpoint: the sum of the state sizes its tasks acknowledged. */
+  lastSizeBytes?: number | null;
+}
+
+/** Status of a checkpoint in the history, with Flink's names. */
+export type CheckpointHistoryStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/**
+ * One checkpoint or savepoint of the job's recent history (Flink's checkpoint history, whose
+ * length is `web.checkpoints.history`, default 10), newest first.
+ */
+export interface CheckpointHistoryEntry {
+  id: number;
+  status: CheckpointHistoryStatus;
+  isSavepoint: boolean;
+  /** When the coordinator triggered it (epoch ms). */
+  triggerTimestamp: number;
+  /** Epoch ms when it completed or failed (null while in progress). */
+  endTimestamp: number | null;
+  /** Epoch ms of the latest acknowledgement of a subtask (Flink's latest_ack_timestamp; null: none yet). */
+  latestAckTimestamp: number | null;
+  /** From trigger to completion or failure, in ms; while in progress, from trigger to now. */
+  endToEndDuration: number;
+  /** Sum of the state sizes acknowledged so far, in bytes. */
+  stateSize: number;
+  /** Longest barrier alignment of any subtask (first to last barrier), in ms; 0 when unaligned. */
+  alignmentDuration: number;
+  /** Subtasks that acknowledged, of how many. */
+  numAcknowledgedSubtasks: number;
+  numSubtasks: number;
+  /** Where its metadata was written (null: in memory, failed or in progress). */
+  externalPath: string | null;
+  /** Why it failed (null unless FAILED). */
+  failureMessage: string | null;
 }
 
 export interface JobClient {
@@ -42,6 +76,8 @@ export interface JobClient {
   /** Takes a savepoint, then cancels the job; resolves with the savepoint's path. */
   stopWithSavepoint?(targetDirectory: string): Promise<string>;
   getCheckpointStatistics?(): CheckpointStatistics;
+  /** The last checkpoints and savepoints (at most 10 by default), newest first. */
+  getCheckpointHistory?(): CheckpointHistoryEntry[];
   /**
    * Suspends the job, as Flink does when its cluster shuts down (what `weir run` does on SIGTERM and
    * SIGINT): sources stop, no new checkpoint starts, in-flight ones are abandoned, and completed

@@ -6,6 +6,7 @@
  * after the barrier wait meanwhile), so a rejected invocation is replayed after the restore.
  */
 import type { Accumulator } from './accumulators.ts';
+import type { Logger } from './logger.ts';
 
 export interface SinkContext {
   readonly subtaskIndex: number;
@@ -21,6 +22,8 @@ export interface SinkContext {
   readonly checkpointInterval?: number;
   /** Unique per run of this subtask (job id and attempt): names things this attempt creates. */
   readonly attemptTag: string;
+  /** Lines with the job, task and subtask ids (src/core/logger.ts); absent in contexts without (tests). */
+  readonly logger?: Logger;
 }
 
 export interface InvokeContext {
@@ -64,5 +67,11 @@ export interface Sink<T> {
   initializeState?(state: unknown[], context: SinkContext): void | Promise<void>;
   /** Checkpoint `checkpointId` is complete: commit what it pre-committed. */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /**
+   * For metrics (read about once a second, never per record): what this subtask has started and
+   * not completed — transactions pre-committed and not yet committed, or writes sent and not yet
+   * acknowledged. Invocations the runtime itself holds in flight (`invoke` promises) are added to it.
+   */
+  pendingCommits?(): number;
   notifyCheckpointAborted?(checkpointId: number): void;
 }

@@ -1,4 +1,5 @@
 import { type Accumulator, Counter, RecordsInErrorsBySource } from './accumulators.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * The source SPI (docs/architecture.md): a source plans splits, and a reader in each subtask is polled for
@@ -94,6 +95,8 @@ export interface SourceReaderContext {
   now(): number;
   /** Name of the source operator, for error messages. */
   readonly sourceName: string;
+  /** Lines with the job, task and subtask ids (src/core/logger.ts); absent in contexts without (tests). */
+  readonly logger?: Logger;
   /**
    * Registers an accumulator of this subtask (e.g. a count of records skipped as unreadable); the
    * job result merges the subtasks' values by name. Optional for contexts that keep none (tests).
@@ -123,7 +126,22 @@ export interface SourceReader<T, S extends SourceSplit = SourceSplit> {
   notifyCheckpointComplete?(checkpointId: number): void;
   /** Where the record being emitted right now comes from (file and line, offset...), for errors. */
   currentPosition?(): string | undefined;
+  /**
+   * What the reader knows about its progress, for the task's metrics: read when they are taken
+   * (about once a second), never per record, so it must be cheap and must not wait for I/O (start
+   * any lookup it needs in the background and report what it has).
+   */
+  readerMetrics?(): SourceReaderMetrics;
   close?(): void | Promise<void>;
+}
+
+/** A reader's own metrics (all optional). */
+export interface SourceReaderMetrics {
+  /**
+   * Records between the reader's position and the end of each partition it reads, as Kafka's
+   * records-lag: `partition` names it ("topic-partition"); partitions whose end is not known yet are left out.
+   */
+  consumerLag?: Array<{ partition: string; lag: number }>;
 }
 
 /** A source: how to split the work and how to read a split. Must be creatable in every worker. */

@@ -26,6 +26,22 @@ export type StreamElement =
   | { kind: 'watermark'; time: number }
   | { kind: 'idle'; idle: boolean }
   | { kind: 'barrier'; checkpointId: number; savepoint: boolean; location: string }
+  | LatencyMarker
   /** No more records on this channel; barriers may still follow (checkpointed jobs end this way). */
   | { kind: 'end-of-data' }
   | { kind: 'end' };
+
+/**
+ * Flink's LatencyMarker: emitted by each source subtask every `latencyTrackingInterval` ms, carried
+ * in band behind the records before it (it never overtakes them), passed along the chain around the
+ * operators (never into user functions) and recorded by the sinks as `now - markedTime`.
+ */
+export interface LatencyMarker {
+  kind: 'latency-marker';
+  /** When the source emitted it (epoch ms of the task's clock). */
+  markedTime: number;
+  /** The source vertex's id. */
+  vertexId: string;
+  /** The source subtask. */
+  subtask: number;
+}

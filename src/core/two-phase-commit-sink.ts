@@ -43,6 +43,8 @@ export abstract class TwoPhaseCommitSink<T, TXN> implements Sink<T> {
   private readonly preCommits = new Map<number, Promise<void>>();
   /** Commits under way (asynchronous `commit` only): the next ones run after them, in order. */
   private commits: Promise<void> | undefined;
+  /** Transactions whose commit has started (or waits for an earlier one) and not finished. */
+  private committing = 0;
   /** Set in `open`/`initializeState`. */
   protected context!: SinkContext;
 
@@ -131,13 +133,29 @@ export abstract class TwoPhaseCommitSink<T, TXN> implements Sink<T> {
       );
     }
     this.pending = remaining;
+    this.committing += steps.length;
+    const counted = steps.map((step) => () => {
+      const result = step();
+      if (!isPromise(result)) {
+        this.committing--;
+        return;
+      }
+      return result.then(() => {
+        this.committing--;
+      });
+    });
     if (this.commits !== undefined) {
       // An earlier commit is still under way: keep the order.
-      const done = this.commits.then(() => inSequence(steps));
+      const done = this.commits.then(() => inSequence(counted));
       return this.trackCommits(done);
     }
-    const result = inSequence(steps);
+    const result = inSequence(counted);
     return isPromise(result) ? this.trackCommits(result) : undefined;
+  }
+
+  /** Metrics: transactions pre-committed and not committed yet (waiting for their checkpoint, or committing). */
+  pendingCommits(): number {
+    return this.pending.length + this.committing;
   }
 
   private trackCommits(done: Promise<void>): Promise<void> {

@@ -75,6 +75,11 @@ export interface JobConfig {
   autoWatermarkInterval: number;
   /** Records per exchange batch. */
   batchSize: number;
+  /**
+   * Latency markers from the sources every this many ms (`setLatencyTrackingInterval`); 0: off;
+   * unset: the cluster's `metrics.latency.interval` (default 0).
+   */
+  latencyTrackingInterval?: number;
   /** Batches a channel may hold before its producer is back-pressured. */
   channelCapacity: number;
   /** Checkpointing, when enabled (`env.enableCheckpointing`). */

@@ -1,3 +1,5 @@
+import type { TaskMetrics } from '../core/task-metrics.ts';
+
 /**
  * The JobManager as the REST API sees it. The REST layer (src/server/) is only HTTP: it validates a
  * request, confines its paths, and asks the {@link Dispatcher} (the JobManager's job registry). The
@@ -35,13 +37,109 @@ export interface VertexMetrics {
   'write-bytes': number;
   'backpressured-ms': number;
   'busy-ms': number;
+  'idle-ms': number;
+  /** Rates over the tasks' recent past, summed over the subtasks. */
+  'read-records-per-second': number;
+  'write-records-per-second': number;
+  /**
+   * Shares of time (0..1) busy, back-pressured and idle, the maximum over the subtasks: Flink colours
+   * a vertex by its busiest (most back-pressured) subtask.
+   */
+  'busy-ratio': number;
+  'backpressure-ratio': number;
+  'idle-ratio': number;
+  /** The vertex's input watermark: the minimum over its subtasks (epoch ms; null: none yet). */
+  'current-input-watermark': number | null;
+}
+
+/** Flink's back-pressure levels: a ratio up to 0.10 is `ok`, up to 0.5 `low`, above that `high`. */
+export type BackPressureLevel = 'ok' | 'low' | 'high';
+
+/**
+ * A vertex's or subtask's status, Flink's execution states (a vertex shows the most advanced state
+ * of its subtasks: FAILED over CANCELED over RUNNING over FINISHED...).
+ */
+export type ExecutionState =
+  | 'CREATED'
+  | 'SCHEDULED'
+  | 'DEPLOYING'
+  | 'RUNNING'
+  | 'FINISHED'
+  | 'CANCELING'
+  | 'CANCELED'
+  | 'FAILED';
+
+/** One vertex of `GET /jobs/:jobid`. */
+export interface JobVertexSummary {
+  id: string;
+  name: string;
+  parallelism: number;
+  status: ExecutionState;
+  /** How many subtasks are in each state (Flink's `tasks`). */
+  tasks: Partial<Record<ExecutionState, number>>;
+  metrics: VertexMetrics;
+  'backpressure-level': BackPressureLevel;
 }
 
 /** `GET /jobs/:jobid`. */
 export interface JobDetails extends JobSummary {
   now: number;
-  vertices: Array<{ id: string; name: string; parallelism: number; metrics: VertexMetrics }>;
+  vertices: JobVertexSummary[];
   restarts: number;
+}
+
+/** One subtask of `GET /jobs/:jobid/vertices/:vertexid`. */
+export interface SubtaskDetails {
+  subtask: number;
+  status: ExecutionState;
+  /** The TaskManager whose slot runs it (null: not known, e.g. not deployed). */
+  'taskmanager-id': string | null;
+  'backpressure-level': BackPressureLevel;
+  /** Its metrics as the task reports them (src/core/task-metrics.ts), camelCase keys; null before its first report. */
+  metrics: TaskMetrics | null;
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid`: a vertex with its operators and subtasks. */
+export interface VertexDetails {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  now: number;
+  status: ExecutionState;
+  /** The operators chained in the vertex, head first. */
+  operators: Array<{ uid: string; name: string; kind: string }>;
+  metrics: VertexMetrics;
+  'backpressure-level': BackPressureLevel;
+  subtasks: SubtaskDetails[];
+}
+
+/** A channel's watermark, in a subtask's input. */
+export interface ChannelWatermark {
+  /** The input (0, or 1 for the second input of a two-input operator). */
+  input: number;
+  /** The channel in that input (the upstream subtask). */
+  channel: number;
+  watermark: number | null;
+  idle: boolean;
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid/watermarks`. Watermarks are epoch ms, or null while none arrived. */
+export interface VertexWatermarks {
+  id: string;
+  name: string;
+  /** The minimum input watermark over the subtasks. */
+  currentInputWatermark: number | null;
+  /** The subtask with the lowest input watermark (null: none has one). */
+  slowestSubtask: number | null;
+  subtasks: Array<{
+    subtask: number;
+    currentInputWatermark: number | null;
+    currentOutputWatermark: number | null;
+    channels: ChannelWatermark[];
+    /** The non-idle channel with the minimum watermark: what holds this subtask back (null: none). */
+    slowestInput: ChannelWatermark | null;
+  }>;
 }
 
 /** `GET /jobs/:jobid/plan`: the job graph, as Flink's `plan` (nodes with their inputs). */
@@ -63,25 +161,63 @@ export interface JobPlanResponse {
 export interface JobExceptions {
   'root-exception': string | null;
   timestamp: number | null;
-  'all-exceptions': Array<{ exception: string; timestamp: number; code: string }>;
+  'all-exceptions': JobExceptionEntry[];
   truncated: boolean;
+}
+
+/** One failure of a job, newest first in `all-exceptions`. */
+export interface JobExceptionEntry {
+  exception: string;
+  timestamp: number;
+  code: string;
+  /** The task (vertex name) that failed; null for a failure of no one task (a lost TaskManager, a deploy). */
+  taskName: string | null;
+  /** `vertexId#subtask` (subtask from 0) of the failed task; null when not known. */
+  location: string | null;
+  /** The record being processed when it failed, as text, at most 1 KiB (null: none, or not known). */
+  record: string | null;
+  /** Where that record came from: `topic "t" partition 3 offset 18422`, `file "in.csv" line 7` (null: not known). */
+  position: string | null;
+  /** The source that read it, when the position is a source's. */
+  source: string | null;
 }
 
 /** `GET /jobs/:jobid/checkpoints`, Flink's checkpointing statistics (a subset). */
 export interface CheckpointingStatistics {
   counts: { restored: number; total: number; in_progress: number; completed: number; failed: number };
   latest: {
-    completed: { id: number; external_path: string; end_to_end_duration: number } | null;
+    completed: {
+      id: number;
+      external_path: string;
+      end_to_end_duration: number;
+      trigger_timestamp: number;
+      latest_ack_timestamp: number;
+      state_size: number;
+    } | null;
     restored: { id: number; external_path: string } | null;
     failure: string | null;
   };
-  history: Array<{
-    id: number;
-    status: 'COMPLETED' | 'FAILED' | 'IN_PROGRESS';
-    is_savepoint: boolean;
-    end_to_end_duration: number;
-    external_path: string | null;
-  }>;
+  /** Newest first. */
+  history: CheckpointHistoryItem[];
+}
+
+/** One checkpoint of `GET /jobs/:jobid/checkpoints`' history (Flink's names). Times: epoch ms; durations: ms. */
+export interface CheckpointHistoryItem {
+  id: number;
+  status: 'COMPLETED' | 'FAILED' | 'IN_PROGRESS';
+  is_savepoint: boolean;
+  trigger_timestamp: number;
+  /** When the last subtask acknowledged (0: none yet, or not known). */
+  latest_ack_timestamp: number;
+  end_to_end_duration: number;
+  /** Bytes (0: not known). */
+  state_size: number;
+  /** The longest barrier alignment of a subtask, ms. */
+  alignment_duration: number;
+  num_subtasks: number;
+  num_acknowledged_subtasks: number;
+  external_path: string | null;
+  failure_message: string | null;
 }
 
 /** One registered TaskManager in `GET /taskmanagers`. */
@@ -92,6 +228,23 @@ export interface TaskManagerInfo {
   slotsNumber: number;
   freeSlots: number;
   timeSinceLastHeartbeat: number;
+  /** The TaskManager's machine, as it last reported it (registration, then with its heartbeats). Bytes. */
+  hardware: { cpuCores: number; physicalMemory: number; freeMemory: number };
+  /** The TaskManager process's memory (all its slot threads), bytes. */
+  memory: { heapUsed: number; heapTotal: number; rss: number };
+}
+
+/** `GET /taskmanagers/:tmid`: a TaskManager and what runs in each of its slots. */
+export interface TaskManagerDetails extends TaskManagerInfo {
+  slots: Array<{
+    /** The slot's index on the TaskManager. */
+    index: number;
+    /** The job running in it (null: free). */
+    jobId: string | null;
+    jobName: string | null;
+    /** Its subtasks (slot sharing: one subtask of several vertices). */
+    tasks: Array<{ vertexId: string; vertexName: string; subtask: number }>;
+  }>;
 }
 
 /** `GET /overview`. */
@@ -140,7 +293,13 @@ export interface Dispatcher {
   plan(jobId: string): JobPlanResponse | undefined;
   exceptions(jobId: string): JobExceptions | undefined;
   checkpoints(jobId: string): CheckpointingStatistics | undefined;
+  /** A vertex with its subtasks and their metrics; `undefined` for an unknown job or vertex. */
+  vertex(jobId: string, vertexId: string): VertexDetails | undefined;
+  /** A vertex's watermarks per subtask and input channel; `undefined` for an unknown job or vertex. */
+  watermarks(jobId: string, vertexId: string): VertexWatermarks | undefined;
   taskManagers(): TaskManagerInfo[];
+  /** `undefined` for an unknown TaskManager (404 `NOT_FOUND`). */
+  taskManager(taskManagerId: string): TaskManagerDetails | undefined;
   /** The effective configuration, already without secrets (the server redacts secret-looking keys again). */
   config(): Record<string, string>;
   /** Plans and deploys a job; may throw `GRAPH_MISMATCH`, `NOT_ENOUGH_SLOTS`, `INVALID_ARGUMENT`, ... */

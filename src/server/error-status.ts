@@ -32,6 +32,9 @@ const STATUS: Partial<Record<RestErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   NOT_ENOUGH_SLOTS: 503,
   CLUSTER_UNAVAILABLE: 503,
+  LOG_NOT_FOUND: 404,
+  TASKMANAGER_LOST: 503,
+  TIMEOUT: 504,
 };
 
 /** The HTTP status for an error code; 500 for codes that name a failure inside the JobManager. */

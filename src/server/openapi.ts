@@ -14,12 +14,16 @@ export interface RouteDoc {
   summary: string;
   description?: string;
   tags: string[];
+  /** The success response's media type, when it is not JSON (`text/event-stream`, `text/html`). */
+  contentType?: string;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Summary and tags of the route in the OpenAPI document. */
     openapi?: RouteDoc;
+    /** False: the route is left out of the OpenAPI document (the dashboard's static files). */
+    documented?: boolean;
   }
 }
 
@@ -43,6 +47,7 @@ export interface DocumentedRoute {
 export function recordRoutes(app: FastifyInstance): DocumentedRoute[] {
   const routes: DocumentedRoute[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.config?.documented === false) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       routes.push({
@@ -112,7 +117,8 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
       (schema.description as string | undefined) ??
       STATUS_CODES[Number(status)] ??
       (key === '4XX' ? 'Client error' : 'Server error');
-    responses[key] = { description, content: { 'application/json': { schema: copy(schema) } } };
+    const type = /^2\d\d$/.test(status) ? (route.doc?.contentType ?? 'application/json') : 'application/json';
+    responses[key] = { description, content: { [type]: { schema: copy(schema) } } };
   }
   op.responses = sortKeys(responses);
   return op;

@@ -6,10 +6,14 @@ import type { Dispatcher } from './dispatcher.ts';
 import { RestNotFoundError, restErrorOf } from './error-status.ts';
 import { buildOpenApiDocument, recordRoutes } from './openapi.ts';
 import { registerClusterRoutes } from './routes/cluster.ts';
+import { type EventStreamOptions, registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { type LogSource, registerLogRoutes } from './routes/logs.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { registerSavepointRoutes } from './routes/savepoints.ts';
+import { registerVertexRoutes } from './routes/vertices.ts';
 import { errorResponses } from './schemas.ts';
+import { defaultUiDirectory, readUiFiles, registerUiRoutes } from './static-ui.ts';
 
 /**
  * The JobManager's REST server: fastify with Weir's rules around the routes.
@@ -22,7 +26,8 @@ import { errorResponses } from './schemas.ts';
  *   internal messages go to the log only.
  * - Request bodies are validated against the route schemas, unknown properties refused; bodies are
  *   size-limited (413 `PAYLOAD_TOO_LARGE`); client paths are confined to the configured roots.
- * - Nothing serves files and nothing runs commands: routes only call the {@link Dispatcher}.
+ * - Nothing runs commands: routes only call the {@link Dispatcher}. The only files served are the
+ *   dashboard's, from an allow-list read at startup (static-ui.ts); no request names a file.
  * - Fastify's logger is off; with `log`, one line per request (method, URL, status, time), never a
  *   header.
  */
@@ -45,6 +50,12 @@ export interface RestServerOptions {
   /** Directories client paths may name: savepoint targets and restore paths. */
   roots?: { savepoints?: string; checkpoints?: string };
   log?: RestLog;
+  /** The log files GET /jobmanager/log and /taskmanagers/:tmid/log serve; none: they answer 404. */
+  logs?: LogSource;
+  /** Timing of the server-sent event streams (tests shorten it). */
+  events?: EventStreamOptions;
+  /** The dashboard's build (default: the package's dist/ui); false: no dashboard. */
+  ui?: { directory: string } | false;
 }
 
 /** A listening REST server. */
@@ -93,7 +104,13 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
   const routes = recordRoutes(app);
 
   const token = options.token;
-  app.addHook('onRequest', requestGuard(token));
+  const guard = requestGuard(token);
+  app.addHook('onRequest', async (request) => {
+    // The dashboard's own files are served without the token (the API and its streams still need it);
+    // a tokenless server keeps its loopback Host/Origin rule for them too.
+    if (token !== undefined && (request.routeOptions.config as { publicAsset?: boolean } | undefined)?.publicAsset) return;
+    await guard(request);
+  });
   if (log !== undefined) {
     app.addHook('onResponse', async (request, reply) => {
       log(
@@ -127,6 +144,9 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
     registerClusterRoutes(scope, context);
     registerJobRoutes(scope, context);
     registerSavepointRoutes(scope, context);
+    registerLogRoutes(scope, options.logs);
+    registerVertexRoutes(scope, context);
+    registerEventRoutes(scope, context, options.events);
     let document: Record<string, unknown> | undefined;
     scope.get(
       '/openapi.json',
@@ -149,6 +169,14 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
       },
     );
   });
+  if (options.ui !== false) {
+    // After every API route (plugins load in order): a UI file never shadows one.
+    const files = readUiFiles(options.ui?.directory ?? defaultUiDirectory());
+    app.register(async (scope) => {
+      const apiRoots = new Set(routes.map((r) => r.url.split('/')[1]));
+      registerUiRoutes(scope, files, (path) => apiRoots.has(path.split('/')[1]));
+    });
+  }
   return app;
 }
 

@@ -57,7 +57,14 @@ function cannedJobs(): FakeJob[] {
       checkpoints: {
         counts: { restored: 0, total: 13, in_progress: 1, completed: 12, failed: 0 },
         latest: {
-          completed: { id: 12, external_path: '/data/checkpoints/job/chk-12', end_to_end_duration: 120 },
+          completed: {
+            id: 12,
+            external_path: '/data/checkpoints/job/chk-12',
+            end_to_end_duration: 120,
+            trigger_timestamp: 0,
+            latest_ack_timestamp: 0,
+            state_size: 0,
+          },
           restored: null,
           failure: null,
         },

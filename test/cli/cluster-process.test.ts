@@ -272,10 +272,13 @@ describe('weir cluster: pid files and cluster.json', () => {
       run.stderr,
       /^error: CLUSTER_UNAVAILABLE: the cluster did not start: jobmanager \(pid \d+\) ended \(exit code 1\) while waiting for the JobManager's REST API to answer; stopped what had started$/m,
     );
-    assert.match(run.stderr, new RegExp(`^last lines of ${join(dir, 'jobmanager.log')}:$`, 'm'));
-    assert.match(run.stderr, /^ {2}error: /m, 'the log tail shows the error');
-    assert.deepEqual(readdirSync(dir), ['jobmanager.log'], 'no pid file or cluster.json is left');
-    assert.match(readFileSync(join(dir, 'jobmanager.log'), 'utf8'), /^--- weir jobmanager -D /);
+    assert.match(run.stderr, new RegExp(`^last lines of ${join(dir, 'jobmanager.out')}:$`, 'm'));
+    assert.match(run.stderr, /^ {2}error: /m, 'the output tail shows the error');
+    const files = readdirSync(dir).sort();
+    assert.equal(files.length, 2, `no pid file or cluster.json is left: ${files}`);
+    assert.match(files[0], /^jobmanager-\d+\.log$/, 'the JobManager wrote its log file in the directory');
+    assert.equal(files[1], 'jobmanager.out');
+    assert.match(readFileSync(join(dir, 'jobmanager.out'), 'utf8'), /^--- weir jobmanager -D /);
   });
 });
 
@@ -316,7 +319,7 @@ describe('weir cluster start --taskmanagers 2: a real cluster', () => {
     assert.equal(state.pids.taskmanagers.length, 2);
     for (const name of ['jobmanager', 'taskmanager-1', 'taskmanager-2']) {
       assert.ok(existsSync(join(dir, `${name}.pid`)), name);
-      assert.ok(existsSync(join(dir, `${name}.log`)), name);
+      assert.ok(existsSync(join(dir, `${name}.out`)), name);
     }
     // The processes outlived the command that started them.
     assert.equal(isWeirProcess(state.pids.jobmanager, 'jobmanager'), true);
@@ -340,6 +343,16 @@ describe('weir cluster start --taskmanagers 2: a real cluster', () => {
     for (const pid of [state.pids.jobmanager, ...state.pids.taskmanagers]) {
       assert.equal(isWeirProcess(pid, pid === state.pids.jobmanager ? 'jobmanager' : 'taskmanager'), false);
     }
-    assert.deepEqual(readdirSync(dir).sort(), ['jobmanager.log', 'taskmanager-1.log', 'taskmanager-2.log']);
+    const files = readdirSync(dir).sort();
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.out')),
+      ['jobmanager.out', 'taskmanager-1.out', 'taskmanager-2.out'],
+    );
+    // Each process's own JSON log file, in the same directory.
+    const logs = files.filter((f) => f.endsWith('.log'));
+    assert.equal(logs.length, 3, String(logs));
+    assert.match(logs[0], /^jobmanager-\d+\.log$/);
+    for (const log of logs.slice(1)) assert.match(log, /^taskmanager-tm-.+\.log$/);
+    assert.equal(files.length, 6, String(files));
   });
 });

@@ -78,7 +78,9 @@ export function jobDetails(
         id: 'cbc357ccb763df2852fee8c4fc7d55f2',
         name: 'Source: numbers',
         parallelism: 2,
+        ...VERTEX_DEFAULTS,
         metrics: {
+          ...METRIC_DEFAULTS,
           'read-records': 0,
           'write-records': 1_234_567,
           'read-bytes': 0,
@@ -91,7 +93,9 @@ export function jobDetails(
         id: '90bea66de1c231edf33913ecd54406c1',
         name: 'Map -> Sink: print',
         parallelism: 2,
+        ...VERTEX_DEFAULTS,
         metrics: {
+          ...METRIC_DEFAULTS,
           'read-records': 1_234_567,
           'write-records': 0,
           'read-bytes': 9_876_543,
@@ -104,6 +108,18 @@ export function jobDetails(
     ...extra,
   };
 }
+
+/** The vertex fields `weir info` does not read. */
+const VERTEX_DEFAULTS = { status: 'RUNNING', tasks: { RUNNING: 2 }, 'backpressure-level': 'ok' } as const;
+const METRIC_DEFAULTS = {
+  'idle-ms': 0,
+  'read-records-per-second': 0,
+  'write-records-per-second': 0,
+  'busy-ratio': 0,
+  'backpressure-ratio': 0,
+  'idle-ratio': 0,
+  'current-input-watermark': null,
+};
 
 const NO_CHECKPOINTS: CheckpointingStatistics = {
   counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
@@ -161,7 +177,10 @@ export async function startFakeJobManager(options: FakeJobManagerOptions = {}): 
       const job = jobs.get(jobId);
       return job ? (job.checkpoints ?? NO_CHECKPOINTS) : undefined;
     },
+    vertex: () => undefined,
+    watermarks: () => undefined,
     taskManagers: () => options.taskManagers ?? [],
+    taskManager: () => undefined,
     config: () => ({ 'rest.port': '8081' }),
     submit: async (request) => {
       record('submit', request);

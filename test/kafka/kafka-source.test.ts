@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Producer, stringSerializers } from '@platformatic/kafka';
+import { taskFailureOf } from '../../src/core/task-failure.ts';
 import {
   type Collector,
   KafkaDeserializers,
@@ -159,6 +160,11 @@ describe('KafkaSource', () => {
     await assert.rejects(readIds(source(topic), 1), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'DESERIALIZATION_FAILED');
       assert.match(error.message, new RegExp(`topic "${topic}" partition 1 offset 5: .*JSON`));
+      // The same as data, for the REST API's exception history: the raw record and where it is.
+      const context = taskFailureOf(error);
+      assert.equal(context?.record, '{"id": 11');
+      assert.equal(context?.position, `topic "${topic}" partition 1 offset 5`);
+      assert.equal(context?.taskName !== undefined && context.subtask !== undefined, true);
       return true;
     });
   });

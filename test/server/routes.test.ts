@@ -27,7 +27,7 @@ describe('error statuses', () => {
       ['INVALID_GRAPH', 400],
       ['JOB_FAILED', 500],
       ['INTERNAL', 500],
-      ['TASKMANAGER_LOST', 500],
+      ['TASKMANAGER_LOST', 503],
     ];
     for (const [code, status] of table) assert.equal(httpStatusOf(code), status, code);
   });

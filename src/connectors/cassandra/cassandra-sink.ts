@@ -135,6 +135,11 @@ export class CassandraSink<T> implements Sink<T> {
     else this.queue.push(write);
   }
 
+  /** Metrics: writes started and not acknowledged yet, and those waiting for an execution slot. */
+  pendingCommits(): number {
+    return this.running + this.queue.length;
+  }
+
   /** A promise while records wait for a free execution slot; none after a failure (invoke throws it). */
   blocked(): Promise<void> | undefined {
     if (this.queue.length === 0 || this.failure !== undefined) return undefined;

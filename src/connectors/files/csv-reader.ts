@@ -2,6 +2,7 @@ import type { Counter } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import { escapeMessage, inputExcerpt } from '../../core/input-excerpt.ts';
 import { countRecordsInErrors, type ReaderOutput, type SourceReaderContext } from '../../core/source.ts';
+import { withFailedRecord } from '../../core/task-failure.ts';
 import { type FileReaderMetrics, isBlank } from './bad-record-policy.ts';
 import { CsvSyntaxError, splitCsvLine } from './csv-line.ts';
 import { type CsvColumnType, checkColumns, type ResolvedCsvOptions } from './csv-options.ts';
@@ -73,6 +74,10 @@ export class CsvReader<T> extends LineFileReader<T> {
         this.metrics.skippedRecords++;
         this.errors?.add(1);
         return;
+      }
+      // The row and where it is, as data for the REST API's exception history.
+      if (error instanceof WeirError && error.code === 'DESERIALIZATION_FAILED') {
+        throw withFailedRecord(error, line, `file "${this.path}" line ${this.lineNumber}`);
       }
       throw error;
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isWeirError } from '../../core/errors.ts';
+import { taskFailureOf } from '../../core/task-failure.ts';
 import { drain, ListOutput, readAll, readerContext, take } from '../test-support.ts';
 import type { CsvReader } from './csv-reader.ts';
 import { CsvSource } from './csv-source.ts';
@@ -56,6 +57,11 @@ describe('CsvSource', () => {
     await assert.rejects(readAll(new CsvSource(path, { types: { amount: 'number' } })), {
       code: 'DESERIALIZATION_FAILED',
       message: `cannot parse CSV at file "${path}" line 3 column "amount": expected a number, found "12.5.1"`,
+    });
+    // The row and its position also travel as data (the REST API's exception history shows them).
+    await assert.rejects(readAll(new CsvSource(path, { types: { amount: 'number' } })), (error) => {
+      assert.deepEqual(taskFailureOf(error), { record: '2,12.5.1', position: `file "${path}" line 3` });
+      return true;
     });
   });
 

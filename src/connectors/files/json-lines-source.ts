@@ -8,6 +8,7 @@ import {
   type Source,
   type SourceReaderContext,
 } from '../../core/source.ts';
+import { withFailedRecord } from '../../core/task-failure.ts';
 import { type FileReaderMetrics, isBlank, type OnBadRecord } from './bad-record-policy.ts';
 import { type FileSplit, listFileSplits } from './file-split.ts';
 import { LineFileReader } from './line-file-reader.ts';
@@ -92,10 +93,14 @@ export class JsonLinesReader<T> extends LineFileReader<T> {
         this.errors?.add(1);
         return;
       }
-      throw new WeirError(
-        'DESERIALIZATION_FAILED',
-        `cannot parse JSON at file "${this.path}" line ${this.lineNumber}: ${escapeMessage((error as Error).message)}`,
-        { cause: error },
+      throw withFailedRecord(
+        new WeirError(
+          'DESERIALIZATION_FAILED',
+          `cannot parse JSON at file "${this.path}" line ${this.lineNumber}: ${escapeMessage((error as Error).message)}`,
+          { cause: error },
+        ),
+        line,
+        `file "${this.path}" line ${this.lineNumber}`,
       );
     }
     output.collect(value);

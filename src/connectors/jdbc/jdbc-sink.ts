@@ -92,6 +92,11 @@ export class JdbcSink<T, const C extends string> implements Sink<T> {
     if (this.buffer.length >= this.writer.chunkSize && this.flushing === undefined) void this.flush(false);
   }
 
+  /** Metrics: rows buffered or being written, not yet acknowledged by the database. */
+  pendingCommits(): number {
+    return this.buffer.length;
+  }
+
   /** Back-pressure: a full batch waits while the previous one is written. */
   blocked(): Promise<void> | undefined {
     if (this.flushing === undefined || this.buffer.length < this.writer.chunkSize) return undefined;

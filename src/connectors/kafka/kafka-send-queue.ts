@@ -18,6 +18,8 @@ export class KafkaSendQueue {
   private readonly maxBuffered: number;
   /** Records acknowledged by the broker. */
   sent = 0;
+  /** Records of the request under way. */
+  private inFlight = 0;
 
   constructor(
     send: (messages: MessageToProduce[]) => Promise<unknown>,
@@ -32,6 +34,11 @@ export class KafkaSendQueue {
 
   get buffered(): number {
     return this.buffer.length;
+  }
+
+  /** Records pushed and not acknowledged yet: buffered, or in the request under way (metrics). */
+  get pending(): number {
+    return this.buffer.length + this.inFlight;
   }
 
   /** The first send failure, rethrown to the caller (the sink then fails the job). */
@@ -77,13 +84,16 @@ export class KafkaSendQueue {
           batch = this.buffer.splice(0, this.maxBatch);
         }
         this.wakeSpaceWaiters();
+        this.inFlight = batch.length;
         await this.send(batch);
+        this.inFlight = 0;
         this.sent += batch.length;
       }
     } catch (error) {
       this.failure = error;
       this.buffer = [];
     } finally {
+      this.inFlight = 0;
       this.sending = false;
     }
     this.wakeSpaceWaiters();

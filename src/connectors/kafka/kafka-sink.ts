@@ -126,6 +126,11 @@ export class KafkaSink<T> implements Sink<T> {
     return this.writer?.blocked();
   }
 
+  /** Metrics: records not acknowledged yet (NONE, AT_LEAST_ONCE), or transactions not committed yet (EXACTLY_ONCE). */
+  pendingCommits(): number {
+    return this.writer?.pendingCommits() ?? 0;
+  }
+
   snapshotState(checkpointId: number): unknown[] {
     return (this.writer as KafkaWriter).snapshot(checkpointId);
   }
@@ -157,6 +162,7 @@ export type DeliveryGuarantee = 'NONE' | 'AT_LEAST_ONCE' | 'EXACTLY_ONCE';
 interface KafkaWriter {
   write(message: MessageToProduce): void;
   blocked(): Promise<void> | undefined;
+  pendingCommits(): number;
   snapshot(checkpointId: number): unknown[];
   preCommit(checkpointId: number): Promise<void> | undefined;
   commit(checkpointId: number): Promise<void> | undefined;
@@ -227,6 +233,10 @@ class PlainWriter implements KafkaWriter {
 
   blocked(): Promise<void> | undefined {
     return this.queue.blocked();
+  }
+
+  pendingCommits(): number {
+    return this.queue.pending;
   }
 
   snapshot(): unknown[] {
@@ -320,6 +330,8 @@ class TransactionalWriter implements KafkaWriter {
   private readonly all: Producer[] = [];
   /** Commits run one after another, in checkpoint order. */
   private commits: Promise<void> = Promise.resolve();
+  /** Transactions handed to `commits` and not committed yet. */
+  private committing = 0;
   private justPreCommitted: OpenTransaction | undefined;
 
   constructor(settings: KafkaSinkSettings<unknown>, context: SinkContext, firstCounter: number) {
@@ -352,6 +364,11 @@ class TransactionalWriter implements KafkaWriter {
     if (txn.failure !== undefined) throw txn.failure;
     txn.queue.push(message);
     txn.records++;
+  }
+
+  /** Pre-committed transactions not committed yet. */
+  pendingCommits(): number {
+    return this.pending.length + this.committing;
   }
 
   /** While the transaction is beginning, nothing is taken (so every checkpointed one has its epoch). */
@@ -396,10 +413,12 @@ class TransactionalWriter implements KafkaWriter {
     }
     if (due.length === 0) return undefined;
     this.pending = remaining;
+    this.committing += due.length;
     this.commits = this.commits.then(async () => {
       for (const txn of due) {
         await txn.queue.flush();
         await (txn.transaction as Transaction).commit();
+        this.committing--;
         this.idle.push(txn.producer);
       }
     });

@@ -2,14 +2,17 @@ import type { Admin, Consumer, KafkaRecord, Producer, RecordsBatch } from '@plat
 import type { Counter } from '../../core/accumulators.ts';
 import { WeirError } from '../../core/errors.ts';
 import { escapeMessage } from '../../core/input-excerpt.ts';
+import { processLogger } from '../../core/logger.ts';
 import {
   type InputStatus,
   type ReaderOutput,
   releaseSplitOutput,
   type SourceReader,
   type SourceReaderContext,
+  type SourceReaderMetrics,
   splitOutput,
 } from '../../core/source.ts';
+import { withFailedRecord } from '../../core/task-failure.ts';
 import { Availability } from '../collection/availability.ts';
 import {
   createKafkaAdmin,
@@ -20,6 +23,7 @@ import {
   fetchSettings,
   type KafkaClientConfig,
 } from './kafka-client-config.ts';
+import { kafkaClientModule } from './kafka-client-module.ts';
 import { type KafkaPartitionSplit, kafkaSplitId } from './kafka-partition-split.ts';
 import { describeKafkaError, kafkaSplitOwner, listTopicsMatching } from './kafka-split-planner.ts';
 
@@ -75,6 +79,13 @@ interface PartitionState {
   released: boolean;
   /** Fetches in a row that returned no batch although the partition has records there. */
   stalls: number;
+  /**
+   * The partition's end as last seen, for the consumer lag (-1: not known yet): the high watermark
+   * (read_uncommitted) or last stable offset (read_committed) of the last fetch response or offset
+   * look-up, and when it was seen (performance.now()).
+   */
+  endOffset: number;
+  endOffsetAt: number;
 }
 
 /**
@@ -124,6 +135,13 @@ const SKIP_LOG_INTERVAL_MS = 10_000;
 const MAX_PENDING_COMMITS = 16;
 /** Fetches in a row without a batch, with records available, before the partition is deemed stuck. */
 const MAX_STALLS = 5;
+const LATEST = -1n;
+/**
+ * The end offsets the consumer lag is computed from come with every fetch response; a partition
+ * not fetched for this long (the buffer is full: the job is back-pressured) has its end looked up
+ * with a ListOffsets request, in the background, when the metrics are next read.
+ */
+const END_OFFSET_REFRESH_MS = 5_000;
 
 /**
  * Reads Kafka partitions. An async fetch loop per reader asks each partition's leader for records
@@ -173,6 +191,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
   private readonly snapshots = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
   private commitWanted: Array<{ topic: string; partition: number; offset: number }> | undefined;
   private committing: Promise<void> | undefined;
+  private endOffsetsRefreshing = false;
 
   constructor(settings: KafkaReaderSettings<T>, context: SourceReaderContext, errors?: Counter) {
     this.config = settings.config;
@@ -274,6 +293,59 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     this.committing ??= this.commitLoop();
   }
 
+  /**
+   * The consumer lag of each partition read (Kafka's records-lag): its end minus the position of
+   * the next record to emit, so records fetched and buffered here count as lag; a bounded split's
+   * end is its stop offset at most. Partitions whose end is not known yet are left out.
+   */
+  readerMetrics(): SourceReaderMetrics {
+    const now = performance.now();
+    const consumerLag: Array<{ partition: string; lag: number }> = [];
+    let stale = false;
+    for (const s of this.states) {
+      if (!isFinished(s) && now - s.endOffsetAt >= END_OFFSET_REFRESH_MS) stale = true;
+      if (s.endOffset < 0) continue;
+      consumerLag.push({ partition: s.splitId, lag: consumerLagOf(s.nextOffset, s.endOffset, s.stopOffset) });
+    }
+    if (stale) this.refreshEndOffsets();
+    return { consumerLag };
+  }
+
+  /** Looks the end offsets up (ListOffsets, latest) in the background; metrics only, so a failure is ignored. */
+  private refreshEndOffsets(): void {
+    const consumer = this.consumer;
+    // No consumer yet: the fetch loop has not started, and metrics do not open connections.
+    if (this.endOffsetsRefreshing || this.closed || consumer === undefined) return;
+    const states = this.states.filter((s) => !isFinished(s));
+    const partitions: Record<string, number[]> = {};
+    for (const s of states) (partitions[s.topic] ??= []).push(s.partition);
+    this.endOffsetsRefreshing = true;
+    const asked = performance.now();
+    consumer
+      .listOffsets({
+        topics: Object.keys(partitions),
+        partitions,
+        timestamp: LATEST,
+        isolationLevel: this.settings.isolationLevel,
+      })
+      .then(
+        (offsets) => {
+          for (const s of states) {
+            const end = offsets.get(s.topic)?.[s.partition];
+            // A fetch response that came meanwhile is newer than this answer.
+            if (end !== undefined && s.endOffsetAt <= asked) {
+              s.endOffset = Number(end);
+              s.endOffsetAt = asked;
+            }
+          }
+        },
+        () => {},
+      )
+      .finally(() => {
+        this.endOffsetsRefreshing = false;
+      });
+  }
+
   /** `topic <t> partition <p> offset <o>` of the record being emitted. */
   currentPosition(): string | undefined {
     const state = this.emittingState;
@@ -314,6 +386,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       stopOffset,
       released: false,
       stalls: 0,
+      endOffset: -1,
+      endOffsetAt: performance.now(),
     };
     this.states.push(state);
     this.stateById.set(splitId, state);
@@ -338,8 +412,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
             topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
           });
         } catch (error) {
-          console.warn(
-            `weir: source "${this.context.sourceName}" subtask ${this.context.subtaskIndex} cannot commit offsets to group "${this.config.groupId}" at ${describeServers(this.config)} (used only for monitoring): ${describeKafkaError(error)}`,
+          (this.context.logger ?? processLogger()).warn(
+            `source "${this.context.sourceName}" subtask ${this.context.subtaskIndex} cannot commit offsets to group "${this.config.groupId}" at ${describeServers(this.config)} (used only for monitoring): ${describeKafkaError(error)}`,
           );
         }
       }
@@ -531,6 +605,7 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     for (const topicResponse of response.responses) {
       for (const partitionResponse of topicResponse.partitions) {
         const entry = requested.get(`${topicResponse.topicId}:${partitionResponse.partitionIndex}`);
+        if (entry !== undefined) this.noteEndOffset(entry.state, partitionResponse);
         // A fetch session may answer for partitions not asked this time, or for an old offset.
         if (entry === undefined || entry.state.fetchOffset !== entry.offset) continue;
         const f = this.extract(entry.state, partitionResponse);
@@ -623,6 +698,18 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     return { state, records, offsets, timestamps, endOffset: end };
   }
 
+  /** The partition's end as this fetch response gives it (once per fetch, for the consumer lag). */
+  private noteEndOffset(state: PartitionState, response: FetchedPartition): void {
+    const end =
+      this.settings.isolationLevel === kafkaClientModule().FetchIsolationLevels.READ_COMMITTED &&
+      response.lastStableOffset >= 0n
+        ? response.lastStableOffset
+        : response.highWatermark;
+    if (end < 0n) return;
+    state.endOffset = Number(end);
+    state.endOffsetAt = performance.now();
+  }
+
   /**
    * A fetch that returns no batch although the partition holds records at the fetch offset (its
    * stable end is past it) means a batch the fetch sizes cannot carry; Kafka's v2 record format
@@ -658,7 +745,11 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       } catch (error) {
         const message = `cannot deserialize the Kafka record at topic "${topic}" partition ${partition} offset ${offsets[i]}: ${escapeMessage(String((error as Error)?.message ?? error))}`;
         if (this.policy.kind === 'fail') {
-          failure = new WeirError('DESERIALIZATION_FAILED', message, { cause: error });
+          failure = withFailedRecord(
+            new WeirError('DESERIALIZATION_FAILED', message, { cause: error }),
+            records[i].value,
+            `topic "${topic}" partition ${partition} offset ${offsets[i]}`,
+          );
           break;
         }
         this.errors?.add(1);
@@ -709,8 +800,8 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
     const more = this.skippedSinceLog > 0 ? ` (and ${this.skippedSinceLog} more since the last message)` : '';
     this.skippedSinceLog = 0;
     this.lastSkipLogAt = now;
-    console.warn(
-      `weir: source "${this.context.sourceName}" subtask ${this.context.subtaskIndex} ${what} a record: ${message}${more}`,
+    (this.context.logger ?? processLogger()).warn(
+      `source "${this.context.sourceName}" subtask ${this.context.subtaskIndex} ${what} a record: ${message}${more}`,
     );
   }
 
@@ -740,6 +831,15 @@ export class KafkaSourceReader<T> implements SourceReader<T, KafkaPartitionSplit
       );
     }
   }
+}
+
+/**
+ * Records between `nextOffset` (the next to emit) and the partition's end, or its stop offset when
+ * the split is bounded and stops earlier; never negative (an end seen before the last records read).
+ */
+export function consumerLagOf(nextOffset: number, endOffset: number, stopOffset: number | null): number {
+  const end = stopOffset === null ? endOffset : Math.min(endOffset, stopOffset);
+  return Math.max(0, end - nextOffset);
 }
 
 function isFinished(state: PartitionState): boolean {

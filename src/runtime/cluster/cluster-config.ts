@@ -22,6 +22,8 @@ export type ConfigValueType =
   | 'host'
   /** A TCP port, 0 to 65535 (0: any free port). */
   | 'port'
+  /** A port or a range of ports `9250-9260` (the first free one is taken; 0: any free port). */
+  | 'ports'
   /** A positive integer. */
   | 'count'
   /** `true` or `false`. */
@@ -37,7 +39,9 @@ export type ConfigValueType =
   /** A directory for checkpoints: a path or `file://` URL (becomes an absolute path), or another scheme's URL (kept). */
   | 'storage'
   /** A non-empty string that is never shown (`******`). */
-  | 'secret';
+  | 'secret'
+  /** A log level: trace, debug, info, warn, error or fatal. */
+  | 'log-level';
 
 /** One option: its key, type, default (when it has one) and what it means. */
 export interface ClusterConfigOption {
@@ -188,8 +192,47 @@ export const CLUSTER_CONFIG_OPTIONS: readonly ClusterConfigOption[] = [
     description:
       'Where the JobManager and TaskManagers store job artifacts (default `<tmpdir>/weir-<uid>/artifacts`).',
   },
-  { key: 'env.log.dir', type: 'path', description: 'The log directory of `weir cluster start`.' },
+  {
+    key: 'env.log.dir',
+    type: 'path',
+    env: 'WEIR_LOG_DIR',
+    description:
+      'The directory of the log files: `jobmanager-<pid>.log`, `taskmanager-<id>.log` (JSON lines), and the output of the processes `weir cluster start` runs (default the runtime directory `log/`, `weir cluster start`: its directory). See docs/observability.md.',
+  },
+  {
+    key: 'log.level',
+    type: 'log-level',
+    default: 'info',
+    description: 'The lowest level written to the log file: trace, debug, info, warn, error or fatal.',
+  },
+  {
+    key: 'log.file',
+    type: 'path',
+    description:
+      "This process's log file, instead of one in `env.log.dir` (`weir run` writes one only with this, `--log-file` or `env.log.dir`).",
+  },
   { key: 'env.pid.dir', type: 'path', description: 'The pid file directory of `weir cluster start`.' },
+  {
+    key: 'metrics.latency.interval',
+    type: 'duration',
+    default: '0',
+    description:
+      "How often sources emit latency markers, recorded by the sinks into latency histograms (0: off); a job's `env.getConfig().setLatencyTrackingInterval(ms)` takes precedence. See docs/observability.md.",
+  },
+  {
+    key: 'metrics.reporter.prom.port',
+    type: 'ports',
+    default: '9249-9259',
+    description:
+      "The port of this process's Prometheus endpoint (`/metrics`), or a range: the first free port in it, so that a JobManager and TaskManagers sharing a host each get one (0: any free port). When none is free the process runs on without it.",
+  },
+  {
+    key: 'metrics.reporter.prom.host',
+    type: 'host',
+    default: '127.0.0.1',
+    description:
+      'The address the Prometheus endpoint binds to. An address other than loopback requires `rest.auth.token` (Prometheus sends it as a bearer token).',
+  },
 ];
 
 /** The configured values, typed, nested as the keys are. */
@@ -231,6 +274,13 @@ export interface ClusterConfigValues {
   state: { checkpoints: { dir: string | undefined }; savepoints: { dir: string | undefined } };
   web: { upload: { dir: string } };
   env: { log: { dir: string | undefined }; pid: { dir: string | undefined } };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; file: string | undefined };
+  /** `port`: a port or a range `from-to`, as written. */
+  metrics: {
+    reporter: { prom: { port: string; host: string } };
+    /** Milliseconds (0: latency tracking off). */
+    latency: { interval: number };
+  };
 }
 
 /** Where a value came from. */
@@ -455,6 +505,7 @@ function parseDefine(define: string): [string, string] {
 const EXPECTED: Record<ConfigValueType, string> = {
   host: 'a host name or IP address',
   port: 'a port, an integer from 0 to 65535',
+  ports: "a port from 0 to 65535 or a range such as '9250-9260'",
   count: 'a positive integer',
   boolean: 'true or false',
   duration: "a duration such as '10 s', '500 ms', '1 min' (a plain number is milliseconds)",
@@ -463,6 +514,7 @@ const EXPECTED: Record<ConfigValueType, string> = {
   path: 'a path or a file:// URL',
   storage: 'a path or a URL such as file:///shared/checkpoints',
   secret: 'a non-empty string',
+  'log-level': 'one of trace, debug, info, warn, error, fatal',
 };
 
 const DURATION_UNITS: Record<string, number> = {
@@ -527,6 +579,13 @@ function convert(option: ClusterConfigOption, setting: Setting): unknown {
       if (!/^\d+$/.test(text) || Number(text) > 65_535) throw bad();
       return Number(text);
     }
+    case 'ports': {
+      const range = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(text);
+      const from = Number(range?.[1]);
+      const to = range?.[2] === undefined ? from : Number(range[2]);
+      if (!range || to > 65_535 || to < from || (from === 0 && to !== 0)) throw bad();
+      return from === to ? String(from) : `${from}-${to}`;
+    }
     case 'count': {
       if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw bad();
       return Number(text);
@@ -554,6 +613,9 @@ function convert(option: ClusterConfigOption, setting: Setting): unknown {
         throw bad(`${text} is ${mb === 0 ? 'less than 1' : mb} mb: expected ${EXPECTED.megabytes}`);
       return mb;
     }
+    case 'log-level':
+      if (!/^(trace|debug|info|warn|error|fatal)$/.test(text.toLowerCase())) throw bad();
+      return text.toLowerCase();
     case 'path':
     case 'storage': {
       if (text === '') throw bad();

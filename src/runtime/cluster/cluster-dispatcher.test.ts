@@ -124,6 +124,8 @@ function setUp(maxEndedJobs?: number) {
           slotsNumber: 2,
           freeSlots: 1,
           timeSinceLastHeartbeat: 5,
+          hardware: { cpuCores: 2, physicalMemory: 4e9, freeMemory: 1e9 },
+          memory: { heapUsed: 5e7, heapTotal: 8e7, rss: 2e8 },
         },
         {
           id: 'tm-2',
@@ -132,6 +134,8 @@ function setUp(maxEndedJobs?: number) {
           slotsNumber: 2,
           freeSlots: 2,
           timeSinceLastHeartbeat: 9,
+          hardware: { cpuCores: 2, physicalMemory: 4e9, freeMemory: 1e9 },
+          memory: { heapUsed: 5e7, heapTotal: 8e7, rss: 2e8 },
         },
       ],
     },
@@ -284,7 +288,17 @@ describe('ClusterDispatcher', () => {
       'root-exception': `${failure.error.code}: ${failure.error.message}`,
       timestamp: failure.timestamp,
       'all-exceptions': [
-        { exception: failure.error.message, timestamp: failure.timestamp, code: failure.error.code },
+        {
+          exception: failure.error.message,
+          timestamp: failure.timestamp,
+          code: failure.error.code,
+          // Where, as data: the task, the subtask, the record and its source position.
+          taskName: 'Sequence Source -> Map -> Collect Sink',
+          location: `${dispatcher.job(jobid)!.vertices[0].id}#0`,
+          record: '500',
+          position: 'sequence value 500',
+          source: 'Sequence Source',
+        },
       ],
       truncated: false,
     });
@@ -464,11 +478,39 @@ describe('ClusterDispatcher', () => {
       return response.json();
     };
     assert.equal((await get('/overview'))['jobs-running'], 1);
+    // While it runs: its vertex (the chain) with its subtasks' metrics, and the slots it holds.
+    const [{ id: vid }] = dispatcher.job(jobid)!.vertices;
+    await until(
+      () => (dispatcher.vertex(jobid, vid)?.subtasks[0].metrics?.recordsIn ?? 0) > 0,
+      'records read',
+    );
+    const vertex = await get(`/jobs/${jobid}/vertices/${vid}`);
+    assert.deepEqual(
+      [
+        vertex.status,
+        vertex.subtasks[0].status,
+        vertex.operators.map((o: { uid: string }) => o.uid).slice(0, 2),
+      ],
+      ['RUNNING', 'RUNNING', ['numbers', 'plus-one']],
+    );
+    assert.equal((await get(`/jobs/${jobid}/vertices/${vid}/watermarks`)).id, vid);
+    assert.equal(dispatcher.vertex(jobid, 'no-such-vertex'), undefined);
+    assert.deepEqual(dispatcher.taskManager('tm-1')?.slots.length, 2);
+    assert.equal(dispatcher.taskManager('tm-9'), undefined);
     await dispatcher.cancel(jobid);
     await launcher.settled(jobid);
     // Ended, the job's resources no longer change: each must arrive exactly as the dispatcher gave it.
     assert.deepEqual({ ...(await get(`/jobs/${jobid}`)), now: 0 }, { ...dispatcher.job(jobid), now: 0 });
     assert.deepEqual(await get(`/jobs/${jobid}/plan`), dispatcher.plan(jobid));
+    assert.deepEqual(
+      { ...(await get(`/jobs/${jobid}/vertices/${vid}`)), now: 0 },
+      // As JSON: optional metrics left undefined are not sent.
+      JSON.parse(JSON.stringify({ ...dispatcher.vertex(jobid, vid), now: 0 })),
+    );
+    assert.deepEqual(
+      await get(`/jobs/${jobid}/vertices/${vid}/watermarks`),
+      dispatcher.watermarks(jobid, vid),
+    );
     assert.deepEqual(await get(`/jobs/${jobid}/exceptions`), dispatcher.exceptions(jobid));
     const checkpoints = await get(`/jobs/${jobid}/checkpoints`);
     assert.ok(checkpoints.counts.completed > 0);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
 import { WeirError } from '../../core/errors.ts';
-import type { JobStatus } from '../../core/job-client.ts';
+import type { CheckpointHistoryEntry, JobStatus } from '../../core/job-client.ts';
+import { processLogger } from '../../core/logger.ts';
 import type {
+  CheckpointHistoryItem,
   CheckpointingStatistics,
   ClusterOverview,
   Dispatcher,
@@ -14,9 +15,13 @@ import type {
   JobSummary,
   SavepointOperation,
   SubmitRequest,
+  TaskManagerDetails,
   TaskManagerInfo,
-  VertexMetrics,
+  VertexDetails,
+  VertexWatermarks,
 } from '../../server/dispatcher.ts';
+import { failureDetails } from '../../server/failure-details.ts';
+import { vertexDetails, vertexSummary, vertexWatermarks } from '../../server/job-views.ts';
 import type { JobMaster } from '../scheduler/job-master.ts';
 import { isTerminal } from '../scheduler/job-status.ts';
 
@@ -134,30 +139,35 @@ export class ClusterDispatcher implements Dispatcher {
     if (master === undefined) return undefined;
     const now = Date.now();
     const metrics = master.getMetrics();
+    const summary = summaryOf(master, now);
     return {
-      ...summaryOf(master, now),
+      ...summary,
       now,
-      vertices: master.graph.vertices.map((v) => {
-        const sum: VertexMetrics = {
-          'read-records': 0,
-          'write-records': 0,
-          // Bytes are not counted (records in one thread are never serialized).
-          'read-bytes': 0,
-          'write-bytes': 0,
-          'backpressured-ms': 0,
-          'busy-ms': 0,
-        };
-        for (const t of metrics) {
-          if (t.vertexId !== v.id) continue;
-          sum['read-records'] += t.recordsIn;
-          sum['write-records'] += t.recordsOut;
-          sum['backpressured-ms'] += t.backPressuredMs;
-          sum['busy-ms'] += t.busyMs;
-        }
-        return { id: v.id, name: v.name, parallelism: v.parallelism, metrics: sum };
-      }),
+      vertices: master.graph.vertices.map((v) => vertexSummary(v, metrics, summary.state)),
       restarts: master.getCheckpointStatistics().restarts,
     };
+  }
+
+  vertex(jobId: string, vertexId: string): VertexDetails | undefined {
+    const master = this.jobsById.get(jobId)?.master;
+    const vertex = master?.graph.vertices.find((v) => v.id === vertexId);
+    if (master === undefined || vertex === undefined) return undefined;
+    const slots = slotTaskManagers(master);
+    return vertexDetails(
+      vertex,
+      master.getMetrics(),
+      STATE[master.getJobStatus()],
+      Date.now(),
+      // Subtask i of every vertex runs in slot i mod slots (worker-protocol.ts workerOf).
+      (subtask) => (slots.length === 0 ? undefined : slots[subtask % slots.length]),
+    );
+  }
+
+  watermarks(jobId: string, vertexId: string): VertexWatermarks | undefined {
+    const master = this.jobsById.get(jobId)?.master;
+    const vertex = master?.graph.vertices.find((v) => v.id === vertexId);
+    if (master === undefined || vertex === undefined) return undefined;
+    return vertexWatermarks(vertex, master.getMetrics());
   }
 
   plan(jobId: string): JobPlanResponse | undefined {
@@ -193,28 +203,35 @@ export class ClusterDispatcher implements Dispatcher {
         exception: error.message,
         timestamp,
         code: error.code,
+        ...failureDetails(error, master.graph),
       })),
       truncated: master.failures.length > listed.length,
     };
   }
 
   /**
-   * The coordinator keeps the latest completed checkpoints (`setNumRetainedCheckpoints`) and counts
-   * of the others, so the history holds those; only the latest completed one has a known duration
-   * (the others show 0). Savepoints are counted but not in the history.
+   * Counts from the job's statistics; the history is the job master's (Flink's
+   * `web.checkpoints.history` latest checkpoints, in progress and failed ones included), and the
+   * latest completed one the newest completed entry of it.
    */
   checkpoints(jobId: string): CheckpointingStatistics | undefined {
     const entry = this.jobsById.get(jobId);
     if (entry === undefined) return undefined;
     const { master } = entry;
     const stats = master.getCheckpointStatistics();
-    const retained = master.getCheckpointCoordinator()?.completedCheckpoints() ?? [];
     const restores = master.getRestores();
     const restored = restores.latest;
-    const own = retained.filter((c) => c.metadata.jobId === master.jobId).reverse();
-    const durationOf = (c: CompletedCheckpoint) =>
-      c.id === stats.lastCompletedId ? (stats.lastDurationMs ?? 0) : 0;
-    const latest = own[0];
+    const history = historyOf(master);
+    const latest = history.find((c) => c.status === 'COMPLETED');
+    // Older than the history (many failed since): the coordinator still retains it.
+    const retained =
+      latest === undefined
+        ? master
+            .getCheckpointCoordinator()
+            ?.completedCheckpoints()
+            .filter((c) => c.metadata.jobId === master.jobId)
+            .at(-1)
+        : undefined;
     return {
       counts: {
         restored: restores.count,
@@ -225,23 +242,60 @@ export class ClusterDispatcher implements Dispatcher {
       },
       latest: {
         completed: latest
-          ? { id: latest.id, external_path: latest.location, end_to_end_duration: durationOf(latest) }
-          : null,
+          ? {
+              id: latest.id,
+              external_path: latest.external_path ?? '',
+              end_to_end_duration: latest.end_to_end_duration,
+              trigger_timestamp: latest.trigger_timestamp,
+              latest_ack_timestamp: latest.latest_ack_timestamp,
+              state_size: latest.state_size,
+            }
+          : retained
+            ? {
+                id: retained.id,
+                external_path: retained.location,
+                end_to_end_duration: stats.lastCompletedId === retained.id ? (stats.lastDurationMs ?? 0) : 0,
+                trigger_timestamp: 0,
+                latest_ack_timestamp: 0,
+                state_size: stats.lastCompletedId === retained.id ? (stats.lastSizeBytes ?? 0) : 0,
+              }
+            : null,
         restored: restored ? { id: restored.id, external_path: restored.location } : null,
         failure: stats.lastFailure,
       },
-      history: own.map((c) => ({
-        id: c.id,
-        status: 'COMPLETED' as const,
-        is_savepoint: c.kind === 'savepoint',
-        end_to_end_duration: durationOf(c),
-        external_path: c.location,
-      })),
+      history,
     };
   }
 
   taskManagers(): TaskManagerInfo[] {
     return this.options.resources.taskManagers();
+  }
+
+  /**
+   * A TaskManager with what runs in its slots: the slots of each running job placed on it (subtask
+   * i of every vertex runs in the job's slot i mod its slot count), then its free slots.
+   */
+  taskManager(taskManagerId: string): TaskManagerDetails | undefined {
+    const info = this.options.resources.taskManagers().find((tm) => tm.id === taskManagerId);
+    if (info === undefined) return undefined;
+    const slots: TaskManagerDetails['slots'] = [];
+    for (const master of this.running()) {
+      const placement = slotTaskManagers(master);
+      placement.forEach((tm, slot) => {
+        if (tm !== taskManagerId) return;
+        const tasks: TaskManagerDetails['slots'][number]['tasks'] = [];
+        for (const v of master.graph.vertices) {
+          for (let i = slot; i < v.parallelism; i += placement.length) {
+            tasks.push({ vertexId: v.id, vertexName: v.name, subtask: i });
+          }
+        }
+        slots.push({ index: slots.length, jobId: master.jobId, jobName: master.jobName, tasks });
+      });
+    }
+    while (slots.length < info.slotsNumber) {
+      slots.push({ index: slots.length, jobId: null, jobName: null, tasks: [] });
+    }
+    return { ...info, slots };
   }
 
   config(): Record<string, string> {
@@ -251,12 +305,25 @@ export class ClusterDispatcher implements Dispatcher {
   async submit(request: SubmitRequest): Promise<{ jobid: string }> {
     const jobId = randomBytes(16).toString('hex');
     const master = await this.options.launcher.launch(request, jobId);
+    this.register(jobId, master, true);
+    return { jobid: jobId };
+  }
+
+  /**
+   * Registers a job started outside the dispatcher, under its own id: what `weir run --web` does
+   * with the jobs of its module. Its end is not logged (whoever started it reports it).
+   */
+  adopt(master: JobMaster): string {
+    if (!this.jobsById.has(master.jobId)) this.register(master.jobId, master, false);
+    return master.jobId;
+  }
+
+  private register(jobId: string, master: JobMaster, logEnd: boolean): void {
     this.jobsById.set(jobId, { master, savepoints: new Map() });
     master.getJobExecutionResult().then(
-      () => this.onJobEnded(jobId, master, undefined),
-      (error: unknown) => this.onJobEnded(jobId, master, error),
+      () => this.onJobEnded(jobId, master, undefined, logEnd),
+      (error: unknown) => this.onJobEnded(jobId, master, error, logEnd),
     );
-    return { jobid: jobId };
   }
 
   /**
@@ -273,7 +340,9 @@ export class ClusterDispatcher implements Dispatcher {
       );
     }
     master.cancel().catch((error: unknown) => {
-      console.error(`weir: cancelling job "${master.jobName}" (${jobId}) failed: ${messageOf(error)}`);
+      processLogger().error(`cancelling job "${master.jobName}" (${jobId}) failed: ${messageOf(error)}`, {
+        job_id: jobId,
+      });
     });
   }
 
@@ -332,19 +401,51 @@ export class ClusterDispatcher implements Dispatcher {
   }
 
   /** A job reached a terminal state: log it, let the launcher drop its artifacts, keep the history bounded. */
-  private onJobEnded(jobId: string, master: JobMaster, error: unknown): void {
+  private onJobEnded(jobId: string, master: JobMaster, error: unknown, log: boolean): void {
     const state = STATE[master.getJobStatus()];
-    console.error(
-      `weir: job "${master.jobName}" (${jobId}) ${state}${error === undefined ? '' : `: ${messageOf(error)}`}`,
-    );
+    if (log) {
+      processLogger()[error === undefined ? 'info' : 'warn'](
+        `job "${master.jobName}" (${jobId}) ${state}${error === undefined ? '' : `: ${messageOf(error)}`}`,
+        { job_id: jobId, console: true },
+      );
+    }
     try {
       this.options.launcher.ended?.(jobId);
     } catch (e) {
-      console.error(`weir: cleaning up after job "${master.jobName}" (${jobId}) failed: ${messageOf(e)}`);
+      processLogger().error(`cleaning up after job "${master.jobName}" (${jobId}) failed: ${messageOf(e)}`, {
+        job_id: jobId,
+      });
     }
     this.ended.push(jobId);
     while (this.ended.length > this.maxEndedJobs) this.jobsById.delete(this.ended.shift()!);
   }
+}
+
+/** The TaskManager id of each slot of the job's current attempt (empty while none is deployed). */
+function slotTaskManagers(master: JobMaster): string[] {
+  return master.getSlotTaskManagers();
+}
+
+/** The job master's checkpoint history (newest first), as the REST API spells it. */
+function historyOf(master: JobMaster): CheckpointHistoryItem[] {
+  return master.getCheckpointHistory().map(historyItem);
+}
+
+function historyItem(c: CheckpointHistoryEntry): CheckpointHistoryItem {
+  return {
+    id: c.id,
+    status: c.status,
+    is_savepoint: c.isSavepoint,
+    trigger_timestamp: c.triggerTimestamp,
+    latest_ack_timestamp: c.endTimestamp ?? 0,
+    end_to_end_duration: c.endToEndDuration,
+    state_size: c.stateSize,
+    alignment_duration: c.alignmentDuration,
+    num_subtasks: c.numSubtasks,
+    num_acknowledged_subtasks: c.numAcknowledgedSubtasks,
+    external_path: c.externalPath,
+    failure_message: c.failureMessage,
+  };
 }
 
 function summaryOf(master: JobMaster, now: number): JobSummary {

@@ -12,8 +12,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Submission } from '../../api/executor.ts';
+import { lineLogger, processLogger } from '../../core/logger.ts';
 import type { SubmitRequest } from '../../server/dispatcher.ts';
 import { createRestServer, type RestServer } from '../../server/rest-server.ts';
+import { processLogFile } from '../logging/process-logging.ts';
+import type { PrometheusServer } from '../metrics/prometheus-server.ts';
+import { dispatcherView, startClusterMetrics } from '../metrics/prometheus-views.ts';
 import { type FrameServer, listenFrames } from '../network/frame-socket.ts';
 import { JobMaster } from '../scheduler/job-master.ts';
 import { installArtifactResolution, removeArtifacts, storeArtifact } from './artifact-loader.ts';
@@ -29,6 +33,9 @@ export interface JobManagerOptions {
   log?: (line: string) => void;
 }
 
+/** How long a TaskManager may take to send the end of its log file. */
+const LOG_TAIL_TIMEOUT_MS = 10_000;
+
 /** How long a submitted module may take to reach execute() in the JobManager. */
 const PLANNING_TIMEOUT_MS = 60_000;
 
@@ -40,10 +47,12 @@ export class JobManager implements JobLauncher {
   private readonly artifacts = new Map<string, { name: string; code: string; sha256: string }>();
   private rpc: FrameServer | undefined;
   private rest: RestServer | undefined;
+  /** The Prometheus endpoint (`metrics.reporter.prom.*`): the cluster and job scopes. */
+  private metrics: PrometheusServer | undefined;
 
   private constructor(options: JobManagerOptions) {
     this.config = options.config;
-    this.log = options.log ?? ((line) => console.error(line));
+    this.log = options.log ?? lineLogger(processLogger());
     this.resources = new ResourceManager({
       slotRequestTimeoutMs: this.config.slot.request.timeout,
       version: options.version,
@@ -99,10 +108,19 @@ export class JobManager implements JobLauncher {
             : undefined,
         uploadLimitBytes: config.rest.server.maxContentLength,
         roots: { savepoints: config.state.savepoints.dir, checkpoints: config.state.checkpoints.dir },
+        logs: {
+          file: processLogFile,
+          taskManagerLog: (id, lines) => jm.resources.taskManagerLog(id, lines, LOG_TAIL_TIMEOUT_MS),
+        },
         log: (level, message) => {
           if (level !== 'info') jm.log(`weir: REST ${level}: ${message}`);
         },
       });
+      jm.metrics = await startClusterMetrics(
+        config,
+        [{ kind: 'jobmanager', view: dispatcherView(jm.dispatcher) }],
+        jm.log,
+      );
     } catch (error) {
       await jm.close();
       throw error;
@@ -142,7 +160,10 @@ export class JobManager implements JobLauncher {
                 kind: 'savepoint',
                 allowNonRestoredState: request.allowNonRestoredState,
               },
-        cluster: { cancellationTimeoutMs: this.config.task.cancellation.timeout },
+        cluster: {
+          cancellationTimeoutMs: this.config.task.cancellation.timeout,
+          latencyTrackingIntervalMs: this.config.metrics.latency.interval,
+        },
       };
       const master = new JobMaster(plan, submission, this.resources, jobId);
       void master.start();
@@ -166,6 +187,7 @@ export class JobManager implements JobLauncher {
   async close(): Promise<void> {
     await Promise.all(this.dispatcher.running().map((job) => job.suspend().catch(() => undefined)));
     await this.rest?.close();
+    await this.metrics?.close();
     this.resources.close('the JobManager is shutting down');
     await this.rpc?.close();
   }

@@ -1,4 +1,4 @@
-import type { WeirError } from '../../core/errors.ts';
+import { WeirError } from '../../core/errors.ts';
 import type { FrameSocket } from '../network/frame-socket.ts';
 import { deserialize } from '../scheduler/job-master.ts';
 import type {
@@ -42,6 +42,8 @@ export class RemoteTaskManager implements TaskManagerGateway {
   private readonly socket: FrameSocket;
   private readonly slots = new Map<string, RemoteSlot>();
   private readonly requests = new Map<number, () => void>();
+  /** Pending `log-tail` requests, by request number. */
+  private readonly logTails = new Map<number, (answer: { text?: string; error?: string }) => void>();
   private readonly attemptOf = new WeakMap<SlotHandle, { jobId: string; attempt: number }>();
   private nextRequest = 1;
   private lostError: WeirError | undefined;
@@ -140,6 +142,9 @@ export class RemoteTaskManager implements TaskManagerGateway {
         if (slot) for (const w of slot.waiters) w('exited');
         return;
       }
+      case 'log-tail':
+        this.logTails.get(m.request)?.(m);
+        return;
       case 'discarded':
         this.requests.get(m.request)?.();
         this.requests.delete(m.request);
@@ -160,11 +165,35 @@ export class RemoteTaskManager implements TaskManagerGateway {
     this.slots.clear();
     for (const resolve of this.requests.values()) resolve();
     this.requests.clear();
+    for (const answer of [...this.logTails.values()]) answer({ error: error.message });
     for (const slot of slots) {
       for (const w of slot.waiters) w('exited');
       slot.listener.failure(slot.index, { kind: 'lost', error });
     }
     this.socket.destroy(error.message);
+  }
+
+  /**
+   * The last `lines` lines of the TaskManager's log file, asked over its control connection: fails
+   * with LOG_NOT_FOUND when it writes none, TIMEOUT after `timeoutMs`, TASKMANAGER_LOST when lost.
+   */
+  logTail(lines: number, timeoutMs: number): Promise<string> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    const request = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.logTails.delete(request);
+        reject(new WeirError('TIMEOUT', `${this.description} did not send its log within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.logTails.set(request, (answer) => {
+        clearTimeout(timer);
+        this.logTails.delete(request);
+        if (answer.text !== undefined) resolve(answer.text);
+        else if (this.lostError) reject(this.lostError);
+        else reject(new WeirError('LOG_NOT_FOUND', `${this.description}: ${answer.error ?? 'no log'}`));
+      });
+      sendRpc(this.socket, { kind: 'log-tail', request, lines });
+    });
   }
 
   /** Sends a control message (the artifact a TaskManager asked for). */

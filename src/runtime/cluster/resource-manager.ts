@@ -3,7 +3,13 @@ import type { TaskManagerInfo } from '../../server/dispatcher.ts';
 import { describeClose, type FrameSocket } from '../network/frame-socket.ts';
 import type { SlotProvider, TaskManagerGateway } from '../scheduler/task-manager-gateway.ts';
 import { RemoteTaskManager } from './remote-task-manager.ts';
-import { readRpc, sendRpc, type ToJobManager, type ToTaskManager } from './rpc-protocol.ts';
+import {
+  readRpc,
+  sendRpc,
+  type TaskManagerResources,
+  type ToJobManager,
+  type ToTaskManager,
+} from './rpc-protocol.ts';
 
 export interface ResourceManagerOptions {
   /** `slot.request.timeout`: how long a job waits for a free slot when there is none. */
@@ -35,6 +41,8 @@ export class ResourceManager implements SlotProvider {
   /** Slots granted per TaskManager. */
   private readonly used = new Map<RemoteTaskManager, number>();
   private readonly waiting = new Set<() => void>();
+  /** What each TaskManager last said of its machine and memory. */
+  private readonly resources = new WeakMap<RemoteTaskManager, TaskManagerResources>();
 
   constructor(options: ResourceManagerOptions) {
     this.options = options;
@@ -48,6 +56,7 @@ export class ResourceManager implements SlotProvider {
         const m = readRpc<ToJobManager>(body);
         if (tm) {
           if (m.kind === 'fetch-artifact') this.sendArtifact(tm, m.request, m.jobId);
+          else if (m.kind === 'resources') this.resources.set(tm, m.resources);
           else tm.receive(m);
           return;
         }
@@ -75,6 +84,7 @@ export class ResourceManager implements SlotProvider {
           );
         }
         tm = new RemoteTaskManager(r, socket);
+        this.resources.set(tm, r.resources);
         this.registered.set(r.id, tm);
         this.used.set(tm, 0);
         sendRpc(socket, { kind: 'registered' });
@@ -130,14 +140,31 @@ export class ResourceManager implements SlotProvider {
 
   /** For GET /taskmanagers. */
   taskManagers(): TaskManagerInfo[] {
-    return [...this.registered.values()].map((tm) => ({
-      id: tm.id,
-      address: tm.dataAddress.host,
-      dataPort: tm.dataAddress.port,
-      slotsNumber: tm.slotCount,
-      freeSlots: tm.slotCount - (this.used.get(tm) ?? 0),
-      timeSinceLastHeartbeat: tm.sinceLastHeartbeat,
-    }));
+    return [...this.registered.values()].map((tm) => {
+      const r = this.resources.get(tm);
+      return {
+        id: tm.id,
+        address: tm.dataAddress.host,
+        dataPort: tm.dataAddress.port,
+        slotsNumber: tm.slotCount,
+        freeSlots: tm.slotCount - (this.used.get(tm) ?? 0),
+        timeSinceLastHeartbeat: tm.sinceLastHeartbeat,
+        hardware: {
+          cpuCores: r?.cpuCores ?? 0,
+          physicalMemory: r?.physicalMemory ?? 0,
+          freeMemory: r?.freeMemory ?? 0,
+        },
+        memory: { heapUsed: r?.heapUsed ?? 0, heapTotal: r?.heapTotal ?? 0, rss: r?.rss ?? 0 },
+      };
+    });
+  }
+
+  /**
+   * For GET /taskmanagers/:id/log: the last `lines` lines of a registered TaskManager's log file,
+   * asked over its control connection; undefined when no TaskManager `id` is registered.
+   */
+  taskManagerLog(id: string, lines: number, timeoutMs: number): Promise<string> | undefined {
+    return this.registered.get(id)?.logTail(lines, timeoutMs);
   }
 
   /** Sends a control message to every registered TaskManager. */

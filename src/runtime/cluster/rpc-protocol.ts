@@ -12,6 +12,7 @@
  * its slots are threads of its own process or of a TaskManager across the network.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, freemem, totalmem } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { WeirError } from '../../core/errors.ts';
 import {
@@ -44,6 +45,35 @@ export interface TaskManagerRegistration {
   pid: number;
   hostname: string;
   version: string;
+  /** Its machine and memory when it registered (then `resources` messages keep it current). */
+  resources: TaskManagerResources;
+}
+
+/**
+ * A TaskManager's machine and process memory in bytes, for the REST API: sent at registration and
+ * then with every heartbeat interval (six numbers; the JobManager asks nothing per request). The
+ * heap is the process's main thread's; `rss` counts every slot thread too.
+ */
+export interface TaskManagerResources {
+  cpuCores: number;
+  physicalMemory: number;
+  freeMemory: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+}
+
+/** This process's {@link TaskManagerResources} now. */
+export function resourcesNow(): TaskManagerResources {
+  const memory = process.memoryUsage();
+  return {
+    cpuCores: availableParallelism(),
+    physicalMemory: totalmem(),
+    freeMemory: freemem(),
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    rss: memory.rss,
+  };
 }
 
 /** A slot's failure as it crosses the network: errors become {@link SerializedError}s. */
@@ -56,6 +86,8 @@ export type WireSlotFailure =
 /** Messages from a TaskManager. */
 export type ToJobManager =
   | { kind: 'register'; taskManager: TaskManagerRegistration }
+  /** Its machine and memory now, every heartbeat interval. */
+  | { kind: 'resources'; resources: TaskManagerResources }
   /** A message of slot `slot` of the attempt, as a slot thread posts it. */
   | { kind: 'slot-message'; jobId: string; attempt: number; slot: number; message: WorkerMessage }
   | { kind: 'slot-failure'; jobId: string; attempt: number; slot: number; failure: WireSlotFailure }
@@ -63,6 +95,8 @@ export type ToJobManager =
   | { kind: 'slot-exited'; jobId: string; attempt: number; slot: number }
   /** Answers `discard` once the slots' threads are terminated. */
   | { kind: 'discarded'; request: number }
+  /** Answers `log-tail`: the end of the TaskManager's log file, or why there is none. */
+  | { kind: 'log-tail'; request: number; text?: string; error?: string }
   | { kind: 'fetch-artifact'; request: number; jobId: string };
 
 /** Messages from the JobManager. */
@@ -77,6 +111,8 @@ export type ToTaskManager =
   | { kind: 'discard'; request: number; jobId: string; attempt: number; slots: number[] }
   /** The job ended: its artifact can go. */
   | { kind: 'job-ended'; jobId: string }
+  /** Asks for the last `lines` lines of the TaskManager's log file (GET /taskmanagers/:id/log). */
+  | { kind: 'log-tail'; request: number; lines: number }
   | {
       kind: 'artifact';
       request: number;

@@ -4,6 +4,7 @@ import { loadCheckpointState } from '../../checkpoint/restored-state.ts';
 import type { Accumulator } from '../../core/accumulators.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import { findUnserializable } from '../../core/serializable.ts';
+import { taskFailureOf } from '../../core/task-failure.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobEdge } from '../../graph/job-graph.ts';
 import { BatchCodec } from '../network/batch-codec.ts';
@@ -61,6 +62,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
       message: error.message,
       stack: error.stack,
       cause: cause !== undefined && depth < 8 ? serializeError(cause, depth + 1) : undefined,
+      taskFailure: depth === 0 ? taskFailureOf(error) : undefined,
     };
   }
   return { code: 'TASK_FAILED', message: String(error) };
@@ -160,7 +162,8 @@ export class SlotJob {
         ? {
             mode: data.checkpointing.mode,
             storage: createCheckpointStorage(data.checkpointing.storage),
-            acknowledge: (task, id, entry) => this.post({ type: 'ack', task, id, entry }),
+            acknowledge: (task, id, entry, alignmentMs) =>
+              this.post({ type: 'ack', task, id, entry, alignmentMs }),
             decline: (task, id, reason, failure) => this.post({ type: 'decline', task, id, reason, failure }),
           }
         : undefined;
@@ -179,7 +182,15 @@ export class SlotJob {
           `${this.description} built a different job graph than the coordinator: a job module must build the same graph every time it is evaluated (no randomness, I/O or environment-dependent branches before execute())`,
         );
       }
-      const { graph } = plan;
+      // The cluster's metrics.latency.interval, where the job did not set its own (compared above
+      // without it: every thread builds the job's graph, the coordinator's settings come on top).
+      const graph =
+        data.latencyTrackingInterval !== undefined && plan.graph.config.latencyTrackingInterval === undefined
+          ? {
+              ...plan.graph,
+              config: { ...plan.graph.config, latencyTrackingInterval: data.latencyTrackingInterval },
+            }
+          : plan.graph;
       const maxP = Math.max(...graph.vertices.map((v) => v.parallelism));
       const edgeIndex = new Map(graph.edges.map((e, i) => [e.id, i]));
       const links = new Map<number, PeerLink>();

@@ -17,6 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { WeirError } from '../../core/errors.ts';
+import { lineLogger, processLogger } from '../../core/logger.ts';
+import { logTailAnswer } from '../logging/process-logging.ts';
+import type { PrometheusServer } from '../metrics/prometheus-server.ts';
+import { startClusterMetrics, TaskMetricsTap } from '../metrics/prometheus-views.ts';
 import { DataPlane } from '../network/data-plane.ts';
 import {
   connectFrames,
@@ -32,6 +36,7 @@ import {
   internalTls,
   JOB_MANAGER_ID,
   readRpc,
+  resourcesNow,
   sendRpc,
   TASK_MANAGER_ROLE,
   type ToJobManager,
@@ -49,6 +54,8 @@ export interface TaskManagerOptions {
   /** Weir's version, checked by the JobManager. */
   version: string;
   log?: (line: string) => void;
+  /** Its id (see {@link newTaskManagerId}); a new one by default. */
+  id?: string;
 }
 
 /** One attempt's slots on this TaskManager. */
@@ -85,6 +92,9 @@ export class TaskManager {
   private readonly fetches = new Map<number, (m: Extract<ToTaskManager, { kind: 'artifact' }>) => void>();
   private nextRequest = 1;
   private closing = false;
+  /** The latest metrics of this TaskManager's subtasks, for its Prometheus endpoint. */
+  private readonly metricsTap: TaskMetricsTap;
+  private metrics: PrometheusServer | undefined;
   private registeredOnce!: () => void;
   /** Resolves on the first registration. */
   readonly registered = new Promise<void>((resolve) => {
@@ -101,8 +111,9 @@ export class TaskManager {
     this.options = options;
     this.id = id;
     this.tls = tls;
-    this.log = options.log ?? ((line) => console.error(line));
+    this.log = options.log ?? lineLogger(processLogger());
     this.dataPlane = dataPlane;
+    this.metricsTap = new TaskMetricsTap(id);
     this.slots = config.taskmanager.numberOfTaskSlots;
     this.heapMb = config.taskmanager.memory.slot.heap.size ?? defaultSlotHeapMb(this.slots);
     this.artifactsDir = config.web.upload.dir;
@@ -125,7 +136,7 @@ export class TaskManager {
       'the data plane',
       'taskmanager.bind-host',
     );
-    const id = `tm-${hostname().replace(/[^A-Za-z0-9-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const id = options.id ?? newTaskManagerId();
     const tls = internalTls(config);
     installArtifactResolution(config.web.upload.dir);
     const dataPlane = await DataPlane.start({
@@ -137,6 +148,12 @@ export class TaskManager {
       heartbeat: { intervalMs: config.heartbeat.interval, timeoutMs: config.heartbeat.timeout },
     });
     const tm = new TaskManager(options, dataPlane, id, tls);
+    try {
+      tm.metrics = await startClusterMetrics(config, [{ kind: 'taskmanager', view: tm.metricsTap }], tm.log);
+    } catch (error) {
+      await dataPlane.close();
+      throw error;
+    }
     void tm.connectLoop();
     return tm;
   }
@@ -152,6 +169,7 @@ export class TaskManager {
     this.socket?.close('the TaskManager is shutting down');
     await this.discardAll();
     await this.dataPlane.close();
+    await this.metrics?.close();
   }
 
   private async connectLoop(): Promise<void> {
@@ -203,10 +221,17 @@ export class TaskManager {
   private session(socket: FrameSocket): Promise<string> {
     this.socket = socket;
     const { config } = this.options;
+    // Its machine and memory for the JobManager's REST API, with each heartbeat interval.
+    const reporting = setInterval(
+      () => sendRpc(socket, { kind: 'resources', resources: resourcesNow() }),
+      config.heartbeat.interval,
+    );
+    reporting.unref();
     return new Promise((resolve) => {
       socket.handle({
         frame: (_type, body) => this.receive(socket, readRpc<ToTaskManager>(body)),
         close: (reason) => {
+          clearInterval(reporting);
           if (this.socket === socket) this.socket = undefined;
           for (const fetch of this.fetches.values())
             fetch({ kind: 'artifact', request: 0, error: 'connection lost' });
@@ -225,6 +250,7 @@ export class TaskManager {
           pid: process.pid,
           hostname: hostname(),
           version: this.options.version,
+          resources: resourcesNow(),
         },
       });
     });
@@ -261,6 +287,7 @@ export class TaskManager {
         if (!a) return;
         a.over = true;
         this.attempts.delete(key);
+        this.metricsTap.ended(m.jobId, m.attempt);
         if (a.handles) this.gateway.release(a.handles);
         this.dataPlane.unbridge(m.jobId, m.attempt);
         return;
@@ -273,6 +300,11 @@ export class TaskManager {
       case 'job-ended':
         this.artifacts.delete(m.jobId);
         removeArtifacts(this.artifactsDir, m.jobId);
+        return;
+      case 'log-tail':
+        void logTailAnswer(m.lines).then((answer) =>
+          sendRpc(socket, { kind: 'log-tail', request: m.request, ...answer }),
+        );
         return;
       case 'artifact':
         this.fetches.get(m.request)?.(m);
@@ -287,6 +319,7 @@ export class TaskManager {
     const peers = new Set(deployment.placement.map((p) => p.taskManager).filter((id) => id !== this.id));
     const local: LocalAttempt = { jobId, attempt, indices, peers, handles: undefined, over: false };
     this.attempts.set(key, local);
+    this.metricsTap.deployed(jobId, attempt, deployment.data.graphJson);
     const send = (message: ToJobManager) => {
       if (!local.over) sendRpc(socket, message);
     };
@@ -312,7 +345,10 @@ export class TaskManager {
     }
     if (local.over) return; // discarded while the artifact was on its way
     const listener: SlotListener = {
-      message: (slot, message) => send({ kind: 'slot-message', jobId, attempt, slot, message }),
+      message: (slot, message) => {
+        if (!local.over) this.metricsTap.message(jobId, attempt, message);
+        send({ kind: 'slot-message', jobId, attempt, slot, message });
+      },
       failure: (slot, failure) =>
         send({ kind: 'slot-failure', jobId, attempt, slot, failure: toWireFailure(failure, serializeError) }),
     };
@@ -396,6 +432,7 @@ export class TaskManager {
     if (!a) return;
     a.over = true;
     this.attempts.delete(key);
+    this.metricsTap.ended(a.jobId, a.attempt);
     if (a.handles) await this.gateway.discard(a.handles);
     this.dataPlane.unbridge(a.jobId, a.attempt);
   }
@@ -403,6 +440,11 @@ export class TaskManager {
   private async discardAll(): Promise<void> {
     await Promise.all([...this.attempts.keys()].map((key) => this.discard(key)));
   }
+}
+
+/** A TaskManager id, unique in the cluster and new for every start: `tm-<host>-<pid>-<random>`. */
+export function newTaskManagerId(): string {
+  return `tm-${hostname().replace(/[^A-Za-z0-9-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 function attemptKey(jobId: string, attempt: number): string {

@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { setExecutionContext } from '../../api/executor.ts';
 import { WeirError } from '../../core/errors.ts';
+import { initThreadLogging } from '../logging/process-logging.ts';
 import { installArtifactResolution } from './artifact-loader.ts';
 import { deliverToSlot, SlotJob } from './slot-job.ts';
 import type { CoordinatorMessage, WorkerData, WorkerMessage } from './worker-protocol.ts';
 
 const port = parentPort!;
+// Before anything logs: this slot writes to its process's log file, if it has one.
+initThreadLogging();
 let current: SlotJob | undefined;
 
 const evaluated = new Map<string, number>();

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointMetadata, TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
 import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { SourceSplit } from '../../core/source.ts';
+import type { TaskFailureContext } from '../../core/task-failure.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface SlotDeployment {
   restore: { directory: string; metadata: CheckpointMetadata } | null;
   /** Arguments of a job submitted to a cluster: the module sees them as `process.argv.slice(2)`. */
   args?: string[];
+  /** The cluster's `metrics.latency.interval` (ms), for a job graph that sets no interval itself. */
+  latencyTrackingInterval?: number;
   /**
    * Set on a TaskManager: the directory of job artifacts, whose bare imports (`weir`, ...) resolve
    * from the TaskManager's own Weir (artifact-loader.ts).
@@ -61,6 +64,8 @@ export interface SerializedError {
   message: string;
   stack?: string;
   cause?: SerializedError;
+  /** Where a task failed, as data (core/task-failure.ts). */
+  taskFailure?: Partial<TaskFailureContext>;
 }
 
 export type CoordinatorMessage =
@@ -89,7 +94,7 @@ export type WorkerMessage = { jobId: string } & (
   | { type: 'done'; accumulators: Array<[string, unknown]>; tasks: TaskMetrics[] }
   | { type: 'accumulators-merged'; accumulators: Array<[string, unknown]> }
   | { type: 'cancelled' }
-  | { type: 'ack'; task: string; id: number; entry: TaskStateEntry }
+  | { type: 'ack'; task: string; id: number; entry: TaskStateEntry; alignmentMs?: number }
   | { type: 'decline'; task: string; id: number; reason: string; failure: boolean }
   | { type: 'task-finished'; task: string }
 );

@@ -18,6 +18,7 @@ import {
 } from '../../api/metrics.ts';
 import type { Clock } from '../../core/clock.ts';
 import { WeirError } from '../../core/errors.ts';
+import { processLogger } from '../../core/logger.ts';
 
 /** What kind of metric an entry holds. */
 export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'meter';
@@ -208,8 +209,8 @@ export class TaskMetricGroup implements MetricGroup {
       }
       if (!this.warned.has(name)) {
         this.warned.add(name);
-        console.warn(
-          `weir: metric "${this.getMetricIdentifier(name)}" is already registered; the first ${kind} is kept`,
+        processLogger().warn(
+          `metric "${this.getMetricIdentifier(name)}" is already registered; the first ${kind} is kept`,
         );
       }
       return existing.metric;

@@ -12,6 +12,8 @@ export interface InputChannel {
   poll(): StreamElement | undefined;
   /** Elements queued, for metrics. */
   queued(): number;
+  /** Serialized bytes of the record batches taken so far (channels that decode them; for metrics). */
+  readonly bytes?: number;
 }
 
 export interface OutputChannel {
@@ -21,6 +23,8 @@ export interface OutputChannel {
   readonly batchRecords?: number;
   /** True when the channel encodes each batch (across threads); others are checked by the writer. */
   readonly encodes?: boolean;
+  /** Serialized bytes of the record batches sent so far (channels that encode them; for metrics). */
+  readonly bytes?: number;
 }
 
 /** A channel between two subtasks in the same thread: batches are passed by reference, never copied. */

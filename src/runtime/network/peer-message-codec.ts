@@ -8,10 +8,12 @@
  *
  * Body layout (little-endian; offsets in bytes from the start of the body):
  *
- *   0 u8 tag (d w i e x b c)   1 u8 flags   2 u16 jobId bytes (L)
+ *   0 u8 tag (d w i e x b c l)   1 u8 flags   2 u16 jobId bytes (L)
  *   4 u32 attempt   8 u32 from   12 u32 to   16 f64 channel key
- *   24 f64 time | id | credits   32 u32 values bytes | location bytes   36 u32 timestamps bytes
- *   40 jobId (UTF-8)   then: a barrier's location (UTF-8), or a batch's values and timestamps,
+ *   24 f64 time | id | credits   32 u32 values bytes | location or vertex bytes
+ *   36 u32 timestamps bytes | a latency marker's subtask
+ *   40 jobId (UTF-8)   then: a barrier's location or a latency marker's source vertex (UTF-8), or a
+ *   batch's values and timestamps,
  *   each starting at a multiple of 8 so that a Float64Array can view them in place.
  */
 import { WeirError } from '../../core/errors.ts';
@@ -41,8 +43,8 @@ export interface DecodedPeerMessage {
 }
 
 const FIXED = 40;
-const TAGS = ['d', 'w', 'i', 'e', 'x', 'b', 'c'] as const;
-const TAG_OF: Record<PeerMessage['t'], number> = { d: 1, w: 2, i: 3, e: 4, x: 5, b: 6, c: 7 };
+const TAGS = ['d', 'w', 'i', 'e', 'x', 'b', 'c', 'l'] as const;
+const TAG_OF: Record<PeerMessage['t'], number> = { d: 1, w: 2, i: 3, e: 4, x: 5, b: 6, c: 7, l: 8 };
 const F_FLOAT64 = 1;
 const F_TIMESTAMPS = 2;
 const F_BOOL = 1;
@@ -119,6 +121,13 @@ export function encodePeerMessage(
       break;
     case 'c':
       a = m.n;
+      break;
+    case 'l':
+      a = m.time;
+      n2 = m.subtask;
+      extra = Buffer.from(m.vertex, 'utf8');
+      n1 = extra.length;
+      headerLength += n1;
       break;
     case 'e':
     case 'x':
@@ -221,6 +230,12 @@ export function decodePeerMessage(body: Uint8Array, owned: boolean): DecodedPeer
     case 'c':
       message = { t: 'c', k, n: a };
       break;
+    case 'l': {
+      if (FIXED + L + n1 > body.length) throw malformed(`latency marker's vertex beyond the frame`);
+      const vertex = Buffer.from(body.buffer, body.byteOffset + FIXED + L, n1).toString('utf8');
+      message = { t: 'l', k, time: a, vertex, subtask: n2 };
+      break;
+    }
   }
   return { route, message, transfer };
 }

@@ -1,6 +1,6 @@
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import { findUnserializable, isSerializable } from '../../core/serializable.ts';
-import { NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
+import { type LatencyMarker, NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
 import type { OutputChannel } from './channel.ts';
 import { BROADCAST, type ChannelSelector } from './channel-selector.ts';
 
@@ -138,9 +138,28 @@ export class RecordWriter {
     for (const channel of this.channels) channel.push(element);
   }
 
+  /**
+   * Sends a latency marker to one channel, round robin (Flink: a random one), behind the records
+   * buffered for that channel: a marker never overtakes records, so it measures their queues.
+   */
+  emitLatencyMarker(marker: LatencyMarker): void {
+    const c = this.nextMarkerChannel;
+    this.nextMarkerChannel = c + 1 === this.channels.length ? 0 : c + 1;
+    if (this.values[c].length > 0) this.flushChannel(c);
+    this.channels[c].push(marker);
+  }
+  private nextMarkerChannel = 0;
+
   /** True when every channel can take another batch. */
   isAvailable(): boolean {
     for (const channel of this.channels) if (!channel.hasCapacity()) return false;
     return true;
+  }
+
+  /** Serialized bytes sent through channels that encode (across threads or processes), for metrics. */
+  bytesWritten(): number {
+    let bytes = 0;
+    for (const channel of this.channels) bytes += channel.bytes ?? 0;
+    return bytes;
   }
 }

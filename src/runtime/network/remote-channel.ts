@@ -17,7 +17,9 @@ export type PeerMessage =
   | { t: 'e'; k: number }
   | { t: 'x'; k: number }
   | { t: 'b'; k: number; id: number; savepoint: boolean; loc: string }
-  | { t: 'c'; k: number; n: number };
+  | { t: 'c'; k: number; n: number }
+  /** A latency marker: its time, source vertex and source subtask. */
+  | { t: 'l'; k: number; time: number; vertex: string; subtask: number };
 
 /** One peer thread: routes messages of its port to the channels they belong to. */
 export class PeerLink {
@@ -84,7 +86,7 @@ export class RemoteOutputChannel implements OutputChannel {
       case 'records': {
         const encoded = this.codec.encode(element);
         this.credits--;
-        this.bytes += encoded.values.byteLength;
+        this.bytes += encoded.values.byteLength + (encoded.timestamps?.byteLength ?? 0);
         const transfer: ArrayBuffer[] = [encoded.values.buffer as ArrayBuffer];
         if (encoded.timestamps) transfer.push(encoded.timestamps.buffer as ArrayBuffer);
         this.link.send({ t: 'd', k, v: encoded.values, ts: encoded.timestamps }, transfer);
@@ -111,6 +113,15 @@ export class RemoteOutputChannel implements OutputChannel {
           loc: element.location,
         });
         return;
+      case 'latency-marker':
+        this.link.send({
+          t: 'l',
+          k,
+          time: element.markedTime,
+          vertex: element.vertexId,
+          subtask: element.subtask,
+        });
+        return;
     }
   }
 
@@ -132,6 +143,8 @@ export class RemoteInputChannel implements InputChannel {
   private readonly link: PeerLink;
   private readonly codec: BatchCodec;
   private readonly wakeup: Wakeup;
+  /** Bytes received in record batches, for metrics. */
+  bytes = 0;
 
   constructor(key: number, link: PeerLink, codec: BatchCodec, wakeup: Wakeup) {
     this.key = key;
@@ -159,6 +172,7 @@ export class RemoteInputChannel implements InputChannel {
       case 'd': {
         // Decoded when taken, so the cost counts as this task's work; the credit goes back now.
         const batch = this.codec.decode({ values: message.v, timestamps: message.ts } as EncodedBatch);
+        this.bytes += message.v.byteLength + (message.ts?.byteLength ?? 0);
         this.link.send({ t: 'c', k: this.key, n: 1 });
         return batch;
       }
@@ -176,6 +190,13 @@ export class RemoteInputChannel implements InputChannel {
           checkpointId: message.id,
           savepoint: message.savepoint,
           location: message.loc,
+        };
+      case 'l':
+        return {
+          kind: 'latency-marker',
+          markedTime: message.time,
+          vertexId: message.vertex,
+          subtask: message.subtask,
         };
       default:
         return undefined;

@@ -1,5 +1,6 @@
 import type { Accumulator } from '../../api/accumulators.ts';
 import type { Cancellable, Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { JobConfig, OperatorFunctions, OperatorSpec } from '../../graph/job-graph.ts';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
 import type { OperatorStateStore } from '../../state/operator-state-store.ts';
@@ -32,6 +33,8 @@ export interface OperatorContext {
   /** The id of the checkpoint or savepoint the state was restored from; undefined when not restored. */
   readonly restoredCheckpointId: number | undefined;
   readonly accumulators: Map<string, Accumulator<unknown>>;
+  /** The operator's logger (the task's ids and its name); a context without one logs to the process's. */
+  readonly logger?: Logger;
   /** The task's user metrics; a context without one (a harness) makes its own on first use. */
   readonly metricRegistry?: MetricRegistry;
   /** Delivers records to the job's client (collect). */

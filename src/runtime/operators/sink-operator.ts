@@ -64,6 +64,7 @@ export class SinkOperator extends AbstractStreamOperator {
       checkpointing: this.ctx.jobConfig.checkpointing != null,
       checkpointInterval: this.ctx.jobConfig.checkpointing?.interval,
       attemptTag: `${this.ctx.jobId.slice(0, 8)}-${this.ctx.attemptNumber}`,
+      logger: this.ctx.logger,
     };
     if (this.ctx.isRestored && this.sink.initializeState) {
       await this.sink.initializeState([...this.sinkState.get()], context);
@@ -94,6 +95,12 @@ export class SinkOperator extends AbstractStreamOperator {
 
   notifyCheckpointAborted(checkpointId: number): void {
     this.sink.notifyCheckpointAborted?.(checkpointId);
+  }
+
+  /** For metrics: the sink's own pending commits or writes, and the invocations in flight or queued here. */
+  pendingCommits(): number {
+    const queued = this.waitingValues.length - this.waitingHead;
+    return (this.sink.pendingCommits?.() ?? 0) + this.inFlight + queued;
   }
 
   /**

@@ -123,6 +123,11 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
+  /** Flink's numLateRecordsDropped: records dropped as too late (not those sent to the late side output). */
+  lateRecordsDropped(): number {
+    return this.lateDropped.getLocalValue();
+  }
+
   processElement(value: unknown, timestamp: number): void {
     let time: number;
     if (this.eventTime) {

@@ -61,6 +61,7 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
       parallelism: ctx.parallelism,
       now: () => ctx.clock.now(),
       sourceName: ctx.spec.name,
+      logger: ctx.logger,
       addAccumulator: (name, accumulator) => ctx.accumulators.set(name, accumulator),
     });
   }

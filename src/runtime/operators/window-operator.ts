@@ -110,6 +110,11 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
+  /** Flink's numLateRecordsDropped: records dropped as too late (not those sent to the late side output). */
+  lateRecordsDropped(): number {
+    return this.lateDropped.getLocalValue();
+  }
+
   private slots(): Map<string | number, Slot<W>> {
     let m = this.slotsState.value();
     if (m === undefined) {

@@ -19,6 +19,7 @@ import {
 } from '../../checkpoint/restored-state.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { CheckpointStatistics, JobStatus } from '../../core/job-client.ts';
+import { processLogger } from '../../core/logger.ts';
 
 /**
  * Restarts caused by failing checkpoints (storage that became unwritable, full, or checkpoints that
@@ -127,15 +128,20 @@ export class JobCheckpointing {
       for (const outcome of await pruneJobs(earlier, keep)) {
         const dir = outcome.job.directory;
         if (outcome.kind === 'deleted') {
-          console.warn(
-            `weir: deleted ${dir}, checkpoints of an earlier run of "${jobName}" (${formatBytes(outcome.bytes)}; setMaxRetainedJobs(${keep}))`,
+          processLogger().info(
+            `deleted ${dir}, checkpoints of an earlier run of "${jobName}" (${formatBytes(outcome.bytes)}; setMaxRetainedJobs(${keep}))`,
+            { job_id: this.jobId, console: true },
           );
         } else {
-          console.warn(`weir: kept ${dir}, an earlier run of "${jobName}": ${outcome.reason}`);
+          processLogger().warn(`kept ${dir}, an earlier run of "${jobName}": ${outcome.reason}`, {
+            job_id: this.jobId,
+          });
         }
       }
     } catch (error) {
-      console.warn(`weir: could not prune earlier runs of "${jobName}": ${(error as Error).message}`);
+      processLogger().warn(`could not prune earlier runs of "${jobName}": ${(error as Error).message}`, {
+        job_id: this.jobId,
+      });
     }
   }
 

@@ -3,8 +3,16 @@ import type { CollectTarget } from '../../api/collect.ts';
 import type { JobPlan, Submission } from '../../api/executor.ts';
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../../checkpoint/checkpoint-coordinator.ts';
 import { WeirError, type WeirErrorCode } from '../../core/errors.ts';
-import type { CheckpointStatistics, JobClient, JobStatus, Suspension } from '../../core/job-client.ts';
+import type {
+  CheckpointHistoryEntry,
+  CheckpointStatistics,
+  JobClient,
+  JobStatus,
+  Suspension,
+} from '../../core/job-client.ts';
 import { JobExecutionResult } from '../../core/job-execution-result.ts';
+import { type Logger, processLogger } from '../../core/logger.ts';
+import { withTaskFailure } from '../../core/task-failure.ts';
 import type { TaskMetrics } from '../../core/task-metrics.ts';
 import { planSplits } from '../cluster/split-planning.ts';
 import type { SerializedError, WorkerMessage } from '../cluster/worker-protocol.ts';
@@ -38,6 +46,8 @@ export class JobMaster implements JobClient {
   readonly jobId: string;
   private status: JobStatus = 'created';
   private readonly plan: JobPlan;
+  /** Lines with the job's id. */
+  private readonly logger: Logger;
   private readonly submission: Submission;
   private readonly slotProvider: SlotProvider;
   /** Slots of the current attempt, by slot number, and the TaskManager of each. */
@@ -90,6 +100,7 @@ export class JobMaster implements JobClient {
     jobId: string = randomUUID(),
   ) {
     this.jobId = jobId;
+    this.logger = processLogger().child({ job_id: jobId });
     this.plan = plan;
     this.submission = submission;
     this.slotProvider = slotProvider;
@@ -135,9 +146,25 @@ export class JobMaster implements JobClient {
     return JobCheckpointing.statisticsOf(this.checkpointing, this.restarts);
   }
 
+  /**
+   * The last checkpoints and savepoints (DEFAULT_CHECKPOINT_HISTORY), newest first, with status,
+   * sizes, durations and alignment; empty when the job takes no checkpoints.
+   */
+  getCheckpointHistory(): CheckpointHistoryEntry[] {
+    return this.coordinator?.history() ?? [];
+  }
+
   /** The checkpoint coordinator, when the job takes checkpoints (for the REST API's history). */
   getCheckpointCoordinator(): CheckpointCoordinator | undefined {
     return this.coordinator;
+  }
+
+  /**
+   * The TaskManager id of each slot of the current attempt, for the REST API (subtask i of every
+   * vertex runs in slot i mod their count); empty while no attempt is deployed.
+   */
+  getSlotTaskManagers(): string[] {
+    return this.gateways.map((g) => g.id);
   }
 
   /** How often the job started from a checkpoint or savepoint (at submission and at restarts), and the latest. */
@@ -151,7 +178,7 @@ export class JobMaster implements JobClient {
     const { graph } = this.plan;
     try {
       if (this.submission.restore) {
-        const r = await loadInitialRestore(this.submission.restore, graph, (m) => console.warn(`weir: ${m}`));
+        const r = await loadInitialRestore(this.submission.restore, graph, (m) => this.logger.warn(m));
         this.restoredFrom = r.from;
         if (r.from) this.restores = { count: 1, latest: r.from };
       }
@@ -304,6 +331,7 @@ export class JobMaster implements JobClient {
         checkpointing: settings ? { mode: settings.mode, storage: settings.storage } : null,
         restore: restore ? { directory: restore.location, metadata: restore.metadata } : null,
         args: this.submission.args,
+        latencyTrackingInterval: this.submission.cluster?.latencyTrackingIntervalMs,
       },
       placement: gateways.map((g) => ({ taskManager: g.id, data: g.dataAddress })),
     };
@@ -362,7 +390,7 @@ export class JobMaster implements JobClient {
         this.onFailure(deserialize(m.error));
         return;
       case 'ack':
-        this.coordinator?.acknowledge(m.task, m.id, m.entry);
+        this.coordinator?.acknowledge(m.task, m.id, m.entry, m.alignmentMs);
         return;
       case 'decline':
         this.coordinator?.decline(m.task, m.id, m.reason, m.failure);
@@ -453,8 +481,8 @@ export class JobMaster implements JobClient {
     const outcomes = await Promise.all(ended);
     outcomes.forEach((outcome, s) => {
       if (outcome !== 'timeout') return;
-      console.error(
-        `weir: ${slots[s].description}${this.running(s)} did not end its tasks within ${timeout} ms of the cancellation (task.cancellation.timeout): terminating it`,
+      this.logger.error(
+        `${slots[s].description}${this.running(s)} did not end its tasks within ${timeout} ms of the cancellation (task.cancellation.timeout): terminating it`,
       );
     });
     await this.discardSlots();
@@ -519,7 +547,10 @@ export class JobMaster implements JobClient {
 
   private async restart(delay: number, error: WeirError): Promise<void> {
     if (this.status !== 'restarting') this.transition('restarting');
-    console.warn(`weir: job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`);
+    this.logger.warn(`job "${this.plan.graph.jobName}" restarts in ${delay} ms after: ${error.message}`, {
+      attempt: this.attempt,
+      err: error,
+    });
     this.coordinator?.stop('the job is restarting');
     this.attempt++; // messages of the old slots are ignored from now on
     await this.discardSlots();
@@ -527,7 +558,7 @@ export class JobMaster implements JobClient {
     if (this.status !== 'restarting') return;
     let from: CompletedCheckpoint | undefined;
     try {
-      from = await this.checkpointing?.restartPoint((m) => console.warn(`weir: ${m}`));
+      from = await this.checkpointing?.restartPoint((m) => this.logger.warn(m));
     } catch (e) {
       this.finish('failed', asWeirError(e));
       return;
@@ -619,6 +650,7 @@ export class JobMaster implements JobClient {
 
   private transition(to: JobStatus): void {
     checkTransition(this.status, to);
+    this.logger.info(`job "${this.plan.graph.jobName}" switched from ${this.status} to ${to}`);
     this.status = to;
   }
 }
@@ -632,7 +664,7 @@ export function deserialize(e: SerializedError): WeirError {
   const cause = e.cause !== undefined ? deserializeCause(e.cause) : undefined;
   const error = new WeirError(e.code as WeirErrorCode, e.message, cause ? { cause } : undefined);
   if (e.stack) error.stack = e.stack;
-  return error;
+  return e.taskFailure === undefined ? error : withTaskFailure(error, e.taskFailure);
 }
 
 function deserializeCause(e: SerializedError): unknown {

@@ -29,6 +29,13 @@ export class BarrierAligner {
   private latestId = -1;
   /** Set when a newer barrier abandoned an alignment: the abandoned checkpoint's id. */
   abandonedId = -1;
+  /** When the first barrier of the current alignment arrived (performance.now()). */
+  private startedAt = 0;
+  /**
+   * Of the last completed alignment: ms between its first and its last barrier (Flink's alignment
+   * duration; 0 with one input channel). Reported with the checkpoint's acknowledgement.
+   */
+  lastAlignmentMs = 0;
 
   constructor(channels: number, exactlyOnce: boolean) {
     this.blocked = new Uint8Array(channels);
@@ -49,6 +56,7 @@ export class BarrierAligner {
       this.reset();
       this.currentId = id;
       this.latestId = id;
+      this.startedAt = performance.now();
     }
     if (this.received[channel] === 0) {
       this.received[channel] = 1;
@@ -80,6 +88,7 @@ export class BarrierAligner {
 
   private check(): AlignmentResult {
     if (this.receivedCount + this.endedCount < this.received.length) return 'waiting';
+    this.lastAlignmentMs = performance.now() - this.startedAt;
     this.reset();
     return 'aligned';
   }

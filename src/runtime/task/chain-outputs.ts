@@ -1,8 +1,10 @@
 import { WeirError } from '../../core/errors.ts';
+import type { LatencyMarker } from '../../core/stream-element.ts';
 import type { RecordWriter } from '../network/record-writer.ts';
 import type { Output } from '../operators/output.ts';
 import type { StreamOperator } from '../operators/stream-operator.ts';
 import { undefinedRecordError } from '../operators/undefined-record-error.ts';
+import type { LatencyStats } from './latency-stats.ts';
 import { OperatorFailure } from './operator-failure.ts';
 
 /** One destination of an operator's output: the next operator of the chain, or an edge. */
@@ -10,6 +12,8 @@ export interface OutputTarget {
   pushRecord(value: unknown, timestamp: number): void;
   pushWatermark(time: number): void;
   pushWatermarkStatus(idle: boolean): void;
+  /** Passes a latency marker on, around the operator: markers never reach operators or user functions. */
+  pushLatencyMarker(marker: LatencyMarker): void;
 }
 
 /**
@@ -41,6 +45,13 @@ export class ChainingTarget implements OutputTarget {
 
   pushWatermarkStatus(idle: boolean): void {
     this.operator.processWatermarkStatus?.(idle);
+  }
+
+  /** The operator's own output, set by the task: where a marker goes past the operator. */
+  markerOutput: OperatorOutput | undefined;
+
+  pushLatencyMarker(marker: LatencyMarker): void {
+    this.markerOutput?.emitLatencyMarker(marker);
   }
 }
 
@@ -75,6 +86,13 @@ export class KeyedChainingTarget implements OutputTarget {
 
   pushWatermarkStatus(idle: boolean): void {
     this.operator.processWatermarkStatus?.(idle);
+  }
+
+  /** The operator's own output, set by the task: where a marker goes past the operator. */
+  markerOutput: OperatorOutput | undefined;
+
+  pushLatencyMarker(marker: LatencyMarker): void {
+    this.markerOutput?.emitLatencyMarker(marker);
   }
 }
 
@@ -123,6 +141,13 @@ export class SecondInputTarget implements OutputTarget {
   pushWatermarkStatus(idle: boolean): void {
     this.operator.processWatermarkStatus?.(idle);
   }
+
+  /** The operator's own output, set by the task: where a marker goes past the operator. */
+  markerOutput: OperatorOutput | undefined;
+
+  pushLatencyMarker(marker: LatencyMarker): void {
+    this.markerOutput?.emitLatencyMarker(marker);
+  }
 }
 
 /** Wraps an error of a keyBy selector, so that the message says where it came from. */
@@ -158,6 +183,10 @@ export class WriterTarget implements OutputTarget {
 
   pushWatermarkStatus(idle: boolean): void {
     this.writer.broadcastControl({ kind: 'idle', idle });
+  }
+
+  pushLatencyMarker(marker: LatencyMarker): void {
+    this.writer.emitLatencyMarker(marker);
   }
 }
 
@@ -203,6 +232,29 @@ export class OperatorOutput implements Output {
   emitWatermarkStatus(idle: boolean): void {
     const all = this.all;
     for (let i = 0; i < all.length; i++) all[i].pushWatermarkStatus(idle);
+  }
+
+  /**
+   * A latency marker goes to one target, round robin over main and side outputs (Flink picks one at
+   * random), so that each marker exists once; an output with no targets is a sink's: it records it.
+   */
+  emitLatencyMarker(marker: LatencyMarker): void {
+    const all = this.all;
+    if (all.length === 0) {
+      this.latency?.report(marker);
+      return;
+    }
+    const i = this.nextMarkerTarget;
+    this.nextMarkerTarget = i + 1 === all.length ? 0 : i + 1;
+    all[i].pushLatencyMarker(marker);
+  }
+  private nextMarkerTarget = 0;
+  /** The latency statistics of a sink (an operator whose output has no targets), set by the task. */
+  latency: LatencyStats | undefined;
+
+  /** True when nothing is downstream of this output: its operator is a sink. */
+  isTerminal(): boolean {
+    return this.all.length === 0;
   }
 
   /** Tells edge targets which operator feeds them, for error messages. */

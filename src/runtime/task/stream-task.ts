@@ -10,9 +10,16 @@ import {
 import type { CheckpointingMode } from '../../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../../core/clock.ts';
 import { isRecoverable, previewRecord, WeirError } from '../../core/errors.ts';
+import { type Logger, processLogger } from '../../core/logger.ts';
 import type { SourceSplit } from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, type StreamElement } from '../../core/stream-element.ts';
-import type { TaskMetrics } from '../../core/task-metrics.ts';
+import {
+  recordText as failedRecordText,
+  type TaskFailureContext,
+  taskFailureOf,
+  withTaskFailure,
+} from '../../core/task-failure.ts';
+import type { OperatorMetrics, TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
 import type { SnapshottableKeyedStateBackend } from '../../state/keyed-state-snapshot.ts';
@@ -20,7 +27,10 @@ import { OperatorStateStore } from '../../state/operator-state-store.ts';
 import { createKeyedStateBackend } from '../../state/state-backend-factory.ts';
 import { HeapInternalTimerService } from '../../time/internal-timer-service.ts';
 import { WatermarkValve } from '../../time/watermark-valve.ts';
+import { ChannelWatermarks } from '../metrics/channel-watermarks.ts';
 import { MetricRegistry } from '../metrics/metric-registry.ts';
+import { TaskMetricsCollector } from '../metrics/task-metrics-collector.ts';
+import { WatermarkTrackingOutput } from '../metrics/watermark-tracking-output.ts';
 import type { InputChannel } from '../network/channel.ts';
 import type { RecordWriter } from '../network/record-writer.ts';
 import type { Wakeup } from '../network/wakeup.ts';
@@ -33,12 +43,14 @@ import { BarrierAligner } from './barrier-aligner.ts';
 import {
   ChainingTarget,
   KeyedChainingTarget,
-  OperatorOutput,
+  type OperatorOutput,
   type OutputTarget,
   SecondInputTarget,
   WriterTarget,
 } from './chain-outputs.ts';
 import { functionInstance } from './function-instance.ts';
+import { LatencyMarkerEmitter } from './latency-marker-emitter.ts';
+import { LatencyStats } from './latency-stats.ts';
 import { OperatorFailure } from './operator-failure.ts';
 
 /** An input channel of a task with what it is connected to, for watermarks and error messages. */
@@ -79,7 +91,8 @@ export interface StreamTaskOptions {
 export interface TaskCheckpointing {
   mode: CheckpointingMode;
   storage: CheckpointStorage;
-  acknowledge(task: string, id: number, entry: TaskStateEntry): void;
+  /** `alignmentMs`: between the first and the last barrier of the checkpoint at this task (metrics). */
+  acknowledge(task: string, id: number, entry: TaskStateEntry, alignmentMs?: number): void;
   /**
    * The task cannot take part in checkpoint `id`. `failure` is true for a real failure (the state
    * could not be written) and false when the task was just not ready (not running yet, finishing, a
@@ -89,6 +102,12 @@ export interface TaskCheckpointing {
 }
 
 type Barrier = Extract<StreamElement, { kind: 'barrier' }>;
+
+/** What a task waits for between steps (numbers: read on every step). */
+type TaskWait = 0 | 1 | 2;
+const WAIT_INPUT: TaskWait = 0;
+const WAIT_OUTPUT: TaskWait = 1;
+const WAIT_OPERATOR: TaskWait = 2;
 
 /** The state of one operator of the chain that goes into snapshots. */
 interface SnapshotPart {
@@ -142,6 +161,10 @@ export class StreamTask {
   /** The barrier being aligned (its location and kind travel with it). */
   private alignedBarrier: Barrier | undefined;
   private readonly snapshotParts: SnapshotPart[] = [];
+  /** Source tasks with latency tracking on (`latencyTrackingInterval` > 0). */
+  private latencyMarkers: LatencyMarkerEmitter | undefined;
+  /** The latency histograms of the chain's sinks (operators with no output). */
+  private readonly latencyStats: Array<{ uid: string; name: string; stats: LatencyStats }> = [];
   /**
    * End of input with checkpointing (as Flink's final checkpoint): 'finishing' while operators
    * flush (inputs are not read), then 'awaiting-checkpoint' after end-of-data went downstream, until
@@ -154,6 +177,8 @@ export class StreamTask {
   private endOfDataCount = 0;
   /** "vertex#subtask": how the coordinator knows this task. */
   readonly taskKey: string;
+  /** Lines with `job_id`, `task`, `subtask` and `attempt`; operators get a child of it. */
+  readonly logger: Logger;
   /** True for source tasks: checkpoints start here. */
   readonly isSource: boolean;
 
@@ -164,12 +189,31 @@ export class StreamTask {
   backPressuredMs = 0;
   private lastStepEnd = 0;
   private lastWorked = false;
-  private lastBlocked = false;
+  /**
+   * What the task waited for since its last step: input (idle), output credit (back-pressured), or
+   * an operator's own asynchronous work, such as a sink's writes in flight or a full Async I/O queue
+   * (busy: the operator is the slow part, not its downstream).
+   */
+  private lastWait: TaskWait = WAIT_INPUT;
+  /** Metrics read on demand (metrics()): per-channel watermarks, operator outputs, state sizes. */
+  private readonly channelWatermarks: ChannelWatermarks;
+  private readonly outputsByUid = new Map<string, WatermarkTrackingOutput>();
+  private readonly metricsCollector: TaskMetricsCollector;
+  /** State bytes of the checkpoints taken and not completed yet, by id; then of the last completed. */
+  private readonly checkpointSizes = new Map<number, number>();
+  private lastCheckpointSize = 0;
 
   constructor(options: StreamTaskOptions, onStateChange: (task: StreamTask) => void) {
     this.options = options;
+    this.logger = processLogger().child({
+      job_id: options.jobId,
+      task: options.vertex.name,
+      subtask: options.subtaskIndex,
+      attempt: options.attemptNumber,
+    });
     // A task that has ended releases its keyed state (an LMDB backend deletes its environment).
     this.onStateChange = (task) => {
+      this.logState();
       if (task.state === 'finished' || task.state === 'failed' || task.state === 'cancelled')
         this.disposeKeyedState();
       onStateChange(task);
@@ -180,6 +224,7 @@ export class StreamTask {
     this.head = options.vertex.operators[0];
     this.writers = [...options.writers.values()];
     this.valve = new WatermarkValve(options.inputs.length);
+    this.channelWatermarks = new ChannelWatermarks(options.inputs.length);
     this.endedInputs = new Array<boolean>(options.inputs.length).fill(false);
     this.channelInput = Uint8Array.from(options.inputs, (i) => i.input);
     this.endOfDataChannels = new Uint8Array(options.inputs.length);
@@ -205,6 +250,27 @@ export class StreamTask {
       this.disposeKeyedState();
       throw this.describeFailure(error);
     }
+    this.metricsCollector = new TaskMetricsCollector({
+      vertex: options.vertex,
+      operators: this.operators,
+      outputs: this.outputsByUid,
+      writers: options.writers,
+      inputs: options.inputs,
+      channelInput: this.channelInput,
+      channelWatermarks: this.channelWatermarks,
+      inputWatermark: () => this.valve.watermark,
+      registry: this.userMetrics,
+      keyedBackends: () => this.snapshotParts.map((p) => p.keyed),
+      readerMetrics: () => this.source?.reader.readerMetrics?.(),
+      stateSize: () => this.lastCheckpointSize,
+    });
+  }
+
+  /** Flink's "switched to" line, in the log file only (failures reach the user through the job). */
+  private logState(): void {
+    const what = `${this.name} (${this.subtaskIndex + 1}/${this.parallelism}) switched to ${this.state.toUpperCase()}`;
+    if (this.state === 'failed') this.logger.warn(what, { err: this.failure, console: false });
+    else this.logger.info(what);
   }
 
   private disposeKeyedState(): void {
@@ -214,10 +280,14 @@ export class StreamTask {
   private buildChain(): void {
     const { vertex, writers } = this.options;
     const built = new Map<string, StreamOperator>();
+    // Each operator's own output: latency markers skip the operator and continue from there.
+    const outputs = new Map<string, OperatorOutput>();
     const targetFor = (uid: string): OutputTarget => {
       const op = built.get(uid)!;
       const spec = vertex.operators.find((s) => s.uid === uid)!;
-      return spec.keyed && op.setKeyContext ? new KeyedChainingTarget(op) : new ChainingTarget(op);
+      const target = spec.keyed && op.setKeyContext ? new KeyedChainingTarget(op) : new ChainingTarget(op);
+      target.markerOutput = outputs.get(uid);
+      return target;
     };
     // Build tail first: an operator's output needs the operators after it.
     for (let i = vertex.operators.length - 1; i >= 0; i--) {
@@ -234,9 +304,15 @@ export class StreamTask {
           sides.set(out.tag, list);
         }
       }
-      const output = new OperatorOutput(main, sides);
+      const output = new WatermarkTrackingOutput(main, sides);
+      this.outputsByUid.set(spec.uid, output);
       const op = createOperator(this.operatorContext(spec, output));
       output.setProducer(op);
+      outputs.set(spec.uid, output);
+      if (output.isTerminal() && (this.options.config.latencyTrackingInterval ?? 0) > 0) {
+        output.latency = new LatencyStats(() => this.options.clock.now());
+        this.latencyStats.push({ uid: spec.uid, name: spec.name, stats: output.latency });
+      }
       built.set(spec.uid, op);
       this.operators.unshift(op);
       if (spec.kind === 'collect') this.collectors.push(op as CollectOperator);
@@ -248,7 +324,26 @@ export class StreamTask {
     this.headTarget = targetFor(this.head.uid);
     if (this.options.inputs.some((i) => i.input === 1)) {
       const keyed2 = this.options.functions.operators.get(this.head.uid)?.keySelector2 !== undefined;
-      this.headTarget2 = new SecondInputTarget(this.operators[0], keyed2);
+      const second = new SecondInputTarget(this.operators[0], keyed2);
+      second.markerOutput = outputs.get(this.head.uid);
+      this.headTarget2 = second;
+    }
+    const interval = this.options.config.latencyTrackingInterval ?? 0;
+    const headOutput = outputs.get(this.head.uid);
+    if (this.source && interval > 0 && headOutput) {
+      this.latencyMarkers = new LatencyMarkerEmitter({
+        interval,
+        vertexId: vertex.id,
+        subtask: this.subtaskIndex,
+        now: () => this.options.clock.now(),
+        schedule: (time, callback) => this.registerProcessingTimer(time, callback),
+        emit: (marker) => {
+          // A source that reached its end emits no more markers (Flink stops its emitter then).
+          if (this.state !== 'running' || this.endOfData !== 'none') return false;
+          headOutput.emitLatencyMarker(marker);
+          return true;
+        },
+      });
     }
   }
 
@@ -335,6 +430,7 @@ export class StreamTask {
       isRestored: restore !== undefined,
       restoredCheckpointId: restore !== undefined ? o.restore?.checkpointId : undefined,
       accumulators,
+      logger: this.logger.child({ operator: spec.name }),
       metricRegistry: this.userMetrics,
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       clientBlocked: () => o.clientBlocked?.(spec.uid),
@@ -385,6 +481,8 @@ export class StreamTask {
         }
       }
       this.state = 'running';
+      this.logState();
+      this.latencyMarkers?.start();
     } catch (error) {
       this.fail(error);
     }
@@ -397,12 +495,14 @@ export class StreamTask {
     if (this.state === 'created') return 'waiting';
     const started = performance.now();
     if (this.lastStepEnd > 0 && !this.lastWorked) {
-      // The time since the last step was spent waiting: for input or for output credit.
-      if (this.lastBlocked) this.backPressuredMs += started - this.lastStepEnd;
-      else this.idleMs += started - this.lastStepEnd;
+      // The time since the last step was spent waiting: for input, output credit or an operator.
+      const waited = started - this.lastStepEnd;
+      if (this.lastWait === WAIT_OUTPUT) this.backPressuredMs += waited;
+      else if (this.lastWait === WAIT_OPERATOR) this.busyMs += waited;
+      else this.idleMs += waited;
     }
     try {
-      this.lastBlocked = false;
+      this.lastWait = WAIT_INPUT;
       let worked = this.runMails();
       if (this.state === 'running') worked = this.processInput(started) || worked;
       this.flushOutputs();
@@ -427,8 +527,16 @@ export class StreamTask {
 
   private outputsAvailable(): boolean {
     const writers = this.writers;
-    for (let i = 0; i < writers.length; i++) if (!writers[i].isAvailable()) return false;
-    if (this.blockedOn) return false;
+    for (let i = 0; i < writers.length; i++) {
+      if (!writers[i].isAvailable()) {
+        this.lastWait = WAIT_OUTPUT;
+        return false;
+      }
+    }
+    if (this.blockedOn) {
+      this.lastWait = WAIT_OPERATOR;
+      return false;
+    }
     for (let i = 0; i < this.operators.length; i++) {
       const blocked = this.operators[i].blocked?.();
       if (blocked) {
@@ -437,6 +545,7 @@ export class StreamTask {
           this.blockedOn = undefined;
           this.options.wakeup.signal();
         });
+        this.lastWait = WAIT_OPERATOR;
         return false;
       }
     }
@@ -452,10 +561,7 @@ export class StreamTask {
     if (this.endOfData === 'finishing') return false;
     for (let first = true; this.state === 'running'; first = false) {
       if (!first && performance.now() - started >= 1) break;
-      if (!this.outputsAvailable()) {
-        this.lastBlocked = true;
-        break;
-      }
+      if (!this.outputsAvailable()) break;
       if (this.source) {
         if (this.sourceWaiting || this.endOfData !== 'none') break;
         const status = this.source.emitNext(batchSize);
@@ -528,12 +634,14 @@ export class StreamTask {
         return;
       }
       case 'watermark': {
+        this.channelWatermarks.onWatermark(channel, element.time);
         const advanced = this.valve.inputWatermark(channel, element.time);
         if (this.outputIdle) this.updateIdleness();
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
         return;
       }
       case 'idle': {
+        this.channelWatermarks.onIdle(channel, element.idle);
         const advanced = this.valve.inputIdle(channel, element.idle);
         if (advanced !== undefined) this.headTarget.pushWatermark(advanced);
         this.updateIdleness();
@@ -549,6 +657,10 @@ export class StreamTask {
         if (result === 'aligned') this.performCheckpoint(element);
         return;
       }
+      case 'latency-marker':
+        // Not held by barrier alignment beyond its channel (a blocked channel is not read), as Flink.
+        (this.channelInput[channel] === 0 ? this.headTarget : this.headTarget2!).pushLatencyMarker(element);
+        return;
       case 'end-of-data':
         this.channelEndOfData(channel);
         return;
@@ -689,6 +801,7 @@ export class StreamTask {
   notifyCheckpointComplete(checkpointId: number): void {
     this.undeliveredCompletions.add(checkpointId);
     this.enqueueMail(() => {
+      this.checkpointSizeCompleted(checkpointId);
       this.deliverCompletion(checkpointId);
       if (this.endOfData === 'awaiting-checkpoint' && checkpointId >= this.finalCheckpointId) {
         this.endOfData = 'none';
@@ -717,6 +830,7 @@ export class StreamTask {
 
   notifyCheckpointAborted(checkpointId: number): void {
     this.enqueueMail(() => {
+      this.checkpointSizes.delete(checkpointId);
       if (this.aligner.abort(checkpointId)) this.alignedBarrier = undefined;
       for (const op of this.operators) op.notifyCheckpointAborted?.(checkpointId);
     });
@@ -758,6 +872,8 @@ export class StreamTask {
       operators,
     };
     const bytes = encodeTaskState(snapshot);
+    this.checkpointSizes.set(id, bytes.byteLength);
+    const alignmentMs = this.options.inputs.length > 0 ? this.aligner.lastAlignmentMs : 0;
     this.flushOutputs();
     for (const writer of this.writers) writer.broadcastControl(barrier);
     const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
@@ -782,13 +898,18 @@ export class StreamTask {
           );
     written.then(
       (handle) =>
-        cp.acknowledge(this.taskKey, id, {
-          vertex: this.options.vertex.id,
-          subtask: this.subtaskIndex,
-          parallelism: this.parallelism,
-          operators: Object.keys(operators),
-          handle,
-        }),
+        cp.acknowledge(
+          this.taskKey,
+          id,
+          {
+            vertex: this.options.vertex.id,
+            subtask: this.subtaskIndex,
+            parallelism: this.parallelism,
+            operators: Object.keys(operators),
+            handle,
+          },
+          alignmentMs,
+        ),
       // A failure no restart can fix (a Kafka topic that does not exist) fails this task above: it
       // must not also count as a failed checkpoint, whose job failure would be restarted.
       (error) =>
@@ -801,6 +922,14 @@ export class StreamTask {
     );
   }
 
+  /** Checkpoint `id` completed: its state size is now the subtask's; older pending ones are moot. */
+  private checkpointSizeCompleted(id: number): void {
+    const size = this.checkpointSizes.get(id);
+    if (size !== undefined) this.lastCheckpointSize = size;
+    for (const pending of [...this.checkpointSizes.keys()])
+      if (pending <= id) this.checkpointSizes.delete(pending);
+  }
+
   private declineCheckpoint(checkpointId: number, reason: string): void {
     this.options.checkpointing?.decline(this.taskKey, checkpointId, reason, false);
   }
@@ -811,7 +940,18 @@ export class StreamTask {
     for (const w of this.writers) recordsOut += w.records;
     let inputQueue = 0;
     for (const input of this.options.inputs) inputQueue += input.channel.queued();
-    return {
+    const now = performance.now();
+    // The wait under way since the last step counts already (a task waiting for input is idle now).
+    let idleMs = this.idleMs;
+    let backPressuredMs = this.backPressuredMs;
+    let busyMs = this.busyMs;
+    if (this.state === 'running' && this.lastStepEnd > 0 && !this.lastWorked) {
+      const waited = now - this.lastStepEnd;
+      if (this.lastWait === WAIT_OUTPUT) backPressuredMs += waited;
+      else if (this.lastWait === WAIT_OPERATOR) busyMs += waited;
+      else idleMs += waited;
+    }
+    const base: TaskMetrics = {
       vertex: this.name,
       vertexId: this.options.vertex.id,
       subtask: this.subtaskIndex,
@@ -819,12 +959,31 @@ export class StreamTask {
       state: this.state,
       recordsIn: this.source ? this.source.records : this.recordsIn,
       recordsOut,
-      busyMs: this.busyMs,
-      idleMs: this.idleMs,
-      backPressuredMs: this.backPressuredMs,
+      busyMs,
+      idleMs,
+      backPressuredMs,
       inputQueue,
       recordsInErrors: this.source?.recordsInErrors(),
     };
+    const metrics = this.metricsCollector.complete(base, now);
+    metrics.operators = this.withLatency(metrics.operators);
+    return metrics;
+  }
+
+  /**
+   * Adds the sinks' latency histograms (latency tracking on, once a marker arrived) to the chain's
+   * operator metrics, or lists those sinks alone when there are none.
+   */
+  private withLatency(operators: OperatorMetrics[] | undefined): OperatorMetrics[] | undefined {
+    let result = operators;
+    for (const { uid, name, stats } of this.latencyStats) {
+      const latency = stats.snapshot();
+      if (latency === undefined) continue;
+      const entry = result?.find((o) => o.uid === uid);
+      if (entry !== undefined) entry.latency = latency;
+      else (result ??= []).push({ uid, name, latency });
+    }
+    return result;
   }
 
   fail(error: unknown): void {
@@ -871,25 +1030,48 @@ export class StreamTask {
     let operatorText = `task "${this.name}"`;
     let cause = error;
     let recordText = '';
+    // The same as data, for the REST API's exception history (a source may have attached its part).
+    const context: TaskFailureContext = {
+      ...taskFailureOf(error),
+      vertexId: this.options.vertex.id,
+      taskName: this.name,
+      subtask: this.subtaskIndex,
+    };
     if (error instanceof OperatorFailure) {
       operatorText = `operator "${error.operator.name}" (uid ${error.operator.uid})`;
+      context.operatorUid = error.operator.uid;
       cause = error.cause;
-      if (error.hasRecord) recordText = ` on record ${previewRecord(error.record)}`;
+      if (error.hasRecord) {
+        recordText = ` on record ${previewRecord(error.record)}`;
+        context.record ??= failedRecordText(error.record);
+      }
       const position = error.phase === 'open' ? undefined : this.source?.currentPosition();
       if (error.phase === 'open') recordText = ' in open()';
-      else if (position) recordText += ` at ${position}`;
-      else if (error.hasRecord && this.currentChannel >= 0) {
+      else if (position) {
+        recordText += ` at ${position}`;
+        context.position ??= position;
+        context.source ??= this.source?.name;
+      } else if (error.hasRecord && this.currentChannel >= 0) {
         recordText += ` from ${this.options.inputs[this.currentChannel].origin}`;
       }
-    } else if (this.source && !(error instanceof WeirError)) {
-      // The reader itself failed (or its generator did): say where it was reading.
-      operatorText = `source "${this.source.name}" (uid ${this.source.uid})`;
+    } else if (this.source) {
       const position = this.source.currentPosition();
-      if (position) recordText = ` at ${position}`;
+      context.operatorUid ??= this.source.uid;
+      context.source ??= this.source.name;
+      if (position) context.position ??= position;
+      if (!(error instanceof WeirError)) {
+        // The reader itself failed (or its generator did): say where it was reading.
+        operatorText = `source "${this.source.name}" (uid ${this.source.uid})`;
+        if (position) recordText = ` at ${position}`;
+      }
     }
-    if (cause instanceof WeirError && !(error instanceof OperatorFailure)) return cause;
+    if (cause instanceof WeirError && !(error instanceof OperatorFailure))
+      return withTaskFailure(cause, context);
     const message = cause instanceof Error ? cause.message : String(cause);
     const code = cause instanceof WeirError ? cause.code : 'USER_FUNCTION_FAILED';
-    return new WeirError(code, `${operatorText} in ${subtask} failed${recordText}: ${message}`, { cause });
+    return withTaskFailure(
+      new WeirError(code, `${operatorText} in ${subtask} failed${recordText}: ${message}`, { cause }),
+      context,
+    );
   }
 }

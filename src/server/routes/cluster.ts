@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { clusterOverviewSchema, configSchema, errorResponses, taskManagersSchema } from '../schemas.ts';
+import { RestNotFoundError } from '../error-status.ts';
+import {
+  clusterOverviewSchema,
+  configSchema,
+  errorResponses,
+  object,
+  taskManagerDetailsSchema,
+  taskManagersSchema,
+} from '../schemas.ts';
 import type { RouteContext } from './route-context.ts';
 
 /** Keys whose values are never shown, whatever the dispatcher already left out. */
@@ -13,7 +21,7 @@ export function redactConfig(config: Record<string, string>): Record<string, str
   return shown;
 }
 
-/** `GET /overview`, `GET /taskmanagers`, `GET /config`. */
+/** `GET /overview`, `GET /taskmanagers`, `GET /taskmanagers/:tmid`, `GET /config`. */
 export function registerClusterRoutes(app: FastifyInstance, { dispatcher }: RouteContext): void {
   app.get(
     '/overview',
@@ -32,6 +40,32 @@ export function registerClusterRoutes(app: FastifyInstance, { dispatcher }: Rout
       config: { openapi: { summary: 'The registered TaskManagers', tags: ['cluster'] } },
     },
     async () => ({ taskmanagers: dispatcher.taskManagers() }),
+  );
+  app.get<{ Params: { tmid: string } }>(
+    '/taskmanagers/:tmid',
+    {
+      schema: {
+        params: object({
+          tmid: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 256,
+            description: 'A TaskManager id, as listed by GET /taskmanagers',
+          },
+        }),
+        response: { 200: taskManagerDetailsSchema, ...errorResponses },
+      },
+      config: { openapi: { summary: 'A TaskManager and what runs in each of its slots', tags: ['cluster'] } },
+    },
+    async (request) => {
+      const details = dispatcher.taskManager(request.params.tmid);
+      if (details === undefined) {
+        throw new RestNotFoundError(
+          `no TaskManager ${JSON.stringify(request.params.tmid).slice(0, 200)} (GET /taskmanagers lists them)`,
+        );
+      }
+      return details;
+    },
   );
   app.get(
     '/config',
