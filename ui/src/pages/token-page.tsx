@@ -1,6 +1,7 @@
 /** The REST token, for servers started with one (rest.auth.token / --web-token): kept for this tab only. */
 import { useState } from 'preact/hooks';
 import { readToken, writeToken } from '../api/token.ts';
+import { href } from '../hooks/use-route.ts';
 
 export function TokenPage() {
   const [value, setValue] = useState(readToken() ?? '');
@@ -18,7 +19,11 @@ export function TokenPage() {
           event.preventDefault();
           writeToken(value.trim());
           setSaved(value.trim() === '' ? 'Token cleared.' : 'Token saved for this tab; reconnecting.');
-          setTimeout(() => location.reload(), 300);
+          // Reconnect every stream with the token, from the overview.
+          setTimeout(() => {
+            location.hash = href();
+            location.reload();
+          }, 300);
         }}
       >
         <label for="token">REST token</label>
