@@ -108,7 +108,11 @@ export function createRestApp(options: RestServerOptions): FastifyInstance {
   app.addHook('onRequest', async (request) => {
     // The dashboard's own files are served without the token (the API and its streams still need it);
     // a tokenless server keeps its loopback Host/Origin rule for them too.
-    if (token !== undefined && (request.routeOptions.config as { publicAsset?: boolean } | undefined)?.publicAsset) return;
+    if (
+      token !== undefined &&
+      (request.routeOptions.config as { publicAsset?: boolean } | undefined)?.publicAsset
+    )
+      return;
     await guard(request);
   });
   if (log !== undefined) {
