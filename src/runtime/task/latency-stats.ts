@@ -1,6 +1,7 @@
 import { DescriptiveStatisticsHistogram } from '../../api/metrics.ts';
 import type { LatencyMarker } from '../../core/stream-element.ts';
 import type { HistogramSnapshot } from '../../core/task-metrics.ts';
+import { histogramSnapshot } from '../metrics/user-metric-snapshot.ts';
 
 /**
  * Flink's `metrics.latency.history-size`: the latencies each histogram keeps. Percentiles are over
@@ -30,27 +31,6 @@ export class LatencyStats {
 
   /** Statistics over the last {@link LATENCY_HISTORY_SIZE} markers; undefined before the first. */
   snapshot(): HistogramSnapshot | undefined {
-    return histogramSnapshot(this.histogram);
+    return this.histogram.getCount() === 0 ? undefined : histogramSnapshot(this.histogram);
   }
-}
-
-/** A histogram's statistics as plain data (JSON-safe: no NaN); undefined while it is empty. */
-export function histogramSnapshot(histogram: DescriptiveStatisticsHistogram): HistogramSnapshot | undefined {
-  const count = histogram.getCount();
-  if (count === 0) return undefined;
-  const s = histogram.getStatistics();
-  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
-  return {
-    count,
-    min: s.getMin(),
-    max: s.getMax(),
-    mean: finite(s.getMean()),
-    stddev: finite(s.getStdDev()),
-    p50: s.getQuantile(0.5),
-    p75: s.getQuantile(0.75),
-    p95: s.getQuantile(0.95),
-    p98: s.getQuantile(0.98),
-    p99: s.getQuantile(0.99),
-    p999: s.getQuantile(0.999),
-  };
 }
