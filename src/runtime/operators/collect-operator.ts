@@ -26,6 +26,8 @@ export class CollectOperator extends AbstractStreamOperator {
     this.flush();
   }
 
+  readonly blockedByDownstream = true;
+
   /** The client holds too many unread records: stop taking input until it has read them. */
   blocked(): Promise<void> | undefined {
     return this.ctx.clientBlocked?.();

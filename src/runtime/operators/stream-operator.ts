@@ -42,4 +42,10 @@ export interface StreamOperator {
   notifyCheckpointAborted?(checkpointId: number): void;
   /** A promise while the operator cannot take more input (async sink at its in-flight limit). */
   blocked?(): Promise<void> | undefined;
+  /**
+   * True when `blocked()` waits for a reader downstream of the job (the collect client): that wait
+   * is back pressure, as waiting for output credit is. Other waits (a sink's writes in flight, a full
+   * Async I/O queue) are the operator's own work and count as busy time.
+   */
+  readonly blockedByDownstream?: boolean;
 }

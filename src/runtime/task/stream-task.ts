@@ -195,6 +195,8 @@ export class StreamTask {
    * (busy: the operator is the slow part, not its downstream).
    */
   private lastWait: TaskWait = WAIT_INPUT;
+  /** What `blockedOn` waits for: a reader downstream of the job, or the operator's own work. */
+  private blockedWait: TaskWait = WAIT_OPERATOR;
   /** Metrics read on demand (metrics()): per-channel watermarks, operator outputs, state sizes. */
   private readonly channelWatermarks: ChannelWatermarks;
   private readonly outputsByUid = new Map<string, WatermarkTrackingOutput>();
@@ -534,7 +536,7 @@ export class StreamTask {
       }
     }
     if (this.blockedOn) {
-      this.lastWait = WAIT_OPERATOR;
+      this.lastWait = this.blockedWait;
       return false;
     }
     for (let i = 0; i < this.operators.length; i++) {
@@ -545,7 +547,8 @@ export class StreamTask {
           this.blockedOn = undefined;
           this.options.wakeup.signal();
         });
-        this.lastWait = WAIT_OPERATOR;
+        this.blockedWait = this.operators[i].blockedByDownstream ? WAIT_OUTPUT : WAIT_OPERATOR;
+        this.lastWait = this.blockedWait;
         return false;
       }
     }
