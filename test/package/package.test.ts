@@ -82,6 +82,13 @@ describe('the npm package, installed from its tarball', { concurrency: false }, 
     assert.ok(files.includes('package/dist/testing/index.d.ts'), 'dist/testing/index.d.ts');
     assert.ok(files.includes('package/dist/cli/main.js.map'), 'source maps');
     assert.ok(files.includes('package/bin/weir.js'), 'bin/weir.js');
+    // The web dashboard ships prebuilt: the REST server serves it from dist/ui.
+    assert.ok(files.includes('package/dist/ui/index.html'), 'dist/ui/index.html');
+    assert.ok(
+      files.some((f) => /^package\/dist\/ui\/assets\/index-[\w-]+\.js$/.test(f)),
+      'the dashboard script',
+    );
+    assert.ok(!files.some((f) => f.startsWith('package/ui/')), 'not the dashboard sources');
     const unwanted = files.filter((f) =>
       /(\.test\.ts|\.bench\.ts|\.contract\.ts|test-support\.ts|^package\/(test|bench|examples|scripts|kafka|docs)\/)/.test(
         f,
