@@ -17,7 +17,7 @@ export interface JobGraphPageProps {
 
 export function JobGraphPage({ event, rates, history, vertexId }: JobGraphPageProps) {
   const { job, plan } = event;
-  const nodes = plan.plan.nodes;
+  const nodes = plan?.plan.nodes ?? [];
   const open = (id: string) => navigate('jobs', job.jid, 'vertices', id);
   // Sources have no input: their output rate is what they read; every other vertex charts its input.
   const sources = new Set(nodes.filter((n) => (n.inputs ?? []).length === 0).map((n) => n.id));

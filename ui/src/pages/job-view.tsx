@@ -75,9 +75,9 @@ export function JobView({
       ) : tab === 'watermarks' ? (
         <WatermarksPage event={event} />
       ) : tab === 'checkpoints' ? (
-        <CheckpointsPage statistics={event.checkpoints} />
+        <CheckpointsPage statistics={event.checkpoints ?? undefined} />
       ) : tab === 'exceptions' ? (
-        <ExceptionsPage exceptions={event.exceptions} />
+        <ExceptionsPage exceptions={event.exceptions ?? undefined} />
       ) : (
         <JobGraphPage event={event} rates={rates} history={history.current} vertexId={vertexId} />
       )}
