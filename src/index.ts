@@ -178,6 +178,18 @@ export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './cor
 export { JobExecutionResult, type RecordsInErrors } from './core/job-execution-result.ts';
 export type { Key, KeySelector } from './core/key.ts';
 export type { LogFields, Logger, LogLevel } from './core/logger.ts';
+export {
+  type ChangelogMode,
+  changelogContains,
+  formatRow,
+  insertRow,
+  isAccumulate,
+  isRetract,
+  isRow,
+  type Row,
+  RowKind,
+  row,
+} from './core/row.ts';
 export type { InvokeContext, Sink, SinkContext } from './core/sink.ts';
 export {
   type Boundedness,
