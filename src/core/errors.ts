@@ -53,6 +53,12 @@ export type WeirErrorCode =
   | 'LOG_NOT_FOUND'
   /** Another process did not answer within its deadline (a TaskManager asked for its log). */
   | 'TIMEOUT'
+  /** A SQL text that does not parse: the message gives the line, the column and a caret. */
+  | 'SQL_PARSE_ERROR'
+  /** A SQL statement that parses but is wrong: an unknown table, column or function, a type mismatch. */
+  | 'SQL_VALIDATION_ERROR'
+  /** A SQL construct that Weir does not run (yet); the message names it and its position. */
+  | 'SQL_UNSUPPORTED'
   | 'INTERNAL';
 
 export class WeirError extends Error {
