@@ -1,0 +1,197 @@
+/**
+ * The logical plan: relational operators over rows, as the binder builds them from a query and the
+ * planner's rules rewrite them before they become runtime operators. Each node knows its output
+ * fields (names and types). Expressions in a node refer to its input's fields by index (rex.ts);
+ * a join's condition sees the left fields, then the right ones.
+ */
+import type { RowField } from '../types.ts';
+import type { Rex } from './rex.ts';
+
+export type Rel =
+  | Scan
+  | WatermarkAssigner
+  | Project
+  | Filter
+  | Aggregate
+  | WindowTable
+  | Join
+  | Union
+  | Values
+  | Sort;
+
+/** Reads a catalog table's physical and metadata columns through its connector. */
+export interface Scan {
+  kind: 'scan';
+  table: string;
+  /** The connector's options (`WITH (...)`), `connector` included. */
+  options: Record<string, string>;
+  /** For each output field: the column's physical or metadata name. */
+  columns: { name: string; metadata: string | null }[];
+  primaryKey: string[] | null;
+  fields: RowField[];
+}
+
+/** Assigns event time and emits watermarks: the table's `WATERMARK FOR column AS expression`. */
+export interface WatermarkAssigner {
+  kind: 'watermark';
+  input: Rel;
+  /** The rowtime field. */
+  rowtime: number;
+  /** The watermark for a row, computed from the row (usually `rowtime - INTERVAL ...`). */
+  watermark: Rex;
+  fields: RowField[];
+}
+
+export interface Project {
+  kind: 'project';
+  input: Rel;
+  exprs: Rex[];
+  fields: RowField[];
+}
+
+export interface Filter {
+  kind: 'filter';
+  input: Rel;
+  condition: Rex;
+  fields: RowField[];
+}
+
+/** An aggregate function applied to input fields. */
+export interface AggCall {
+  /** Upper-case name: COUNT, SUM, MIN, MAX, AVG... or a user aggregate's catalog name. */
+  fn: string;
+  /** Input fields of the arguments (none for `COUNT(*)`). */
+  args: number[];
+  distinct: boolean;
+  /** The input field of the `FILTER (WHERE ...)` condition. */
+  filter: number | null;
+  udf?: string;
+  name: string;
+}
+
+/** A legacy group window of `GROUP BY TUMBLE/HOP/SESSION(time, ...)`. */
+export type GroupWindow =
+  | { kind: 'tumble'; time: number; size: number; offset: number }
+  | { kind: 'hop'; time: number; slide: number; size: number; offset: number }
+  | { kind: 'session'; time: number; gap: number };
+
+/**
+ * Groups rows by the key fields and aggregates each group. Outputs the keys, then one field per
+ * aggregate call, then, for a group window, its properties (start, end, rowtime or proctime).
+ * Without a window the result updates as rows arrive (a changelog with retractions).
+ */
+export interface Aggregate {
+  kind: 'aggregate';
+  input: Rel;
+  groupKeys: number[];
+  aggs: AggCall[];
+  window: GroupWindow | null;
+  /** Properties of the group window appended to the output, in this order. */
+  windowProperties: ('start' | 'end' | 'rowtime' | 'proctime')[];
+  fields: RowField[];
+}
+
+/** The windowing table functions: TUMBLE, HOP, CUMULATE and SESSION over a time attribute. */
+export type TableWindow =
+  | { kind: 'tumble'; size: number; offset: number }
+  | { kind: 'hop'; slide: number; size: number; offset: number }
+  | { kind: 'cumulate'; step: number; size: number; offset: number }
+  | { kind: 'session'; gap: number; partitionKeys: number[] };
+
+/** A window table function: the input's fields, then window_start, window_end and window_time. */
+export interface WindowTable {
+  kind: 'window-table';
+  input: Rel;
+  window: TableWindow;
+  /** The time attribute field the windows are assigned on. */
+  time: number;
+  fields: RowField[];
+}
+
+export interface Join {
+  kind: 'join';
+  joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  left: Rel;
+  right: Rel;
+  condition: Rex;
+  fields: RowField[];
+}
+
+export interface Union {
+  kind: 'union';
+  inputs: Rel[];
+  fields: RowField[];
+}
+
+export interface Values {
+  kind: 'values';
+  rows: Rex[][];
+  fields: RowField[];
+}
+
+/** ORDER BY / LIMIT / OFFSET. */
+export interface Sort {
+  kind: 'sort';
+  input: Rel;
+  orderBy: { field: number; descending: boolean; nullsFirst: boolean }[];
+  limit: number | null;
+  offset: number;
+  fields: RowField[];
+}
+
+/** The plan as an indented tree, one node per line, children under their parent, as EXPLAIN prints it. */
+export function formatRel(rel: Rel): string {
+  const lines: string[] = [];
+  const walk = (node: Rel, depth: number): void => {
+    lines.push(`${depth === 0 ? '' : `${'   '.repeat(depth - 1)}+- `}${describeRel(node)}`);
+    for (const child of inputsOf(node)) walk(child, depth + 1);
+  };
+  walk(rel, 0);
+  return lines.join('\n');
+}
+
+/** The inputs of a node, left to right. */
+export function inputsOf(rel: Rel): Rel[] {
+  switch (rel.kind) {
+    case 'join':
+      return [rel.left, rel.right];
+    case 'union':
+      return rel.inputs;
+    case 'scan':
+    case 'values':
+      return [];
+    default:
+      return [rel.input];
+  }
+}
+
+function fieldNames(rel: Rel): string {
+  return rel.fields.map((f) => f.name).join(', ');
+}
+
+function describeRel(rel: Rel): string {
+  switch (rel.kind) {
+    case 'scan':
+      return `TableSourceScan(table=[${rel.table}], fields=[${fieldNames(rel)}])`;
+    case 'watermark':
+      return `WatermarkAssigner(rowtime=[${rel.fields[rel.rowtime].name}])`;
+    case 'project':
+      return `Calc(select=[${fieldNames(rel)}])`;
+    case 'filter':
+      return 'Calc(where=[condition])';
+    case 'aggregate': {
+      const keys = rel.groupKeys.map((k) => rel.input.fields[k].name).join(', ');
+      return `${rel.window ? `GroupWindowAggregate(window=[${rel.window.kind.toUpperCase()}], ` : 'GroupAggregate('}groupBy=[${keys}], select=[${fieldNames(rel)}])`;
+    }
+    case 'window-table':
+      return `WindowTableFunction(window=[${rel.window.kind.toUpperCase()}], time=[${rel.input.fields[rel.time].name}])`;
+    case 'join':
+      return `Join(joinType=[${rel.joinType}])`;
+    case 'union':
+      return `Union(all=[true], fields=[${fieldNames(rel)}])`;
+    case 'values':
+      return `Values(tuples=[${rel.rows.length}])`;
+    case 'sort':
+      return `SortLimit(limit=[${rel.limit ?? 'none'}], offset=[${rel.offset}])`;
+  }
+}
