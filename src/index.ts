@@ -66,6 +66,9 @@ export {
 export { COLLECT_BACKLOG_HIGH, type CollectTarget } from './api/collect.ts';
 export { ConnectedStreams, KeyedConnectedStreams } from './api/connected-streams.ts';
 export { DataStream, DataStreamSink } from './api/data-stream.ts';
+export { DiscardingSink } from './api/discarding-sink.ts';
+// Plans as data: run a job graph without a job module.
+export { type ExecuteJobGraphOptions, executeJobGraph } from './api/execute-job-graph.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
 export type {
   CheckpointStatistics,
@@ -173,6 +176,15 @@ export type {
 export { type Cancellable, type Clock, ManualClock, SystemClock, systemClock } from './core/clock.ts';
 export type { Codec } from './core/codec.ts';
 export { type Collector, OutputTag } from './core/collector.ts';
+export {
+  type ConnectorFactory,
+  type ConnectorOptions,
+  type ConnectorSpec,
+  registerSinkFactory,
+  registerSourceFactory,
+  type SinkConnectorFactory,
+  type SourceConnectorFactory,
+} from './core/connector-registry.ts';
 export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
 export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
 export { JobExecutionResult, type RecordsInErrors } from './core/job-execution-result.ts';
@@ -206,7 +218,10 @@ export {
 export { MAX_WATERMARK, NO_TIMESTAMP } from './core/stream-element.ts';
 export type { TaskMetrics } from './core/task-metrics.ts';
 export { type TransactionState, TwoPhaseCommitSink } from './core/two-phase-commit-sink.ts';
+export { graphNeedsModule, moduleNeeds, resolveGraphFunctions } from './graph/graph-functions.ts';
 export type { JobEdge, JobGraph, JobVertex, OperatorSpec, PartitionerSpec } from './graph/job-graph.ts';
+export { type KeySelectorSpec, KeySelectors } from './graph/key-selector-spec.ts';
+export type * from './graph/operator-spec.ts';
 export type { BroadcastState, ReadOnlyBroadcastState } from './state/broadcast-state.ts';
 // State backends: heap (default) and embedded LMDB; backend-independent keyed state snapshots.
 export { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
@@ -252,4 +267,9 @@ export {
   NoWatermarksGenerator,
 } from './time/watermark-generator.ts';
 export { type TimestampAssigner, WatermarkStrategy } from './time/watermark-strategy.ts';
+export type {
+  TimestampAssignerSpec,
+  WatermarkGeneratorSpec,
+  WatermarkStrategySpec,
+} from './time/watermark-strategy-spec.ts';
 export * from './time/windows/index.ts';

@@ -63,7 +63,11 @@ export class BroadcastConnectedStream<IN1, IN2> {
   }
 
   /** @internal */
-  protected transform<R>(operator: string, name: string, fn: unknown): DataStream<R> {
+  protected transform<R>(
+    operator: 'broadcast-process' | 'keyed-broadcast-process',
+    name: string,
+    fn: unknown,
+  ): DataStream<R> {
     requireMethods(fn, 'connect(broadcastStream).process', 'processElement', 'processBroadcastElement');
     const descriptors = this.broadcastStream.getBroadcastStateDescriptors();
     const t = this.environment.addPhysical({

@@ -107,7 +107,11 @@ export class ConnectedStreams<IN1, IN2> {
   }
 
   /** @internal */
-  protected transform<R>(operator: string, name: string, fn: unknown): DataStream<R> {
+  protected transform<R>(
+    operator: 'co-map' | 'co-flat-map' | 'co-process' | 'keyed-co-process',
+    name: string,
+    fn: unknown,
+  ): DataStream<R> {
     const t = this.environment.addPhysical({
       operator,
       name,

@@ -1,11 +1,15 @@
 import { OutputTag } from '../core/collector.ts';
+import { describeSink } from '../core/connector-registry.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import type { Sink } from '../core/sink.ts';
 import type { PartitionerSpec } from '../graph/job-graph.ts';
+import { KeySelectors } from '../graph/key-selector-spec.ts';
+import type { OperatorKind } from '../graph/operator-spec.ts';
 import type { PhysicalTransformation, Transformation } from '../graph/transformation.ts';
 import type { MapStateDescriptor } from '../state/state-descriptor.ts';
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { watermarkStrategyNeedsObject } from '../time/watermark-strategy-spec.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import { AllWindowedStream } from './all-windowed-stream.ts';
@@ -14,6 +18,8 @@ import { BroadcastStream } from './broadcast-stream.ts';
 import { CoGroupedStreams } from './co-grouped-streams.ts';
 import { collectStream } from './collect.ts';
 import { type CollectSink, isCollectSink } from './collect-sink.ts';
+// Registers the `blackhole` sink connector.
+import './discarding-sink.ts';
 import { ConnectedStreams, isKeyedStream, KeyedConnectedStreams } from './connected-streams.ts';
 import type { FilterFunction, FlatMapFunction, MapFunction, ProcessFunctionLike } from './functions.ts';
 import { JoinedStreams } from './joined-streams.ts';
@@ -78,7 +84,11 @@ export class DataStream<T> {
     return this.transform<R>('process', 'Process', fn);
   }
 
-  /** Partitions the stream by key: records with the same key go to the same subtask and share state. */
+  /**
+   * Partitions the stream by key: records with the same key go to the same subtask and share state.
+   * A selector from {@link KeySelectors} (a field, a tuple of fields, a constant) is recorded in the
+   * plan as data; any other function travels with the job module.
+   */
   keyBy<K extends Key>(selector: (value: T) => K): KeyedStream<T, K> {
     if (typeof selector !== 'function')
       throw new WeirError('INVALID_ARGUMENT', 'keyBy expects a key selector function');
@@ -226,12 +236,22 @@ export class DataStream<T> {
    * events.windowAll(TumblingEventTimeWindows.of(Time.minutes(1))).aggregate(countAll);
    */
   windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
-    return new AllWindowedStream<T, W>(this.keyBy(() => 0 as const).window(assigner));
+    // A constant key with a data form: the plan holds it.
+    return new AllWindowedStream<T, W>(this.keyBy(KeySelectors.constant(0 as const)).window(assigner));
   }
 
   /** Assigns event-time timestamps and generates watermarks. */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
-    return this.transform<T>('timestamps-watermarks', 'Timestamps/Watermarks', undefined, { strategy });
+    const spec = strategy.toSpec();
+    const t = this.environment.addPhysical({
+      operator: 'timestamps-watermarks',
+      name: 'Timestamps/Watermarks',
+      inputs: [[this.transformation]],
+      // The strategy object only when it has a user function; the plan holds its spec.
+      extra: watermarkStrategyNeedsObject(spec) ? { strategy } : undefined,
+      config: { watermarkStrategy: spec },
+    });
+    return new DataStream<T>(this.environment, t);
   }
 
   /** The records a ProcessFunction emitted to `tag`. */
@@ -301,12 +321,14 @@ export class DataStream<T> {
     if (!sink || typeof sink.invoke !== 'function') {
       throw new WeirError('INVALID_ARGUMENT', 'sinkTo expects a sink with an invoke(value, context) method');
     }
+    const spec = describeSink(sink);
     const t = this.environment.addPhysical({
       operator: 'sink',
       name: sink.constructor?.name && sink.constructor.name !== 'Object' ? sink.constructor.name : 'Sink',
       inputs: [[this.transformation]],
-      fn: sink,
-      config: { maxInFlight: sink.maxInFlight ?? 16 },
+      // A connector sink is built from the plan in each slot; any other is the job module's object.
+      fn: spec.kind === 'custom' ? sink : undefined,
+      config: { maxInFlight: sink.maxInFlight ?? 16, sink: spec },
     });
     this.environment.addSink(t);
     return new DataStreamSink<T>(t);
@@ -343,7 +365,7 @@ export class DataStream<T> {
 
   /** @internal */
   protected transform<R>(
-    operator: string,
+    operator: FunctionOperatorKind,
     name: string,
     fn: unknown,
     extra?: Record<string, unknown>,
@@ -381,6 +403,12 @@ export class DataStream<T> {
     return this.transformation;
   }
 }
+
+/** Kinds of the operators `transform` adds: a user function and no configuration. */
+type FunctionOperatorKind = Extract<
+  OperatorKind,
+  'map' | 'filter' | 'flat-map' | 'process' | 'keyed-process' | 'reduce'
+>;
 
 type KeyedStreamFactory = (
   env: StreamExecutionEnvironment,

@@ -51,6 +51,11 @@ export interface ClusterSettings {
 export interface Submission {
   /** URL of the job module, when the job was started from one (`weir run`, `runJob`). */
   jobModule?: string;
+  /**
+   * Set for a graph that is data all through (`executeJobGraph`): there is no module, and every
+   * slot builds the job from the graph alone.
+   */
+  dataOnly?: boolean;
   /** 0 for the module's first `execute()`, 1 for the second... */
   jobIndex: number;
   /** Parallelism given from outside (`weir run -p`), which workers must apply too. */

@@ -1,3 +1,5 @@
+import { registerSinkFactory } from '../core/connector-registry.ts';
+import { WeirError } from '../core/errors.ts';
 import type { InvokeContext, Sink, SinkContext } from '../core/sink.ts';
 
 /**
@@ -6,8 +8,8 @@ import type { InvokeContext, Sink, SinkContext } from '../core/sink.ts';
  * per batch of records, not once per record.
  */
 export class PrintSink<T> implements Sink<T> {
-  private readonly identifier: string | undefined;
-  private readonly target: 'stdout' | 'stderr' | ((text: string) => void);
+  readonly identifier: string | undefined;
+  readonly target: 'stdout' | 'stderr' | ((text: string) => void);
   private prefix = '';
   private buffer: string[] = [];
   private flushScheduled = false;
@@ -66,3 +68,28 @@ export function formatRecord(value: unknown): string {
     return String(value);
   }
 }
+
+/** `print` {identifier?, target?: 'stdout' | 'stderr'}: print() and printToErr() as plan data. */
+registerSinkFactory({
+  identifier: 'print',
+  create(options) {
+    const target = options.target ?? 'stdout';
+    if (target !== 'stdout' && target !== 'stderr') {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `connector "print": option "target" must be "stdout" or "stderr"`,
+      );
+    }
+    const identifier = options.identifier ?? undefined;
+    if (identifier !== undefined && typeof identifier !== 'string') {
+      throw new WeirError('INVALID_ARGUMENT', 'connector "print": option "identifier" must be a string');
+    }
+    return new PrintSink(identifier, target);
+  },
+  describe(object) {
+    if (!(object instanceof PrintSink) || typeof object.target === 'function') return undefined;
+    return object.identifier === undefined
+      ? { target: object.target }
+      : { identifier: object.identifier, target: object.target };
+  },
+});

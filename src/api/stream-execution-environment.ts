@@ -1,27 +1,34 @@
-import { CollectionSource } from '../connectors/collection/collection-source.ts';
-import { NumberSequenceSource } from '../connectors/collection/sequence-source.ts';
-import { TextLineSource } from '../connectors/files/text-line-source.ts';
+// The connector indexes: they register the factories that build these sources from plan data.
+import { CollectionSource, NumberSequenceSource } from '../connectors/collection/index.ts';
+import { TextLineSource } from '../connectors/files/index.ts';
 import type { CheckpointingMode, RestartStrategySpec } from '../core/checkpointing.ts';
 import type { Codec } from '../core/codec.ts';
+import { describeSource } from '../core/connector-registry.ts';
 import type { Duration } from '../core/duration.ts';
 import { WeirError } from '../core/errors.ts';
 import { JobExecutionResult } from '../core/job-execution-result.ts';
 import type { Source } from '../core/source.ts';
 import { registerRecordType } from '../core/type-registry.ts';
+import { resolveGraphFunctions } from '../graph/graph-functions.ts';
 import type { JobFunctions, JobGraph } from '../graph/job-graph.ts';
 import { buildJobGraph } from '../graph/job-graph-builder.ts';
-import type { PhysicalTransformation } from '../graph/transformation.ts';
+import type { OperatorKind } from '../graph/operator-spec.ts';
+import type { PhysicalTransformation, PhysicalTransformationOf } from '../graph/transformation.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { type StateBackendSpec, toStateBackendSpec } from '../state/state-backend-factory.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { watermarkStrategyNeedsObject } from '../time/watermark-strategy-spec.ts';
 import { CheckpointConfig } from './checkpoint-config.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import { getExecutionContext, getPipelineExecutor, type JobClient, type JobPlan } from './executor.ts';
 import './keyed-stream.ts';
 
-type NewPhysical = Pick<PhysicalTransformation, 'operator' | 'name' | 'inputs' | 'config'> &
-  Partial<Pick<PhysicalTransformation, 'fn' | 'extra' | 'parallelism' | 'parallelismLimit' | 'source'>>;
+type NewPhysical<K extends OperatorKind> = Pick<
+  PhysicalTransformationOf<K>,
+  'operator' | 'name' | 'inputs' | 'config'
+> &
+  Partial<Pick<PhysicalTransformationOf<K>, 'fn' | 'extra' | 'parallelism' | 'parallelismLimit' | 'source'>>;
 
 /**
  * The entry point of a job: sources come from it, and `execute()` runs what was built on it.
@@ -209,13 +216,16 @@ export class StreamExecutionEnvironment {
         `fromSource expects a Source (createSplits and createReader), got ${typeof source}`,
       );
     }
+    // Plan data where the source and strategy have a data form; the job module's objects otherwise.
+    const sourceSpec = describeSource(source);
+    const strategySpec = watermarkStrategy.toSpec();
     const t = this.addPhysical({
       operator: 'source',
       name: sourceName,
       inputs: [],
-      fn: source,
-      extra: { watermarkStrategy },
-      config: { boundedness: source.boundedness },
+      fn: sourceSpec.kind === 'custom' ? source : undefined,
+      extra: watermarkStrategyNeedsObject(strategySpec) ? { watermarkStrategy } : undefined,
+      config: { boundedness: source.boundedness, source: sourceSpec, watermarkStrategy: strategySpec },
       parallelismLimit: source.maxParallelism,
       source: true,
     });
@@ -296,7 +306,7 @@ export class StreamExecutionEnvironment {
         types: [...this.types.keys()],
       },
     });
-    return { graph, functions, clock: this.config.getClock() };
+    return { graph, functions: resolveGraphFunctions(graph, functions), clock: this.config.getClock() };
   }
 
   /** @internal */
@@ -305,7 +315,7 @@ export class StreamExecutionEnvironment {
   }
 
   /** @internal */
-  addPhysical(t: NewPhysical): PhysicalTransformation {
+  addPhysical<K extends OperatorKind>(t: NewPhysical<K>): PhysicalTransformationOf<K> {
     return {
       kind: 'physical',
       id: this.nextTransformationId(),

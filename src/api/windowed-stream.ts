@@ -2,13 +2,19 @@ import type { Collector } from '../core/collector.ts';
 import { OutputTag } from '../core/collector.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import type { SlicedWindowOperatorConfig, WindowContents } from '../graph/operator-spec.ts';
 import type { AggregateFunction } from '../state/state.ts';
 import type { Evictor } from '../time/windows/evictor.ts';
-import { SlidingEventTimeWindows } from '../time/windows/sliding-event-time-windows.ts';
-import { SlidingProcessingTimeWindows } from '../time/windows/sliding-processing-time-windows.ts';
+import { evictorNeedsObject, evictorToSpec } from '../time/windows/evictor-spec.ts';
 import type { Trigger } from '../time/windows/trigger.ts';
+import { triggerNeedsObject, triggerToSpec } from '../time/windows/trigger-spec.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
+import {
+  type WindowAssignerSpec,
+  windowAssignerNeedsObject,
+  windowAssignerToSpec,
+} from '../time/windows/window-assigner-spec.ts';
 import { DataStream } from './data-stream.ts';
 import { asMethodObject, type ReduceFunction, type ReduceFunctionObject } from './functions.ts';
 import type { KeyedStream } from './keyed-stream.ts';
@@ -133,45 +139,73 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     return this.build('list', { windowFunction: fn });
   }
 
-  private build<R>(contents: 'list' | 'reduce' | 'aggregate', fns: Record<string, unknown>): DataStream<R> {
+  private build<R>(contents: WindowContents, fns: Record<string, unknown>): DataStream<R> {
     const env = this.input.environment;
-    const config: Record<string, unknown> = {
-      contents,
-      allowedLateness: this.lateness,
-      lateTag: this.lateTag?.id ?? null,
-    };
-    const sliding = this.slicedAssigner(contents, fns);
-    if (sliding !== undefined) {
-      config.size = sliding.size;
-      config.slide = sliding.slide;
-      config.offset = sliding.offset;
-    }
-    const t = env.addPhysical({
-      operator: sliding !== undefined ? 'sliced-window' : 'window',
-      name: `Window(${this.assigner.constructor?.name ?? 'assigner'})`,
-      inputs: [[this.input.transformation]],
-      config,
-      extra: { assigner: this.assigner, trigger: this.windowTrigger, evictor: this.windowEvictor, ...fns },
-    });
+    // The plan holds the specs of built-in assigners, triggers and evictors; only custom objects
+    // (and the window functions) travel with the job module.
+    const assigner = windowAssignerToSpec(this.assigner);
+    const trigger = this.windowTrigger === undefined ? null : triggerToSpec(this.windowTrigger);
+    const evictor = this.windowEvictor === undefined ? null : evictorToSpec(this.windowEvictor);
+    const extra: Record<string, unknown> = { ...fns };
+    if (windowAssignerNeedsObject(assigner)) extra.assigner = this.assigner;
+    if (trigger !== null && triggerNeedsObject(trigger)) extra.trigger = this.windowTrigger;
+    if (evictor !== null && evictorNeedsObject(evictor)) extra.evictor = this.windowEvictor;
+    const name = `Window(${this.assigner.constructor?.name ?? 'assigner'})`;
+    const inputs = [[this.input.transformation]];
+    const sliced = this.slicedAssigner(contents, assigner, trigger, evictor, fns);
+    const t =
+      sliced !== undefined
+        ? env.addPhysical({
+            operator: 'sliced-window',
+            name,
+            inputs,
+            extra,
+            config: {
+              contents: sliced.contents,
+              assigner: sliced.assigner,
+              size: sliced.assigner.size,
+              slide: sliced.assigner.slide,
+              offset: sliced.assigner.offset,
+              allowedLateness: this.lateness,
+              lateTag: this.lateTag?.id ?? null,
+            },
+          })
+        : env.addPhysical({
+            operator: 'window',
+            name,
+            inputs,
+            extra,
+            config: {
+              contents,
+              assigner,
+              trigger,
+              evictor,
+              allowedLateness: this.lateness,
+              lateTag: this.lateTag?.id ?? null,
+            },
+          });
     return new DataStream<R>(env, t);
   }
 
   /**
-   * The sliding assigner when the windows can be aggregated by slices (docs/windows-slicing.md):
-   * the assigner's default trigger, no evictor, and a reduce or an aggregate with `merge`. Any other
-   * trigger (even an explicit default one) keeps the general window operator.
+   * The sliding assigner's spec when the windows can be aggregated by slices
+   * (docs/windows-slicing.md): the assigner's default trigger, no evictor, and a reduce or an
+   * aggregate with `merge`. Any other trigger (even an explicit default one) keeps the general
+   * window operator.
    */
   private slicedAssigner(
-    contents: 'list' | 'reduce' | 'aggregate',
+    contents: WindowContents,
+    assigner: WindowAssignerSpec,
+    trigger: unknown,
+    evictor: unknown,
     fns: Record<string, unknown>,
-  ): SlidingEventTimeWindows | SlidingProcessingTimeWindows | undefined {
-    const a = this.assigner as unknown;
-    if (!(a instanceof SlidingEventTimeWindows || a instanceof SlidingProcessingTimeWindows))
+  ): Pick<SlicedWindowOperatorConfig, 'contents' | 'assigner'> | undefined {
+    if (assigner.kind !== 'sliding-event-time' && assigner.kind !== 'sliding-processing-time')
       return undefined;
-    if (this.windowTrigger !== undefined || this.windowEvictor !== undefined) return undefined;
-    if (contents === 'reduce') return a;
+    if (trigger !== null || evictor !== null) return undefined;
+    if (contents === 'reduce') return { contents, assigner };
     if (contents === 'aggregate' && typeof (fns.aggregate as { merge?: unknown }).merge === 'function')
-      return a;
+      return { contents, assigner };
     return undefined;
   }
 }

@@ -10,6 +10,7 @@ import type {
   OperatorSpec,
   PartitionerSpec,
 } from './job-graph.ts';
+import { keySelectorToSpec } from './key-selector-spec.ts';
 import type { PhysicalTransformation, Transformation } from './transformation.ts';
 
 export interface BuildOptions {
@@ -95,22 +96,23 @@ export function buildJobGraph(
   const vertices = new Map<PhysicalTransformation, JobVertex>();
   const functions: JobFunctions = { operators: new Map(), edges: new Map() };
   for (const t of nodes) {
-    const spec: OperatorSpec = {
+    const spec = {
       uid: uids.get(t)!,
       kind: t.operator,
       name: t.name,
       keyed: t.keySelector !== undefined || inputsOf.get(t)!.some((r) => r.partitioner!.kind === 'hash'),
       config: t.config,
       outputs: [],
-    };
+    } as OperatorSpec;
     specs.set(t, spec);
     const fns: OperatorFunctions = { fn: t.fn, extra: t.extra };
     const hashInput = (input: number) =>
       inputsOf.get(t)!.find((r) => r.input === input && r.partitioner!.kind === 'hash');
+    // A key selector with a data form is in the plan (the hash edge's key) and rebuilt from it.
     const keySelector = t.keySelector ?? hashInput(0)?.keySelector;
-    if (keySelector) fns.keySelector = keySelector;
+    if (keySelector && keySelectorToSpec(keySelector).kind === 'custom') fns.keySelector = keySelector;
     const keySelector2 = t.keySelector2 ?? hashInput(1)?.keySelector;
-    if (keySelector2) fns.keySelector2 = keySelector2;
+    if (keySelector2 && keySelectorToSpec(keySelector2).kind === 'custom') fns.keySelector2 = keySelector2;
     functions.operators.set(spec.uid, fns);
     const head = headOf(t);
     if (head === t) {
@@ -147,11 +149,18 @@ export function buildJobGraph(
         sourceOperator: fromSpec.uid,
         tag: r.tag,
         targetInput: r.input,
-        partitioner: r.partitioner!,
+        partitioner:
+          r.partitioner!.kind === 'hash'
+            ? { kind: 'hash', key: keySelectorToSpec(r.keySelector) }
+            : r.partitioner!,
       });
       fromSpec.outputs.push({ kind: 'edge', edge: id, tag: r.tag });
       const ef: EdgeFunctions = {};
-      if (r.keySelector) ef.keySelector = r.keySelector;
+      if (
+        r.keySelector &&
+        (r.partitioner!.kind !== 'hash' || keySelectorToSpec(r.keySelector).kind === 'custom')
+      )
+        ef.keySelector = r.keySelector;
       if (r.customPartitioner) ef.partitioner = r.customPartitioner;
       functions.edges.set(id, ef);
     }

@@ -1,10 +1,13 @@
 import type { CheckpointSettings, RestartStrategySpec } from '../core/checkpointing.ts';
 import type { StateBackendSpec } from '../state/state-backend-factory.ts';
+import type { KeySelectorSpec } from './key-selector-spec.ts';
+import type { OperatorSpec } from './operator-spec.ts';
 
 /**
  * The job graph is plain data (docs/architecture.md): JSON-serializable vertices, edges, partitioners and
- * operator specs, with no functions in it. The functions stay in the job module, which every
- * worker evaluates; the runtime finds them by operator uid in {@link JobFunctions}.
+ * operator specs (operator-spec.ts), with no functions in it. User functions and custom objects stay
+ * in the job module, which every worker evaluates; the runtime finds them by operator uid in
+ * {@link JobFunctions}. A graph whose specs are all data runs without a module (graph-functions.ts).
  */
 
 export type PartitionerSpec =
@@ -14,28 +17,13 @@ export type PartitionerSpec =
   | { kind: 'shuffle' }
   | { kind: 'broadcast' }
   | { kind: 'global' }
-  | { kind: 'hash' }
+  /** By key group of the record's key; `key` is the key's data form (absent or custom: a function). */
+  | { kind: 'hash'; key?: KeySelectorSpec }
   | { kind: 'custom' };
 
 export type PartitionerKind = PartitionerSpec['kind'];
 
-/** Where an operator's output goes: to the next operator of its chain, or to an edge. */
-export type OutputSpec =
-  | { kind: 'chained'; operator: string; tag: string | null }
-  | { kind: 'edge'; edge: string; tag: string | null };
-
-export interface OperatorSpec {
-  /** Stable id: the user's `.uid()` or derived from the position and name. */
-  uid: string;
-  /** Operator kind: 'source', 'map', 'filter', 'keyed-process', 'sink'... */
-  kind: string;
-  name: string;
-  /** True when the operator runs on a keyed stream (has keyed state and timers). */
-  keyed: boolean;
-  /** JSON-serializable operator configuration. */
-  config: Record<string, unknown>;
-  outputs: OutputSpec[];
-}
+export type { OperatorSpec, OutputSpec } from './operator-spec.ts';
 
 export interface JobVertex {
   /** The uid of the chain's head operator. */

@@ -1,4 +1,5 @@
 import type { PartitionerSpec } from './job-graph.ts';
+import type { OperatorConfigs, OperatorKind } from './operator-spec.ts';
 
 /**
  * A transformation is one step the API recorded: a source, an operator, a sink, or a virtual node
@@ -18,19 +19,27 @@ export type Transformation =
   | { kind: 'union'; id: number; inputs: Transformation[] }
   | { kind: 'side-output'; id: number; input: PhysicalTransformation; tag: string };
 
-export interface PhysicalTransformation {
+/** An operator step: its kind and its typed configuration (operator-spec.ts). */
+export type PhysicalTransformation = { [K in OperatorKind]: PhysicalTransformationOf<K> }[OperatorKind];
+
+export interface PhysicalTransformationOf<K extends OperatorKind> extends PhysicalTransformationBase {
+  /** Operator kind for the runtime. */
+  operator: K;
+  config: OperatorConfigs[K];
+}
+
+export interface PhysicalTransformationBase {
   kind: 'physical';
   id: number;
-  /** Operator kind for the runtime: 'source', 'map', 'filter', 'sink'... */
-  operator: string;
   name: string;
   uid?: string;
   parallelism?: number;
   maxParallelism?: number;
   /** Inputs by logical input index. */
   inputs: Transformation[][];
-  config: Record<string, unknown>;
+  /** The user function, or the custom source or sink object. */
   fn?: unknown;
+  /** Custom objects (assigners, triggers, watermark strategies...) and further user functions. */
   extra?: Record<string, unknown>;
   /** Key selector when the operator's input is keyed. */
   keySelector?: (v: any) => unknown;

@@ -5,6 +5,7 @@ import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { JobConfig, OperatorSpec } from '../graph/job-graph.ts';
+import type { OperatorConfigs, OperatorKind } from '../graph/operator-spec.ts';
 import type { OperatorContext } from '../runtime/operators/operator-context.ts';
 import { createOperator } from '../runtime/operators/operator-factory.ts';
 import type { Output } from '../runtime/operators/output.ts';
@@ -24,13 +25,14 @@ export type HarnessOutput =
 
 export interface HarnessOptions {
   /** Operator kind: 'keyed-process', 'process', 'map'... */
-  kind: string;
+  kind: OperatorKind;
   fn?: unknown;
   keySelector?: (value: any) => Key;
   /** Key selector of the second input, for keyed two-input operators. */
   keySelector2?: (value: any) => Key;
   extra?: Record<string, unknown>;
-  config?: Record<string, unknown>;
+  /** The operator's configuration (operator-spec.ts); what is left out takes its default. */
+  config?: Partial<OperatorConfigs[OperatorKind]> | Record<string, unknown>;
   name?: string;
   /** Start of processing time (default 0). */
   processingTime?: number;
@@ -68,14 +70,14 @@ export class OperatorHarness<OUT = unknown> {
           clock: this.clock,
         })
       : undefined;
-    const spec: OperatorSpec = {
+    const spec = {
       uid: `${options.kind}-under-test`,
       kind: options.kind,
       name: options.name ?? options.kind,
       keyed: this.keyed,
       config: options.config ?? {},
       outputs: [],
-    };
+    } as OperatorSpec;
     const outputs = this.outputs;
     const sides = this.sides;
     const output: Output = {

@@ -49,7 +49,9 @@ function fakeVertex(id: string, name: string, kind: string, source: boolean): Jo
     parallelism: 4,
     maxParallelism: 128,
     source,
-    operators: [{ uid: id, kind, name, keyed: !source, config: {}, outputs: [] }],
+    operators: [
+      { uid: id, kind, name, keyed: !source, config: {}, outputs: [] } as JobVertex['operators'][number],
+    ],
   };
 }
 

@@ -1,3 +1,5 @@
+import './file-connectors.ts';
+
 export type { FileReaderMetrics, OnBadRecord } from './bad-record-policy.ts';
 export type { CsvColumnType, CsvOptions } from './csv-options.ts';
 export { CsvReader } from './csv-reader.ts';

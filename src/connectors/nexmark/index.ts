@@ -1,3 +1,5 @@
+import './nexmark-connector.ts';
+
 export {
   DEFAULT_NEXMARK_CONFIG,
   MAX_AVG_BYTE_SIZE,

@@ -13,12 +13,13 @@ import { WorkerThreadTaskManager } from './worker-thread-task-manager.ts';
  * by default and at most one per parallel subtask, at every parallelism (1 included): this thread
  * only coordinates, so it stays free to answer signals and control requests and to end a slot whose
  * task ignores cancellation. A job built inline, in a test say, whose functions no other thread
- * could load, runs on one slot in this thread.
+ * could load, runs on one slot in this thread. A graph that is data all through (`executeJobGraph`)
+ * needs no module: it runs on slot threads too, each building the job from the graph alone.
  */
 export class LocalExecutor implements PipelineExecutor {
   async execute(plan: JobPlan, submission: Submission): Promise<JobClient> {
     let slots: SlotProvider;
-    if (submission.jobModule) {
+    if (submission.jobModule || submission.dataOnly) {
       const gateway = new WorkerThreadTaskManager({
         heapMb: submission.cluster?.slotHeapMb ?? defaultSlotHeapMb(submission.taskSlots),
       });

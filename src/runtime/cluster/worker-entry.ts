@@ -4,12 +4,16 @@
  * serialized; the module's `execute()` hands the plan to `deploy`, which checks that the graph is
  * the coordinator's, builds the subtasks assigned to this slot, wires their channels (in-thread, or
  * to peer slots over MessagePorts), and runs them once the coordinator says every slot is ready.
- * The engine's modules stay loaded and compiled between jobs.
+ * A job graph that is data all through comes without a module (`jobModule` empty): the slot then
+ * builds the job from the graph itself. The engine's modules stay loaded and compiled between jobs.
  */
 import { fileURLToPath } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { setExecutionContext } from '../../api/executor.ts';
+import { systemClock } from '../../core/clock.ts';
 import { WeirError } from '../../core/errors.ts';
+import { resolveGraphFunctions } from '../../graph/graph-functions.ts';
+import type { JobGraph } from '../../graph/job-graph.ts';
 import { initThreadLogging } from '../logging/process-logging.ts';
 import { installArtifactResolution } from './artifact-loader.ts';
 import { deliverToSlot, SlotJob } from './slot-job.ts';
@@ -46,6 +50,17 @@ async function startJob(data: WorkerData): Promise<void> {
   Object.assign(process.env, data.env);
   const job = new SlotJob(data, { post: (m: WorkerMessage) => port.postMessage(m) });
   current = job;
+  if (data.jobModule === '') {
+    // No module: the graph is all data. The package entry registers the connector factories.
+    try {
+      await engine;
+      const graph = JSON.parse(data.graphJson) as JobGraph;
+      job.deploy({ graph, functions: resolveGraphFunctions(graph), clock: systemClock });
+    } catch (error) {
+      job.fail(error);
+    }
+    return;
+  }
   setExecutionContext({
     parallelism: data.parallelism,
     jobModule: data.jobModule,
@@ -69,7 +84,8 @@ async function startJob(data: WorkerData): Promise<void> {
 
 // The package's entry point, which every job module imports ('weir'): loaded while the slot waits
 // for its first job (a slot started ahead of need loads it while the main thread loads the job).
-void import('../../index.ts');
+const engine = import('../../index.ts');
+engine.catch(() => {});
 
 port.on('message', (m: CoordinatorMessage) => {
   if (m.type === 'job') {

@@ -1,4 +1,5 @@
 import { WeirError } from '../../core/errors.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { ValueState } from '../../state/state.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
@@ -21,9 +22,10 @@ export class AggregationOperator extends AbstractStreamOperator {
 
   constructor(ctx: OperatorContext) {
     super(ctx);
-    this.kind = ctx.spec.config.aggregation as Aggregation;
-    this.field = (ctx.spec.config.field as string | null) ?? null;
-    this.first = ctx.spec.config.first !== false;
+    const config = operatorConfig(ctx.spec, 'aggregation');
+    this.kind = config.aggregation as Aggregation;
+    this.field = config.field ?? null;
+    this.first = config.first !== false;
     this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<unknown>(`_${this.kind}`));
   }
 

@@ -3,6 +3,7 @@ import type { AsyncRetryStrategy } from '../../api/async-retry-strategies.ts';
 import { asMethodObject } from '../../api/functions.ts';
 import type { Cancellable } from '../../core/clock.ts';
 import { previewRecord, WeirError, type WeirErrorCode } from '../../core/errors.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { ListState } from '../../state/state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
@@ -75,7 +76,7 @@ export class AsyncWaitOperator extends AbstractStreamOperator {
     super(ctx);
     this.fn = asMethodObject(ctx.functions.fn, 'asyncInvoke');
     this.userFunction = this.fn;
-    const config = ctx.spec.config;
+    const config = operatorConfig(ctx.spec, 'async-wait');
     this.ordered = config.mode !== 'unordered';
     this.timeout = Number(config.timeout ?? 0);
     this.capacity = Math.max(1, Number(config.capacity ?? 100));

@@ -5,6 +5,7 @@ import type { OutputTag } from '../../core/collector.ts';
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import type { Key } from '../../core/key.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { MapState } from '../../state/state.ts';
 import { MapStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
@@ -49,11 +50,11 @@ export class IntervalJoinOperator extends AbstractStreamOperator implements Trig
     super(ctx);
     this.fn = asMethodObject(ctx.functions.fn, 'processElement');
     this.userFunction = this.fn;
-    const config = ctx.spec.config;
+    const config = operatorConfig(ctx.spec, 'interval-join');
     this.lower = Number(config.lowerBound);
     this.upper = Number(config.upperBound);
-    this.leftLateTag = (config.leftLateTag as string | null | undefined) ?? null;
-    this.rightLateTag = (config.rightLateTag as string | null | undefined) ?? null;
+    this.leftLateTag = config.leftLateTag ?? null;
+    this.rightLateTag = config.rightLateTag ?? null;
     if (!ctx.keyedStateBackend) {
       throw new WeirError('INVALID_GRAPH', `interval join "${ctx.spec.name}" needs two keyed inputs`);
     }

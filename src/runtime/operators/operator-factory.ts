@@ -1,4 +1,5 @@
 import { WeirError } from '../../core/errors.ts';
+import type { OperatorKind } from '../../graph/operator-spec.ts';
 import { AggregationOperator } from './aggregation-operator.ts';
 import { AsyncWaitOperator } from './async-wait-operator.ts';
 import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from './broadcast-process-operator.ts';
@@ -23,38 +24,38 @@ import { WindowOperator } from './window-operator.ts';
 
 type OperatorClass = new (ctx: OperatorContext) => StreamOperator;
 
-const operators = new Map<string, OperatorClass>([
-  ['source', SourceOperator],
-  ['map', MapOperator],
-  ['filter', FilterOperator],
-  ['flat-map', FlatMapOperator],
-  ['process', ProcessOperator],
-  ['keyed-process', KeyedProcessOperator],
-  ['reduce', ReduceOperator],
-  ['aggregation', AggregationOperator],
-  ['timestamps-watermarks', TimestampsAndWatermarksOperator],
-  ['sink', SinkOperator],
-  ['collect', CollectOperator],
-  ['window', WindowOperator],
-  ['co-map', CoMapOperator],
-  ['co-flat-map', CoFlatMapOperator],
-  ['co-process', CoProcessOperator],
-  ['keyed-co-process', KeyedCoProcessOperator],
-  ['broadcast-process', BroadcastProcessOperator],
-  ['keyed-broadcast-process', KeyedBroadcastProcessOperator],
-  ['sliced-window', SlicedWindowOperator],
-  ['interval-join', IntervalJoinOperator],
-  ['async-wait', AsyncWaitOperator],
-]);
+/**
+ * The operator of every kind of the closed union in graph/operator-spec.ts: a kind added there
+ * without an operator here does not compile.
+ */
+const operators: { readonly [K in OperatorKind]: OperatorClass } = {
+  source: SourceOperator,
+  map: MapOperator,
+  filter: FilterOperator,
+  'flat-map': FlatMapOperator,
+  process: ProcessOperator,
+  'keyed-process': KeyedProcessOperator,
+  reduce: ReduceOperator,
+  aggregation: AggregationOperator,
+  'timestamps-watermarks': TimestampsAndWatermarksOperator,
+  sink: SinkOperator,
+  collect: CollectOperator,
+  window: WindowOperator,
+  'sliced-window': SlicedWindowOperator,
+  'co-map': CoMapOperator,
+  'co-flat-map': CoFlatMapOperator,
+  'co-process': CoProcessOperator,
+  'keyed-co-process': KeyedCoProcessOperator,
+  'broadcast-process': BroadcastProcessOperator,
+  'keyed-broadcast-process': KeyedBroadcastProcessOperator,
+  'interval-join': IntervalJoinOperator,
+  'async-wait': AsyncWaitOperator,
+};
 
-/** Registers an operator kind (windows, joins... add theirs here). */
-export function registerOperator(kind: string, operator: OperatorClass): void {
-  operators.set(kind, operator);
-}
-
+/** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */
 export function createOperator(ctx: OperatorContext): StreamOperator {
-  const Operator = operators.get(ctx.spec.kind);
-  if (!Operator)
-    throw new WeirError('INVALID_GRAPH', `unknown operator kind "${ctx.spec.kind}" (${ctx.spec.name})`);
+  const kind = ctx.spec.kind;
+  const Operator = Object.hasOwn(operators, kind) ? operators[kind] : undefined;
+  if (!Operator) throw new WeirError('INVALID_GRAPH', `unknown operator kind "${kind}" (${ctx.spec.name})`);
   return new Operator(ctx);
 }

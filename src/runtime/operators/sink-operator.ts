@@ -1,6 +1,7 @@
 import { WeirError } from '../../core/errors.ts';
 import type { InvokeContext, Sink, SinkContext } from '../../core/sink.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { ListState } from '../../state/state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
@@ -40,7 +41,7 @@ export class SinkOperator extends AbstractStreamOperator {
   constructor(ctx: OperatorContext) {
     super(ctx);
     this.sink = ctx.functions.fn as Sink<unknown>;
-    this.maxInFlight = Math.max(1, Number(ctx.spec.config.maxInFlight ?? 16));
+    this.maxInFlight = Math.max(1, Number(operatorConfig(ctx.spec, 'sink').maxInFlight ?? 16));
     this.sinkState = ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('sink-state'));
     this.invokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
     this.onSettled = () => ctx.enqueueMail(() => this.completed());

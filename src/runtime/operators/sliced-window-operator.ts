@@ -3,6 +3,7 @@ import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../ap
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
 import type { Key } from '../../core/key.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { KeyedStateStore } from '../../state/keyed-state-store.ts';
 import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
 import type { AggregateFunction, ValueState } from '../../state/state.ts';
@@ -10,6 +11,7 @@ import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
 import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
+import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
 import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -81,9 +83,12 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
 
   constructor(ctx: OperatorContext) {
     super(ctx);
-    const extra = ctx.functions.extra!;
-    const config = ctx.spec.config;
-    this.assigner = extra.assigner as WindowAssigner<unknown, TimeWindow>;
+    const extra = ctx.functions.extra ?? {};
+    const config = operatorConfig(ctx.spec, 'sliced-window');
+    this.assigner = windowAssignerFromSpec(config.assigner, extra.assigner) as WindowAssigner<
+      unknown,
+      TimeWindow
+    >;
     this.eventTime = this.assigner.isEventTime();
     this.size = Number(config.size);
     this.slide = Number(config.slide);
@@ -92,7 +97,7 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     this.endPhase = mod(this.offset + this.size, this.slide);
     this.gaps = this.slide > this.size;
     this.lateness = Number(config.allowedLateness ?? 0);
-    this.lateTag = (config.lateTag as string | null) ?? null;
+    this.lateTag = config.lateTag ?? null;
     const reduce = extra.reduce as
       | ((a: unknown, b: unknown) => unknown)
       | { reduce(a: unknown, b: unknown): unknown }

@@ -7,12 +7,13 @@ import {
   type SourceSplit,
 } from '../../core/source.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import type { ListState } from '../../state/state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import {
   resolveTimestampAssigner,
   type TimestampAssigner,
-  type WatermarkStrategy,
+  watermarkStrategyFromSpec,
 } from '../../time/watermark-strategy.ts';
 import { OperatorFailure } from '../task/operator-failure.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
@@ -45,7 +46,10 @@ export class SourceOperator extends AbstractStreamOperator implements ReaderOutp
   constructor(ctx: OperatorContext) {
     super(ctx);
     const source = ctx.functions.fn as Source<unknown, SourceSplit>;
-    const strategy = ctx.functions.extra!.watermarkStrategy as WatermarkStrategy<unknown>;
+    const strategy = watermarkStrategyFromSpec(
+      operatorConfig(ctx.spec, 'source').watermarkStrategy,
+      ctx.functions.extra?.watermarkStrategy,
+    );
     this.assigner = resolveTimestampAssigner(strategy, () => ctx.clock.now());
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
     this.source = source;

@@ -1,8 +1,9 @@
 import { MAX_WATERMARK, NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { operatorConfig } from '../../graph/operator-spec.ts';
 import {
   resolveTimestampAssigner,
   type TimestampAssigner,
-  type WatermarkStrategy,
+  watermarkStrategyFromSpec,
 } from '../../time/watermark-strategy.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -19,7 +20,10 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
 
   constructor(ctx: OperatorContext) {
     super(ctx);
-    const strategy = ctx.functions.extra!.strategy as WatermarkStrategy<unknown>;
+    const strategy = watermarkStrategyFromSpec(
+      operatorConfig(ctx.spec, 'timestamps-watermarks').watermarkStrategy,
+      ctx.functions.extra?.strategy,
+    );
     this.assigner = resolveTimestampAssigner(strategy, () => ctx.clock.now());
     this.watermarks = new WatermarkEmitter(ctx, strategy, (time) => (this.currentWatermark = time));
   }

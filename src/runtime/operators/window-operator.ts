@@ -4,15 +4,19 @@ import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
 import type { Key } from '../../core/key.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
+import { operatorConfig, type WindowContents } from '../../graph/operator-spec.ts';
 import type { KeyedStateStore } from '../../state/keyed-state-store.ts';
 import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
 import type { AggregateFunction, ValueState } from '../../state/state.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
 import type { Evictor, TimestampedValue } from '../../time/windows/evictor.ts';
+import { evictorFromSpec } from '../../time/windows/evictor-spec.ts';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../../time/windows/trigger.ts';
+import { triggerFromSpec } from '../../time/windows/trigger-spec.ts';
 import { TimeWindow, type Window } from '../../time/windows/window.ts';
 import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
+import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
 import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
@@ -33,7 +37,7 @@ import { TimestampedCollector } from './timestamped-collector.ts';
  * slot (contents, trigger state, window state, the timers it registered). Timers go through the
  * keyed timer service (per key and time); the slots say which windows asked for which time.
  */
-export type WindowContents = 'list' | 'reduce' | 'aggregate';
+export type { WindowContents };
 
 interface Slot<W extends Window> {
   window: W;
@@ -71,11 +75,21 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
 
   constructor(ctx: OperatorContext) {
     super(ctx);
-    const extra = ctx.functions.extra!;
-    this.assigner = extra.assigner as WindowAssigner<unknown, W>;
-    this.trigger = (extra.trigger as Trigger<unknown, W> | undefined) ?? this.assigner.getDefaultTrigger();
-    this.evictor = extra.evictor as Evictor<unknown, W> | undefined;
-    this.contentsKind = ctx.spec.config.contents as WindowContents;
+    const extra = ctx.functions.extra ?? {};
+    const config = operatorConfig(ctx.spec, 'window');
+    // Built from the plan's specs; the job module's objects where the plan says custom.
+    this.assigner = windowAssignerFromSpec(config.assigner, extra.assigner) as WindowAssigner<unknown, W>;
+    this.trigger = (
+      extra.trigger !== undefined || (config.trigger ?? null) !== null
+        ? triggerFromSpec(config.trigger ?? { kind: 'custom' }, extra.trigger)
+        : this.assigner.getDefaultTrigger()
+    ) as Trigger<unknown, W>;
+    this.evictor = (
+      extra.evictor !== undefined || (config.evictor ?? null) !== null
+        ? evictorFromSpec(config.evictor ?? { kind: 'custom' }, extra.evictor)
+        : undefined
+    ) as Evictor<unknown, W> | undefined;
+    this.contentsKind = config.contents ?? 'list';
     const reduce = extra.reduce as
       | ((a: unknown, b: unknown) => unknown)
       | { reduce(a: unknown, b: unknown): unknown }
@@ -93,8 +107,8 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
       | RichFunction
       | undefined;
-    this.allowedLateness = Number(ctx.spec.config.allowedLateness ?? 0);
-    this.lateTag = (ctx.spec.config.lateTag as string | null) ?? null;
+    this.allowedLateness = Number(config.allowedLateness ?? 0);
+    this.lateTag = config.lateTag ?? null;
     this.merging = typeof this.assigner.mergeWindows === 'function';
     this.slotsState = ctx.keyedStateBackend!.getState(
       new ValueStateDescriptor<Map<string | number, Slot<W>>>('_windows'),

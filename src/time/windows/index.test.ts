@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as windows from './index.ts';
 
 describe('time/windows index', () => {
-  it('exports every assigner, trigger, evictor and the window contracts', () => {
+  it('exports every assigner, trigger, evictor, their specs and the window contracts', () => {
     const expected = [
       'ContinuousEventTimeTrigger',
       'ContinuousProcessingTimeTrigger',
@@ -27,6 +27,12 @@ describe('time/windows index', () => {
       'TumblingProcessingTimeWindows',
       'isMergingAssigner',
       'mergeTimeWindows',
+      'evictorFromSpec',
+      'evictorToSpec',
+      'triggerFromSpec',
+      'triggerToSpec',
+      'windowAssignerFromSpec',
+      'windowAssignerToSpec',
     ];
     assert.deepEqual(Object.keys(windows).sort(), expected.sort());
   });

@@ -7,6 +7,7 @@ export { DeltaEvictor, type DeltaFunction } from './delta-evictor.ts';
 export { EventTimeSessionWindows, type SessionWindowTimeGapExtractor } from './event-time-session-windows.ts';
 export { EventTimeTrigger } from './event-time-trigger.ts';
 export type { Evictor, EvictorContext, TimestampedValue } from './evictor.ts';
+export { type EvictorSpec, evictorFromSpec, evictorToSpec } from './evictor-spec.ts';
 export { GlobalWindows } from './global-windows.ts';
 export { mergeTimeWindows } from './merge-time-windows.ts';
 export { NeverTrigger } from './never-trigger.ts';
@@ -17,6 +18,7 @@ export { SlidingEventTimeWindows } from './sliding-event-time-windows.ts';
 export { SlidingProcessingTimeWindows } from './sliding-processing-time-windows.ts';
 export { TimeEvictor } from './time-evictor.ts';
 export { type OnMergeContext, type Trigger, type TriggerContext, TriggerResult } from './trigger.ts';
+export { type TriggerSpec, triggerFromSpec, triggerToSpec } from './trigger-spec.ts';
 export { TumblingEventTimeWindows } from './tumbling-event-time-windows.ts';
 export { TumblingProcessingTimeWindows } from './tumbling-processing-time-windows.ts';
 export { GlobalWindow, TimeWindow, type Window } from './window.ts';
@@ -26,3 +28,8 @@ export {
   type WindowAssigner,
   type WindowAssignerContext,
 } from './window-assigner.ts';
+export {
+  type WindowAssignerSpec,
+  windowAssignerFromSpec,
+  windowAssignerToSpec,
+} from './window-assigner-spec.ts';

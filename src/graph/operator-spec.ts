@@ -1,0 +1,191 @@
+/**
+ * Operator specs: the closed set of operator kinds a job graph holds, each with its typed, JSON
+ * configuration. The runtime builds every kind from its spec (operator-factory.ts maps them
+ * exhaustively); what a spec cannot hold (user functions, custom assigners, triggers, sources...)
+ * is found by the operator's uid in the job's functions. A spec whose parts are all data needs no
+ * job module (graph-functions.ts). New operators (SQL's among them) add their kind here.
+ */
+import type { ConnectorSpec } from '../core/connector-registry.ts';
+import type { Boundedness } from '../core/source.ts';
+import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
+import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
+import type { TriggerSpec } from '../time/windows/trigger-spec.ts';
+import type { WindowAssignerSpec } from '../time/windows/window-assigner-spec.ts';
+
+/** Where an operator's output goes: to the next operator of its chain, or to an edge. */
+export type OutputSpec =
+  | { kind: 'chained'; operator: string; tag: string | null }
+  | { kind: 'edge'; edge: string; tag: string | null };
+
+/** The configuration of an operator whose behaviour is all in its user function. */
+export type FunctionOperatorConfig = Record<string, never>;
+
+export interface SourceOperatorConfig {
+  boundedness: Boundedness;
+  /** A registered connector with its options, or custom (the source object of the job module). */
+  source: ConnectorSpec;
+  watermarkStrategy: WatermarkStrategySpec;
+}
+
+export interface SinkOperatorConfig {
+  /** Invocations of an asynchronous sink pending at once. */
+  maxInFlight: number;
+  /** A registered connector with its options, or custom (the sink object of the job module). */
+  sink: ConnectorSpec;
+}
+
+export interface TimestampsWatermarksOperatorConfig {
+  watermarkStrategy: WatermarkStrategySpec;
+}
+
+/** Rolling aggregations of a keyed stream (`sum`, `min`, `max`, `minBy`, `maxBy`). */
+export interface AggregationOperatorConfig {
+  aggregation: 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+  /** The aggregated field; null for a stream of numbers. */
+  field: string | null;
+  /** minBy / maxBy: on ties keep the first record (true) or the last one. */
+  first: boolean;
+}
+
+/** What a window keeps: its elements, a reduced value, or an accumulator. */
+export type WindowContents = 'list' | 'reduce' | 'aggregate';
+
+export interface WindowOperatorConfig {
+  contents: WindowContents;
+  assigner: WindowAssignerSpec;
+  /** null: the assigner's default trigger. */
+  trigger: TriggerSpec | null;
+  evictor: EvictorSpec | null;
+  allowedLateness: number;
+  /** Side output of late elements, or null (they are counted and dropped). */
+  lateTag: string | null;
+}
+
+/** Sliding windows aggregated by slices (docs/windows-slicing.md). */
+export interface SlicedWindowOperatorConfig {
+  contents: 'reduce' | 'aggregate';
+  assigner: Extract<WindowAssignerSpec, { kind: 'sliding-event-time' | 'sliding-processing-time' }>;
+  size: number;
+  slide: number;
+  offset: number;
+  allowedLateness: number;
+  lateTag: string | null;
+}
+
+export interface BroadcastProcessOperatorConfig {
+  /** Names of the broadcast states the operator keeps (their descriptors travel with the functions). */
+  broadcastStates: string[];
+}
+
+export interface IntervalJoinOperatorConfig {
+  /** Inclusive bounds, relative to the left element's timestamp. */
+  lowerBound: number;
+  upperBound: number;
+  leftLateTag: string | null;
+  rightLateTag: string | null;
+}
+
+export interface AsyncWaitOperatorConfig {
+  mode: 'ordered' | 'unordered';
+  /** ms; 0: none. */
+  timeout: number;
+  capacity: number;
+  /** The retry strategy as it describes itself (the strategy object travels with the functions). */
+  retry?: Record<string, unknown>;
+}
+
+/** Every operator kind and its configuration. */
+export interface OperatorConfigs {
+  source: SourceOperatorConfig;
+  map: FunctionOperatorConfig;
+  filter: FunctionOperatorConfig;
+  'flat-map': FunctionOperatorConfig;
+  process: FunctionOperatorConfig;
+  'keyed-process': FunctionOperatorConfig;
+  reduce: FunctionOperatorConfig;
+  aggregation: AggregationOperatorConfig;
+  'timestamps-watermarks': TimestampsWatermarksOperatorConfig;
+  sink: SinkOperatorConfig;
+  /** Records to the job's client (executeAndCollect, CollectSink). */
+  collect: FunctionOperatorConfig;
+  window: WindowOperatorConfig;
+  'sliced-window': SlicedWindowOperatorConfig;
+  'co-map': FunctionOperatorConfig;
+  'co-flat-map': FunctionOperatorConfig;
+  'co-process': FunctionOperatorConfig;
+  'keyed-co-process': FunctionOperatorConfig;
+  'broadcast-process': BroadcastProcessOperatorConfig;
+  'keyed-broadcast-process': BroadcastProcessOperatorConfig;
+  'interval-join': IntervalJoinOperatorConfig;
+  'async-wait': AsyncWaitOperatorConfig;
+}
+
+export type OperatorKind = keyof OperatorConfigs;
+
+/** Every kind, in one list (for validation of graphs that come as JSON). */
+export const OPERATOR_KINDS: readonly OperatorKind[] = [
+  'source',
+  'map',
+  'filter',
+  'flat-map',
+  'process',
+  'keyed-process',
+  'reduce',
+  'aggregation',
+  'timestamps-watermarks',
+  'sink',
+  'collect',
+  'window',
+  'sliced-window',
+  'co-map',
+  'co-flat-map',
+  'co-process',
+  'keyed-co-process',
+  'broadcast-process',
+  'keyed-broadcast-process',
+  'interval-join',
+  'async-wait',
+];
+
+/** Kinds whose behaviour is a user function: they always need the job module. */
+export const FUNCTION_KINDS: ReadonlySet<OperatorKind> = new Set<OperatorKind>([
+  'map',
+  'filter',
+  'flat-map',
+  'process',
+  'keyed-process',
+  'reduce',
+  'window',
+  'sliced-window',
+  'co-map',
+  'co-flat-map',
+  'co-process',
+  'keyed-co-process',
+  'broadcast-process',
+  'keyed-broadcast-process',
+  'interval-join',
+  'async-wait',
+]);
+
+export interface OperatorSpecOf<K extends OperatorKind> {
+  /** Stable id: the user's `.uid()` or derived from the position and name. */
+  uid: string;
+  kind: K;
+  name: string;
+  /** True when the operator runs on a keyed stream (has keyed state and timers). */
+  keyed: boolean;
+  config: OperatorConfigs[K];
+  outputs: OutputSpec[];
+}
+
+/** An operator of the job graph: a union discriminated by `kind`. */
+export type OperatorSpec = { [K in OperatorKind]: OperatorSpecOf<K> }[OperatorKind];
+
+/** `spec`'s configuration, typed by its kind. */
+export function operatorConfig<K extends OperatorKind>(
+  spec: { kind: string; config: unknown },
+  _kind: K,
+): Partial<OperatorConfigs[K]> {
+  // Partial: a harness may give an operator only some of its configuration (defaults apply).
+  return (spec.config ?? {}) as Partial<OperatorConfigs[K]>;
+}
