@@ -167,6 +167,8 @@ export * from './connectors/jdbc/index.ts';
 // Kafka connector (KafkaSource)
 export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
+import './connectors/blackhole/index.ts';
+import './connectors/print/index.ts';
 export type {
   CheckpointingMode,
   CheckpointRetention,

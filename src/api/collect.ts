@@ -22,6 +22,29 @@ const COLLECT_BACKLOG_LOW = 4_096;
 
 /** Adds a collect sink to `stream`, runs the job, and yields the records as they arrive. */
 export function collectStream<T>(stream: DataStream<T>, jobName?: string): AsyncIterableIterator<T> {
+  return collectIterator<T>((target) => {
+    const env = stream.environment;
+    const t = env.addPhysical({
+      operator: 'collect',
+      name: 'Collect',
+      inputs: [[stream.transformation]],
+      fn: target,
+      config: {},
+    });
+    env.addSink(t);
+    return env.executeAsync(jobName ?? 'collect');
+  });
+}
+
+/**
+ * Starts a job whose collect operator delivers to the target given to `start`, and yields the
+ * records as they arrive; ends when the job finishes, throws its failure, and cancels the job when
+ * the reader stops early (`return`). Above COLLECT_BACKLOG_HIGH unread records the job waits until
+ * the reader has taken them down to the low mark, so a slow reader of an unbounded job bounds memory.
+ */
+export function collectIterator<T>(
+  start: (target: CollectTarget) => Promise<JobClient>,
+): AsyncIterableIterator<T> {
   const queue: T[] = [];
   let head = 0;
   let done = false;
@@ -32,8 +55,6 @@ export function collectStream<T>(stream: DataStream<T>, jobName?: string): Async
     wake = undefined;
     w?.();
   };
-  // Back-pressure: above COLLECT_BACKLOG_HIGH unread records the job waits until the reader has
-  // taken them down to COLLECT_BACKLOG_LOW, so a slow reader of an unbounded stream bounds memory.
   let drained: { promise: Promise<void>; resolve: () => void } | undefined;
   const release = () => {
     const d = drained;
@@ -54,17 +75,8 @@ export function collectStream<T>(stream: DataStream<T>, jobName?: string): Async
       return promise;
     },
   };
-  const env = stream.environment;
-  const t = env.addPhysical({
-    operator: 'collect',
-    name: 'Collect',
-    inputs: [[stream.transformation]],
-    fn: target,
-    config: {},
-  });
-  env.addSink(t);
   let client: JobClient | undefined;
-  const started = env.executeAsync(jobName ?? 'collect').then(
+  const started = start(target).then(
     (c) => {
       client = c;
       c.getJobExecutionResult().then(

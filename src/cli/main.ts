@@ -14,6 +14,9 @@ const HELP = `weir — stateful stream processing for TypeScript
 Usage:
   weir run <job.ts|job.js> [options]   run a job on the local mini-cluster
   weir plan <job.ts|job.js>            print the job graph as JSON without running it
+  weir sql [-f script.sql] [-p N]      the SQL client: run a script's statements, or statements typed
+                                       at the prompt (results as tableau, table or changelog:
+                                       --result-mode or SET 'sql-client.execution.result-mode')
   weir savepoint <pid|job id> [dir]    take a savepoint of a job of a running "weir run"
                                        (a pid: of each of its jobs), into [dir] or its --savepoint-dir,
                                        or of a cluster job (see "Against a cluster")
@@ -115,6 +118,14 @@ export async function main(argv: string[]): Promise<number> {
       // Whatever a job module left behind in this process (a timer, a socket) does not hold the exit up.
       setTimeout(() => process.exit(code), 2_000).unref();
       return code;
+    }
+    if (argv[0] === 'sql') {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        console.log(HELP);
+        return 0;
+      }
+      const { sqlCommand } = await import('./sql-command.ts');
+      return await sqlCommand(argv.slice(1));
     }
     if (argv[0] === 'checkpoints') {
       const { checkpointsCommand } = await import('./checkpoints-command.ts');

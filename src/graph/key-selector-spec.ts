@@ -12,9 +12,17 @@ export type KeySelectorSpec =
   | { kind: 'field'; name: string }
   /** A tuple of top-level fields: a composite key. */
   | { kind: 'fields'; names: string[] }
+  /**
+   * Fields of a SQL row (`row.values[i]`): one index is the field's value, several a tuple of them
+   * (SQL's GROUP BY a, b).
+   */
+  | { kind: 'row-fields'; indices: number[] }
   /** The same key for every record (a non-keyed window over the whole stream). */
   | { kind: 'constant'; value: string | number | boolean }
   | { kind: 'custom' };
+
+/** The key of a SQL row whose single key field is NULL. */
+export const NULL_KEY: Key = Object.freeze([null]) as unknown as Key;
 
 const specs = new WeakMap<(value: any) => unknown, KeySelectorSpec>();
 
@@ -35,6 +43,25 @@ export function keySelectorFromSpec(spec: KeySelectorSpec): (value: any) => Key 
     case 'fields': {
       const names = spec.names.slice();
       selector = (value) => names.map((n) => value[n]);
+      break;
+    }
+    case 'row-fields': {
+      const indices = spec.indices.slice();
+      if (indices.length === 1) {
+        // NULL is a group of its own: a one-element tuple, since a key is never null.
+        const i = indices[0];
+        selector = (row) => {
+          const v = row.values[i];
+          return v === null || v === undefined ? NULL_KEY : v;
+        };
+      } else {
+        selector = (row) => {
+          const values = row.values;
+          const key = new Array(indices.length);
+          for (let k = 0; k < indices.length; k++) key[k] = values[indices[k]];
+          return key;
+        };
+      }
       break;
     }
     case 'constant': {
@@ -67,6 +94,10 @@ export const KeySelectors = {
   /** The tuple of the record's fields `names` (a composite key). */
   fields<T>(...names: (keyof T & string)[]): (value: T) => Key {
     return keySelectorFromSpec({ kind: 'fields', names });
+  },
+  /** Fields of a SQL row by position: the value of one, or the tuple of several. */
+  rowFields(...indices: number[]): (row: { values: unknown[] }) => Key {
+    return keySelectorFromSpec({ kind: 'row-fields', indices });
   },
   /** The same key for every record. */
   constant<V extends string | number | boolean>(value: V): (record: unknown) => V {

@@ -6,6 +6,9 @@
  * job module (graph-functions.ts). New operators (SQL's among them) add their kind here.
  */
 import type { ConnectorSpec } from '../core/connector-registry.ts';
+import type { SqlType } from '../core/sql-type.ts';
+import type { AggCall } from '../sql/plan/rel.ts';
+import type { Rex } from '../sql/plan/rex.ts';
 import type { Boundedness } from '../core/source.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
 import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
@@ -94,6 +97,56 @@ export interface AsyncWaitOperatorConfig {
   retry?: Record<string, unknown>;
 }
 
+/**
+ * SQL's projection and filter over rows (core/row.ts): each output row is `exprs` of an input row
+ * whose `condition` is TRUE, with the input row's kind. Expressions are bound plan data (sql/plan/rex.ts),
+ * compiled by each task.
+ */
+export interface SqlCalcOperatorConfig {
+  exprs: Rex[];
+  condition: Rex | null;
+}
+
+/**
+ * SQL's `WATERMARK FOR rowtime AS expression`: a row's event time is its `rowtime` field; the
+ * watermark is the largest `watermark` value over the rows so far, emitted every auto-watermark
+ * interval when it advances (exactly the expression's value: no `- 1` as bounded out-of-orderness has).
+ */
+export interface SqlWatermarkAssignerOperatorConfig {
+  rowtime: number;
+  watermark: Rex;
+  /** `table.exec.source.idle-timeout` in ms; 0: none. */
+  idleTimeout: number;
+}
+
+/**
+ * SQL's GROUP BY without a window over rows keyed by the group: each group's aggregates, emitted as
+ * a changelog (`+I`, then `-U`/`+U` per change, `-D` when the group empties). Output: the group key
+ * fields (`groupKeys`, input positions), then the aggregate results.
+ */
+export interface SqlGroupAggregateOperatorConfig {
+  groupKeys: number[];
+  aggs: AggCall[];
+  inputTypes: SqlType[];
+  resultTypes: SqlType[];
+}
+
+/** One field of a window aggregate's output row: a group key, an aggregate result or a window property. */
+export type SqlWindowOutputField =
+  | { kind: 'key'; index: number }
+  | { kind: 'agg'; index: number }
+  | { kind: 'window'; prop: 'start' | 'end' | 'rowtime' };
+
+/** SQL's window aggregation over rows keyed by the non-window group keys (`keyCount` of them). */
+export interface SqlWindowAggregateOperatorConfig {
+  keyCount: number;
+  aggs: AggCall[];
+  inputTypes: SqlType[];
+  resultTypes: SqlType[];
+  assigner: WindowAssignerSpec;
+  output: SqlWindowOutputField[];
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -118,6 +171,10 @@ export interface OperatorConfigs {
   'keyed-broadcast-process': BroadcastProcessOperatorConfig;
   'interval-join': IntervalJoinOperatorConfig;
   'async-wait': AsyncWaitOperatorConfig;
+  'sql-calc': SqlCalcOperatorConfig;
+  'sql-watermark-assigner': SqlWatermarkAssignerOperatorConfig;
+  'sql-group-aggregate': SqlGroupAggregateOperatorConfig;
+  'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -145,6 +202,10 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'keyed-broadcast-process',
   'interval-join',
   'async-wait',
+  'sql-calc',
+  'sql-watermark-assigner',
+  'sql-group-aggregate',
+  'sql-window-aggregate',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

@@ -1,4 +1,5 @@
 import './nexmark-connector.ts';
+import './nexmark-table-source.ts';
 
 export {
   DEFAULT_NEXMARK_CONFIG,

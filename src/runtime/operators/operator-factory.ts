@@ -18,6 +18,10 @@ import { ReduceOperator } from './reduce-operator.ts';
 import { SinkOperator } from './sink-operator.ts';
 import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
+import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
+import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
+import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
+import { SqlWindowAggregateOperator } from './sql/sql-window-aggregate-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { WindowOperator } from './window-operator.ts';
@@ -50,6 +54,10 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'keyed-broadcast-process': KeyedBroadcastProcessOperator,
   'interval-join': IntervalJoinOperator,
   'async-wait': AsyncWaitOperator,
+  'sql-calc': SqlCalcOperator,
+  'sql-watermark-assigner': SqlWatermarkAssignerOperator,
+  'sql-group-aggregate': SqlGroupAggregateOperator,
+  'sql-window-aggregate': SqlWindowAggregateOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

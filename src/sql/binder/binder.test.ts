@@ -73,7 +73,7 @@ test("expression types follow Flink's rules", () => {
   assert.deepEqual(
     rel.fields.map((f) => formatType(f.type)),
     [
-      'DECIMAL(22, 3)',
+      'DECIMAL(24, 3)',
       'BIGINT',
       'BIGINT',
       'DECIMAL(17, 6) NOT NULL',

@@ -1107,10 +1107,11 @@ export class Binder {
         const text = e.text;
         if (/[eE]/.test(text)) return literal(Number(text), T.double(false));
         if (text.includes('.')) {
-          const digits = text.replace('-', '').replace(/^0+(?=\d)/, '');
+          // Flink's parser counts every digit written, leading zeros too: 0.908 is DECIMAL(4, 3).
+          const digits = text.replace('-', '');
           const [whole, frac = ''] = digits.split('.');
           const scale = frac.length;
-          const precision = Math.max(1, whole.replace(/^0+/, '').length + scale);
+          const precision = Math.max(1, whole.length + scale);
           return literal(Number(text), T.decimal(Math.min(precision, MAX_DECIMAL_PRECISION), scale, false));
         }
         const n = Number(text);
@@ -1330,7 +1331,7 @@ export class Binder {
       let p: number;
       let s: number;
       if (op === '*') {
-        p = p1 + p2;
+        p = p1 + p2 + 1;
         s = s1 + s2;
       } else if (op === '/') {
         s = Math.max(6, s1 + p2 + 1);

@@ -1,0 +1,176 @@
+/**
+ * `weir sql`: the SQL client. With `-f script.sql` it runs the script's statements in order on the
+ * local mini-cluster and prints each result (queries in tableau mode by default); without, it reads
+ * statements from the terminal (each ends with `;`). `SET 'sql-client.execution.result-mode' =
+ * 'table' | 'changelog' | 'tableau'` chooses how query results show, as in Flink's SQL client.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { WeirError } from '../core/errors.ts';
+import type { Row } from '../core/row.ts';
+import {
+  formatChangelogLine,
+  formatTable,
+  formatValue,
+  materialize,
+  type ResultMode,
+} from '../sql/result-printer.ts';
+import { TableEnvironment, type TableResult } from '../sql/table-environment.ts';
+
+const RESULT_MODE = 'sql-client.execution.result-mode';
+
+export async function sqlCommand(
+  argv: string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      parallelism: { type: 'string', short: 'p' },
+      slots: { type: 'string' },
+      'result-mode': { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+  });
+  if (positionals.length > 0)
+    throw new WeirError(
+      'CLI_USAGE',
+      `unexpected arguments: ${positionals.join(' ')} (a script goes after -f)`,
+    );
+  const parallelism = values.parallelism === undefined ? 1 : Number(values.parallelism);
+  if (!(Number.isInteger(parallelism) && parallelism >= 1))
+    throw new WeirError('CLI_USAGE', `--parallelism must be a positive integer, got ${values.parallelism}`);
+  const slots = values.slots === undefined ? undefined : Number(values.slots);
+  const tEnv = TableEnvironment.create({
+    parallelism,
+    taskSlots: slots,
+    config: { [RESULT_MODE]: values['result-mode'] ?? 'tableau' },
+  });
+  if (values.file !== undefined) {
+    const script = readFileSync(values.file, 'utf8');
+    for await (const { result } of tEnv.executeScript(script)) await show(result, tEnv, out);
+    return 0;
+  }
+  return interactive(tEnv, out);
+}
+
+function resultMode(tEnv: TableEnvironment): ResultMode {
+  const mode = (tEnv.getConfig().get(RESULT_MODE) ?? 'tableau').toLowerCase();
+  if (mode !== 'table' && mode !== 'changelog' && mode !== 'tableau') {
+    throw new WeirError(
+      'INVALID_CONFIG',
+      `'${RESULT_MODE}' must be table, changelog or tableau, got '${mode}'`,
+    );
+  }
+  return mode;
+}
+
+/** Prints one statement's result as the SQL client does. */
+async function show(result: TableResult, tEnv: TableEnvironment, out: (line: string) => void): Promise<void> {
+  const fields = result.schema;
+  if (result.resultKind === 'SUCCESS') {
+    out('[INFO] Execute statement succeeded.');
+    return;
+  }
+  const isJob = result.jobClient !== undefined;
+  if (isJob && fields.length === 1 && fields[0].name === 'job id') {
+    // INSERT: like Flink's client with table.dml-sync, wait for the job and say so.
+    out(`[INFO] Submitting SQL update statement to the cluster... Job ID: ${result.jobClient!.jobId}`);
+    await result.await();
+    out('[INFO] Complete execution of the SQL update statement.');
+    return;
+  }
+  if (!isJob) {
+    const rows: Row[] = [];
+    for await (const row of result.collect()) rows.push(row);
+    if (fields.length === 1 && rows.length === 1 && String(rows[0].values[0]).includes('\n')) {
+      out(String(rows[0].values[0]));
+      return;
+    }
+    out(formatTable(rows, fields, false));
+    out(`${rows.length} row${rows.length === 1 ? '' : 's'} in set`);
+    return;
+  }
+  const mode = resultMode(tEnv);
+  let count = 0;
+  if (mode === 'table') {
+    const changelog: Row[] = [];
+    for await (const row of result.collect()) changelog.push(row);
+    const rows = materialize(changelog);
+    out(formatTable(rows, fields, false));
+    out(`Received a total of ${rows.length} row${rows.length === 1 ? '' : 's'}`);
+    return;
+  }
+  if (mode === 'changelog') {
+    for await (const row of result.collect()) {
+      out(formatChangelogLine(row, fields));
+      count++;
+    }
+    out(`Received a total of ${count} row${count === 1 ? '' : 's'}`);
+    return;
+  }
+  // Tableau: a header, then each row as it arrives, with its change kind.
+  const widths = ['op', ...fields.map((f) => f.name)].map((h, i) => (i === 0 ? 2 : Math.max(h.length, 20)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const cell = (v: string, i: number): string =>
+    v.length > widths[i] ? `${v.slice(0, widths[i] - 3)}...` : v.padStart(widths[i]);
+  out(line);
+  out(`| ${['op', ...fields.map((f) => f.name)].map(cell).join(' | ')} |`);
+  out(line);
+  for await (const row of result.collect()) {
+    out(
+      `| ${[row.kind, ...row.values.map((v, i) => formatValue(v, fields[i].type))].map(cell).join(' | ')} |`,
+    );
+    count++;
+  }
+  out(line);
+  out(`Received a total of ${count} row${count === 1 ? '' : 's'}`);
+}
+
+/** Statements from the terminal: each ends at a `;` outside quotes and comments. */
+async function interactive(tEnv: TableEnvironment, out: (line: string) => void): Promise<number> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'Weir SQL> ' });
+  let buffer = '';
+  rl.prompt();
+  for await (const line of rl) {
+    buffer += `${line}\n`;
+    if (!endsStatement(buffer)) {
+      rl.setPrompt('> ');
+      rl.prompt();
+      continue;
+    }
+    const text = buffer.trim();
+    buffer = '';
+    rl.setPrompt('Weir SQL> ');
+    if (/^(quit|exit);?$/i.test(text)) break;
+    try {
+      for await (const { result } of tEnv.executeScript(text)) await show(result, tEnv, out);
+    } catch (error) {
+      out(`[ERROR] ${error instanceof WeirError ? `${error.code}: ${error.message}` : String(error)}`);
+    }
+    rl.prompt();
+  }
+  rl.close();
+  return 0;
+}
+
+/** True when `text` holds a `;` outside strings, quoted names and comments, at its end. */
+export function endsStatement(text: string): boolean {
+  let quote: string | null = null;
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '`') quote = c;
+    else if (c === '-' && text[i + 1] === '-') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (!/\s/.test(c)) last = c;
+  }
+  return quote === null && last === ';';
+}

@@ -1,0 +1,77 @@
+import type { Row } from '../../../core/row.ts';
+import { operatorConfig } from '../../../graph/operator-spec.ts';
+import type { ValueState } from '../../../state/state.ts';
+import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
+import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
+import type { OperatorContext } from '../operator-context.ts';
+import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
+
+/** A group's state: its accumulators and the result row last emitted for it. */
+interface GroupState {
+  acc: unknown[];
+  prev: unknown[] | null;
+}
+
+/**
+ * SQL's GROUP BY without a window, as Flink's group aggregate: keyed by the group key, it keeps
+ * each group's accumulators and the last result it emitted, and turns every input change into an
+ * output change: the first row of a group emits `+I`, a later change `-U` of the old result and
+ * `+U` of the new one (nothing when the result is unchanged), the retraction of a group's last row
+ * `-D`. Input rows may themselves be retractions (`-U`, `-D`), which the accumulators take back.
+ */
+export class SqlGroupAggregateOperator extends AbstractStreamOperator {
+  private readonly groupKeys: number[];
+  private readonly aggs: SqlAggregates;
+  private readonly state: ValueState<GroupState>;
+
+  constructor(ctx: OperatorContext) {
+    super(ctx);
+    const config = operatorConfig(ctx.spec, 'sql-group-aggregate');
+    this.groupKeys = config.groupKeys ?? [];
+    this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
+    this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<GroupState>('sql-group-aggregate'));
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    const row = value as Row;
+    const retract = row.kind === '-U' || row.kind === '-D';
+    let group = this.state.value();
+    if (group === undefined) {
+      // A retraction of a group that holds nothing (its state expired) changes nothing.
+      if (retract) return;
+      group = { acc: this.aggs.create(), prev: null };
+    }
+    if (retract) this.aggs.retract(group.acc, row.values);
+    else this.aggs.add(group.acc, row.values);
+    const prev = group.prev;
+    if (this.aggs.count(group.acc) <= 0) {
+      if (prev !== null) this.output.collect({ kind: '-D', values: prev }, timestamp);
+      this.state.clear();
+      return;
+    }
+    const next = this.resultRow(row.values, group.acc);
+    group.prev = next;
+    this.state.update(group);
+    if (prev === null) {
+      this.output.collect({ kind: '+I', values: next }, timestamp);
+    } else if (!sameValues(prev, next)) {
+      this.output.collect({ kind: '-U', values: prev }, timestamp);
+      this.output.collect({ kind: '+U', values: next }, timestamp);
+    }
+  }
+
+  private resultRow(input: unknown[], acc: unknown[]): unknown[] {
+    const keys = this.groupKeys;
+    const results = this.aggs.results(acc);
+    const out = new Array<unknown>(keys.length + results.length);
+    for (let i = 0; i < keys.length; i++) out[i] = input[keys[i]];
+    for (let i = 0; i < results.length; i++) out[keys.length + i] = results[i];
+    return out;
+  }
+}
+
+function sameValues(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

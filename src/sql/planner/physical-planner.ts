@@ -1,0 +1,497 @@
+/**
+ * From logical plans to a job graph: each relational operator becomes a runtime operator kind of
+ * the plan union (graph/operator-spec.ts) with its configuration as data, so the graph runs in any
+ * slot without a job module. Table scans become connector sources (`table:<connector>`), the
+ * WATERMARK a watermark assigner, filters and projections one Calc, INSERT targets connector sinks
+ * and a SELECT's result a collect operator. Operators get stable uids from their statement and
+ * their place in the plan, so a savepoint of a SQL job restores into the same plan.
+ *
+ * Pure: the same plans give the same graph. A connector's options are checked here, by building
+ * its source once, so a wrong option fails at planning with the table's name.
+ */
+import { createSource } from '../../core/connector-registry.ts';
+import { WeirError } from '../../core/errors.ts';
+import { isRowtime, type SqlType } from '../../core/sql-type.ts';
+import type { TableConnectorContext } from '../../core/table-connectors.ts';
+import { tableConnectorIdentifier, tableConnectors } from '../../core/table-connectors.ts';
+import type { JobConfig, JobFunctions, JobGraph } from '../../graph/job-graph.ts';
+import { buildJobGraph } from '../../graph/job-graph-builder.ts';
+import { KeySelectors } from '../../graph/key-selector-spec.ts';
+import type { SqlWindowOutputField } from '../../graph/operator-spec.ts';
+import type { PhysicalTransformation, Transformation } from '../../graph/transformation.ts';
+import type { WatermarkStrategySpec } from '../../time/watermark-strategy-spec.ts';
+import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec.ts';
+import type { CatalogTable } from '../catalog/catalog.ts';
+import type { GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
+import { inputRef, inputsOf, literal, mapInputs, type Rex } from '../plan/rex.ts';
+
+/** Where a planned query's rows go. */
+export type PlannedSink = { kind: 'table'; table: CatalogTable } | { kind: 'collect' };
+
+export interface PlanOptions {
+  jobName: string;
+  parallelism: number;
+  maxParallelism: number;
+  config: JobConfig;
+}
+
+export interface PlannedJob {
+  graph: JobGraph;
+  functions: JobFunctions;
+  /** The uid of each `collect` sink, in the order of the queries given. */
+  collectUids: string[];
+}
+
+const NO_WATERMARKS: WatermarkStrategySpec = {
+  generator: { kind: 'no-watermarks' },
+  timestampAssigner: { kind: 'record-timestamp' },
+  idleTimeout: null,
+};
+
+/** Plans queries (each with its sink) into one job graph: a statement set is one job. */
+export function planJob(queries: { rel: Rel; sink: PlannedSink }[], options: PlanOptions): PlannedJob {
+  const planner = new PhysicalPlanner();
+  const sinks: PhysicalTransformation[] = [];
+  const collectUids: string[] = [];
+  queries.forEach((q, i) => {
+    const input = planner.translate(q.rel);
+    const sink = planner.sink(input, q.sink, i);
+    if (q.sink.kind === 'collect') collectUids.push(sink.uid!);
+    sinks.push(sink);
+  });
+  const { graph, functions } = buildJobGraph(sinks, {
+    jobName: options.jobName,
+    defaultParallelism: options.parallelism,
+    maxParallelism: options.maxParallelism,
+    config: options.config,
+  });
+  return { graph, functions, collectUids };
+}
+
+class PhysicalPlanner {
+  private nextId = 1;
+
+  private id(): number {
+    return this.nextId++;
+  }
+
+  /** A stable uid: the operator's kind and its number in the plan's translation order. */
+  private uid(kind: string, id: number): string {
+    return `sql-${kind}-${id}`;
+  }
+
+  translate(rel: Rel): Transformation {
+    switch (rel.kind) {
+      case 'scan':
+        return this.scan(rel);
+      case 'watermark': {
+        // Inputs first: the graph builder orders operators by id.
+        const input = this.translate(rel.input);
+        const id = this.id();
+        return {
+          kind: 'physical',
+          id,
+          operator: 'sql-watermark-assigner',
+          name: `WatermarkAssigner(rowtime=[${rel.fields[rel.rowtime].name}])`,
+          uid: this.uid('watermark-assigner', id),
+          inputs: [[input]],
+          config: { rowtime: rel.rowtime, watermark: rel.watermark, idleTimeout: 0 },
+          chainable: true,
+          source: false,
+        };
+      }
+      case 'project': {
+        // A projection over a filter is one Calc: the condition first, on the filter's input.
+        if (rel.input.kind === 'filter')
+          return this.calc(
+            rel.input.input,
+            rel.exprs,
+            rel.input.condition,
+            rel.fields.map((f) => f.name),
+          );
+        if (rel.input.kind === 'project') {
+          // Two projections in a row are one: substitute the inner expressions.
+          const inner = rel.input;
+          const exprs = rel.exprs.map((e) => mapInputs(e, (ref) => inner.exprs[ref.index]));
+          return this.translate({ ...rel, input: inner.input, exprs });
+        }
+        return this.calc(
+          rel.input,
+          rel.exprs,
+          null,
+          rel.fields.map((f) => f.name),
+        );
+      }
+      case 'filter': {
+        const identity = rel.fields.map((f, i) => inputRef(i, f.type));
+        return this.calc(
+          rel.input,
+          identity,
+          rel.condition,
+          rel.fields.map((f) => f.name),
+        );
+      }
+      case 'union': {
+        const inputs = rel.inputs.map((r) => this.translate(r));
+        return { kind: 'union', id: this.id(), inputs };
+      }
+      case 'aggregate':
+        return this.aggregate(rel);
+      default:
+        throw new WeirError(
+          'SQL_UNSUPPORTED',
+          `${describeKind(rel)} is not supported yet: Weir has no runtime operator for it`,
+        );
+    }
+  }
+
+  /**
+   * A GROUP BY: a window aggregate when it groups by a legacy group window or by the window_start
+   * and window_end of a window table function, else a group aggregate. Either is keyed by its
+   * (other) group keys through a hash exchange; without keys, one subtask takes every row.
+   */
+  private aggregate(rel: Rel & { kind: 'aggregate' }): Transformation {
+    const tvf = this.windowTable(rel);
+    const resultTypes = rel.fields
+      .slice(rel.groupKeys.length, rel.groupKeys.length + rel.aggs.length)
+      .map((f) => f.type);
+    if (tvf) {
+      // The calc before the window computes keys and arguments from the table function's input;
+      // the window fields, known only once windows are assigned, are placeholders there.
+      const { pre, table, windowKeys } = tvf;
+      const width = table.input.fields.length;
+      const exprs = pre.map((e) => (e.kind === 'input' && e.index >= width ? literal(null, e.type) : e));
+      const input = this.calc(
+        table.input,
+        exprs,
+        null,
+        exprs.map((_, i) => `$f${i}`),
+      );
+      const keys = rel.groupKeys.filter((k) => !windowKeys.has(k));
+      const output: SqlWindowOutputField[] = rel.fields.map((_, i) => {
+        if (i >= rel.groupKeys.length) return { kind: 'agg', index: i - rel.groupKeys.length };
+        const prop = windowKeys.get(rel.groupKeys[i]);
+        return prop ? { kind: 'window', prop } : { kind: 'key', index: keys.indexOf(rel.groupKeys[i]) };
+      });
+      const rowtime = isRowtime(table.input.fields[table.time].type);
+      return this.windowAggregate(
+        input,
+        keys,
+        rel,
+        resultTypes,
+        tableWindowAssigner(table.window, rowtime),
+        output,
+        pre.map((e) => e.type),
+      );
+    }
+    const window = rel.window;
+    if (window) {
+      const timeType = rel.input.fields[window.time].type;
+      const output: SqlWindowOutputField[] = rel.fields.map((_, i) => {
+        if (i < rel.groupKeys.length) return { kind: 'key', index: i };
+        if (i < rel.groupKeys.length + rel.aggs.length)
+          return { kind: 'agg', index: i - rel.groupKeys.length };
+        const prop = rel.windowProperties[i - rel.groupKeys.length - rel.aggs.length];
+        if (prop === 'proctime')
+          throw new WeirError(
+            'SQL_UNSUPPORTED',
+            `${window.kind.toUpperCase()}_PROCTIME is not supported yet`,
+          );
+        return { kind: 'window', prop };
+      });
+      const input = this.translate(rel.input);
+      return this.windowAggregate(
+        input,
+        rel.groupKeys,
+        rel,
+        resultTypes,
+        groupWindowAssigner(window, isRowtime(timeType)),
+        output,
+        rel.input.fields.map((f) => f.type),
+      );
+    }
+    const input = this.keyed(this.translate(rel.input), rel.groupKeys);
+    const id = this.id();
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-group-aggregate',
+      name: `GroupAggregate(groupBy=[${rel.groupKeys.map((k) => rel.input.fields[k].name).join(', ')}])`,
+      uid: this.uid('group-aggregate', id),
+      inputs: [[this.keyed(input, rel.groupKeys)]],
+      config: {
+        groupKeys: rel.groupKeys,
+        aggs: rel.aggs,
+        inputTypes: rel.input.fields.map((f) => f.type),
+        resultTypes,
+      },
+      parallelism: rel.groupKeys.length === 0 ? 1 : undefined,
+      chainable: true,
+      source: false,
+    };
+  }
+
+  private windowAggregate(
+    input: Transformation,
+    keys: number[],
+    rel: Rel & { kind: 'aggregate' },
+    resultTypes: SqlType[],
+    assigner: WindowAssignerSpec,
+    output: SqlWindowOutputField[],
+    inputTypes: SqlType[],
+  ): Transformation {
+    const keyed = this.keyed(input, keys);
+    const id = this.id();
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-window-aggregate',
+      name: `WindowAggregate(window=[${assigner.kind}], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
+      uid: this.uid('window-aggregate', id),
+      inputs: [[keyed]],
+      config: { keyCount: keys.length, aggs: rel.aggs, inputTypes, resultTypes, assigner, output },
+      parallelism: keys.length === 0 ? 1 : undefined,
+      chainable: true,
+      source: false,
+    };
+  }
+
+  /** A hash exchange on the row fields `keys` (a constant key when there are none). */
+  private keyed(input: Transformation, keys: number[]): Transformation {
+    const keySelector = keys.length === 0 ? KeySelectors.constant(0) : KeySelectors.rowFields(...keys);
+    return { kind: 'partition', id: this.id(), input, partitioner: { kind: 'hash' }, keySelector };
+  }
+
+  /**
+   * The window table function under an aggregate that groups by its window_start and window_end:
+   * the aggregate's input expressions over it, and which group keys are window properties.
+   */
+  private windowTable(rel: Rel & { kind: 'aggregate' }): {
+    pre: Rex[];
+    table: Rel & { kind: 'window-table' };
+    windowKeys: Map<number, 'start' | 'end' | 'rowtime'>;
+  } | null {
+    if (rel.window) return null;
+    let pre: Rex[];
+    let table: Rel;
+    if (rel.input.kind === 'project') {
+      pre = rel.input.exprs;
+      table = rel.input.input;
+    } else {
+      table = rel.input;
+      pre = table.fields.map((f, i) => inputRef(i, f.type));
+    }
+    if (table.kind !== 'window-table') return null;
+    const width = table.input.fields.length;
+    const windowKeys = new Map<number, 'start' | 'end' | 'rowtime'>();
+    rel.groupKeys.forEach((k) => {
+      const e = pre[k];
+      if (e.kind === 'input' && e.index >= width)
+        windowKeys.set(k, (['start', 'end', 'rowtime'] as const)[e.index - width]);
+    });
+    const props = [...windowKeys.values()];
+    if (!props.includes('start') || !props.includes('end')) {
+      throw new WeirError(
+        'SQL_UNSUPPORTED',
+        'an aggregate over a window table function must group by window_start and window_end',
+      );
+    }
+    pre.forEach((e, i) => {
+      if (windowKeys.has(i)) return;
+      if ([...inputsOf(e)].some((f) => f >= width)) {
+        throw new WeirError(
+          'SQL_UNSUPPORTED',
+          'window_start, window_end and window_time are supported only as group keys of a window aggregate',
+        );
+      }
+    });
+    return { pre, table, windowKeys };
+  }
+
+  private calc(input: Rel, exprs: Rex[], condition: Rex | null, names: string[]): Transformation {
+    return this.calcOver(this.translate(input), exprs, condition, names);
+  }
+
+  private calcOver(
+    translated: Transformation,
+    exprs: Rex[],
+    condition: Rex | null,
+    names: string[],
+  ): Transformation {
+    const id = this.id();
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-calc',
+      name: `Calc(select=[${names.join(', ')}]${condition ? ', where=[...]' : ''})`,
+      uid: this.uid('calc', id),
+      inputs: [[translated]],
+      config: { exprs, condition },
+      chainable: true,
+      source: false,
+    };
+  }
+
+  private scan(rel: Rel & { kind: 'scan' }): Transformation {
+    const connector = rel.options.connector;
+    const known = tableConnectors();
+    if (connector === undefined) {
+      throw new WeirError(
+        'SQL_VALIDATION_ERROR',
+        `table "${rel.table}" has no 'connector' option (connectors: ${known.sources.join(', ')})`,
+      );
+    }
+    if (!known.sources.includes(connector)) {
+      throw new WeirError(
+        'SQL_VALIDATION_ERROR',
+        `table "${rel.table}": connector '${connector}' cannot be read (readable connectors: ${known.sources.join(', ')})`,
+      );
+    }
+    const context: TableConnectorContext = {
+      table: rel.table,
+      columns: rel.columns.map((c, i) => ({ name: c.name, type: rel.fields[i].type, metadata: c.metadata })),
+      options: rel.options,
+      primaryKey: rel.primaryKey,
+    };
+    const identifier = tableConnectorIdentifier(connector);
+    // Built once here to check its options and learn its boundedness; every slot builds its own.
+    const source = createSource(identifier, context as never);
+    const id = this.id();
+    return {
+      kind: 'physical',
+      id,
+      operator: 'source',
+      name: `TableSourceScan(table=[${rel.table}])`,
+      uid: this.uid('source', id),
+      inputs: [],
+      config: {
+        boundedness: source.boundedness,
+        source: { kind: 'connector', identifier, options: context as never },
+        watermarkStrategy: NO_WATERMARKS,
+      },
+      parallelismLimit: source.maxParallelism,
+      chainable: true,
+      source: true,
+    };
+  }
+
+  sink(input: Transformation, sink: PlannedSink, index: number): PhysicalTransformation {
+    const id = this.id();
+    if (sink.kind === 'collect') {
+      return {
+        kind: 'physical',
+        id,
+        operator: 'collect',
+        name: 'Collect',
+        uid: `sql-collect-${index}`,
+        inputs: [[input]],
+        config: {},
+        chainable: true,
+        source: false,
+      };
+    }
+    const table = sink.table;
+    const connector = table.options.connector;
+    const known = tableConnectors();
+    if (connector === undefined || !known.sinks.includes(connector)) {
+      throw new WeirError(
+        'SQL_VALIDATION_ERROR',
+        `table "${table.name}": connector '${connector ?? '(none)'}' cannot be written (writable connectors: ${known.sinks.join(', ')})`,
+      );
+    }
+    const columns = table.columns.filter(
+      (c) => c.kind === 'physical' || (c.kind === 'metadata' && !c.virtual),
+    );
+    const context: TableConnectorContext = {
+      table: table.name,
+      columns: columns.map((c) => ({
+        name: c.name,
+        type: c.type,
+        metadata: c.kind === 'metadata' ? c.key : null,
+      })),
+      options: table.options,
+      primaryKey: table.primaryKey,
+    };
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sink',
+      name: `Sink(table=[${table.name}])`,
+      uid: `sql-sink-${index}`,
+      inputs: [[input]],
+      config: {
+        maxInFlight: 1,
+        sink: {
+          kind: 'connector',
+          identifier: tableConnectorIdentifier(connector),
+          options: context as never,
+        },
+      },
+      chainable: true,
+      source: false,
+    };
+  }
+}
+
+/** The window assigner of a window table function (event time on a rowtime, else processing time). */
+function tableWindowAssigner(w: TableWindow, rowtime: boolean): WindowAssignerSpec {
+  switch (w.kind) {
+    case 'tumble':
+      return {
+        kind: rowtime ? 'tumbling-event-time' : 'tumbling-processing-time',
+        size: w.size,
+        offset: w.offset,
+      };
+    case 'hop':
+      return {
+        kind: rowtime ? 'sliding-event-time' : 'sliding-processing-time',
+        size: w.size,
+        slide: w.slide,
+        offset: w.offset,
+      };
+    case 'session':
+      if (w.partitionKeys.length > 0)
+        throw new WeirError('SQL_UNSUPPORTED', 'SESSION windows with PARTITION BY are not supported yet');
+      return { kind: rowtime ? 'event-time-session' : 'processing-time-session', gap: w.gap };
+    case 'cumulate':
+      throw new WeirError('SQL_UNSUPPORTED', 'CUMULATE windows are not supported yet');
+  }
+}
+
+/** The window assigner of a legacy group window. */
+function groupWindowAssigner(w: GroupWindow, rowtime: boolean): WindowAssignerSpec {
+  switch (w.kind) {
+    case 'tumble':
+      return {
+        kind: rowtime ? 'tumbling-event-time' : 'tumbling-processing-time',
+        size: w.size,
+        offset: w.offset,
+      };
+    case 'hop':
+      return {
+        kind: rowtime ? 'sliding-event-time' : 'sliding-processing-time',
+        size: w.size,
+        slide: w.slide,
+        offset: w.offset,
+      };
+    case 'session':
+      return { kind: rowtime ? 'event-time-session' : 'processing-time-session', gap: w.gap };
+  }
+}
+
+function describeKind(rel: Rel): string {
+  switch (rel.kind) {
+    case 'aggregate':
+      return rel.window ? `group window aggregate (${rel.window.kind})` : 'group aggregate';
+    case 'window-table':
+      return `window table function (${rel.window.kind})`;
+    case 'join':
+      return `${rel.joinType.toLowerCase()} join`;
+    case 'sort':
+      return 'ORDER BY / LIMIT';
+    case 'values':
+      return 'VALUES';
+    default:
+      return rel.kind;
+  }
+}
