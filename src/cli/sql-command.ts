@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
 import type { Row } from '../core/row.ts';
+import type { SqlType } from '../core/sql-type.ts';
 import {
   formatChangelogLine,
   formatTable,
@@ -24,6 +25,8 @@ export async function sqlCommand(
   argv: string[],
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
+  // The package entry registers the local executor and the connectors.
+  await import('../index.ts');
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -113,7 +116,7 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
     return;
   }
   // Tableau: a header, then each row as it arrives, with its change kind.
-  const widths = ['op', ...fields.map((f) => f.name)].map((h, i) => (i === 0 ? 2 : Math.max(h.length, 20)));
+  const widths = [2, ...fields.map((f) => Math.max(f.name.length, columnWidth(f.type)))];
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const cell = (v: string, i: number): string =>
     v.length > widths[i] ? `${v.slice(0, widths[i] - 3)}...` : v.padStart(widths[i]);
@@ -128,6 +131,34 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
   }
   out(line);
   out(`Received a total of ${count} row${count === 1 ? '' : 's'}`);
+}
+
+/** A tableau column's width for values of `type`, as Flink's client sizes them (strings up to 30). */
+function columnWidth(type: SqlType): number {
+  switch (type.kind) {
+    case 'BOOLEAN':
+      return 5;
+    case 'TINYINT':
+      return 4;
+    case 'SMALLINT':
+      return 6;
+    case 'INT':
+      return 11;
+    case 'BIGINT':
+      return 20;
+    case 'DECIMAL':
+      return type.precision + 2;
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_LTZ':
+      return 23;
+    case 'DATE':
+      return 10;
+    case 'CHAR':
+    case 'VARCHAR':
+      return Math.min(type.length, 30);
+    default:
+      return 30;
+  }
 }
 
 /** Statements from the terminal: each ends at a `;` outside quotes and comments. */

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { NexmarkGenerator } from '../../src/connectors/nexmark/generator.ts';
+import { formatTimestampMillis } from '../../src/sql/result-printer.ts';
+
+const repo = join(import.meta.dirname, '../..');
+const node = process.version.startsWith('v24') ? process.execPath : join(repo, 'node_modules/.bin/node');
+
+function weirSql(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      node,
+      [join(repo, 'bin/weir.js'), 'sql', ...args],
+      { cwd: repo, timeout: 120_000 },
+      (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * The article's sessions computed without Weir: each bidder's bids by time, a new session after
+ * more than a minute without one (windows of a minute that touch merge, as Flink's do).
+ */
+function expectedSessions(events: number, rate: number): string[] {
+  const generator = new NexmarkGenerator({ events, rate });
+  const byUser = new Map<number, number[]>();
+  for (let id = 1; id <= events; id++) {
+    const event = generator.generateEvent(id);
+    if (event.kind !== 'bid') continue;
+    const times = byUser.get(event.bid.bidder) ?? [];
+    times.push(event.bid.dateTime);
+    byUser.set(event.bid.bidder, times);
+  }
+  const rows: string[] = [];
+  for (const [user, times] of byUser) {
+    times.sort((a, b) => a - b);
+    let start = times[0];
+    let last = times[0];
+    let count = 0;
+    for (const t of times) {
+      if (t - last > 60_000) {
+        rows.push(
+          [user, formatTimestampMillis(start), formatTimestampMillis(last + 60_000), count].join('|'),
+        );
+        start = t;
+        count = 0;
+      }
+      last = t;
+      count++;
+    }
+    rows.push([user, formatTimestampMillis(start), formatTimestampMillis(last + 60_000), count].join('|'));
+  }
+  return rows.sort();
+}
+
+test('weir sql -f runs the article session query (examples/sql/user-sessions.sql) and prints the sessions', async () => {
+  const run = await weirSql(['-f', 'examples/sql/user-sessions.sql']);
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  assert.deepEqual(lines.slice(0, 2), [
+    '[INFO] Execute statement succeeded.',
+    '[INFO] Execute statement succeeded.',
+  ]);
+  assert.match(lines[3], /^\| op \| +userId \| +sessionStart \| +sessionEnd \| +clickCount \|$/);
+  const rows = lines
+    .filter((l) => l.startsWith('| +I |'))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim())
+        .join('|'),
+    )
+    .sort();
+  const expected = expectedSessions(2000, 10);
+  assert.ok(expected.length > 10, 'the example has sessions to show');
+  assert.deepEqual(rows, expected);
+  assert.match(run.stdout, new RegExp(`Received a total of ${expected.length} rows\\n$`));
+});
+
+test('weir sql -f reports a SQL error with its position and exits 1', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sql-'));
+  const script = join(dir, 'bad.sql');
+  await writeFile(script, "CREATE TABLE t (a INT) WITH ('connector' = 'nexmark');\nSELECT b FROM t;\n");
+  const run = await weirSql(['-f', script]);
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /SQL_VALIDATION_ERROR: unknown column "b" \(available: a\) at line 2, column 8\n {2}SELECT b FROM t;\n {9}\^/,
+  );
+});
