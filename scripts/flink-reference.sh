@@ -12,7 +12,7 @@
 # 4. writes test/sql/nexmark/expected/qN.jsonl.gz (or qN.head.jsonl.gz) and manifest.json.
 #
 # Idempotent: the same tree gives byte-identical outputs. Needs Java 17+, Maven and node_modules.
-# Scratch files (events, full canonical outputs in target/work/canonical/) stay in target/ (gitignored).
+# Scratch files (the events and the full canonical outputs, under target/) stay out of git.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -167,8 +167,12 @@ export * from './connectors/jdbc/index.ts';
 // Kafka connector (KafkaSource)
 export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
+export { SqlError } from './sql/sql-error.ts';
+export { TableEnvironment, type TableEnvironmentSettings, TableResult } from './sql/table-environment.ts';
+
 import './connectors/blackhole/index.ts';
 import './connectors/print/index.ts';
+
 export type {
   CheckpointingMode,
   CheckpointRetention,
