@@ -6,10 +6,10 @@
  * job module (graph-functions.ts). New operators (SQL's among them) add their kind here.
  */
 import type { ConnectorSpec } from '../core/connector-registry.ts';
+import type { Boundedness } from '../core/source.ts';
 import type { SqlType } from '../core/sql-type.ts';
 import type { AggCall } from '../sql/plan/rel.ts';
 import type { Rex } from '../sql/plan/rex.ts';
-import type { Boundedness } from '../core/source.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
 import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
 import type { TriggerSpec } from '../time/windows/trigger-spec.ts';
@@ -147,6 +147,18 @@ export interface SqlWindowAggregateOperatorConfig {
   output: SqlWindowOutputField[];
 }
 
+/**
+ * SQL's regular inner join: both inputs keyed by the equality columns (`leftKeys` of the left row,
+ * `rightKeys` of the right one, pairwise), joined rows (left fields, then right) filtered by the
+ * rest of the condition, `residual`, over the joined row.
+ */
+export interface SqlJoinOperatorConfig {
+  joinType: 'INNER';
+  leftKeys: number[];
+  rightKeys: number[];
+  residual: Rex | null;
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -175,6 +187,7 @@ export interface OperatorConfigs {
   'sql-watermark-assigner': SqlWatermarkAssignerOperatorConfig;
   'sql-group-aggregate': SqlGroupAggregateOperatorConfig;
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
+  'sql-join': SqlJoinOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -206,6 +219,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-watermark-assigner',
   'sql-group-aggregate',
   'sql-window-aggregate',
+  'sql-join',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

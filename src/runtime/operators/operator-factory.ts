@@ -20,6 +20,7 @@ import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
 import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
 import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
+import { SqlJoinOperator } from './sql/sql-join-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
 import { SqlWindowAggregateOperator } from './sql/sql-window-aggregate-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
@@ -58,6 +59,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-watermark-assigner': SqlWatermarkAssignerOperator,
   'sql-group-aggregate': SqlGroupAggregateOperator,
   'sql-window-aggregate': SqlWindowAggregateOperator,
+  'sql-join': SqlJoinOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

@@ -136,13 +136,13 @@ test('window table functions add window_start, window_end and window_time', () =
   assert.equal(cumulate.fields.length, 2);
 });
 
-test('joins see both sides; outer joins make the other side nullable; names are made unique', () => {
+test('joins see both sides; outer joins make the other side nullable; names are made unique; a regular join ends time attributes', () => {
   const rel = bind(
     `${DDL} SELECT B.dateTime, A.dateTime, A.itemName FROM bid AS B LEFT JOIN auction AS A ON B.auction = A.id`,
   );
   assert.deepEqual(types(rel), [
-    'dateTime TIMESTAMP(3) *ROWTIME*',
-    'dateTime0 TIMESTAMP(3) *ROWTIME*',
+    'dateTime TIMESTAMP(3)',
+    'dateTime0 TIMESTAMP(3)',
     'itemName STRING',
   ]);
 });

@@ -445,11 +445,17 @@ export class Binder {
         const joinType = ref.type === 'CROSS' ? 'INNER' : ref.type;
         const nullLeft = joinType === 'RIGHT' || joinType === 'FULL';
         const nullRight = joinType === 'LEFT' || joinType === 'FULL';
+        // A regular join keeps its rows for good and emits them in any time order: its timestamps
+        // are no longer time attributes, as in Flink.
         const fields = [
-          ...left.rel.fields.map((f) => (nullLeft ? { name: f.name, type: withNullable(f.type, true) } : f)),
-          ...right.rel.fields.map((f) =>
-            nullRight ? { name: f.name, type: withNullable(f.type, true) } : f,
-          ),
+          ...left.rel.fields.map((f) => ({
+            name: f.name,
+            type: withoutTimeAttribute(nullLeft ? withNullable(f.type, true) : f.type),
+          })),
+          ...right.rel.fields.map((f) => ({
+            name: f.name,
+            type: withoutTimeAttribute(nullRight ? withNullable(f.type, true) : f.type),
+          })),
         ];
         const rel: Rel = { kind: 'join', joinType, left: left.rel, right: right.rel, condition, fields };
         return { rel, scope: new Scope(scope.fields.map((f, i) => ({ ...f, type: fields[i].type }))) };

@@ -23,7 +23,7 @@ import type { WatermarkStrategySpec } from '../../time/watermark-strategy-spec.t
 import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec.ts';
 import type { CatalogTable } from '../catalog/catalog.ts';
 import type { GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
-import { inputRef, inputsOf, literal, mapInputs, type Rex } from '../plan/rex.ts';
+import { call, conjuncts, inputRef, inputsOf, literal, mapInputs, type Rex } from '../plan/rex.ts';
 
 /** Where a planned query's rows go. */
 export type PlannedSink = { kind: 'table'; table: CatalogTable } | { kind: 'collect' };
@@ -137,6 +137,8 @@ class PhysicalPlanner {
       }
       case 'aggregate':
         return this.aggregate(rel);
+      case 'join':
+        return this.join(rel);
       default:
         throw new WeirError(
           'SQL_UNSUPPORTED',
@@ -251,6 +253,58 @@ class PhysicalPlanner {
       inputs: [[keyed]],
       config: { keyCount: keys.length, aggs: rel.aggs, inputTypes, resultTypes, assigner, output },
       parallelism: keys.length === 0 ? 1 : undefined,
+      chainable: true,
+      source: false,
+    };
+  }
+
+  /**
+   * A regular inner join, keyed on both sides by the ON condition's equalities between a left and
+   * a right column; the rest of the condition filters the joined rows. Without such an equality
+   * every row meets every other in one subtask.
+   */
+  private join(rel: Rel & { kind: 'join' }): Transformation {
+    if (rel.joinType !== 'INNER')
+      throw new WeirError('SQL_UNSUPPORTED', `${rel.joinType} OUTER JOIN is not supported yet`);
+    const width = rel.left.fields.length;
+    const leftKeys: number[] = [];
+    const rightKeys: number[] = [];
+    const rest: Rex[] = [];
+    for (const c of conjuncts(rel.condition)) {
+      if (c.kind === 'call' && c.op === '=' && c.args[0].kind === 'input' && c.args[1].kind === 'input') {
+        const [a, b] = [c.args[0].index, c.args[1].index];
+        if (a < width && b >= width) {
+          leftKeys.push(a);
+          rightKeys.push(b - width);
+          continue;
+        }
+        if (b < width && a >= width) {
+          leftKeys.push(b);
+          rightKeys.push(a - width);
+          continue;
+        }
+      }
+      if (!(c.kind === 'literal' && c.value === true)) rest.push(c);
+    }
+    const residual =
+      rest.length === 0
+        ? null
+        : rest.reduce((a, b) =>
+            call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
+          );
+    const left = this.keyed(this.translate(rel.left), leftKeys);
+    const right = this.keyed(this.translate(rel.right), rightKeys);
+    const id = this.id();
+    const names = (keys: number[], fields: Rel['fields']) => keys.map((k) => fields[k].name).join(', ');
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-join',
+      name: `Join(joinType=[InnerJoin], leftKeys=[${names(leftKeys, rel.left.fields)}], rightKeys=[${names(rightKeys, rel.right.fields)}])`,
+      uid: this.uid('join', id),
+      inputs: [[left], [right]],
+      config: { joinType: 'INNER', leftKeys, rightKeys, residual },
+      parallelism: leftKeys.length === 0 ? 1 : undefined,
       chainable: true,
       source: false,
     };
