@@ -194,7 +194,7 @@ export {
 export { Duration, days, hours, milliseconds, minutes, seconds, Time } from './core/duration.ts';
 export { isRecoverable, isWeirError, WeirError, type WeirErrorCode } from './core/errors.ts';
 export { JobExecutionResult, type RecordsInErrors } from './core/job-execution-result.ts';
-export type { Key, KeySelector } from './core/key.ts';
+export type { CompositeKey, Key, KeyField, KeySelector, PrimitiveKey } from './core/key.ts';
 export type { LogFields, Logger, LogLevel } from './core/logger.ts';
 export {
   type ChangelogMode,

@@ -1,3 +1,4 @@
+import { HeapMergingKvState } from './heap-kv-state.ts';
 import {
   currentTtlSingle,
   type HeapKeyContext,
@@ -5,16 +6,18 @@ import {
   type StateTable,
   writeTtlSingle,
 } from './heap-state-table.ts';
-import type { AggregateFunction, AggregatingState } from './state.ts';
+import type { InternalAggregatingState } from './internal-kv-state.ts';
+import type { AggregateFunction } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
  * {@link AggregatingState} on the heap backend: stores the accumulator; `get()` returns
  * `getResult(accumulator)`, or `undefined` when nothing was added.
  */
-export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
-  private readonly table: StateTable;
-  private readonly ctx: HeapKeyContext;
+export class HeapAggregatingState<IN, ACC, OUT>
+  extends HeapMergingKvState
+  implements InternalAggregatingState<IN, OUT>
+{
   private readonly aggregate: AggregateFunction<IN, ACC, OUT>;
   private readonly ttl: TtlPolicy | undefined;
 
@@ -24,35 +27,48 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
     aggregate: AggregateFunction<IN, ACC, OUT>,
     ttl: TtlPolicy | undefined,
   ) {
-    this.table = table;
-    this.ctx = ctx;
+    super(table, ctx);
     this.aggregate = aggregate;
     this.ttl = ttl;
   }
 
   get(): OUT | undefined {
-    const map = this.table.current(this.ctx);
-    const acc = (
-      this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl)
-    ) as ACC | undefined;
+    const acc = this.accumulator();
     return acc === undefined ? undefined : this.aggregate.getResult(acc);
   }
 
   add(value: IN): void {
-    const map = this.table.current(this.ctx);
-    const key = this.ctx.key;
+    const table = this.table;
+    const ctx = this.ctx;
     if (this.ttl === undefined) {
-      const acc = map.get(key) as ACC | undefined;
-      map.set(key, this.aggregate.add(value, acc === undefined ? this.aggregate.createAccumulator() : acc));
+      const acc = table.get(ctx) as ACC | undefined;
+      table.set(ctx, this.aggregate.add(value, acc === undefined ? this.aggregate.createAccumulator() : acc));
     } else {
       const now = this.ttl.now();
-      const acc = currentTtlSingle(map, key, this.ttl, now) as ACC | undefined;
+      const acc = currentTtlSingle(table, ctx, this.ttl, now) as ACC | undefined;
       const next = this.aggregate.add(value, acc === undefined ? this.aggregate.createAccumulator() : acc);
-      writeTtlSingle(map, key, next, now);
+      writeTtlSingle(table, ctx, next, now);
     }
   }
 
-  clear(): void {
-    this.table.current(this.ctx).delete(this.ctx.key);
+  private accumulator(): ACC | undefined {
+    return (
+      this.ttl === undefined ? this.table.get(this.ctx) : readTtlSingle(this.table, this.ctx, this.ttl)
+    ) as ACC | undefined;
+  }
+
+  take(): unknown {
+    const acc = this.accumulator();
+    this.table.delete(this.ctx);
+    return acc;
+  }
+
+  combine(a: unknown, b: unknown): unknown {
+    return this.aggregate.merge(a as ACC, b as ACC);
+  }
+
+  put(value: unknown): void {
+    if (this.ttl === undefined) this.table.set(this.ctx, value);
+    else writeTtlSingle(this.table, this.ctx, value, this.ttl.now());
   }
 }

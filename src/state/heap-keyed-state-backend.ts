@@ -1,6 +1,6 @@
 /**
  * The heap keyed state backend (docs/state.md): every state is a {@link StateTable} of one Map per
- * owned key group. The runtime sets the current key before each record or timer; the key group is
+ * owned key group (and, for namespaced values, one per namespace and key group). The runtime sets the current key before each record or timer; the key group is
  * computed once there, so state accesses are an array index and a Map lookup. Values are stored as
  * they are (no copy, no serialization); with a TTL they are wrapped with their timestamp.
  * Snapshots are plain data per key group and restore into any backend whose range overlaps them.
@@ -27,6 +27,7 @@ import {
   wrapStored,
 } from './heap-stored-values.ts';
 import { HeapValueState } from './heap-value-state.ts';
+import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.ts';
@@ -53,7 +54,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   private readonly clock: Clock;
-  private readonly ctx = new HeapKeyContext();
+  private readonly ctx: HeapKeyContext;
   private readonly tables = new Map<string, StateTable>();
   private readonly groupCount: number;
   private watermark = Number.NEGATIVE_INFINITY;
@@ -65,6 +66,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
     this.clock = options.clock;
     this.groupCount = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    this.ctx = new HeapKeyContext(this.groupCount);
     this.time = {
       processingTime: () => this.clock.now(),
       eventTime: () => this.watermark,
@@ -82,10 +84,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (!(index >= 0 && index < this.groupCount) || (index | 0) !== index) {
       throw keyGroupNotOwned(key, keyGroup, this.keyGroupRange, this.maxParallelism);
     }
-    const ctx = this.ctx;
-    ctx.key = key;
-    ctx.keyGroup = keyGroup;
-    ctx.index = index;
+    this.ctx.set(key, keyGroup, index);
   }
 
   getCurrentKey(): Key {
@@ -153,10 +152,14 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   // ---- inspection ---------------------------------------------------------------------------
 
-  *keys(stateName: string): Iterable<Key> {
+  keys(stateName: string): Iterable<Key> {
+    return this.keysInNamespace(stateName, VOID_NAMESPACE);
+  }
+
+  /** Keys with a value in `namespace` of the named state (Flink's `getKeys(state, namespace)`). */
+  keysInNamespace(stateName: string, namespace: Namespace): Iterable<Key> {
     const table = this.tables.get(stateName);
-    if (table === undefined) return;
-    for (const map of table.groups) yield* map.keys();
+    return table === undefined ? [] : table.keysIn(namespace);
   }
 
   size(): number {
@@ -176,16 +179,18 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       const ttl = table.ttl;
       if (ttl === undefined || !table.wrapped) continue;
       const now = ttl.now();
-      for (const map of table.groups) {
-        for (const [key, stored] of map) if (removeExpired(table.kind, stored, ttl, now)) map.delete(key);
+      for (let i = 0; i < this.groupCount; i++) {
+        table.forEachIn(i, (map, namespace) => {
+          for (const [key, stored] of map)
+            if (removeExpired(table.kind, stored, ttl, now)) table.deleteAt(i, namespace, key, undefined);
+        });
       }
     }
   }
 
   dispose(): void {
     this.tables.clear();
-    this.ctx.index = -1;
-    this.ctx.keyGroup = -1;
+    this.ctx.unset();
   }
 
   // ---- snapshots ----------------------------------------------------------------------------
@@ -196,12 +201,18 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const table of this.tables.values()) {
       const keyGroups: KeyGroupSnapshot[] = [];
       for (let i = 0; i < this.groupCount; i++) {
-        const map = table.groups[i];
-        if (map.size === 0) continue;
         const entries: Array<[Key, unknown]> = [];
-        for (const [key, stored] of map)
-          entries.push([key, storedToPlain(table.kind, table.wrapped, stored)]);
-        keyGroups.push({ keyGroup: this.keyGroupRange.start + i, entries });
+        const namespaced: Array<[Key, Key, unknown]> = [];
+        table.forEachIn(i, (map, namespace) => {
+          for (const [key, stored] of map) {
+            const plain = storedToPlain(table.kind, table.wrapped, stored);
+            if (namespace === VOID_NAMESPACE) entries.push([key, plain]);
+            else namespaced.push([key, namespace, plain]);
+          }
+        });
+        if (entries.length === 0 && namespaced.length === 0) continue;
+        const keyGroup = this.keyGroupRange.start + i;
+        keyGroups.push(namespaced.length === 0 ? { keyGroup, entries } : { keyGroup, entries, namespaced });
       }
       states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
     }
@@ -223,7 +234,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         );
       }
     }
-    for (const table of this.tables.values()) for (const map of table.groups) map.clear();
+    for (const table of this.tables.values()) table.clearAll();
     for (const snapshot of snapshots) {
       for (const state of snapshot.states) this.restoreState(state);
     }
@@ -242,9 +253,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const { start, end } = this.keyGroupRange;
     for (const group of state.keyGroups) {
       if (group.keyGroup < start || group.keyGroup > end) continue;
-      const map = table.groups[group.keyGroup - start];
+      const index = group.keyGroup - start;
       for (const [key, plain] of group.entries) {
-        map.set(key, plainToStored(state.kind, state.ttl, table.wrapped, plain, now));
+        table.setAt(
+          index,
+          VOID_NAMESPACE,
+          key,
+          plainToStored(state.kind, state.ttl, table.wrapped, plain, now),
+        );
+      }
+      for (const [key, namespace, plain] of group.namespaced ?? []) {
+        table.setAt(index, namespace, key, plainToStored(state.kind, state.ttl, table.wrapped, plain, now));
       }
     }
   }
@@ -283,10 +302,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const wrap = table.ttl !== undefined;
     if (table.wrapped !== wrap) {
       const now = table.ttl !== undefined ? table.ttl.now() : 0;
-      for (const map of table.groups) {
-        for (const [key, stored] of map) {
-          map.set(key, wrap ? wrapStored(table.kind, stored, now) : unwrapStored(table.kind, stored));
-        }
+      for (let i = 0; i < this.groupCount; i++) {
+        table.forEachIn(i, (map) => {
+          const replaced = map as Map<Key, unknown>; // same keys: no tuple index to update
+          for (const [key, stored] of replaced) {
+            replaced.set(key, wrap ? wrapStored(table.kind, stored, now) : unwrapStored(table.kind, stored));
+          }
+        });
       }
       table.wrapped = wrap;
     }
@@ -298,12 +320,14 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const watermark = this.watermark;
     if (table.ttl === undefined || !table.ttl.eventTime || watermark === Number.NEGATIVE_INFINITY) return;
     const kind = table.kind;
-    for (const map of table.groups) {
-      for (const stored of map.values()) {
-        forEachTtlValue(kind, stored, (entry) => {
-          if (entry.timestamp === Number.NEGATIVE_INFINITY) entry.timestamp = watermark;
-        });
-      }
+    for (let i = 0; i < this.groupCount; i++) {
+      table.forEachIn(i, (map) => {
+        for (const stored of map.values()) {
+          forEachTtlValue(kind, stored, (entry) => {
+            if (entry.timestamp === Number.NEGATIVE_INFINITY) entry.timestamp = watermark;
+          });
+        }
+      });
     }
   }
 }

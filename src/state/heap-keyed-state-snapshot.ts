@@ -27,9 +27,16 @@ export interface HeapStateSnapshot {
  * The entries of one key group, `[key, stored]`. `stored` is the value for value, reducing (the
  * reduced value) and aggregating (the accumulator) state, an array for list state, and an array of
  * `[mapKey, mapValue]` pairs for map state; with TTL, each value, element or map value is a
- * `{ value, timestamp }`.
+ * `{ value, timestamp }`. A key may be a tuple (an array of primitives and nulls).
  */
 export interface KeyGroupSnapshot {
   readonly keyGroup: number;
+  /** The values of the void namespace (user state): the whole group before namespaces existed. */
   readonly entries: Array<[Key, unknown]>;
+  /**
+   * The values in other namespaces (internal-kv-state.ts; e.g. windows), `[key, namespace, stored]`
+   * with `stored` as in `entries`; absent when there are none, so snapshots without namespaced
+   * state are what they always were.
+   */
+  readonly namespaced?: Array<[Key, Key, unknown]>;
 }

@@ -1,5 +1,6 @@
+import { HeapKvState } from './heap-kv-state.ts';
 import { type HeapKeyContext, readTtlSingle, type StateTable, writeTtlSingle } from './heap-state-table.ts';
-import type { ValueState } from './state.ts';
+import type { InternalValueState } from './internal-kv-state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
@@ -7,9 +8,7 @@ import type { TtlPolicy } from './ttl-value.ts';
  * is never stored (and is returned as is: do not mutate a default object). `update(undefined)`
  * clears the value.
  */
-export class HeapValueState<T, V> implements ValueState<T, V> {
-  private readonly table: StateTable;
-  private readonly ctx: HeapKeyContext;
+export class HeapValueState<T, V> extends HeapKvState implements InternalValueState<T, V> {
   private readonly defaultValue: T | undefined;
   private readonly ttl: TtlPolicy | undefined;
 
@@ -19,27 +18,20 @@ export class HeapValueState<T, V> implements ValueState<T, V> {
     defaultValue: T | undefined,
     ttl: TtlPolicy | undefined,
   ) {
-    this.table = table;
-    this.ctx = ctx;
+    super(table, ctx);
     this.defaultValue = defaultValue;
     this.ttl = ttl;
   }
 
   value(): V {
-    const map = this.table.current(this.ctx);
     const stored =
-      this.ttl === undefined ? map.get(this.ctx.key) : readTtlSingle(map, this.ctx.key, this.ttl);
+      this.ttl === undefined ? this.table.get(this.ctx) : readTtlSingle(this.table, this.ctx, this.ttl);
     return (stored === undefined ? this.defaultValue : stored) as V;
   }
 
   update(value: T | undefined): void {
-    const map = this.table.current(this.ctx);
-    if (value === undefined) map.delete(this.ctx.key);
-    else if (this.ttl === undefined) map.set(this.ctx.key, value);
-    else writeTtlSingle(map, this.ctx.key, value, this.ttl.now());
-  }
-
-  clear(): void {
-    this.table.current(this.ctx).delete(this.ctx.key);
+    if (value === undefined) this.table.delete(this.ctx);
+    else if (this.ttl === undefined) this.table.set(this.ctx, value);
+    else writeTtlSingle(this.table, this.ctx, value, this.ttl.now());
   }
 }

@@ -48,6 +48,52 @@ describe('key groups: hashing', () => {
     assert.equal(hashKey(Number.MAX_SAFE_INTEGER), -1128267776);
   });
 
+  it('hashes a tuple as Java Arrays.hashCode over its fields (31 * h + field, from 1; null is 0)', () => {
+    assert.equal(hashKey([]), 1);
+    assert.equal(hashKey([null]), 31);
+    assert.equal(hashKey(['a', 1]), 31 * (31 + 97) + 1); // 3969
+    assert.equal(hashKey([1, 2]), 994);
+    assert.equal(hashKey(['a', null, true]), (31 * (31 + 97) + 0) * 31 + 1231); // 124239
+    // 31 * (31 + hash("user-42")) + Long.hashCode(7), in int32.
+    assert.equal(hashKey(['user-42', 7n]), -267694072);
+    assert.equal(hashKey([Number.NaN, -0]), hashKey([0 / 0, 0]));
+  });
+
+  it('puts tuples in stable key groups (murmurHash of the tuple hash mod maxParallelism)', () => {
+    const expected: Array<[Key, number]> = [
+      [['a', 1], 75],
+      [[], 86],
+      [[null], 123],
+      [['a', null, true], 33],
+      [[1, 2], 47],
+      [['user-42', 7n], 52],
+      [[1.5, 'x'], 104],
+    ];
+    for (const [key, group] of expected) {
+      assert.equal(
+        assignToKeyGroup(key, 128),
+        group,
+        `key group of ${JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+      );
+      assert.equal(assignToKeyGroup(key, 128), murmurHash(hashKey(key)) % 128);
+    }
+  });
+
+  it('rejects tuples with nested tuples or objects as fields', () => {
+    assert.throws(
+      () => hashKey([[1]] as unknown as Key),
+      (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
+    assert.throws(
+      () => hashKey([{}] as unknown as Key),
+      (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
+    assert.throws(
+      () => hashKey(null as unknown as Key),
+      (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT'),
+    );
+  });
+
   it('hashes keys a Map treats as equal to the same value (-0 and 0, every NaN)', () => {
     assert.equal(hashKey(-0), hashKey(0));
     assert.equal(hashKey(Number.NaN), hashKey(0 / 0));

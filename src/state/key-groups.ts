@@ -5,14 +5,15 @@
  * of groups, and keyed state and timers are stored per group, so a snapshot taken at one
  * parallelism restores at any other.
  *
- * The hashes follow Java's `hashCode` for the same values (String, Integer, Double, Long, Boolean)
- * and the mixing follows Flink's `MathUtils.murmurHash`, so a string or integer key lands in the
- * same key group as it would in Flink. Hashing never allocates.
+ * The hashes ({@link hashKey}, in core/key.ts) follow Java's `hashCode` for the same values (String,
+ * Integer, Double, Long, Boolean; a tuple key as `Arrays.hashCode`) and the mixing follows Flink's
+ * `MathUtils.murmurHash`, so a string or integer key lands in the same key group as it would in
+ * Flink. Hashing never allocates.
  */
 
 import { WeirError } from '../core/errors.ts';
 import { fmix32 } from '../core/fmix32.ts';
-import type { Key } from '../core/key.ts';
+import { formatKey, hashKey, type Key } from '../core/key.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
 
 /** The default number of key groups, as in Flink for small parallelism. */
@@ -40,67 +41,7 @@ export function murmurHash(code: number): number {
 /** The MurmurHash3 32-bit finalizer; see {@link fmix32}. */
 export const bitMix = fmix32;
 
-// Shared views to read the bits of a float64 or a 64-bit bigint without allocating.
-const f64 = new Float64Array(1);
-const i64 = new BigInt64Array(f64.buffer);
-const i32 = new Int32Array(f64.buffer);
-const NAN_HASH = 0x7ff80000; // Java's Double.hashCode(NaN): every NaN is the same Map key.
-
-/** Java's `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, in int32. */
-export function hashString(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * An int32 hash of a number: the value itself for integers in int32 range (as Java's
- * `Integer.hashCode`; `-0` hashes as `0`, since a Map treats them as one key), otherwise the
- * XOR of the float64's two halves (as Java's `Double.hashCode`).
- */
-export function hashNumber(n: number): number {
-  if ((n | 0) === n) return n | 0;
-  if (Number.isNaN(n)) return NAN_HASH;
-  f64[0] = n;
-  return i32[0] ^ i32[1];
-}
-
-/**
- * An int32 hash of a bigint: within the int64 range, Java's `Long.hashCode` (XOR of the halves);
- * beyond it, the 64-bit chunks are combined as `31 * h + chunk`.
- */
-export function hashBigInt(n: bigint): number {
-  i64[0] = n;
-  let h = i32[0] ^ i32[1];
-  if (i64[0] === n) return h;
-  // Rare: more than 64 bits. Fold the remaining chunks (sign-extended shifts end at 0n or -1n).
-  let rest = n >> 64n;
-  while (rest !== 0n && rest !== -1n) {
-    i64[0] = rest;
-    h = (Math.imul(h, 31) + (i32[0] ^ i32[1])) | 0;
-    rest >>= 64n;
-  }
-  return (Math.imul(h, 31) + (rest === 0n ? 0 : -1)) | 0;
-}
-
-/** A fast int32 hash of a key (Java `hashCode` semantics per type); never allocates for string or number keys. */
-export function hashKey(key: Key): number {
-  switch (typeof key) {
-    case 'string':
-      return hashString(key);
-    case 'number':
-      return hashNumber(key);
-    case 'bigint':
-      return hashBigInt(key);
-    case 'boolean':
-      return key ? 1231 : 1237;
-    default:
-      throw new WeirError(
-        'INVALID_ARGUMENT',
-        `cannot hash a key of type ${key === null ? 'null' : typeof key}: keys must be a string, number, bigint or boolean`,
-      );
-  }
-}
+export { hashBigInt, hashKey, hashNumber, hashString } from '../core/key.ts';
 
 /** The key group of `key`: `murmurHash(hashKey(key)) mod maxParallelism`. */
 export function assignToKeyGroup(key: Key, maxParallelism: number): number {
@@ -227,7 +168,7 @@ export function keyGroupNotOwned(
 ): WeirError {
   return new WeirError(
     'STATE_ERROR',
-    `key ${JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
+    `key ${typeof key === 'object' ? formatKey(key) : JSON.stringify(String(key))} is in key group ${keyGroup}, outside this backend's key groups ` +
       `[${range.start}, ${range.end}] (maxParallelism ${maxParallelism}): ` +
       'records reached a subtask that does not own their key',
   );

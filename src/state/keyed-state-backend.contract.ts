@@ -10,6 +10,16 @@ import type { Codec } from '../core/codec.ts';
 import { isWeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { registerRecordType } from '../core/type-registry.ts';
+import {
+  asInternalState,
+  type InternalAggregatingState,
+  type InternalListState,
+  type InternalMapState,
+  type InternalReducingState,
+  type InternalValueState,
+  type Namespace,
+  VOID_NAMESPACE,
+} from './internal-kv-state.ts';
 import { assignToKeyGroup } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
 import type { AggregateFunction } from './state.ts';
@@ -81,15 +91,27 @@ function keysIn(range: KeyGroupRange, count: number, maxParallelism = 128): stri
  * data, not on the order of keys within a key group.
  */
 function canonical(snapshot: unknown): unknown {
-  const byKey = (a: [unknown, unknown], b: [unknown, unknown]) => (String(a[0]) < String(b[0]) ? -1 : 1);
+  const text = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  const byKey = (a: [unknown, unknown], b: [unknown, unknown]) => (text(a[0]) < text(b[0]) ? -1 : 1);
+  const byKeyAndNamespace = (a: [unknown, unknown, unknown], b: [unknown, unknown, unknown]) =>
+    text([a[0], a[1]]) < text([b[0], b[1]]) ? -1 : 1;
   const s = structuredClone(snapshot) as {
-    states: Array<{ kind: string; keyGroups: Array<{ entries: Array<[unknown, unknown]> }> }>;
+    states: Array<{
+      kind: string;
+      keyGroups: Array<{
+        entries: Array<[unknown, unknown]>;
+        namespaced?: Array<[unknown, unknown, unknown]>;
+      }>;
+    }>;
   };
   for (const state of s.states) {
     for (const group of state.keyGroups) {
       group.entries.sort(byKey);
-      if (state.kind === 'map')
+      group.namespaced?.sort(byKeyAndNamespace);
+      if (state.kind === 'map') {
         for (const entry of group.entries) (entry[1] as Array<[unknown, unknown]>).sort(byKey);
+        for (const entry of group.namespaced ?? []) (entry[2] as Array<[unknown, unknown]>).sort(byKey);
+      }
     }
   }
   return s;
@@ -1080,6 +1102,339 @@ export function keyedStateBackendContract<S>(
         v.update(1);
         const other = backend({ maxParallelism: 64 });
         assert.throws(() => other.restore([b.snapshot()]), isStateError(/maxParallelism/));
+      });
+    });
+    describe('composite keys', () => {
+      it('addresses one state with equal tuples, whatever the instance', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        const l = b.getListState(new ListStateDescriptor<string>('l'));
+        const m = b.getMapState(new MapStateDescriptor<string, number>('m'));
+        const r = b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+        const a = b.getAggregatingState(new AggregatingStateDescriptor('a', average));
+        b.setCurrentKey(['eu', 7, null]);
+        v.update(1);
+        l.add('x');
+        m.put('k', 1);
+        r.add(2);
+        a.add(4);
+        b.setCurrentKey('other');
+        b.setCurrentKey(['eu', 7, null]);
+        v.update(v.value()! + 1);
+        l.add('y');
+        m.put('k', m.get('k')! + 1);
+        r.add(3);
+        a.add(6);
+        b.setCurrentKey(['eu', 7, null]);
+        assert.equal(v.value(), 2);
+        assert.deepEqual([...l.get()], ['x', 'y']);
+        assert.deepEqual([...m.entries()], [['k', 2]]);
+        assert.equal(r.get(), 5);
+        assert.equal(a.get(), 5);
+        for (const name of ['v', 'l', 'm', 'r', 'a'])
+          assert.deepEqual([...b.keys(name)], [['eu', 7, null]], name);
+      });
+
+      it('keeps tuples apart by field value and type, and treats NaN and -0 as a Map does', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<string>('v'));
+        const keys: Key[] = [[1], ['1'], [1n], [true], [null], [1, 2], [2, 1], [], '1', 1, [Number.NaN], [0]];
+        for (const key of keys) {
+          b.setCurrentKey(key);
+          v.update(JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? `${x}n` : x)));
+        }
+        for (const key of keys) {
+          b.setCurrentKey(key);
+          assert.equal(
+            v.value(),
+            JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? `${x}n` : x)),
+          );
+        }
+        b.setCurrentKey([0 / 0]);
+        assert.equal(v.value(), '[null]', 'every NaN is one field value');
+        b.setCurrentKey([-0]);
+        assert.equal(v.value(), '[0]', '-0 is 0');
+      });
+
+      it('keeps a value under the tuple it was written with when the caller reuses its array', () => {
+        const b = backend();
+        const v = b.getState(new ValueStateDescriptor<number>('v'));
+        const scratch: Array<string | number> = ['a', 1];
+        b.setCurrentKey(scratch);
+        v.update(1);
+        scratch[1] = 2;
+        b.setCurrentKey(scratch);
+        v.update(2);
+        b.setCurrentKey(['a', 1]);
+        assert.equal(v.value(), 1);
+        b.setCurrentKey(['a', 2]);
+        assert.equal(v.value(), 2);
+      });
+
+      it('puts a tuple in the key group of its Arrays.hashCode, mixed as any key', () => {
+        // ['a', 1]: 31 * (31 * 1 + 97) + 1 = 3969; [null]: 31 * 1 + 0 = 31 (pinned in key-groups.test.ts).
+        const b = backend();
+        b.setCurrentKey(['a', 1]);
+        assert.equal(b.getCurrentKeyGroup(), 75);
+        b.setCurrentKey([null]);
+        assert.equal(b.getCurrentKeyGroup(), 123);
+        b.setCurrentKey([1, 2]);
+        assert.equal(b.getCurrentKeyGroup(), 47);
+      });
+
+      it('rejects nested tuples and objects as fields', () => {
+        const b = backend();
+        assert.throws(
+          () => b.setCurrentKey([[1]] as unknown as Key),
+          (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT'),
+        );
+        assert.throws(
+          () => b.setCurrentKey([{}] as unknown as Key),
+          (e: unknown) => isWeirError(e, 'INVALID_ARGUMENT'),
+        );
+      });
+    });
+
+    describe('namespaces', () => {
+      const W1: Key = [0, 10];
+      const W2: Key = [10, 20];
+
+      function states(b: KeyedStateBackend) {
+        return {
+          v: asInternalState<InternalValueState<number>>(b.getState(new ValueStateDescriptor<number>('v'))),
+          l: asInternalState<InternalListState<string>>(b.getListState(new ListStateDescriptor<string>('l'))),
+          m: asInternalState<InternalMapState<string, number>>(
+            b.getMapState(new MapStateDescriptor<string, number>('m')),
+          ),
+          r: asInternalState<InternalReducingState<number>>(
+            b.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y)),
+          ),
+          a: asInternalState<InternalAggregatingState<number, number>>(
+            b.getAggregatingState(new AggregatingStateDescriptor('a', average)),
+          ),
+        };
+      }
+      type States = ReturnType<typeof states>;
+      const all = (s: States) => [s.v, s.l, s.m, s.r, s.a];
+      const inNamespace = (s: States, ns: Namespace) => {
+        for (const state of all(s)) state.setCurrentNamespace(ns);
+      };
+      function write(s: States, n: number): void {
+        s.v.update(n);
+        s.l.add(`e${n}`);
+        s.m.put('n', n);
+        s.r.add(n);
+        s.a.add(n);
+      }
+      function read(s: States): unknown {
+        return { v: s.v.value(), l: [...s.l.get()], m: [...s.m.entries()], r: s.r.get(), a: s.a.get() };
+      }
+      const written = (n: number) => ({ v: n, l: [`e${n}`], m: [['n', n]], r: n, a: n });
+      const empty = { v: undefined, l: [], m: [], r: undefined, a: undefined };
+
+      it('starts in the void namespace, where user state lives', () => {
+        const s = states(backend());
+        for (const state of all(s)) assert.equal(state.getCurrentNamespace(), VOID_NAMESPACE);
+      });
+
+      it('keeps the values of one key in two namespaces and the void one apart, for every state kind', () => {
+        const b = backend();
+        const s = states(b);
+        b.setCurrentKey('k');
+        write(s, 1);
+        inNamespace(s, W1);
+        assert.deepEqual(read(s), empty);
+        write(s, 2);
+        inNamespace(s, W2);
+        write(s, 3);
+        b.setCurrentKey('other');
+        write(s, 4);
+        b.setCurrentKey('k');
+        inNamespace(s, [0, 10]); // an equal tuple is the same namespace
+        assert.deepEqual(read(s), written(2));
+        inNamespace(s, W2);
+        assert.deepEqual(read(s), written(3));
+        inNamespace(s, VOID_NAMESPACE);
+        assert.deepEqual(read(s), written(1));
+        assert.deepEqual([...b.keys('v')], ['k'], 'keys() lists the void namespace only');
+        assert.deepEqual(new Set(b.keysInNamespace('l', W2)), new Set(['k', 'other']));
+        assert.deepEqual([...b.keysInNamespace('m', W1)], ['k']);
+        for (const state of all(s)) {
+          assert.deepEqual(
+            [...state.namespaces()].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+            [W1, W2],
+          );
+        }
+      });
+
+      it('clears one namespace of the current key and leaves the others', () => {
+        const b = backend();
+        const s = states(b);
+        b.setCurrentKey(['k', 1]);
+        write(s, 1);
+        inNamespace(s, W1);
+        write(s, 2);
+        inNamespace(s, W2);
+        write(s, 3);
+        b.setCurrentKey(['k', 2]);
+        write(s, 4);
+        b.setCurrentKey(['k', 1]);
+        inNamespace(s, W1);
+        for (const state of all(s)) state.clear();
+        assert.deepEqual(read(s), empty);
+        assert.deepEqual([...s.v.namespaces()], [W2]);
+        inNamespace(s, W2);
+        assert.deepEqual(read(s), written(3));
+        inNamespace(s, VOID_NAMESPACE);
+        assert.deepEqual(read(s), written(1));
+        b.setCurrentKey(['k', 2]);
+        inNamespace(s, W2);
+        assert.deepEqual(read(s), written(4));
+        assert.deepEqual([...b.keysInNamespace('v', W1)], []);
+      });
+
+      it('merges list, reducing and aggregating state of source namespaces into a target, clearing the sources', () => {
+        const b = backend();
+        const s = states(b);
+        const merged: Key = [0, 30];
+        b.setCurrentKey('k');
+        inNamespace(s, W1);
+        write(s, 1);
+        write(s, 2);
+        inNamespace(s, W2);
+        write(s, 6);
+        inNamespace(s, merged);
+        write(s, 3);
+        b.setCurrentKey('other');
+        inNamespace(s, W1);
+        write(s, 100);
+        b.setCurrentKey('k');
+        inNamespace(s, W1);
+        for (const state of [s.l, s.r, s.a]) state.mergeNamespaces(merged, [W1, W2, [0, 30]]);
+        assert.deepEqual(s.l.getCurrentNamespace(), W1, 'the current namespace is kept');
+        assert.deepEqual([...s.l.get()], []);
+        assert.equal(s.r.get(), undefined);
+        inNamespace(s, merged);
+        assert.deepEqual([...s.l.get()], ['e3', 'e1', 'e2', 'e6'], "the target's elements first");
+        assert.equal(s.r.get(), 12);
+        assert.equal(s.a.get(), 3);
+        assert.deepEqual([...s.l.namespaces()], [merged]);
+        // Into an empty target, from the void namespace too.
+        inNamespace(s, VOID_NAMESPACE);
+        write(s, 5);
+        s.l.mergeNamespaces([1, 2], [VOID_NAMESPACE, merged]);
+        s.r.mergeNamespaces([1, 2], [VOID_NAMESPACE, merged]);
+        assert.deepEqual([...s.l.get()], []);
+        inNamespace(s, [1, 2]);
+        assert.deepEqual([...s.l.get()], ['e5', 'e3', 'e1', 'e2', 'e6']);
+        assert.equal(s.r.get(), 17);
+        b.setCurrentKey('other');
+        inNamespace(s, W1);
+        assert.deepEqual(read(s), written(100), "another key's namespaces are untouched");
+      });
+
+      it('restores every (key, namespace) value at another parallelism, with tuple keys and namespaces', () => {
+        const keys: Key[] = Array.from({ length: 60 }, (_, i) =>
+          i % 2 === 0 ? `key-${i}` : [`key`, i, null],
+        );
+        const source = backend();
+        const s = states(source);
+        keys.forEach((key, i) => {
+          source.setCurrentKey(key);
+          inNamespace(s, VOID_NAMESPACE);
+          write(s, i);
+          inNamespace(s, W1);
+          write(s, 1000 + i);
+          inNamespace(s, `w-${i % 3}`);
+          write(s, 2000 + i);
+        });
+        const snapshot = source.snapshot();
+        const left = backend({ keyGroupRange: { start: 0, end: 63 } });
+        const right = backend({ keyGroupRange: { start: 64, end: 127 } });
+        left.restore([snapshot]);
+        right.restore([snapshot]);
+        assert.equal(left.size() + right.size(), source.size());
+        for (const [i, key] of keys.entries()) {
+          const b = assignToKeyGroup(key, 128) <= 63 ? left : right;
+          const t = states(b);
+          b.setCurrentKey(key);
+          inNamespace(t, VOID_NAMESPACE);
+          assert.deepEqual(read(t), written(i), `void namespace of ${String(key)}`);
+          inNamespace(t, W1);
+          assert.deepEqual(read(t), written(1000 + i), `window namespace of ${String(key)}`);
+          inNamespace(t, `w-${i % 3}`);
+          assert.deepEqual(read(t), written(2000 + i), `string namespace of ${String(key)}`);
+          inNamespace(t, `w-${(i + 1) % 3}`);
+          assert.deepEqual(read(t), empty);
+          inNamespace(t, VOID_NAMESPACE);
+        }
+        // Scaling in: both halves back into one, and its snapshot is the source's.
+        const merged = backend();
+        merged.restore([left.snapshot(), right.snapshot()]);
+        assert.deepEqual(canonical(merged.snapshot()), canonical(snapshot));
+        for (const peer of contractOptions.peers ?? []) {
+          const theirs = peer.make({
+            maxParallelism: 128,
+            keyGroupRange: { start: 0, end: 127 },
+            clock: new ManualClock(0),
+          });
+          try {
+            theirs.restore([snapshot]);
+            assert.deepEqual(canonical(theirs.snapshot()), canonical(snapshot), `${peer.name} restores it`);
+            const back = backend();
+            back.restore([theirs.snapshot()]);
+            assert.deepEqual(canonical(back.snapshot()), canonical(snapshot), `and back from ${peer.name}`);
+          } finally {
+            theirs.dispose();
+          }
+        }
+      });
+
+      it('writes no namespace field into snapshots without namespaced values', () => {
+        const b = backend();
+        const s = states(b);
+        b.setCurrentKey('k');
+        write(s, 1);
+        const snapshot = b.snapshot() as { states: Array<{ keyGroups: object[] }> };
+        for (const state of snapshot.states)
+          for (const group of state.keyGroups)
+            assert.deepEqual(Object.keys(group).sort(), ['entries', 'keyGroup']);
+      });
+
+      it('expires each (key, namespace) value on its own by TTL', () => {
+        const clock = new ManualClock(0);
+        const b = backend({ clock });
+        const ttl = StateTtlConfig.newBuilder(100).build();
+        const v = asInternalState<InternalValueState<number>>(
+          b.getState(new ValueStateDescriptor<number>('v').enableTimeToLive(ttl)),
+        );
+        const l = asInternalState<InternalListState<number>>(
+          b.getListState(new ListStateDescriptor<number>('l').enableTimeToLive(ttl)),
+        );
+        b.setCurrentKey('k');
+        v.setCurrentNamespace(W1);
+        l.setCurrentNamespace(W1);
+        v.update(1);
+        l.add(1);
+        clock.advanceTo(50);
+        v.setCurrentNamespace(W2);
+        l.setCurrentNamespace(W2);
+        v.update(2);
+        l.add(2);
+        clock.advanceTo(120);
+        assert.equal(v.value(), 2);
+        assert.deepEqual([...l.get()], [2]);
+        v.setCurrentNamespace(W1);
+        l.setCurrentNamespace(W1);
+        assert.deepEqual([...l.get()], [], 'expired in W1');
+        b.cleanupExpired();
+        assert.equal(v.value(), undefined);
+        assert.deepEqual([...b.keysInNamespace('v', W1)], []);
+        assert.deepEqual([...b.keysInNamespace('v', W2)], ['k']);
+        clock.advanceTo(150);
+        b.cleanupExpired();
+        assert.deepEqual([...b.keysInNamespace('v', W2)], []);
+        assert.equal(b.size(), 0);
       });
     });
   });

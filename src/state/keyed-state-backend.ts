@@ -1,4 +1,5 @@
 import type { Key } from '../core/key.ts';
+import type { Namespace } from './internal-kv-state.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.ts';
 import type {
   AggregatingStateDescriptor,
@@ -10,7 +11,8 @@ import type {
 
 /**
  * The keyed state of one operator in one subtask. The runtime sets the current key before each
- * record and each timer; state objects read and write the value of that key. State is stored per
+ * record and each timer; state objects read and write the value of that key (in their current
+ * namespace, see internal-kv-state.ts; the void one unless an operator sets another). State is stored per
  * key group so that a snapshot can be split and restored at another parallelism.
  */
 export interface KeyedStateBackend {
@@ -35,7 +37,12 @@ export interface KeyedStateBackend {
 
   /** Keys that have a value in the named state (for `applyToAllKeys`-style processing). */
   keys(stateName: string): Iterable<Key>;
-  /** Number of (state, key) entries held, for metrics. */
+  /**
+   * Keys that have a value in `namespace` of the named state (internal-kv-state.ts; Flink's
+   * `getKeys(state, namespace)`). The heap reads one map per key group; LMDB scans the state.
+   */
+  keysInNamespace(stateName: string, namespace: Namespace): Iterable<Key>;
+  /** Number of (state, key, namespace) entries held, for metrics. */
   size(): number;
   dispose(): void;
 }

@@ -1,27 +1,35 @@
+import type { InternalAggregatingState } from './internal-kv-state.ts';
+import { LmdbMergingKvState } from './lmdb-kv-state.ts';
 import { currentTtlSingle, type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
-import type { AggregateFunction, AggregatingState } from './state.ts';
+import type { AggregateFunction } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
  * {@link AggregatingState} on the LMDB backend: stores the accumulator; `get()` returns
  * `getResult(accumulator)`, or `undefined` when nothing was added.
  */
-export class LmdbAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
-  private readonly table: LmdbStateTable;
+export class LmdbAggregatingState<IN, ACC, OUT>
+  extends LmdbMergingKvState<LmdbStateTable>
+  implements InternalAggregatingState<IN, OUT>
+{
   private readonly aggregate: AggregateFunction<IN, ACC, OUT>;
   private readonly ttl: TtlPolicy | undefined;
 
   constructor(table: LmdbStateTable, aggregate: AggregateFunction<IN, ACC, OUT>, ttl: TtlPolicy | undefined) {
-    this.table = table;
+    super(table);
     this.aggregate = aggregate;
     this.ttl = ttl;
   }
 
   get(): OUT | undefined {
-    const acc = (this.ttl === undefined ? this.table.get() : readTtlSingle(this.table, this.ttl)) as
+    const acc = this.accumulator();
+    return acc === undefined ? undefined : this.aggregate.getResult(acc);
+  }
+
+  private accumulator(): ACC | undefined {
+    return (this.ttl === undefined ? this.table.get() : readTtlSingle(this.table, this.ttl)) as
       | ACC
       | undefined;
-    return acc === undefined ? undefined : this.aggregate.getResult(acc);
   }
 
   add(value: IN): void {
@@ -42,5 +50,20 @@ export class LmdbAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
 
   clear(): void {
     this.table.delete();
+  }
+
+  take(): unknown {
+    const acc = this.accumulator();
+    this.table.delete();
+    return acc;
+  }
+
+  combine(a: unknown, b: unknown): unknown {
+    return this.aggregate.merge(a as ACC, b as ACC);
+  }
+
+  put(value: unknown): void {
+    if (this.ttl === undefined) this.table.set(value);
+    else writeTtlSingle(this.table, value, this.ttl.now());
   }
 }

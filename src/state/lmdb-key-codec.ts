@@ -1,10 +1,16 @@
 /**
  * Binary keys of the LMDB backend. An entry's key is `[key group: u16 BE][state key]`, and for map
  * state `[key group][state key][map key]`, so each state's entries are ordered by key group first:
- * a snapshot reads a key group as one range and a restore writes only the groups it owns.
+ * a snapshot reads a key group as one range and a restore writes only the groups it owns. A value
+ * in a namespace other than the void one (internal-kv-state.ts) has `[0x10][namespace]` after the
+ * state key: `[key group][state key][0x10][namespace]`, and `[key group][state key][0x10][namespace]
+ * [map key]` for map state. The void namespace writes nothing, so keys of user state are the bytes
+ * they were before namespaces existed; the namespace mark sorts after every key part tag, so a
+ * key's void map entries come before its namespaced ones and end where the mark begins.
  *
  * A key part is a tag byte and a payload. The state key is self-delimiting (numbers take 8 bytes,
- * strings and bigints carry a 2-byte length), so the map entries of one key form one contiguous
+ * strings and bigints carry a 2-byte length, a tuple its field count and then each field as a
+ * self-delimiting part, a null field just its tag), so the entries of one key form one contiguous
  * range; the map key comes last and needs no length. Numbers are encoded so that byte order is
  * numeric order (map entries of numeric keys iterate in ascending order); `-0` is stored as `0` and
  * every NaN as one NaN, as a `Map` treats them. Strings are UTF-8, or UTF-16 when they hold lone
@@ -14,13 +20,19 @@
  * reusable {@link LmdbKey}: reading or writing an entry builds no key object.
  */
 import { WeirError } from '../core/errors.ts';
-import type { Key } from '../core/key.ts';
+import { type CompositeKey, formatKey, type Key, type KeyField } from '../core/key.ts';
+import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 
-/** How much of an {@link LmdbKey} is written: the key group, the state key, or a whole map entry key. */
+/**
+ * How much of an {@link LmdbKey} is written: the key group, the state key (and namespace), a whole
+ * map entry key, or the state key and the namespace mark: the first key of the key's namespaced
+ * entries, and the exclusive end of its void map entries.
+ */
 export const KEY_GROUP_ONLY = 0;
 export const STATE_KEY = 1;
 export const MAP_ENTRY = 2;
-type KeyDepth = typeof KEY_GROUP_ONLY | typeof STATE_KEY | typeof MAP_ENTRY;
+export const NAMESPACES = 3;
+type KeyDepth = typeof KEY_GROUP_ONLY | typeof STATE_KEY | typeof MAP_ENTRY | typeof NAMESPACES;
 
 const TAG_FALSE = 0x01;
 const TAG_TRUE = 0x02;
@@ -28,6 +40,10 @@ const TAG_NUMBER = 0x03;
 const TAG_BIGINT = 0x04;
 const TAG_UTF8 = 0x05;
 const TAG_UTF16 = 0x06;
+const TAG_TUPLE = 0x07;
+const TAG_NULL = 0x08; // a null field of a tuple
+const TAG_NAMESPACE = 0x10; // after the state key: a namespace follows
+const MAX_TUPLE_FIELDS = 0xffff;
 
 /** The parts of an entry key; one instance is reused for every access, decoded keys are fresh. */
 export class LmdbKey {
@@ -40,6 +56,8 @@ export class LmdbKey {
 
   keyGroup = 0;
   key: Key = '';
+  /** The namespace after the state key; nothing is written for the void namespace. */
+  namespace: Namespace = VOID_NAMESPACE;
   mapKey: Key = '';
   depth: KeyDepth = STATE_KEY;
   /** Writes the smallest key greater than every key starting with this one (an exclusive range end). */
@@ -70,9 +88,24 @@ export function writeLmdbKey(
   target[start] = group >>> 8;
   target[start + 1] = group & 0xff;
   let pos = start + 2;
-  if (ref.depth !== KEY_GROUP_ONLY) {
+  const depth = ref.depth;
+  if (depth !== KEY_GROUP_ONLY) {
     pos = writeKeyPart(ref.key, target, pos, limit, false);
-    if (ref.depth === MAP_ENTRY) pos = writeKeyPart(ref.mapKey, target, pos, limit, true);
+    if (depth === NAMESPACES) {
+      if (pos >= 0 && pos < limit) target[pos++] = TAG_NAMESPACE;
+      else pos = -1;
+    } else {
+      const namespace = ref.namespace;
+      if (namespace !== VOID_NAMESPACE && pos >= 0) {
+        if (pos < limit) {
+          target[pos] = TAG_NAMESPACE;
+          pos = writeKeyPart(namespace, target, pos + 1, limit, false);
+        } else {
+          pos = -1;
+        }
+      }
+      if (depth === MAP_ENTRY) pos = writeKeyPart(ref.mapKey, target, pos, limit, true);
+    }
     if (pos < 0) throw keyTooLarge(ref, maxKeySize);
   }
   if (ref.successor) {
@@ -87,6 +120,36 @@ export function writeLmdbKey(
 /** Writes one key part; returns the end position, or -1 when it does not fit before `limit`. */
 function writeKeyPart(key: Key, target: Buffer, pos: number, limit: number, last: boolean): number {
   if (pos < 0) return -1;
+  if (typeof key === 'object' && Array.isArray(key)) return writeTuple(key, target, pos, limit);
+  return writeField(key as KeyField, target, pos, limit, last, false);
+}
+
+/** A tuple: its tag, its field count (u16), then each field self-delimited. */
+function writeTuple(key: CompositeKey, target: Buffer, pos: number, limit: number): number {
+  const n = key.length;
+  if (n > MAX_TUPLE_FIELDS) {
+    throw new WeirError(
+      'STATE_ERROR',
+      `a tuple key of LMDB state has at most ${MAX_TUPLE_FIELDS} fields, got ${n}`,
+    );
+  }
+  if (pos + 3 > limit) return -1;
+  target[pos] = TAG_TUPLE;
+  target[pos + 1] = n >>> 8;
+  target[pos + 2] = n & 0xff;
+  pos += 3;
+  for (let i = 0; i < n && pos >= 0; i++) pos = writeField(key[i], target, pos, limit, false, true);
+  return pos;
+}
+
+function writeField(
+  key: KeyField,
+  target: Buffer,
+  pos: number,
+  limit: number,
+  last: boolean,
+  inTuple: boolean,
+): number {
   switch (typeof key) {
     case 'string':
       return writeString(key, target, pos, limit, last);
@@ -109,9 +172,15 @@ function writeKeyPart(key: Key, target: Buffer, pos: number, limit: number, last
       return end;
     }
     default:
+      if (key === null && inTuple) {
+        if (pos + 1 > limit) return -1;
+        target[pos] = TAG_NULL;
+        return pos + 1;
+      }
       throw new WeirError(
         'STATE_ERROR',
-        `cannot use ${key === null ? 'null' : typeof key} as a key of LMDB state: keys and map keys must be a string, number, bigint or boolean`,
+        `cannot use ${key === null ? 'null' : Array.isArray(key) ? 'a nested tuple' : typeof key} as a ${inTuple ? 'field of a tuple key' : 'key'} of LMDB state: ` +
+          'keys must be a string, number, bigint, boolean or a tuple of those (and nulls); map keys must not be tuples',
       );
   }
 }
@@ -177,56 +246,78 @@ function readOrderedNumber(source: Uint8Array, pos: number): number {
 export function readLmdbKey(source: Buffer, start: number, end: number, withMapKey: boolean): LmdbKey {
   const ref = new LmdbKey();
   ref.keyGroup = (source[start] << 8) | source[start + 1];
-  const pos = readKeyPart(source, start + 2, end, false, ref, false);
+  let pos = readKeyPart(source, start + 2, end, false);
+  ref.key = partValue as Key;
+  if (pos < end && source[pos] === TAG_NAMESPACE) {
+    pos = readKeyPart(source, pos + 1, end, false);
+    ref.namespace = partValue as Key;
+  }
   if (withMapKey) {
-    readKeyPart(source, pos, end, true, ref, true);
+    readKeyPart(source, pos, end, true);
+    ref.mapKey = partValue as Key;
     ref.depth = MAP_ENTRY;
+  } else if (pos !== end) {
+    throw corrupt(`${end - pos} unexpected bytes after a key`);
   }
   return ref;
 }
 
-function readKeyPart(
-  source: Buffer,
-  pos: number,
-  end: number,
-  last: boolean,
-  into: LmdbKey,
-  isMapKey: boolean,
-): number {
+/** The value of the part {@link readKeyPart} read last (a module slot: reading allocates no pair). */
+let partValue: KeyField | CompositeKey = null;
+
+/** Reads one key part into {@link partValue}; returns the position after it. */
+function readKeyPart(source: Buffer, pos: number, end: number, last: boolean): number {
   const tag = source[pos];
-  let value: Key;
-  let next: number;
-  if (tag === TAG_NUMBER) {
-    value = readOrderedNumber(source, pos + 1);
-    next = pos + 9;
-  } else if (tag === TAG_TRUE || tag === TAG_FALSE) {
-    value = tag === TAG_TRUE;
-    next = pos + 1;
-  } else {
-    const dataStart = pos + (last ? 1 : 3);
-    next = last ? end : dataStart + source.readUInt16BE(pos + 1);
-    if (tag === TAG_UTF8) value = source.toString('utf8', dataStart, next);
-    else if (tag === TAG_BIGINT) value = BigInt(source.toString('latin1', dataStart, next));
-    else if (tag === TAG_UTF16) {
-      let s = '';
-      for (let i = dataStart; i < next; i += 2) s += String.fromCharCode(source.readUInt16BE(i));
-      value = s;
-    } else {
-      throw new WeirError('INTERNAL', `unknown key tag ${tag} in LMDB state: the environment is corrupt`);
+  if (tag === TAG_TUPLE) {
+    const n = (source[pos + 1] << 8) | source[pos + 2];
+    const fields: KeyField[] = new Array(n);
+    pos += 3;
+    for (let i = 0; i < n; i++) {
+      pos = readKeyPart(source, pos, end, false);
+      fields[i] = partValue as KeyField;
     }
+    partValue = fields;
+    return pos;
   }
-  if (isMapKey) into.mapKey = value;
-  else into.key = value;
+  if (tag === TAG_NUMBER) {
+    partValue = readOrderedNumber(source, pos + 1);
+    return pos + 9;
+  }
+  if (tag === TAG_TRUE || tag === TAG_FALSE) {
+    partValue = tag === TAG_TRUE;
+    return pos + 1;
+  }
+  if (tag === TAG_NULL) {
+    partValue = null;
+    return pos + 1;
+  }
+  const dataStart = pos + (last ? 1 : 3);
+  const next = last ? end : dataStart + source.readUInt16BE(pos + 1);
+  if (tag === TAG_UTF8) partValue = source.toString('utf8', dataStart, next);
+  else if (tag === TAG_BIGINT) partValue = BigInt(source.toString('latin1', dataStart, next));
+  else if (tag === TAG_UTF16) {
+    let s = '';
+    for (let i = dataStart; i < next; i += 2) s += String.fromCharCode(source.readUInt16BE(i));
+    partValue = s;
+  } else {
+    throw corrupt(`unknown key tag ${tag}`);
+  }
   return next;
+}
+
+function corrupt(what: string): WeirError {
+  return new WeirError('INTERNAL', `${what} in LMDB state: the environment is corrupt`);
 }
 
 function keyTooLarge(ref: LmdbKey, maxKeySize: number): WeirError {
   const text = String(
-    ref.depth === MAP_ENTRY ? `${String(ref.key)}" / map key "${String(ref.mapKey)}` : ref.key,
+    ref.depth === MAP_ENTRY
+      ? `${formatKey(ref.key)}" / map key "${formatKey(ref.mapKey)}`
+      : formatKey(ref.key),
   );
   return new WeirError(
     'STATE_ERROR',
     `key "${text.length > 80 ? `${text.slice(0, 80)}...` : text}" is too large for LMDB state: ` +
-      `an entry key (key group, key and map key) takes at most ${maxKeySize} bytes`,
+      `an entry key (key group, key, namespace and map key) takes at most ${maxKeySize} bytes`,
   );
 }

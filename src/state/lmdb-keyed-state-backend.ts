@@ -31,6 +31,7 @@ import {
   unwrapStored,
   wrapStored,
 } from './heap-stored-values.ts';
+import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
 import type {
@@ -303,6 +304,17 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
     return table.keys();
   }
 
+  /**
+   * Keys with a value in `namespace` of the named state (Flink's `getKeys(state, namespace)`): a scan
+   * of the whole state, after writing out the cache.
+   */
+  keysInNamespace(stateName: string, namespace: Namespace): Iterable<Key> {
+    const table = this.tables.get(stateName);
+    if (table === undefined) return [];
+    this.flush();
+    return table.keysIn(namespace);
+  }
+
   /** Number of (state, key) entries (writes out the cache first; counting map state reads its keys). */
   size(): number {
     if (this.disposed) return 0;
@@ -382,7 +394,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
       const keyGroups: KeyGroupSnapshot[] = [];
       let current: KeyGroupSnapshot | undefined;
       const { kind, unitKind, wrapped } = table;
-      table.readGroups((keyGroup, key, stored) => {
+      table.readGroups((keyGroup, key, namespace, stored) => {
         if (current?.keyGroup !== keyGroup) keyGroups.push((current = { keyGroup, entries: [] }));
         let plain: unknown;
         if (kind === 'map') {
@@ -392,7 +404,13 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
         } else {
           plain = storedToPlain(kind, wrapped, stored);
         }
-        current.entries.push([key, plain]);
+        if (namespace === VOID_NAMESPACE) current.entries.push([key, plain]);
+        else
+          ((current as { namespaced?: Array<[Key, Key, unknown]> }).namespaced ??= []).push([
+            key,
+            namespace,
+            plain,
+          ]);
       });
       states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
     }
@@ -437,20 +455,31 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   private restoreState(table: LmdbTable, state: StateSnapshot): void {
     const now = table.ttl !== undefined ? table.ttl.now() : this.clock.now();
     const { start, end } = this.keyGroupRange;
-    const { kind, unitKind, wrapped } = table;
     for (const group of state.keyGroups) {
       if (group.keyGroup < start || group.keyGroup > end) continue;
       for (const [key, plain] of group.entries) {
-        const stored =
-          kind === 'map'
-            ? (plain as Array<[Key, unknown]>).map(([mapKey, unit]) => [
-                mapKey,
-                plainToStored(unitKind, state.ttl, wrapped, unit, now),
-              ])
-            : plainToStored(kind, state.ttl, wrapped, plain, now);
-        table.writeRestored(group.keyGroup, key, stored);
+        table.writeRestored(
+          group.keyGroup,
+          key,
+          VOID_NAMESPACE,
+          this.restoredValue(table, state.ttl, plain, now),
+        );
+      }
+      for (const [key, namespace, plain] of group.namespaced ?? []) {
+        table.writeRestored(group.keyGroup, key, namespace, this.restoredValue(table, state.ttl, plain, now));
       }
     }
+  }
+
+  /** A snapshot's plain value as the table stores it. */
+  private restoredValue(table: LmdbTable, plainWrapped: boolean, plain: unknown, now: number): unknown {
+    const { kind, unitKind, wrapped } = table;
+    return kind === 'map'
+      ? (plain as Array<[Key, unknown]>).map(([mapKey, unit]) => [
+          mapKey,
+          plainToStored(unitKind, plainWrapped, wrapped, unit, now),
+        ])
+      : plainToStored(kind, plainWrapped, wrapped, plain, now);
   }
 
   // ---- internals ----------------------------------------------------------------------------

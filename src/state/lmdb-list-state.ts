@@ -1,6 +1,7 @@
 import { WeirError } from '../core/errors.ts';
+import type { InternalListState } from './internal-kv-state.ts';
+import { LmdbMergingKvState } from './lmdb-kv-state.ts';
 import type { LmdbStateTable } from './lmdb-state-table.ts';
-import type { ListState } from './state.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -12,12 +13,11 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * (do not mutate it). With TTL each element expires on its own, as on the heap. An empty list is
  * not stored.
  */
-export class LmdbListState<T> implements ListState<T> {
-  private readonly table: LmdbStateTable;
+export class LmdbListState<T> extends LmdbMergingKvState<LmdbStateTable> implements InternalListState<T> {
   private readonly ttl: TtlPolicy | undefined;
 
   constructor(table: LmdbStateTable, ttl: TtlPolicy | undefined) {
-    this.table = table;
+    super(table);
     this.ttl = ttl;
   }
 
@@ -62,6 +62,28 @@ export class LmdbListState<T> implements ListState<T> {
 
   clear(): void {
     this.table.delete();
+  }
+
+  /** For merging: the stored elements (wrapped with a TTL, the expired ones dropped), removed from the store. */
+  take(): unknown {
+    const stored = this.table.get() as unknown[] | undefined;
+    if (stored === undefined) return undefined;
+    this.table.delete();
+    const ttl = this.ttl;
+    if (ttl === undefined) return stored;
+    const now = ttl.now();
+    const live = (stored as Array<TtlValue<T>>).filter((e) => !ttl.isExpired(e.timestamp, now));
+    return live.length === 0 ? undefined : live;
+  }
+
+  combine(a: unknown, b: unknown): unknown {
+    const list = a as unknown[];
+    for (const element of b as unknown[]) list.push(element);
+    return list;
+  }
+
+  put(value: unknown): void {
+    this.table.set(value);
   }
 
   private readTtl(stored: Array<TtlValue<T>>, ttl: TtlPolicy): T[] {

@@ -1,6 +1,7 @@
 import type { Key } from '../core/key.ts';
+import type { InternalMapState } from './internal-kv-state.ts';
+import { LmdbKvState } from './lmdb-kv-state.ts';
 import { checkMapKey, type LmdbMapStateTable } from './lmdb-state-table.ts';
-import type { MapState } from './state.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
 
 /**
@@ -10,12 +11,11 @@ import { type TtlPolicy, TtlValue } from './ttl-value.ts';
  * order (numbers ascending). With TTL each entry expires on its own, as on the heap; iteration
  * removes the expired entries it passes.
  */
-export class LmdbMapState<UK, UV> implements MapState<UK, UV> {
-  private readonly table: LmdbMapStateTable;
+export class LmdbMapState<UK, UV> extends LmdbKvState<LmdbMapStateTable> implements InternalMapState<UK, UV> {
   private readonly ttl: TtlPolicy | undefined;
 
   constructor(table: LmdbMapStateTable, ttl: TtlPolicy | undefined) {
-    this.table = table;
+    super(table);
     this.ttl = ttl;
   }
 

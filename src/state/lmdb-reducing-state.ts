@@ -1,15 +1,18 @@
+import type { InternalReducingState } from './internal-kv-state.ts';
+import { LmdbMergingKvState } from './lmdb-kv-state.ts';
 import { currentTtlSingle, type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
-import type { ReducingState } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /** {@link ReducingState} on the LMDB backend: holds the reduction of every value added for the key. */
-export class LmdbReducingState<T> implements ReducingState<T> {
-  private readonly table: LmdbStateTable;
+export class LmdbReducingState<T>
+  extends LmdbMergingKvState<LmdbStateTable>
+  implements InternalReducingState<T>
+{
   private readonly reduce: (a: T, b: T) => T;
   private readonly ttl: TtlPolicy | undefined;
 
   constructor(table: LmdbStateTable, reduce: (a: T, b: T) => T, ttl: TtlPolicy | undefined) {
-    this.table = table;
+    super(table);
     this.reduce = reduce;
     this.ttl = ttl;
   }
@@ -31,5 +34,20 @@ export class LmdbReducingState<T> implements ReducingState<T> {
 
   clear(): void {
     this.table.delete();
+  }
+
+  take(): unknown {
+    const value = this.get();
+    this.table.delete();
+    return value;
+  }
+
+  combine(a: unknown, b: unknown): unknown {
+    return this.reduce(a as T, b as T);
+  }
+
+  put(value: unknown): void {
+    if (this.ttl === undefined) this.table.set(value);
+    else writeTtlSingle(this.table, value, this.ttl.now());
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The storage of one named state in the LMDB backend: an LMDB database keyed by key group and key
- * (see lmdb-key-codec.ts), behind a write-back cache of one `Map` per owned key group.
+ * The storage of one named state in the LMDB backend: an LMDB database keyed by key group, key and
+ * namespace (see lmdb-key-codec.ts), behind a write-back cache of one `KeyMap` per owned key group
+ * (and per namespace and key group for namespaced values).
  *
  * Writes go to the cache; the backend writes every cached entry to LMDB in one transaction when
  * enough have gathered, and before a snapshot. Reads look in the cache first, so they always see
@@ -14,8 +15,11 @@
  */
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import { KeyMap, sameKey } from '../core/key-map.ts';
 import { noCurrentKey } from './heap-state-table.ts';
-import { LmdbKey, MAP_ENTRY, STATE_KEY } from './lmdb-key-codec.ts';
+import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
+import { sameNamespace } from './kv-state-merge.ts';
+import { LmdbKey, MAP_ENTRY, NAMESPACES, STATE_KEY } from './lmdb-key-codec.ts';
 import type { LmdbValueCodec } from './lmdb-value-codec.ts';
 import type { State } from './state.ts';
 import type { StateKind } from './state-descriptor.ts';
@@ -72,6 +76,8 @@ export abstract class LmdbTable {
   /** The state object, once an operator asked for it (a restored table has none until then). */
   state: State | undefined = undefined;
   ttl: TtlPolicy | undefined = undefined;
+  /** The namespace of the state object's accesses (one state object per table). */
+  namespace: Namespace = VOID_NAMESPACE;
   readonly db: LmdbDatabase;
   /** The kind of one stored unit, for the heap's TTL and snapshot conversions: a map entry is a value. */
   readonly unitKind: StateKind;
@@ -92,17 +98,23 @@ export abstract class LmdbTable {
   abstract flush(): void;
   /** Forgets the cached entries without writing them (a restore replaces everything). */
   abstract dropCache(): void;
-  /** The state keys with a value, in key order (the cache must be flushed). */
+  /** The state keys with a value in the void namespace, in key order (the cache must be flushed). */
   abstract keys(): Iterable<Key>;
-  /** The number of keys with a value (the cache must be flushed). */
+  /** The state keys with a value in `namespace`, in key order: a scan of the whole state (the cache must be flushed). */
+  abstract keysIn(namespace: Namespace): Iterable<Key>;
+  /** The namespaces (not void) with a value for the current key: the key's own range, and the cache. */
+  abstract namespacesOf(): Key[];
+  /** The number of (key, namespace) values (the cache must be flushed). */
   abstract count(): number;
   /**
-   * The entries of every key group as heap-form stored values, in key order: `[key, stored]`, and
-   * for map state `[key, Array<[mapKey, stored]>]` (the cache must be flushed).
+   * The values of every key group as heap-form stored values, in key and namespace order: `stored`,
+   * and for map state `Array<[mapKey, stored]>` (the cache must be flushed).
    */
-  abstract readGroups(visit: (keyGroup: number, key: Key, stored: unknown) => void): void;
-  /** Writes one restored key's stored value (map state: `[mapKey, stored]` pairs); inside a transaction. */
-  abstract writeRestored(keyGroup: number, key: Key, stored: unknown): void;
+  abstract readGroups(
+    visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void,
+  ): void;
+  /** Writes one restored (key, namespace)'s stored value (map state: `[mapKey, stored]` pairs); inside a transaction. */
+  abstract writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void;
 
   /**
    * Rewrites each stored unit (a value, a list, a map entry's value) with `f`, which returns the
@@ -139,53 +151,52 @@ export abstract class LmdbTable {
 }
 
 /**
- * Value, list, reducing and aggregating state: one LMDB entry per key holding the stored value
- * (for list state, the whole list).
+ * Value, list, reducing and aggregating state: one LMDB entry per (key, namespace) holding the
+ * stored value (for list state, the whole list).
  */
 export class LmdbStateTable extends LmdbTable {
-  /** Write-back cache per owned key group: stored value or {@link DELETED}. */
-  private readonly cache: Array<Map<Key, unknown>>;
+  /** Write-back cache per owned key group, void namespace: stored value or {@link DELETED}. */
+  private readonly cache: Array<KeyMap<unknown>>;
+  /** The same for other namespaces: namespace -> key -> stored or DELETED; undefined until used. */
+  private readonly namespacedCache: Array<KeyMap<KeyMap<unknown>> | undefined>;
 
   constructor(name: string, kind: StateKind, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, kind, db, wrapped, shared);
     this.cache = new Array(shared.groupCount);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new Map();
+    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
+    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
   }
 
-  /** The stored value of the current key, or undefined. Objects stay cached (see the module comment). */
+  /** The stored value of the current (key, namespace), or undefined. Objects stay cached (see the module comment). */
   get(): unknown {
     const ctx = this.shared.ctx;
-    const cache = this.cache[ctx.index];
-    if (cache === undefined) throw noCurrentKey(this.name);
-    const cached = cache.get(ctx.key);
+    const cached = this.cacheOf(ctx, false)?.get(ctx.key);
     if (cached !== undefined) return cached === DELETED ? undefined : cached;
     const ref = ctx.ref;
     ref.keyGroup = ctx.keyGroup;
     ref.key = ctx.key;
+    ref.namespace = this.namespace;
     ref.depth = STATE_KEY;
     const bytes = this.db.getBinaryFast(ref);
     if (bytes === undefined) return undefined;
     const stored = this.shared.codec.decode(bytes);
     if (typeof stored === 'object' && stored !== null) {
-      cache.set(ctx.key, stored);
+      this.cacheOf(ctx, true)!.set(ctx.key, stored);
       ctx.pending++;
     }
     return stored;
   }
 
-  /** The cached stored value of the current key, without reading LMDB (to reuse a TTL wrapper). */
+  /** The cached stored value of the current (key, namespace), without reading LMDB (to reuse a TTL wrapper). */
   peek(): unknown {
     const ctx = this.shared.ctx;
-    const cache = this.cache[ctx.index];
-    if (cache === undefined) throw noCurrentKey(this.name);
-    const cached = cache.get(ctx.key);
+    const cached = this.cacheOf(ctx, false)?.get(ctx.key);
     return cached === DELETED ? undefined : cached;
   }
 
   set(stored: unknown): void {
     const ctx = this.shared.ctx;
-    const cache = this.cache[ctx.index];
-    if (cache === undefined) throw noCurrentKey(this.name);
+    const cache = this.cacheOf(ctx, true)!;
     const size = cache.size;
     cache.set(ctx.key, stored);
     if (cache.size !== size) ctx.pending++;
@@ -195,47 +206,123 @@ export class LmdbStateTable extends LmdbTable {
     this.set(DELETED);
   }
 
+  /** The cache of the current key's group in the current namespace (a namespace's created when `create`). */
+  private cacheOf(ctx: LmdbKeyContext, create: boolean): KeyMap<unknown> | undefined {
+    const namespace = this.namespace;
+    if (namespace === VOID_NAMESPACE) {
+      const cache = this.cache[ctx.index];
+      if (cache === undefined) throw noCurrentKey(this.name);
+      return cache;
+    }
+    const index = ctx.index;
+    if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
+    let namespaces = this.namespacedCache[index];
+    if (namespaces === undefined) {
+      if (!create) return undefined;
+      this.namespacedCache[index] = namespaces = new KeyMap();
+    }
+    let cache = namespaces.get(namespace);
+    if (cache === undefined && create) namespaces.set(namespace, (cache = new KeyMap()));
+    return cache;
+  }
+
   flush(): void {
     const ref = this.writeRef;
     ref.depth = STATE_KEY;
     for (let i = 0; i < this.cache.length; i++) {
-      const cache = this.cache[i];
-      if (cache.size === 0) continue;
       ref.keyGroup = this.shared.rangeStart + i;
-      for (const [key, stored] of cache) {
-        ref.key = key;
-        if (stored === DELETED) this.db.remove(ref);
-        else this.db.put(ref, this.encode(stored, key));
+      const cache = this.cache[i];
+      if (cache.size > 0) {
+        ref.namespace = VOID_NAMESPACE;
+        this.flushCache(ref, cache);
       }
-      cache.clear();
+      const namespaces = this.namespacedCache[i];
+      if (namespaces === undefined) continue;
+      for (const [namespace, nsCache] of namespaces) {
+        ref.namespace = namespace;
+        this.flushCache(ref, nsCache);
+      }
+      this.namespacedCache[i] = undefined;
     }
+    ref.namespace = VOID_NAMESPACE;
+  }
+
+  private flushCache(ref: LmdbKey, cache: KeyMap<unknown>): void {
+    for (const [key, stored] of cache) {
+      ref.key = key;
+      if (stored === DELETED) this.db.remove(ref);
+      else this.db.put(ref, this.encode(stored, key));
+    }
+    cache.clear();
   }
 
   dropCache(): void {
     for (const cache of this.cache) cache.clear();
+    this.namespacedCache.fill(undefined);
   }
 
   *keys(): Iterable<Key> {
-    for (const ref of this.db.getKeys({ start: LmdbKey.first() })) yield ref.key;
+    for (const ref of this.db.getKeys({ start: LmdbKey.first() }))
+      if (ref.namespace === VOID_NAMESPACE) yield ref.key;
+  }
+
+  *keysIn(namespace: Namespace): Iterable<Key> {
+    for (const ref of this.db.getKeys({ start: LmdbKey.first() }))
+      if (sameNamespace(ref.namespace, namespace)) yield ref.key;
+  }
+
+  namespacesOf(): Key[] {
+    const ctx = this.shared.ctx;
+    if (this.cache[ctx.index] === undefined) throw noCurrentKey(this.name);
+    const found: Key[] = [];
+    const cached = this.namespacedCache[ctx.index];
+    const seen = new KeyMap<boolean>();
+    if (cached !== undefined) {
+      for (const [namespace, cache] of cached) {
+        const stored = cache.get(ctx.key);
+        if (stored === undefined) continue;
+        seen.set(namespace, true);
+        if (stored !== DELETED) found.push(namespace);
+      }
+    }
+    for (const ref of this.db.getKeys(namespaceRange(ctx)))
+      if (!seen.has(ref.namespace as Key)) found.push(ref.namespace as Key);
+    return found;
   }
 
   count(): number {
     return this.db.getStats().entryCount;
   }
 
-  readGroups(visit: (keyGroup: number, key: Key, stored: unknown) => void): void {
+  readGroups(visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void): void {
     const codec = this.shared.codec;
     for (const { key: ref, value } of this.db.getRange({ start: LmdbKey.first() }))
-      visit(ref.keyGroup, ref.key, codec.decode(value));
+      visit(ref.keyGroup, ref.key, ref.namespace, codec.decode(value));
   }
 
-  writeRestored(keyGroup: number, key: Key, stored: unknown): void {
+  writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void {
     const ref = this.writeRef;
     ref.depth = STATE_KEY;
     ref.keyGroup = keyGroup;
     ref.key = key;
+    ref.namespace = namespace;
     this.db.put(ref, this.encode(stored, key));
+    ref.namespace = VOID_NAMESPACE;
   }
+}
+
+/** The range of the current key's namespaced entries: `[group][key][namespace mark]...`. */
+function namespaceRange(ctx: LmdbKeyContext): { start: LmdbKey; end: LmdbKey } {
+  const start = new LmdbKey();
+  start.keyGroup = ctx.keyGroup;
+  start.key = ctx.key;
+  start.depth = NAMESPACES;
+  const end = new LmdbKey();
+  end.keyGroup = ctx.keyGroup;
+  end.key = ctx.key;
+  end.depth = NAMESPACES;
+  end.successor = true;
+  return { start, end };
 }
 
 /** The cached changes of one key's map: entries put or deleted, and whether the map was cleared first. */
@@ -245,20 +332,24 @@ class MapChanges {
 }
 
 /**
- * Map state: one LMDB entry per map entry, keyed `[key group][key][map key]`, so a map can be far
- * larger than memory and a lookup reads one entry. A key exists while its map has an entry.
+ * Map state: one LMDB entry per map entry, keyed `[key group][key]([namespace])[map key]`, so a map
+ * can be far larger than memory and a lookup reads one entry. A (key, namespace) exists while its
+ * map has an entry.
  */
 export class LmdbMapStateTable extends LmdbTable {
-  /** Write-back cache per owned key group: the changes of each touched key's map. */
-  private readonly cache: Array<Map<Key, MapChanges>>;
+  /** Write-back cache per owned key group, void namespace: the changes of each touched key's map. */
+  private readonly cache: Array<KeyMap<MapChanges>>;
+  /** The same for other namespaces: namespace -> key -> changes; undefined until used. */
+  private readonly namespacedCache: Array<KeyMap<KeyMap<MapChanges>> | undefined>;
 
   constructor(name: string, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, 'map', db, wrapped, shared);
     this.cache = new Array(shared.groupCount);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new Map();
+    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
+    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
   }
 
-  /** The stored value of `mapKey` in the current key's map, or undefined; objects stay cached. */
+  /** The stored value of `mapKey` in the current (key, namespace)'s map, or undefined; objects stay cached. */
   getEntry(mapKey: Key): unknown {
     const ctx = this.shared.ctx;
     const changes = this.changesOf(ctx, false);
@@ -274,7 +365,7 @@ export class LmdbMapStateTable extends LmdbTable {
     return stored;
   }
 
-  /** Whether the current key's map has `mapKey` (without decoding its value). */
+  /** Whether the current (key, namespace)'s map has `mapKey` (without decoding its value). */
   hasEntry(mapKey: Key): boolean {
     const ctx = this.shared.ctx;
     const changes = this.changesOf(ctx, false);
@@ -308,7 +399,7 @@ export class LmdbMapStateTable extends LmdbTable {
     else this.putEntry(mapKey, DELETED);
   }
 
-  /** Removes the current key's whole map. */
+  /** Removes the current (key, namespace)'s whole map. */
   clearKey(): void {
     const ctx = this.shared.ctx;
     const changes = this.changesOf(ctx, true)!;
@@ -318,65 +409,102 @@ export class LmdbMapStateTable extends LmdbTable {
   }
 
   /**
-   * The current key's entries as `[mapKey, stored]`: cached ones first, then those in LMDB that the
-   * cache does not override. Values from LMDB are not cached (iterating a large map must not fill
-   * the cache): change them with `put`.
+   * The current (key, namespace)'s entries as `[mapKey, stored]`: cached ones first, then those in
+   * LMDB that the cache does not override. Values from LMDB are not cached (iterating a large map
+   * must not fill the cache): change them with `put`.
    */
   *entries(): Generator<[Key, unknown], void, undefined> {
     const ctx = this.shared.ctx;
-    const cache = this.cache[ctx.index];
-    if (cache === undefined) throw noCurrentKey(this.name);
-    const key = ctx.key;
-    let changes = cache.get(key);
+    const namespace = this.namespace;
+    let changes = this.changesOf(ctx, false);
     if (changes !== undefined) {
       for (const [mapKey, stored] of changes.entries) if (stored !== DELETED) yield [mapKey, stored];
       if (changes.cleared) return;
     }
-    // Bounds of this key's entries: every key with the prefix [group][key].
-    const start = new LmdbKey();
-    start.keyGroup = ctx.keyGroup;
-    start.key = key;
-    const end = new LmdbKey();
-    end.keyGroup = ctx.keyGroup;
-    end.key = key;
-    end.successor = true;
     const codec = this.shared.codec;
-    for (const { key: ref, value } of this.db.getRange({ start, end })) {
-      changes ??= cache.get(key);
+    const index = ctx.index;
+    const key = ctx.key;
+    for (const { key: ref, value } of this.db.getRange(mapRange(ctx.keyGroup, key, namespace))) {
+      // The cache may gain this map's changes while the caller iterates.
+      changes ??= this.lookupChanges(index, namespace, key);
       if (changes !== undefined && (changes.cleared || changes.entries.has(ref.mapKey))) continue;
       yield [ref.mapKey, codec.decode(value)];
     }
   }
 
+  /** The namespaces (not void) with a map for the current key. */
+  namespacesOf(): Key[] {
+    const ctx = this.shared.ctx;
+    if (this.cache[ctx.index] === undefined) throw noCurrentKey(this.name);
+    const saved = this.namespace;
+    const candidates = new KeyMap<boolean>();
+    const cached = this.namespacedCache[ctx.index];
+    if (cached !== undefined)
+      for (const [namespace, changes] of cached) if (changes.has(ctx.key)) candidates.set(namespace, true);
+    for (const ref of this.db.getKeys(namespaceRange(ctx))) candidates.set(ref.namespace as Key, true);
+    const found: Key[] = [];
+    try {
+      for (const namespace of candidates.keys()) {
+        this.namespace = namespace;
+        const it = this.entries();
+        if (it.next().done !== true) found.push(namespace);
+        it.return(undefined);
+      }
+    } finally {
+      this.namespace = saved;
+    }
+    return found;
+  }
+
   flush(): void {
     const ref = this.writeRef;
     for (let i = 0; i < this.cache.length; i++) {
-      const cache = this.cache[i];
-      if (cache.size === 0) continue;
       ref.keyGroup = this.shared.rangeStart + i;
-      for (const [key, changes] of cache) {
-        ref.key = key;
-        if (changes.cleared) this.removeMap(ref);
-        ref.depth = MAP_ENTRY;
-        for (const [mapKey, stored] of changes.entries) {
-          ref.mapKey = mapKey;
-          if (stored === DELETED) this.db.remove(ref);
-          else this.db.put(ref, this.encode(stored, key));
-        }
+      const cache = this.cache[i];
+      if (cache.size > 0) {
+        ref.namespace = VOID_NAMESPACE;
+        this.flushCache(ref, cache);
       }
-      cache.clear();
+      const namespaces = this.namespacedCache[i];
+      if (namespaces === undefined) continue;
+      for (const [namespace, nsCache] of namespaces) {
+        ref.namespace = namespace;
+        this.flushCache(ref, nsCache);
+      }
+      this.namespacedCache[i] = undefined;
     }
+    ref.namespace = VOID_NAMESPACE;
+  }
+
+  private flushCache(ref: LmdbKey, cache: KeyMap<MapChanges>): void {
+    for (const [key, changes] of cache) {
+      ref.key = key;
+      if (changes.cleared) this.removeMap(ref);
+      ref.depth = MAP_ENTRY;
+      for (const [mapKey, stored] of changes.entries) {
+        ref.mapKey = mapKey;
+        if (stored === DELETED) this.db.remove(ref);
+        else this.db.put(ref, this.encode(stored, key));
+      }
+    }
+    cache.clear();
   }
 
   dropCache(): void {
     for (const cache of this.cache) cache.clear();
+    this.namespacedCache.fill(undefined);
   }
 
-  *keys(): Iterable<Key> {
+  keys(): Iterable<Key> {
+    return this.keysIn(VOID_NAMESPACE);
+  }
+
+  *keysIn(namespace: Namespace): Iterable<Key> {
     let group = -1;
     let last: Key | undefined;
     for (const ref of this.db.getKeys({ start: LmdbKey.first() })) {
-      if (ref.keyGroup === group && ref.key === last) continue;
+      if (!sameNamespace(ref.namespace, namespace)) continue;
+      if (ref.keyGroup === group && last !== undefined && sameKey(ref.key, last)) continue;
       group = ref.keyGroup;
       last = ref.key;
       yield ref.key;
@@ -385,65 +513,125 @@ export class LmdbMapStateTable extends LmdbTable {
 
   count(): number {
     let n = 0;
-    for (const _ of this.keys()) n++;
+    this.readGroups(() => {
+      n++;
+    }, false);
     return n;
   }
 
-  readGroups(visit: (keyGroup: number, key: Key, stored: unknown) => void): void {
+  readGroups(
+    visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void,
+    decode = true,
+  ): void {
     const codec = this.shared.codec;
     let group = -1;
     let key: Key | undefined;
+    let namespace: Namespace = VOID_NAMESPACE;
     let pairs: Array<[Key, unknown]> = [];
-    for (const { key: ref, value } of this.db.getRange({ start: LmdbKey.first() })) {
-      if (ref.keyGroup !== group || ref.key !== key) {
-        if (pairs.length > 0) visit(group, key!, pairs);
+    const entries = decode
+      ? this.db.getRange({ start: LmdbKey.first() })
+      : (function* (keys: Iterable<LmdbKey>) {
+          for (const key of keys) yield { key, value: EMPTY_BYTES };
+        })(this.db.getKeys({ start: LmdbKey.first() }));
+    for (const { key: ref, value } of entries) {
+      if (
+        ref.keyGroup !== group ||
+        key === undefined ||
+        !sameKey(ref.key, key) ||
+        !sameNamespace(ref.namespace, namespace)
+      ) {
+        if (pairs.length > 0) visit(group, key!, namespace, pairs);
         group = ref.keyGroup;
         key = ref.key;
+        namespace = ref.namespace;
         pairs = [];
       }
-      pairs.push([ref.mapKey, codec.decode(value)]);
+      pairs.push([ref.mapKey, decode ? codec.decode(value) : undefined]);
     }
-    if (pairs.length > 0) visit(group, key!, pairs);
+    if (pairs.length > 0) visit(group, key!, namespace, pairs);
   }
 
-  writeRestored(keyGroup: number, key: Key, stored: unknown): void {
+  writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void {
     const ref = this.writeRef;
     ref.depth = MAP_ENTRY;
     ref.keyGroup = keyGroup;
     ref.key = key;
+    ref.namespace = namespace;
     for (const [mapKey, unit] of stored as Array<[Key, unknown]>) {
       ref.mapKey = mapKey;
       this.db.put(ref, this.encode(unit, key));
     }
+    ref.namespace = VOID_NAMESPACE;
   }
 
   private changesOf(ctx: LmdbKeyContext, create: boolean): MapChanges | undefined {
-    const cache = this.cache[ctx.index];
-    if (cache === undefined) throw noCurrentKey(this.name);
+    const namespace = this.namespace;
+    let cache: KeyMap<MapChanges> | undefined;
+    if (namespace === VOID_NAMESPACE) {
+      cache = this.cache[ctx.index];
+      if (cache === undefined) throw noCurrentKey(this.name);
+    } else {
+      const index = ctx.index;
+      if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
+      let namespaces = this.namespacedCache[index];
+      if (namespaces === undefined) {
+        if (!create) return undefined;
+        this.namespacedCache[index] = namespaces = new KeyMap();
+      }
+      cache = namespaces.get(namespace);
+      if (cache === undefined) {
+        if (!create) return undefined;
+        namespaces.set(namespace, (cache = new KeyMap()));
+      }
+    }
     let changes = cache.get(ctx.key);
     if (changes === undefined && create) cache.set(ctx.key, (changes = new MapChanges()));
     return changes;
+  }
+
+  /** The cached changes of `key`'s map in `namespace` of the group at `index`, if any. */
+  private lookupChanges(index: number, namespace: Namespace, key: Key): MapChanges | undefined {
+    const cache =
+      namespace === VOID_NAMESPACE ? this.cache[index] : this.namespacedCache[index]?.get(namespace);
+    return cache?.get(key);
   }
 
   private entryRef(ctx: LmdbKeyContext, mapKey: Key): LmdbKey {
     const ref = ctx.ref;
     ref.keyGroup = ctx.keyGroup;
     ref.key = ctx.key;
+    ref.namespace = this.namespace;
     ref.mapKey = mapKey;
     ref.depth = MAP_ENTRY;
     return ref;
   }
 
-  /** Removes every entry of `ref`'s key from LMDB (collected first: no deletes under an open cursor). */
+  /** Removes every entry of `ref`'s (key, namespace) map from LMDB (collected first: no deletes under an open cursor). */
   private removeMap(ref: LmdbKey): void {
-    ref.depth = STATE_KEY;
-    const end = new LmdbKey();
-    end.keyGroup = ref.keyGroup;
-    end.key = ref.key;
-    end.successor = true;
-    const doomed = [...this.db.getKeys({ start: ref, end })];
+    const doomed = [...this.db.getKeys(mapRange(ref.keyGroup, ref.key, ref.namespace))];
     for (const entry of doomed) this.db.remove(entry);
   }
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * The range of one (key, namespace)'s map entries. The void namespace's entries end where the
+ * key's namespaced entries begin (the namespace mark); a namespace's are every key with the prefix
+ * `[group][key][mark][namespace]`.
+ */
+function mapRange(keyGroup: number, key: Key, namespace: Namespace): { start: LmdbKey; end: LmdbKey } {
+  const start = new LmdbKey();
+  start.keyGroup = keyGroup;
+  start.key = key;
+  start.namespace = namespace;
+  const end = new LmdbKey();
+  end.keyGroup = keyGroup;
+  end.key = key;
+  end.namespace = namespace;
+  if (namespace === VOID_NAMESPACE) end.depth = NAMESPACES;
+  else end.successor = true;
+  return { start, end };
 }
 
 // ---- TTL of single values (value, reducing and aggregating state), as on the heap ------------

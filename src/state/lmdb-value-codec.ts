@@ -10,7 +10,7 @@
  */
 import type { Packr } from 'msgpackr';
 import { WeirError } from '../core/errors.ts';
-import type { Key } from '../core/key.ts';
+import { formatKey, type Key } from '../core/key.ts';
 import { msgpackr, strictPackrOptions } from '../core/msgpack.ts';
 import { findUnserializable } from '../core/serializable.ts';
 
@@ -37,7 +37,7 @@ export class LmdbValueCodec {
             : String(error);
       throw new WeirError(
         'STATE_ERROR',
-        `cannot store the value of state "${stateName}" for key ${JSON.stringify(String(key))} in LMDB: ${reason}` +
+        `cannot store the value of state "${stateName}" for key ${typeof key === 'object' ? formatKey(key) : JSON.stringify(String(key))} in LMDB: ${reason}` +
           ' (state values must be plain data: objects, arrays, Maps, Sets, Dates, primitives, or registered types)',
         {
           cause:

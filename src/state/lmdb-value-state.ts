@@ -1,18 +1,18 @@
+import type { InternalValueState } from './internal-kv-state.ts';
+import { LmdbKvState } from './lmdb-kv-state.ts';
 import { type LmdbStateTable, readTtlSingle, writeTtlSingle } from './lmdb-state-table.ts';
-import type { ValueState } from './state.ts';
 import type { TtlPolicy } from './ttl-value.ts';
 
 /**
  * {@link ValueState} on the LMDB backend. An absent value reads as the descriptor's default, which
  * is never stored. `update(undefined)` clears the value.
  */
-export class LmdbValueState<T, V> implements ValueState<T, V> {
-  private readonly table: LmdbStateTable;
+export class LmdbValueState<T, V> extends LmdbKvState<LmdbStateTable> implements InternalValueState<T, V> {
   private readonly defaultValue: T | undefined;
   private readonly ttl: TtlPolicy | undefined;
 
   constructor(table: LmdbStateTable, defaultValue: T | undefined, ttl: TtlPolicy | undefined) {
-    this.table = table;
+    super(table);
     this.defaultValue = defaultValue;
     this.ttl = ttl;
   }

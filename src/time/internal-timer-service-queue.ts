@@ -1,16 +1,17 @@
 /**
  * A timer queue for one time domain. Timers are unique per (key, time). They are grouped by time
- * into buckets (`Map<Key, keyGroup>`, in registration order); the buckets sit in a binary min-heap
- * ordered by time, and each bucket knows its heap index, so a bucket emptied by deletes leaves the
- * heap at once. Registering a timer at a time that already has one costs two Map operations and
- * allocates nothing; no key strings are built.
+ * into buckets (`KeyMap<keyGroup>`, in registration order, tuple keys equal by value); the buckets
+ * sit in a binary min-heap ordered by time, and each bucket knows its heap index, so a bucket
+ * emptied by deletes leaves the heap at once. Registering a timer at a time that already has one
+ * costs two Map operations and allocates nothing; no key strings are built.
  */
 import type { Key } from '../core/key.ts';
+import { KeyMap } from '../core/key-map.ts';
 
 class TimeBucket {
   readonly time: number;
   heapIndex = -1;
-  readonly keys = new Map<Key, number>();
+  readonly keys = new KeyMap<number>();
 
   constructor(time: number) {
     this.time = time;

@@ -430,3 +430,46 @@ describe('HeapInternalTimerService: snapshot and restore', () => {
     assert.deepEqual(h.timers.eventTimeTimers(), [['a', 10]]);
   });
 });
+
+describe('HeapInternalTimerService: tuple keys', () => {
+  it('deduplicates, deletes and fires timers of equal tuples as one key', () => {
+    const h = setup();
+    h.at(['eu', 7]).registerEventTimeTimer(10);
+    h.at(['eu', 7]).registerEventTimeTimer(10);
+    h.at(['eu', 8]).registerEventTimeTimer(10);
+    h.at(['eu', null]).registerEventTimeTimer(20);
+    assert.equal(h.timers.numEventTimeTimers(), 3);
+    h.at(['eu', 8]).deleteEventTimeTimer(10);
+    h.timers.advanceWatermark(100);
+    assert.deepEqual(h.firedTimers(), [
+      ['event', ['eu', 7], 10],
+      ['event', ['eu', null], 20],
+    ]);
+    for (const [, key, , currentKey, currentGroup] of h.fired) {
+      assert.deepEqual(currentKey, key);
+      assert.equal(currentGroup, assignToKeyGroup(key, 128));
+    }
+  });
+
+  it('restores tuple-keyed timers from a snapshot that went through msgpack, into the owning backend', async () => {
+    const { msgpackr, strictPackrOptions } = await import('../core/msgpack.ts');
+    const packr = new (msgpackr().Packr)(strictPackrOptions({ structuredClone: true }));
+    const source = setup();
+    const keys: Key[] = Array.from({ length: 30 }, (_, i) => [
+      `k${i % 5}`,
+      i,
+      i % 3 === 0 ? null : BigInt(i),
+    ]);
+    keys.forEach((key, i) => source.at(key).registerEventTimeTimer(100 + i));
+    const snapshot = packr.unpack(packr.pack(source.timers.snapshot()));
+    const left = setup({ keyGroupRange: { start: 0, end: 63 } });
+    left.timers.restore([snapshot]);
+    const inLeft = keys.filter((k) => assignToKeyGroup(k, 128) <= 63);
+    assert.ok(inLeft.length > 5 && inLeft.length < keys.length);
+    left.timers.advanceWatermark(1_000);
+    assert.deepEqual(
+      left.firedTimers(),
+      inLeft.map((k) => ['event', k, 100 + keys.indexOf(k)]),
+    );
+  });
+});

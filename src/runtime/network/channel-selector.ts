@@ -5,7 +5,8 @@ import { checkMaxParallelism, keyGroupOf, operatorIndexOf } from '../../state/ke
 
 /**
  * Picks the downstream channel of each record. Channels are indexed by consumer subtask. Hash
- * partitioning goes through key groups (docs/state.md): key → key group → owning subtask.
+ * partitioning goes through key groups (docs/state.md): key → key group → owning subtask; a tuple
+ * key hashes by its fields (`hashKey`), so equal tuples from different records go to one subtask.
  * `-1` means every channel (broadcast).
  */
 export interface ChannelSelector {
