@@ -8,7 +8,7 @@
 import type { ConnectorSpec } from '../core/connector-registry.ts';
 import type { Boundedness } from '../core/source.ts';
 import type { SqlType } from '../core/sql-type.ts';
-import type { AggCall } from '../sql/plan/rel.ts';
+import type { AggCall, SortKey } from '../sql/plan/rel.ts';
 import type { Rex } from '../sql/plan/rex.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
 import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
@@ -159,6 +159,13 @@ export interface SqlJoinOperatorConfig {
   residual: Rex | null;
 }
 
+/** SQL's Top-N (ROW_NUMBER ... <= limit) and deduplication, keyed by the partition. */
+export interface SqlRankOperatorConfig {
+  orderBy: SortKey[];
+  limit: number;
+  dedup: 'first' | 'last' | null;
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -188,6 +195,7 @@ export interface OperatorConfigs {
   'sql-group-aggregate': SqlGroupAggregateOperatorConfig;
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
   'sql-join': SqlJoinOperatorConfig;
+  'sql-rank': SqlRankOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -220,6 +228,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-group-aggregate',
   'sql-window-aggregate',
   'sql-join',
+  'sql-rank',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

@@ -366,7 +366,7 @@ export class TableEnvironment {
 
   private tableDdl(name: string): string {
     const table = this.catalog.get(name);
-    if (!table || table.kind !== 'table') return '';
+    if (table?.kind !== 'table') return '';
     const lines = table.columns.map((c) => {
       if (c.kind === 'computed') return `  \`${c.name}\` AS ${c.text}`;
       const type = formatType(c.type).replace(/ \*ROWTIME\*$/, '');

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { isWeirError, type Row } from '../../src/index.ts';
 import type { InsertStatement } from '../../src/sql/ast.ts';
 import { parseScript } from '../../src/sql/parser/parser.ts';
@@ -45,7 +45,10 @@ function fill(text: string): string {
 
 async function session(): Promise<TableEnvironment> {
   const tEnv = TableEnvironment.create({ parallelism: 1 });
-  const ddl = fill(readFileSync(new URL('ddl_gen.sql', dir), 'utf8')).replace(/CREATE TABLE datagen/, 'CREATE TABLE nexmark');
+  const ddl = fill(readFileSync(new URL('ddl_gen.sql', dir), 'utf8')).replace(
+    /CREATE TABLE datagen/,
+    'CREATE TABLE nexmark',
+  );
   await tEnv.executeSql(ddl);
   for (const view of parseScript(fill(readFileSync(new URL('ddl_views.sql', dir), 'utf8')))) {
     await tEnv.executeSql(view.text);

@@ -140,11 +140,7 @@ test('joins see both sides; outer joins make the other side nullable; names are 
   const rel = bind(
     `${DDL} SELECT B.dateTime, A.dateTime, A.itemName FROM bid AS B LEFT JOIN auction AS A ON B.auction = A.id`,
   );
-  assert.deepEqual(types(rel), [
-    'dateTime TIMESTAMP(3)',
-    'dateTime0 TIMESTAMP(3)',
-    'itemName STRING',
-  ]);
+  assert.deepEqual(types(rel), ['dateTime TIMESTAMP(3)', 'dateTime0 TIMESTAMP(3)', 'itemName STRING']);
 });
 
 test('INSERT checks the column count and casts to the sink types', () => {

@@ -674,10 +674,79 @@ export class Binder {
     if (q.groupBy !== null || aggregates.length > 0 || q.having) {
       return this.aggregateSelect(q, rel, scope, aggregates);
     }
-    const { exprs, names } = this.selectItems(q, scope, (e) => this.expr(e, scope));
+    const over = this.overSelect(q, rel, scope);
+    if (over) {
+      rel = over.rel;
+      scope = over.scope;
+    }
+    const hook = over?.hook;
+    const { exprs, names } = this.selectItems(q, scope, (e) => this.expr(e, scope, hook));
     const projected = this.project(rel, exprs, names);
     if (q.distinct) return this.distinct(projected);
     return projected;
+  }
+
+  /**
+   * The ranking calls of a select list (`ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)`): an
+   * Over node adds a field per call, and the hook reads each call from it.
+   */
+  private overSelect(
+    q: SelectQuery,
+    input: Rel,
+    scope: Scope,
+  ): { rel: Rel; scope: Scope; hook: (e: Expr) => Rex | undefined } | null {
+    const calls: CallExpr[] = [];
+    const visit = (e: Expr): void => {
+      if (e.kind === 'call' && e.over) {
+        calls.push(e);
+        return;
+      }
+      forEachChild(e, visit);
+    };
+    for (const item of q.items) visit(item.expr);
+    if (calls.length === 0) return null;
+    const first = calls[0];
+    const spec = first.over!;
+    if (spec.ref) throw this.unsupported('named windows in OVER', spec.pos);
+    const fnNames: ('ROW_NUMBER' | 'RANK' | 'DENSE_RANK')[] = [];
+    for (const c of calls) {
+      const f = builtinFunction(c.name);
+      if (f?.kind !== 'ranking')
+        throw this.unsupported(`${c.name} OVER (aggregation over windows of rows)`, c.pos);
+      if (c.args.length > 0) throw this.error(`${c.name} takes no arguments`, c.pos);
+      if (JSON.stringify(stripPos(c.over)) !== JSON.stringify(stripPos(spec)))
+        throw this.unsupported('several different OVER windows in one query', c.pos);
+      if (c.over!.frame) throw this.error(`${c.name} takes no window frame`, c.over!.pos);
+      fnNames.push(c.name as 'ROW_NUMBER');
+    }
+    const column = (e: Expr, what: string): number => {
+      const r = this.expr(e, scope);
+      if (r.kind !== 'input') throw this.unsupported(`${what} by an expression that is not a column`, e.pos);
+      return r.index;
+    };
+    const partitionKeys = spec.partitionBy.map((e) => column(e, 'PARTITION BY'));
+    if (spec.orderBy.length === 0)
+      throw this.error(`${first.name} needs an ORDER BY in its OVER window`, spec.pos);
+    const orderBy = spec.orderBy.map((o) => ({
+      field: column(o.expr, 'ORDER BY'),
+      descending: o.descending,
+      nullsFirst: o.nullsFirst ?? !o.descending,
+    }));
+    const width = input.fields.length;
+    const rel: Rel = {
+      kind: 'over',
+      input,
+      partitionKeys,
+      orderBy,
+      calls: fnNames,
+      fields: [...input.fields, ...calls.map((_, i) => ({ name: `w0$o${i}`, type: T.bigint(false) }))],
+    };
+    const hook = (e: Expr): Rex | undefined => {
+      if (e.kind !== 'call' || !e.over) return undefined;
+      const i = calls.indexOf(e);
+      return i < 0 ? undefined : inputRef(width + i, T.bigint(false));
+    };
+    return { rel, scope, hook };
   }
 
   private singleRow(): Rel {
@@ -1382,7 +1451,8 @@ export class Binder {
   }
 
   private functionCall(e: CallExpr, sub: (x: Expr) => Rex): Rex {
-    if (e.over) throw this.unsupported('OVER aggregation', e.pos);
+    if (e.over)
+      throw this.unsupported(`${e.name} OVER here (ranking is supported in the select list)`, e.pos);
     const userFn = this.catalog.getFunction(e.name);
     if (userFn) throw this.unsupported(`calling the user function ${e.name}`, e.pos);
     const f = builtinFunction(e.name);

@@ -17,7 +17,9 @@ export type Rel =
   | Join
   | Union
   | Values
-  | Sort;
+  | Sort
+  | Over
+  | Rank;
 
 /** Reads a catalog table's physical and metadata columns through its connector. */
 export interface Scan {
@@ -129,6 +131,42 @@ export interface Values {
   fields: RowField[];
 }
 
+/** A sort key of OVER windows and Top-N: an input field, its direction and where NULLs go. */
+export interface SortKey {
+  field: number;
+  descending: boolean;
+  nullsFirst: boolean;
+}
+
+/**
+ * Ranking over partitions (`ROW_NUMBER() OVER (PARTITION BY p ORDER BY o)`): the input's fields,
+ * then one field per ranking call. It runs only as a Top-N (a filter on the rank below it).
+ */
+export interface Over {
+  kind: 'over';
+  input: Rel;
+  partitionKeys: number[];
+  orderBy: SortKey[];
+  calls: ('ROW_NUMBER' | 'RANK' | 'DENSE_RANK')[];
+  fields: RowField[];
+}
+
+/**
+ * Top-N: per partition, the first `limit` rows by `orderBy` with their rank number (the input's
+ * fields, then the rank). `dedup` is Flink's deduplication (a Top-1 ordered by a time attribute):
+ * `last` keeps the latest row, ties going to the newer one; `first` keeps the earliest.
+ */
+export interface Rank {
+  kind: 'rank';
+  input: Rel;
+  partitionKeys: number[];
+  orderBy: SortKey[];
+  rankFn: 'ROW_NUMBER' | 'RANK' | 'DENSE_RANK';
+  limit: number;
+  dedup: 'first' | 'last' | null;
+  fields: RowField[];
+}
+
 /** ORDER BY / LIMIT / OFFSET. */
 export interface Sort {
   kind: 'sort';
@@ -193,5 +231,9 @@ function describeRel(rel: Rel): string {
       return `Values(tuples=[${rel.rows.length}])`;
     case 'sort':
       return `SortLimit(limit=[${rel.limit ?? 'none'}], offset=[${rel.offset}])`;
+    case 'over':
+      return `OverAggregate(partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}], select=[${fieldNames(rel)}])`;
+    case 'rank':
+      return `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}], partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}])`;
   }
 }

@@ -102,13 +102,17 @@ class PhysicalPlanner {
       }
       case 'project': {
         // A projection over a filter is one Calc: the condition first, on the filter's input.
-        if (rel.input.kind === 'filter')
+        if (rel.input.kind === 'filter') {
+          // A Top-N first: the filter bounds a rank.
+          const rank = rankRule(rel.input);
+          if (rank) return this.translate({ ...rel, input: rank });
           return this.calc(
             rel.input.input,
             rel.exprs,
             rel.input.condition,
             rel.fields.map((f) => f.name),
           );
+        }
         if (rel.input.kind === 'project') {
           // Two projections in a row are one: substitute the inner expressions.
           const inner = rel.input;
@@ -123,6 +127,8 @@ class PhysicalPlanner {
         );
       }
       case 'filter': {
+        const rank = rankRule(rel);
+        if (rank) return this.translate(rank);
         const identity = rel.fields.map((f, i) => inputRef(i, f.type));
         return this.calc(
           rel.input,
@@ -139,6 +145,22 @@ class PhysicalPlanner {
         return this.aggregate(rel);
       case 'join':
         return this.join(rel);
+      case 'rank': {
+        const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
+        const id = this.id();
+        return {
+          kind: 'physical',
+          id,
+          operator: 'sql-rank',
+          name: `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}]${rel.dedup ? `, deduplicate=[keep ${rel.dedup} row]` : ''})`,
+          uid: this.uid('rank', id),
+          inputs: [[input]],
+          config: { orderBy: rel.orderBy, limit: rel.limit, dedup: rel.dedup },
+          parallelism: rel.partitionKeys.length === 0 ? 1 : undefined,
+          chainable: true,
+          source: false,
+        };
+      }
       default:
         throw new WeirError(
           'SQL_UNSUPPORTED',
@@ -485,6 +507,82 @@ class PhysicalPlanner {
       source: false,
     };
   }
+}
+
+/**
+ * Top-N: a filter that bounds the rank of an Over node below it (through projections of columns)
+ * becomes a Rank node. `rn <= N`, `rn < N + 1` and `rn = 1` bound it; the filter's other conditions
+ * stay above. A Top-1 ordered by a time attribute is a deduplication, as Flink plans it.
+ */
+function rankRule(filter: Rel & { kind: 'filter' }): Rel | null {
+  // The filter's input fields as fields of the Over node, through projections of plain columns.
+  let node = filter.input;
+  let mapping = node.fields.map((_, i) => i);
+  while (node.kind === 'project' && node.exprs.every((e) => e.kind === 'input')) {
+    const exprs = node.exprs;
+    mapping = mapping.map((i) => (exprs[i] as Rex & { kind: 'input' }).index);
+    node = node.input;
+  }
+  if (node.kind !== 'over') return null;
+  const over = node;
+  const width = over.input.fields.length;
+  if (over.calls.length !== 1)
+    throw new WeirError('SQL_UNSUPPORTED', 'several ranking functions in one query are not supported yet');
+  let limit: number | null = null;
+  const rest: Rex[] = [];
+  for (const c of conjuncts(filter.condition)) {
+    const bound = rankBound(c, (i) => mapping[i] === width);
+    if (bound !== null && limit === null) limit = bound;
+    else rest.push(c);
+  }
+  if (limit === null) return null;
+  if (over.calls[0] !== 'ROW_NUMBER')
+    throw new WeirError('SQL_UNSUPPORTED', `Top-N by ${over.calls[0]} is not supported yet (ROW_NUMBER is)`);
+  const order = over.orderBy;
+  const timeOrdered = order.length === 1 && isTimeAttribute(over.input.fields[order[0].field].type);
+  const rank: Rel = {
+    kind: 'rank',
+    input: over.input,
+    partitionKeys: over.partitionKeys,
+    orderBy: order,
+    rankFn: 'ROW_NUMBER',
+    limit,
+    dedup: limit === 1 && timeOrdered ? (order[0].descending ? 'last' : 'first') : null,
+    fields: over.fields,
+  };
+  const projected: Rel = {
+    kind: 'project',
+    input: rank,
+    exprs: mapping.map((m, i) => inputRef(m, filter.input.fields[i].type)),
+    fields: filter.input.fields,
+  };
+  if (rest.length === 0) return projected;
+  const condition = rest.reduce((a, b) =>
+    call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
+  );
+  return { kind: 'filter', input: projected, condition, fields: filter.fields };
+}
+
+/** The N of `rank <= N` (also `rank < N + 1`, `rank = 1`, and the same reversed), or null. */
+function rankBound(c: Rex, isRank: (field: number) => boolean): number | null {
+  if (c.kind !== 'call' || c.args.length !== 2) return null;
+  let [a, b] = c.args;
+  let op = c.op;
+  if (b.kind === 'input' && a.kind === 'literal') {
+    [a, b] = [b, a];
+    op = ({ '<=': '>=', '<': '>', '>=': '<=', '>': '<', '=': '=' } as Record<string, string>)[op] ?? op;
+  }
+  if (a.kind !== 'input' || !isRank(a.index) || b.kind !== 'literal' || typeof b.value !== 'number')
+    return null;
+  const n = b.value;
+  if (op === '<=' && n >= 1) return Math.floor(n);
+  if (op === '<' && n > 1) return Math.ceil(n) - 1;
+  if (op === '=' && n === 1) return 1;
+  return null;
+}
+
+function isTimeAttribute(t: SqlType): boolean {
+  return (t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ') && t.timeAttribute !== undefined;
 }
 
 /** The window assigner of a window table function (event time on a rowtime, else processing time). */

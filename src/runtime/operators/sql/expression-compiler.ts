@@ -18,7 +18,7 @@ import type { Call, Rex } from '../../../sql/plan/rex.ts';
 import { isInteger, isString, isTimestamp, type SqlType } from '../../../sql/types.ts';
 import { makeCast, tryCast } from './sql-cast.ts';
 import * as lib from './sql-functions.ts';
-import { compileDateFormat, MS_PER_DAY } from './sql-time.ts';
+import { compileDateFormat, type DateFormatFlavor, MS_PER_DAY } from './sql-time.ts';
 
 /** What compiled expressions need from their task at runtime. */
 export interface ExpressionContext {
@@ -45,10 +45,10 @@ export function compileProjection(
 ): CompiledProjection {
   const g = new Codegen(ctx);
   if (condition) {
-    const c = g.gen(condition);
+    const c = g.gen(fold(condition, ctx));
     g.emit(`if (${c.code} !== true) return null;`);
   }
-  const out = exprs.map((e) => g.gen(e).code);
+  const out = exprs.map((e) => g.gen(fold(e, ctx)).code);
   g.emit(`return [${out.join(', ')}];`);
   return g.build('project') as CompiledProjection;
 }
@@ -56,7 +56,7 @@ export function compileProjection(
 /** Compiles one expression into a function of the input row's values. */
 export function compileScalar(rex: Rex, ctx: ExpressionContext): (values: unknown[]) => unknown {
   const g = new Codegen(ctx);
-  const v = g.gen(rex);
+  const v = g.gen(fold(rex, ctx));
   g.emit(`return ${v.code};`);
   return g.build('scalar') as (values: unknown[]) => unknown;
 }
@@ -64,9 +64,54 @@ export function compileScalar(rex: Rex, ctx: ExpressionContext): (values: unknow
 /** Compiles a condition into a predicate: true only when it is TRUE (not FALSE, not NULL). */
 export function compilePredicate(rex: Rex, ctx: ExpressionContext): (values: unknown[]) => boolean {
   const g = new Codegen(ctx);
-  const v = g.gen(rex);
+  const v = g.gen(fold(rex, ctx));
   g.emit(`return ${v.code} === true;`);
   return g.build('predicate') as (values: unknown[]) => boolean;
+}
+
+/** Functions whose value changes from call to call: never folded into constants. */
+const NON_DETERMINISTIC = new Set([
+  'RAND',
+  'RAND_INTEGER',
+  'NOW',
+  'CURRENT_TIMESTAMP',
+  'LOCALTIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_ROW_TIMESTAMP',
+  'PROCTIME',
+  'UNIX_TIMESTAMP',
+]);
+
+/**
+ * Constant folding: a call of a deterministic built-in on constants becomes its value, computed
+ * once here. Only primitive results fold (a ROW or ARRAY value would be shared by every record);
+ * a call that fails on its constants (`1 / 0`) is left to fail per record, as Flink's would.
+ */
+function fold(rex: Rex, ctx: ExpressionContext): Rex {
+  if (rex.kind === 'field') {
+    const expr = fold(rex.expr, ctx);
+    return expr === rex.expr ? rex : { ...rex, expr };
+  }
+  if (rex.kind !== 'call') return rex;
+  const args = rex.args.map((a) => fold(a, ctx));
+  const folded = args.some((a, i) => a !== rex.args[i]) ? { ...rex, args } : rex;
+  if (rex.udf !== undefined || NON_DETERMINISTIC.has(rex.op) || !args.every((a) => a.kind === 'literal'))
+    return folded;
+  try {
+    const g = new Codegen(ctx);
+    g.emit(`return ${g.gen(folded).code};`);
+    const value = g.build('constant')([]);
+    if (
+      value === null ||
+      typeof value === 'number' ||
+      typeof value === 'string' ||
+      typeof value === 'boolean'
+    )
+      return { kind: 'literal', value, type: rex.type };
+  } catch {
+    // Left to fail per record.
+  }
+  return folded;
 }
 
 /** A generated value: a JavaScript expression safe to read more than once, and whether it can be NULL. */
@@ -165,8 +210,9 @@ class Codegen {
     if (value === null || value === undefined) return NULL;
     if (typeof value === 'number') {
       if (Number.isNaN(value)) return { code: 'NaN', nonNull: true };
-      if (!Number.isFinite(value)) return { code: value > 0 ? 'Infinity' : '-Infinity', nonNull: true };
-      return { code: Object.is(value, -0) ? '-0' : `(${String(value)})`, nonNull: true };
+      // Parenthesized, so that a negative constant is safe after another minus sign.
+      if (!Number.isFinite(value)) return { code: value > 0 ? 'Infinity' : '(-Infinity)', nonNull: true };
+      return { code: Object.is(value, -0) ? '(-0)' : `(${String(value)})`, nonNull: true };
     }
     if (typeof value === 'string') return { code: JSON.stringify(value), nonNull: true };
     if (typeof value === 'boolean') return { code: String(value), nonNull: true };
@@ -574,10 +620,11 @@ class Codegen {
   }
 
   /** A date format argument: compiled now when constant. */
-  private formatArg(rex: Rex | undefined): Val {
-    if (rex === undefined) return { code: 'null', nonNull: true };
+  private formatArg(rex: Rex | undefined, flavor: DateFormatFlavor = 'simple'): Val {
+    // No format: the function's default (`undefined`, not a NULL argument).
+    if (rex === undefined) return { code: 'undefined', nonNull: true };
     const c = constantOf(rex);
-    if (typeof c === 'string') return { code: this.constant(compileDateFormat(c)), nonNull: true };
+    if (typeof c === 'string') return { code: this.constant(compileDateFormat(c, flavor)), nonNull: true };
     return this.gen(rex);
   }
 
@@ -708,9 +755,9 @@ class Codegen {
       }
       case 'REGEXP': {
         const s = this.gen(rex.args[0]);
-        const re = this.regexArg(rex.args[1], false);
-        if (!re) return this.strict([s], 'null', true);
-        return call('regexp', [s, re], true);
+        const re = constantOf(rex.args[1]) === '' ? null : this.regexArg(rex.args[1], false);
+        if (!re) return this.strict([s], 'false');
+        return call('regexp', [s, re]);
       }
       case 'REGEXP_REPLACE': {
         const s = this.gen(rex.args[0]);
@@ -792,7 +839,6 @@ class Codegen {
       case 'EXP':
       case 'LN':
       case 'LOG10':
-      case 'LOG2':
       case 'SIN':
       case 'COS':
       case 'TAN':
@@ -805,6 +851,11 @@ class Codegen {
         const [a] = this.args(rex);
         const name = op === 'LN' ? 'log' : op.toLowerCase();
         return this.strict([a], `Math.${name}(${a.code})`);
+      }
+      case 'LOG2': {
+        // As Flink computes it (Math.log2 can differ in the last digit).
+        const [a] = this.args(rex);
+        return this.strict([a], `Math.log(${a.code}) / Math.log(2)`);
       }
       case 'COT': {
         const [a] = this.args(rex);
@@ -854,8 +905,8 @@ class Codegen {
       // Time.
       case 'DATE_FORMAT': {
         const ts = this.gen(rex.args[0]);
-        const f = this.formatArg(rex.args[1]);
-        if (isString(at[0])) return call('dateFormatString', [ts, f], true);
+        if (isString(at[0])) return call('dateFormatString', [ts, this.formatArg(rex.args[1])], true);
+        const f = this.formatArg(rex.args[1], 'java-time');
         return this.strict([ts, f], `${this.fn('dateFormat')}(${this.millis(ts, at[0])}, ${f.code})`);
       }
       case 'YEAR':
@@ -900,7 +951,7 @@ class Codegen {
       }
       case 'TO_TIMESTAMP': {
         const s = this.gen(rex.args[0]);
-        const f = this.formatArg(rex.args[1]);
+        const f = this.formatArg(rex.args[1], 'java-time');
         return call('toTimestamp', [s, f], true);
       }
       case 'TO_DATE': {
@@ -910,7 +961,7 @@ class Codegen {
       }
       case 'TO_TIMESTAMP_LTZ': {
         const v = this.gen(rex.args[0]);
-        if (isString(at[0])) return call('toTimestamp', [v, this.formatArg(rex.args[1])], true);
+        if (isString(at[0])) return call('toTimestamp', [v, this.formatArg(rex.args[1], 'java-time')], true);
         const p = rex.args[1] ? this.gen(rex.args[1]) : { code: '3', nonNull: true };
         return call('toTimestampLtz', [v, p]);
       }

@@ -236,43 +236,28 @@ export function javaRegExp(source: string, global = false): RegExp {
   }
 }
 
-/** A Java replacement string (`$1` groups, `\` escapes) as a JavaScript one (`$$` for a literal `$`). */
-export function javaReplacement(replacement: string): string {
-  let out = '';
-  for (let i = 0; i < replacement.length; i++) {
-    const c = replacement[i];
-    if (c === '\\' && i + 1 < replacement.length) {
-      const next = replacement[++i];
-      out += next === '$' ? '$$' : next;
-    } else if (c === '$') {
-      const m = /^\$(\d+|\{\w+\})/.exec(replacement.slice(i));
-      if (!m)
-        throw new WeirError('INVALID_ARGUMENT', `illegal group reference in replacement '${replacement}'`);
-      out += m[1].startsWith('{') ? `$<${m[1].slice(1, -1)}>` : `$${m[1]}`;
-      i += m[0].length - 1;
-    } else out += c;
-  }
-  return out;
-}
-
 const regexCache = new PatternCache((source) => javaRegExp(source));
 const globalRegexCache = new PatternCache((source) => javaRegExp(source, true));
-const replacementCache = new PatternCache(javaReplacement);
 
-/** REGEXP: whether some part of `s` matches; NULL (Flink logs and gives NULL) for an invalid pattern. */
-export function regexp(s: string, re: RegExp | string): boolean | null {
+/** REGEXP: whether some part of `s` matches; FALSE for an empty or invalid pattern (as Flink). */
+export function regexp(s: string, re: RegExp | string): boolean {
+  if (re === '') return false;
   try {
     return (typeof re === 'string' ? regexCache.get(re) : re).test(s);
   } catch {
-    return null;
+    return false;
   }
 }
 
+/**
+ * REGEXP_REPLACE: every match replaced by `replacement` taken literally (Flink quotes it:
+ * `$1` is not a group reference); NULL for an invalid pattern.
+ */
 export function regexpReplace(s: string, re: RegExp | string, replacement: string): string | null {
   try {
     const r = typeof re === 'string' ? globalRegexCache.get(re) : re;
     r.lastIndex = 0;
-    return s.replace(r, replacementCache.get(replacement));
+    return s.replace(r, replacement.includes('$') ? replacement.replaceAll('$', '$$$$') : replacement);
   } catch {
     return null;
   }
@@ -295,12 +280,14 @@ export function regexpExtract(s: string, re: RegExp | string, index: number): st
 // Strings
 
 /** INITCAP: the first letter of each word upper case, the rest lower case; words are runs of letters and digits. */
+const ALNUM = /[\p{L}\p{N}]/u;
+
 export function initcap(s: string): string {
   let out = '';
   let start = true;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    const alnum = /[\p{L}\p{N}]/u.test(c);
+    const alnum = ALNUM.test(c);
     out += alnum && start ? c.toUpperCase() : c.toLowerCase();
     start = !alnum;
   }
@@ -394,15 +381,19 @@ export function reverse(s: string): string {
   return out;
 }
 
-/** OVERLAY(s PLACING r FROM pos [FOR len]): replaces `len` characters (default r's length) at `pos`. */
+/**
+ * OVERLAY(s PLACING r FROM pos [FOR len]): `len` characters (default r's length) at `pos` replaced
+ * by `r`, with Flink's edges: a position outside the string gives `s`; when the replaced part
+ * reaches past the end, or `len` is not positive, nothing of `s` follows `r`.
+ */
 export function overlay(s: string, r: string, pos: number, len: number): string {
-  const start = Math.max(0, pos - 1);
-  return s.slice(0, start) + r + s.slice(Math.max(start, Math.min(s.length, start + len)));
+  if (pos <= 0 || pos > s.length) return s;
+  const tail = pos + len <= s.length && len > 0 ? s.slice(pos - 1 + len) : '';
+  return s.slice(0, pos - 1) + r + tail;
 }
 
 /** POSITION / LOCATE: the 1-based position of `sub` in `s` from position `from`, 0 when absent. */
 export function locate(sub: string, s: string, from: number): number {
-  if (from < 1) return 0;
   return s.indexOf(sub, from - 1) + 1;
 }
 
@@ -532,7 +523,8 @@ export function randInteger(n: number): number {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-const dateFormatCache = new PatternCache(compileDateFormat);
+const dateFormatCache = new PatternCache((p) => compileDateFormat(p));
+const javaTimeFormatCache = new PatternCache((p) => compileDateFormat(p, 'java-time'));
 
 function formatOf(f: DateFormat | string): DateFormat {
   return typeof f === 'string' ? dateFormatCache.get(f) : f;
@@ -541,9 +533,9 @@ function formatOf(f: DateFormat | string): DateFormat {
 const DEFAULT_TIMESTAMP_FORMAT = compileDateFormat('yyyy-MM-dd HH:mm:ss');
 const DEFAULT_DATE_FORMAT = compileDateFormat('yyyy-MM-dd');
 
-/** DATE_FORMAT(ts, format) on a timestamp in epoch ms. */
+/** DATE_FORMAT(ts, format) on a timestamp in epoch ms (DateTimeFormatter letters). */
 export function dateFormat(ms: number, format: DateFormat | string): string {
-  return formatWith(formatOf(format), ms);
+  return formatWith(typeof format === 'string' ? javaTimeFormatCache.get(format) : format, ms);
 }
 
 /** DATE_FORMAT(string, format): the string is read as `yyyy-MM-dd HH:mm:ss` first; NULL if it is not. */
@@ -552,15 +544,15 @@ export function dateFormatString(s: string, format: DateFormat | string): string
   return ms === null ? null : formatWith(formatOf(format), ms);
 }
 
-/** TO_TIMESTAMP(s [, format]): NULL when the string does not parse. */
-export function toTimestamp(s: string, format: DateFormat | string | null): number | null {
-  if (format === null) return parseTimestampText(s);
-  return parseWith(formatOf(format), s);
+/** TO_TIMESTAMP(s [, format]): NULL when the string does not parse (DateTimeFormatter: all of it). */
+export function toTimestamp(s: string, format: DateFormat | string | undefined): number | null {
+  if (format === undefined) return parseTimestampText(s);
+  return parseWith(typeof format === 'string' ? javaTimeFormatCache.get(format) : format, s);
 }
 
 /** TO_DATE(s [, format]) as days; NULL when the string does not parse. */
-export function toDate(s: string, format: DateFormat | string | null): number | null {
-  const ms = parseWith(format === null ? DEFAULT_DATE_FORMAT : formatOf(format), s);
+export function toDate(s: string, format: DateFormat | string | undefined): number | null {
+  const ms = parseWith(format === undefined ? DEFAULT_DATE_FORMAT : formatOf(format), s);
   return ms === null ? null : daysOf(ms);
 }
 
@@ -575,14 +567,14 @@ export function toTimestampLtz(n: number, precision: number): number {
 }
 
 /** UNIX_TIMESTAMP(s [, format]) in seconds; Long.MIN_VALUE when the string does not parse (as Flink). */
-export function unixTimestamp(s: string, format: DateFormat | string | null): number {
-  const ms = parseWith(format === null ? DEFAULT_TIMESTAMP_FORMAT : formatOf(format), s);
+export function unixTimestamp(s: string, format: DateFormat | string | undefined): number {
+  const ms = parseWith(format === undefined ? DEFAULT_TIMESTAMP_FORMAT : formatOf(format), s);
   return ms === null ? LONG_MIN : Math.floor(ms / 1000);
 }
 
 /** FROM_UNIXTIME(seconds [, format]), default `yyyy-MM-dd HH:mm:ss`. */
-export function fromUnixtime(seconds: number, format: DateFormat | string | null): string {
-  return formatWith(format === null ? DEFAULT_TIMESTAMP_FORMAT : formatOf(format), seconds * 1000);
+export function fromUnixtime(seconds: number, format: DateFormat | string | undefined): string {
+  return formatWith(format === undefined ? DEFAULT_TIMESTAMP_FORMAT : formatOf(format), seconds * 1000);
 }
 
 /** A DATE moved by an interval of months. */

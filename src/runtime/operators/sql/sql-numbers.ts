@@ -28,7 +28,8 @@ export function roundHalfUp(x: number, scale: number): number {
     if (m < 4503599627370496) {
       const fl = Math.floor(m);
       const frac = m - fl;
-      if (Math.abs(frac - 0.5) > 1e-7) {
+      // The float error of m grows with its size: decide on digits whenever it could matter.
+      if (Math.abs(frac - 0.5) > 1e-7 + m * 1e-13) {
         const r = (frac > 0.5 ? fl + 1 : fl) / p;
         return x < 0 ? -r : r + 0;
       }
@@ -46,7 +47,7 @@ export function truncateTo(x: number, scale: number): number {
     if (m < 4503599627370496) {
       const fl = Math.floor(m);
       // Within float noise of the next integer (0.29 * 100 = 28.999999999999996): decide on digits.
-      if (fl + 1 - m > 1e-7) {
+      if (fl + 1 - m > 1e-7 + m * 1e-13) {
         const r = fl / p;
         return x < 0 ? -r : r;
       }

@@ -19,8 +19,21 @@ export function timeOfDay(ms: number): number {
   return r < 0 ? r + MS_PER_DAY : r;
 }
 
-/** Year, month (1-12) and day (1-31) of a day number (proleptic Gregorian calendar). */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
+/** A calendar date's fields. */
+export interface Civil {
+  year: number;
+  month: number;
+  day: number;
+}
+
+// One object reused by every call: the record path allocates nothing for calendar fields.
+const CIVIL: Civil = { year: 0, month: 0, day: 0 };
+
+/**
+ * Year, month (1-12) and day (1-31) of a day number (proleptic Gregorian calendar). The result is
+ * a shared object, valid until the next call: read its fields at once.
+ */
+export function civilFromDays(days: number): Civil {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -31,7 +44,10 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+  CIVIL.year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  CIVIL.month = month;
+  CIVIL.day = day;
+  return CIVIL;
 }
 
 /** The day number of a calendar date. */
@@ -85,9 +101,9 @@ export function addMonths(ms: number, months: number): number {
  */
 export function monthsBetween(a: number, b: number): number {
   if (b < a) return -monthsBetween(b, a);
-  const ca = civilFromDays(daysOf(a));
-  const cb = civilFromDays(daysOf(b));
-  let m = (cb.year - ca.year) * 12 + (cb.month - ca.month);
+  const { year: ya, month: ma } = civilFromDays(daysOf(a));
+  const { year: yb, month: mb } = civilFromDays(daysOf(b));
+  let m = (yb - ya) * 12 + (mb - ma);
   while (m > 0 && addMonths(a, m) > b) m--;
   while (addMonths(a, m + 1) <= b) m++;
   return m;
@@ -212,7 +228,7 @@ export function extractField(unit: string, ms: number): number {
     case 'EPOCH':
       return Math.floor(ms / 1000);
     case 'DECADE':
-      return Math.floor(civilFromDays(days).year / 10);
+      return Math.trunc(civilFromDays(days).year / 10);
     case 'CENTURY': {
       const y = civilFromDays(days).year;
       return y > 0 ? Math.floor((y + 99) / 100) : -Math.floor((99 - y) / 100);
@@ -229,9 +245,9 @@ export function extractField(unit: string, ms: number): number {
 // ---------------------------------------------------------------------------------------------
 // Printing and parsing the SQL text forms
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
+/** "00".."99" and "000".."999": printing fields by table lookup, without building padded strings. */
+const D2: string[] = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const D3: string[] = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 
 function padYear(y: number): string {
   if (y >= 1000 && y <= 9999) return String(y);
@@ -240,29 +256,32 @@ function padYear(y: number): string {
 
 /** `yyyy-MM-dd` of a DATE. */
 export function formatDate(days: number): string {
-  const { year, month, day } = civilFromDays(days);
-  return `${padYear(year)}-${pad2(month)}-${pad2(day)}`;
+  const c = civilFromDays(days);
+  return `${padYear(c.year)}-${D2[c.month]}-${D2[c.day]}`;
 }
 
 /** `HH:mm:ss[.fff]` of a TIME with `precision` fraction digits. */
 export function formatTime(msOfDay: number, precision: number): string {
   const h = Math.floor(msOfDay / 3_600_000);
-  const m = Math.floor(msOfDay / 60_000) % 60;
-  const s = Math.floor(msOfDay / 1000) % 60;
-  let out = `${pad2(h)}:${pad2(m)}:${pad2(s)}`;
-  if (precision > 0) out += `.${fraction(msOfDay % 1000, precision)}`;
-  return out;
+  let rest = msOfDay - h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const ms = rest - sec * 1000;
+  const out = `${h < 100 ? D2[h] : String(h)}:${D2[m]}:${D2[sec]}`;
+  return precision > 0 ? `${out}.${fraction(ms, precision)}` : out;
 }
 
 /** The fraction of a second of `ms` milliseconds with exactly `precision` digits. */
 function fraction(ms: number, precision: number): string {
-  const three = ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : String(ms);
-  return precision <= 3 ? three.slice(0, precision) : three.padEnd(precision, '0');
+  const three = D3[ms];
+  return precision === 3 ? three : precision < 3 ? three.slice(0, precision) : three.padEnd(precision, '0');
 }
 
 /** `yyyy-MM-dd HH:mm:ss[.fff]` of a TIMESTAMP(precision), as Flink casts it to a string. */
 export function formatTimestamp(ms: number, precision: number): string {
-  return `${formatDate(daysOf(ms))} ${formatTime(timeOfDay(ms), precision)}`;
+  const days = Math.floor(ms / MS_PER_DAY);
+  return `${formatDate(days)} ${formatTime(ms - days * MS_PER_DAY, precision)}`;
 }
 
 const TIMESTAMP_TEXT =
@@ -315,9 +334,18 @@ export function parseTimeText(text: string): number | null {
 
 type FormatPart = { kind: 'text'; text: string } | { kind: 'field'; letter: string; count: number };
 
+/**
+ * Which Java formatter a pattern follows. Flink's DATE_FORMAT of a TIMESTAMP formats with
+ * java.time's DateTimeFormatter (`S` is a fraction of the second, `u` the year); FROM_UNIXTIME,
+ * UNIX_TIMESTAMP and DATE_FORMAT of a string use java.text.SimpleDateFormat (`S` is a count of
+ * milliseconds, `u` the day of the week). The common letters agree.
+ */
+export type DateFormatFlavor = 'simple' | 'java-time';
+
 /** A date format pattern compiled once: format with {@link formatWith}, parse with {@link parseWith}. */
 export interface DateFormat {
   pattern: string;
+  flavor: DateFormatFlavor;
   parts: FormatPart[];
   /** A regular expression that reads the pattern's fields, for parsing. */
   parser: RegExp;
@@ -341,7 +369,7 @@ const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Satur
 const FIELD_LETTERS = 'GyYMLwWDdFEuaHkKhmsSzZX';
 
 /** Compiles a SimpleDateFormat pattern (`yyyy-MM-dd HH:mm:ss.SSS`, `'quoted text'`, `''` for a quote). */
-export function compileDateFormat(pattern: string): DateFormat {
+export function compileDateFormat(pattern: string, flavor: DateFormatFlavor = 'simple'): DateFormat {
   const parts: FormatPart[] = [];
   let i = 0;
   let text = '';
@@ -374,10 +402,18 @@ export function compileDateFormat(pattern: string): DateFormat {
     i++;
   }
   if (text) parts.push({ kind: 'text', text });
-  return { pattern, parts, parser: parserOf(parts) };
+  return { pattern, flavor, parts, parser: parserOf(parts, flavor === 'java-time') };
+}
+
+function fractionDigits(ms: number, count: number): string {
+  const three = D3[ms];
+  return count <= 3 ? three.slice(0, count) : three.padEnd(count, '0');
 }
 
 function padN(n: number, count: number): string {
+  if (count === 2 && n < 100) return D2[n];
+  if (count === 3 && n < 1000) return D3[n];
+  if (count === 1) return String(n);
   const s = String(n);
   return s.length >= count ? s : '0'.repeat(count - s.length) + s;
 }
@@ -401,7 +437,7 @@ export function formatWith(f: DateFormat, ms: number): string {
       case 'y':
       case 'Y':
       case 'u':
-        if (p.letter === 'u') {
+        if (p.letter === 'u' && f.flavor === 'simple') {
           out += padN(isoDayOfWeek(days), n);
           break;
         }
@@ -453,8 +489,9 @@ export function formatWith(f: DateFormat, ms: number): string {
         out += padN(Math.floor(tod / 1000) % 60, n);
         break;
       case 'S':
-        // SimpleDateFormat: S is the millisecond count, zero-padded to the letter count.
-        out += padN(tod % 1000, n);
+        // SimpleDateFormat: the millisecond count, zero-padded to the letter count;
+        // DateTimeFormatter: the fraction of the second with as many digits as letters.
+        out += f.flavor === 'simple' ? padN(tod % 1000, n) : fractionDigits(tod % 1000, n);
         break;
       case 'z':
         out += n >= 4 ? 'Coordinated Universal Time' : 'UTC';
@@ -474,7 +511,8 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function parserOf(parts: FormatPart[]): RegExp {
+/** SimpleDateFormat parses a prefix of the text (the rest is ignored); DateTimeFormatter all of it. */
+function parserOf(parts: FormatPart[], whole: boolean): RegExp {
   let src = '^\\s*';
   parts.forEach((p, i) => {
     if (p.kind === 'text') {
@@ -490,7 +528,7 @@ function parserOf(parts: FormatPart[]): RegExp {
     else if (next?.kind === 'field') src += `(\\d{${p.count}})`;
     else src += p.letter === 'y' ? '(-?\\d+)' : '(\\d+)';
   });
-  return new RegExp(`${src}\\s*$`);
+  return new RegExp(whole ? `${src}\\s*$` : src);
 }
 
 /** Parses a string with a compiled pattern into epoch ms (UTC wall clock); null if it does not match. */

@@ -15,7 +15,27 @@ export const COLUMNS = `
   ts TIMESTAMP(3), dt DATE, tm TIME, r ROW<x INT, y STRING>, arr ARRAY<INT>, mp MAP<STRING, INT>,
   n INT NOT NULL, ti TINYINT, si SMALLINT, p DECIMAL(22, 3)
 `;
-const NAMES = ['i', 'j', 'b', 'd', 'f', 'm', 's', 's2', 'flag', 'ts', 'dt', 'tm', 'r', 'arr', 'mp', 'n', 'ti', 'si', 'p'];
+const NAMES = [
+  'i',
+  'j',
+  'b',
+  'd',
+  'f',
+  'm',
+  's',
+  's2',
+  'flag',
+  'ts',
+  'dt',
+  'tm',
+  'r',
+  'arr',
+  'mp',
+  'n',
+  'ti',
+  'si',
+  'p',
+];
 
 /** A row of `t` with the named columns set and every other column NULL. */
 export function row(fields: Record<string, unknown> = {}): unknown[] {
