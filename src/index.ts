@@ -167,6 +167,7 @@ export * from './connectors/jdbc/index.ts';
 // Kafka connector (KafkaSource)
 export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
+export { type ScalarFunctionDefinition, scalarFunction } from './core/user-function.ts';
 export { SqlError } from './sql/sql-error.ts';
 export { TableEnvironment, type TableEnvironmentSettings, TableResult } from './sql/table-environment.ts';
 

@@ -5,6 +5,7 @@
  * 'table' | 'changelog' | 'tableau'` chooses how query results show, as in Flink's SQL client.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
@@ -48,6 +49,7 @@ export async function sqlCommand(
     throw new WeirError('CLI_USAGE', `--parallelism must be a positive integer, got ${values.parallelism}`);
   const slots = values.slots === undefined ? undefined : Number(values.slots);
   const tEnv = TableEnvironment.create({
+    baseDir: values.file === undefined ? process.cwd() : dirname(resolve(values.file)),
     parallelism,
     taskSlots: slots,
     config: { [RESULT_MODE]: values['result-mode'] ?? 'tableau' },

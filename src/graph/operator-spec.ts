@@ -8,6 +8,7 @@
 import type { ConnectorSpec } from '../core/connector-registry.ts';
 import type { Boundedness } from '../core/source.ts';
 import type { SqlType } from '../core/sql-type.ts';
+import type { UserFunctionLocation } from '../core/user-function.ts';
 import type { AggCall, SortKey } from '../sql/plan/rel.ts';
 import type { Rex } from '../sql/plan/rex.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
@@ -105,6 +106,8 @@ export interface AsyncWaitOperatorConfig {
 export interface SqlCalcOperatorConfig {
   exprs: Rex[];
   condition: Rex | null;
+  /** The user functions the expressions call, by catalog name: modules every slot imports. */
+  functions?: Record<string, UserFunctionLocation>;
 }
 
 /**

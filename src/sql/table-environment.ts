@@ -11,22 +11,26 @@
  * const result = await tEnv.executeSql('SELECT auction, price FROM bids WHERE price > 1000');
  * for await (const row of result.collect()) console.log(row.values);
  */
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type CollectTarget, collectIterator } from '../api/collect.ts';
 import { executeJobGraph } from '../api/execute-job-graph.ts';
 import type { JobClient } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import { insertRow, type Row } from '../core/row.ts';
+import { loadUserFunction } from '../core/user-function.ts';
 import type { JobConfig } from '../graph/job-graph.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import type { ParsedStatement, Statement } from './ast.ts';
 import { Binder } from './binder/binder.ts';
 import { Catalog, DEFAULT_CATALOG, DEFAULT_DATABASE, objectName } from './catalog/catalog.ts';
 import { builtinFunctionNames } from './functions/builtin-functions.ts';
-import { parseScript } from './parser/parser.ts';
+import { parseDataType, parseScript } from './parser/parser.ts';
 import { formatRel, type Rel } from './plan/rel.ts';
 import { type PlannedSink, planJob } from './planner/physical-planner.ts';
 import { SqlError } from './sql-error.ts';
-import { formatType, type RowField, T } from './types.ts';
+import { formatType, type RowField, type SqlType, T, typeFromAst } from './types.ts';
 
 export interface TableEnvironmentSettings {
   /** Parallelism of the jobs (`parallelism.default`); default 1. */
@@ -35,6 +39,8 @@ export interface TableEnvironmentSettings {
   taskSlots?: number;
   /** Initial settings, as `SET 'key' = 'value'` gives them. */
   config?: Record<string, string>;
+  /** Where relative module paths of `CREATE FUNCTION ... AS './udfs.ts#f'` resolve from (default: the working directory). */
+  baseDir?: string;
 }
 
 /** What a statement gives back: a confirmation, a table of rows, or a running job. */
@@ -87,12 +93,15 @@ export class TableEnvironment {
   private readonly catalog = new Catalog();
   private readonly settings = new Map<string, string>();
   private readonly taskSlots: number | undefined;
+  /** Where relative module paths of CREATE FUNCTION resolve from. */
+  private readonly baseDir: string;
 
   private constructor(settings: TableEnvironmentSettings) {
     if (settings.parallelism !== undefined)
       this.settings.set('parallelism.default', String(settings.parallelism));
     for (const [k, v] of Object.entries(settings.config ?? {})) this.settings.set(k, v);
     this.taskSlots = settings.taskSlots;
+    this.baseDir = settings.baseDir ?? process.cwd();
   }
 
   /** A session with an empty catalog on the local mini-cluster. */
@@ -168,8 +177,44 @@ export class TableEnvironment {
       }
       case 'create-function': {
         const name = s.name.join('.');
-        if (this.catalog.getFunction(name) && !s.ifNotExists) {
+        if (this.catalog.getFunction(name)) {
+          if (s.ifNotExists) return OK();
           throw new SqlError('SQL_VALIDATION_ERROR', `function "${name}" already exists`, sql, s.pos);
+        }
+        if (s.language !== null && !['TYPESCRIPT', 'JAVASCRIPT'].includes(s.language)) {
+          throw new SqlError(
+            'SQL_UNSUPPORTED',
+            `functions in ${s.language} (Weir runs TypeScript and JavaScript ones)`,
+            sql,
+            s.pos,
+          );
+        }
+        const hash = s.identifier.lastIndexOf('#');
+        if (hash <= 0 || hash === s.identifier.length - 1) {
+          throw new SqlError(
+            'SQL_VALIDATION_ERROR',
+            `"${s.identifier}" names no TypeScript function: write the module and its export, AS './udfs.ts#myFunction'`,
+            sql,
+            s.pos,
+          );
+        }
+        const path = s.identifier.slice(0, hash);
+        const location = {
+          module: URL.canParse(path) ? path : pathToFileURL(resolve(this.baseDir, path)).href,
+          export: s.identifier.slice(hash + 1),
+        };
+        let returns: SqlType;
+        try {
+          const definition = await loadUserFunction(location);
+          returns = typeFromAst(parseDataType(definition.returns));
+        } catch (error) {
+          throw new SqlError(
+            'SQL_VALIDATION_ERROR',
+            `function "${name}": ${(error as Error).message}`,
+            sql,
+            s.pos,
+            { cause: error },
+          );
         }
         this.catalog.putFunction({
           name,
@@ -177,6 +222,8 @@ export class TableEnvironment {
           language: s.language,
           temporary: s.temporary,
           pos: s.pos,
+          location,
+          returns,
         });
         return OK();
       }
@@ -392,6 +439,11 @@ export class TableEnvironment {
     return `== Abstract Syntax Tree ==\n${rels.map((r) => formatRel(r)).join('\n\n')}\n`;
   }
 
+  /** The user functions' modules by catalog name, for the planner to put into the plan. */
+  private functionLocations(): Map<string, { module: string; export: string }> {
+    return new Map(this.catalog.userFunctions().map((f) => [f.name, f.location]));
+  }
+
   private jobOptions(name: string): {
     jobName: string;
     parallelism: number;
@@ -418,7 +470,11 @@ export class TableEnvironment {
   }
 
   private async runQuery(rel: Rel, text: string): Promise<TableResult> {
-    const planned = planJob([{ rel, sink: { kind: 'collect' } }], this.jobOptions(jobNameOf(text)));
+    const planned = planJob(
+      [{ rel, sink: { kind: 'collect' } }],
+      this.jobOptions(jobNameOf(text)),
+      this.functionLocations(),
+    );
     // collectIterator starts the job at once; awaiting its deployment makes a bad plan fail here.
     let deployed: Promise<JobClient> | undefined;
     const iterator = collectIterator<Row>((target: CollectTarget) => {
@@ -442,7 +498,7 @@ export class TableEnvironment {
       const { table, rel } = b.insert(i);
       return { rel, sink: { kind: 'table', table } };
     });
-    const planned = planJob(queries, this.jobOptions(jobNameOf(text)));
+    const planned = planJob(queries, this.jobOptions(jobNameOf(text)), this.functionLocations());
     const client = await executeJobGraph(planned.graph, { taskSlots: this.taskSlots });
     return new TableResult({
       kind: 'SUCCESS_WITH_CONTENT',

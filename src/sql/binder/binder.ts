@@ -1454,7 +1454,12 @@ export class Binder {
     if (e.over)
       throw this.unsupported(`${e.name} OVER here (ranking is supported in the select list)`, e.pos);
     const userFn = this.catalog.getFunction(e.name);
-    if (userFn) throw this.unsupported(`calling the user function ${e.name}`, e.pos);
+    if (userFn) {
+      if (e.distinct || e.star || e.filter)
+        throw this.error(`${e.name} is a scalar function: DISTINCT, * and FILTER do not apply`, e.pos);
+      const args = e.args.map(sub);
+      return { kind: 'call', op: userFn.name.toUpperCase(), udf: userFn.name, args, type: userFn.returns };
+    }
     const f = builtinFunction(e.name);
     if (!f) {
       if (['TUMBLE', 'HOP', 'SESSION', 'CUMULATE'].includes(e.name)) {

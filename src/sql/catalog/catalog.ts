@@ -4,6 +4,8 @@
  * default `default_catalog.default_database`; a name may be written with them (`default_catalog.
  * default_database.bid`) or without.
  */
+
+import type { UserFunctionLocation } from '../../core/user-function.ts';
 import type { CreateTableStatement, Query, SqlPos } from '../ast.ts';
 import type { RowField, SqlType } from '../types.ts';
 
@@ -52,11 +54,15 @@ export type CatalogEntry = CatalogTable | CatalogView;
 
 export interface CatalogFunction {
   name: string;
-  /** `'./udfs.ts#countChar'`: the module and its export. */
+  /** `'./udfs.ts#countChar'`: the module and its export, as written. */
   identifier: string;
   language: string | null;
   temporary: boolean;
   pos: SqlPos;
+  /** The module's URL and the export, resolved when the function was created. */
+  location: UserFunctionLocation;
+  /** The declared result type. */
+  returns: SqlType;
 }
 
 /** The object name of a path, once the default catalog and database prefix is checked. Null for another catalog. */

@@ -67,6 +67,14 @@ export function parseQuery(sql: string): Query {
   return q;
 }
 
+/** Parses a data type: `BIGINT NOT NULL`, `DECIMAL(10, 2)`, `ROW<a INT>`. */
+export function parseDataType(sql: string): TypeAst {
+  const p = new Parser(sql);
+  const t = p.type();
+  p.endOfInput();
+  return t;
+}
+
 /** Parses one scalar expression. */
 export function parseExpression(sql: string): Expr {
   const p = new Parser(sql);

@@ -14,6 +14,7 @@ import { WeirError } from '../../core/errors.ts';
 import { isRowtime, type SqlType } from '../../core/sql-type.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
 import { tableConnectorIdentifier, tableConnectors } from '../../core/table-connectors.ts';
+import type { UserFunctionLocation } from '../../core/user-function.ts';
 import type { JobConfig, JobFunctions, JobGraph } from '../../graph/job-graph.ts';
 import { buildJobGraph } from '../../graph/job-graph-builder.ts';
 import { KeySelectors } from '../../graph/key-selector-spec.ts';
@@ -49,8 +50,12 @@ const NO_WATERMARKS: WatermarkStrategySpec = {
 };
 
 /** Plans queries (each with its sink) into one job graph: a statement set is one job. */
-export function planJob(queries: { rel: Rel; sink: PlannedSink }[], options: PlanOptions): PlannedJob {
-  const planner = new PhysicalPlanner();
+export function planJob(
+  queries: { rel: Rel; sink: PlannedSink }[],
+  options: PlanOptions,
+  userFunctions: ReadonlyMap<string, UserFunctionLocation> = new Map(),
+): PlannedJob {
+  const planner = new PhysicalPlanner(userFunctions);
   const sinks: PhysicalTransformation[] = [];
   const collectUids: string[] = [];
   queries.forEach((q, i) => {
@@ -70,6 +75,28 @@ export function planJob(queries: { rel: Rel; sink: PlannedSink }[], options: Pla
 
 class PhysicalPlanner {
   private nextId = 1;
+  private readonly functions: ReadonlyMap<string, UserFunctionLocation>;
+
+  constructor(functions: ReadonlyMap<string, UserFunctionLocation>) {
+    this.functions = functions;
+  }
+
+  /** The user functions `exprs` call, with their modules: every slot imports them. */
+  private userFunctions(exprs: (Rex | null)[]): Record<string, UserFunctionLocation> {
+    const out: Record<string, UserFunctionLocation> = {};
+    const visit = (r: Rex): void => {
+      if (r.kind === 'call') {
+        if (r.udf !== undefined) {
+          const location = this.functions.get(r.udf);
+          if (!location) throw new WeirError('SQL_VALIDATION_ERROR', `unknown function ${r.udf}`);
+          out[r.udf] = location;
+        }
+        r.args.forEach(visit);
+      } else if (r.kind === 'field') visit(r.expr);
+    };
+    for (const e of exprs) if (e) visit(e);
+    return out;
+  }
 
   private id(): number {
     return this.nextId++;
@@ -402,7 +429,7 @@ class PhysicalPlanner {
       name: `Calc(select=[${names.join(', ')}]${condition ? ', where=[...]' : ''})`,
       uid: this.uid('calc', id),
       inputs: [[translated]],
-      config: { exprs, condition },
+      config: { exprs, condition, functions: this.userFunctions([...exprs, condition]) },
       chainable: true,
       source: false,
     };
