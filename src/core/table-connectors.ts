@@ -10,6 +10,7 @@ import {
   registerSinkFactory,
   registerSourceFactory,
 } from './connector-registry.ts';
+import { WeirError } from './errors.ts';
 import type { Row } from './row.ts';
 import type { Sink } from './sink.ts';
 import type { Source, SourceSplit } from './source.ts';
@@ -73,4 +74,51 @@ export function tableConnectors(): { sources: string[]; sinks: string[] } {
       .sort();
   const { sources, sinks } = connectorIdentifiers();
   return { sources: strip(sources), sinks: strip(sinks) };
+}
+
+/**
+ * A table read by key, for lookup joins (`JOIN t FOR SYSTEM_TIME AS OF x.proctime ON ...`): the
+ * join asks for the rows whose key columns equal the given values.
+ */
+export interface TableLookup {
+  /** Loads or connects; called once per task before the first lookup. */
+  open(): Promise<void>;
+  /** The rows (values in column order) whose columns `keys` equal `values`; an empty array when none. */
+  lookup(keys: number[], values: unknown[]): unknown[][];
+  close?(): Promise<void>;
+}
+
+export interface TableLookupFactory {
+  readonly identifier: string;
+  createLookup(context: TableConnectorContext): TableLookup;
+}
+
+const lookups = new Map<string, TableLookupFactory>();
+
+export function registerTableLookupFactory(factory: TableLookupFactory): void {
+  lookups.set(factory.identifier, factory);
+}
+
+/** The connectors that can be looked up by key. */
+export function lookupConnectors(): string[] {
+  return [...lookups.keys()].sort();
+}
+
+/** @throws WeirError INVALID_GRAPH when no lookup factory is registered for the connector. */
+export function createTableLookup(connector: string, context: TableConnectorContext): TableLookup {
+  const factory = lookups.get(connector);
+  if (factory === undefined) {
+    throw new WeirError(
+      'INVALID_GRAPH',
+      `table "${context.table}": connector '${connector}' cannot be looked up (lookup connectors: ${lookupConnectors().join(', ') || 'none'})`,
+    );
+  }
+  return factory.createLookup(context);
+}
+
+/**
+ * The connector of a table's options: `connector`, or the older `connector.type` Flink still reads.
+ */
+export function tableConnectorOf(options: Record<string, string>): string | undefined {
+  return options.connector ?? options['connector.type'];
 }

@@ -8,6 +8,7 @@
 import type { ConnectorSpec } from '../core/connector-registry.ts';
 import type { Boundedness } from '../core/source.ts';
 import type { SqlType } from '../core/sql-type.ts';
+import type { TableConnectorContext } from '../core/table-connectors.ts';
 import type { UserFunctionLocation } from '../core/user-function.ts';
 import type { AggCall, SortKey } from '../sql/plan/rel.ts';
 import type { Rex } from '../sql/plan/rex.ts';
@@ -169,6 +170,19 @@ export interface SqlRankOperatorConfig {
   dedup: 'first' | 'last' | null;
 }
 
+/**
+ * SQL's lookup join: `keys` (expressions over the input row) looked up in columns `tableKeys` of the
+ * table that connector `connector` reads with `table`'s context; `residual` over the joined row.
+ */
+export interface SqlLookupJoinOperatorConfig {
+  joinType: 'INNER' | 'LEFT';
+  connector: string;
+  table: TableConnectorContext;
+  keys: Rex[];
+  tableKeys: number[];
+  residual: Rex | null;
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -199,6 +213,7 @@ export interface OperatorConfigs {
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
   'sql-join': SqlJoinOperatorConfig;
   'sql-rank': SqlRankOperatorConfig;
+  'sql-lookup-join': SqlLookupJoinOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -232,6 +247,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-window-aggregate',
   'sql-join',
   'sql-rank',
+  'sql-lookup-join',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

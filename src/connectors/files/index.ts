@@ -1,4 +1,5 @@
 import './file-connectors.ts';
+import './file-table-connector.ts';
 
 export type { FileReaderMetrics, OnBadRecord } from './bad-record-policy.ts';
 export type { CsvColumnType, CsvOptions } from './csv-options.ts';

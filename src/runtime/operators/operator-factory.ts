@@ -21,6 +21,7 @@ import { SourceOperator } from './source-operator.ts';
 import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
 import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
 import { SqlJoinOperator } from './sql/sql-join-operator.ts';
+import { SqlLookupJoinOperator } from './sql/sql-lookup-join-operator.ts';
 import { SqlRankOperator } from './sql/sql-rank-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
 import { SqlWindowAggregateOperator } from './sql/sql-window-aggregate-operator.ts';
@@ -62,6 +63,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-window-aggregate': SqlWindowAggregateOperator,
   'sql-join': SqlJoinOperator,
   'sql-rank': SqlRankOperator,
+  'sql-lookup-join': SqlLookupJoinOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

@@ -433,6 +433,7 @@ export class Binder {
         throw this.unsupported('UNNEST', ref.pos);
       case 'join': {
         if (ref.natural || ref.using) throw this.unsupported('NATURAL JOIN and JOIN ... USING', ref.pos);
+        if (ref.right.kind === 'table' && ref.right.systemTime) return this.lookupJoin(ref, ref.right);
         const left = this.tableRef(ref.left);
         const right = this.tableRef(ref.right);
         const scope = left.scope.concat(right.scope);
@@ -461,6 +462,60 @@ export class Binder {
         return { rel, scope: new Scope(scope.fields.map((f, i) => ({ ...f, type: fields[i].type }))) };
       }
     }
+  }
+
+  /**
+   * A temporal join on processing time, `JOIN t FOR SYSTEM_TIME AS OF left.proctime ON ...`: a lookup
+   * join, where each left row looks up the table's rows that match it when it arrives. The table is
+   * read through its connector by key; its computed columns and watermark play no part.
+   */
+  private lookupJoin(
+    ref: TableRef & { kind: 'join' },
+    right: TableRef & { kind: 'table' },
+  ): { rel: Rel; scope: Scope } {
+    if (ref.type !== 'INNER' && ref.type !== 'LEFT')
+      throw this.unsupported(`${ref.type} JOIN with FOR SYSTEM_TIME AS OF`, ref.pos);
+    const left = this.tableRef(ref.left);
+    const time = this.expr(right.systemTime!, left.scope);
+    if (!isTimestamp(time.type) || time.type.timeAttribute !== 'proctime') {
+      throw this.unsupported(
+        'FOR SYSTEM_TIME AS OF an event-time attribute (temporal joins on versioned tables); a processing-time attribute (PROCTIME()) makes a lookup join',
+        right.systemTime!.pos,
+      );
+    }
+    const name = this.objectName(right.path, right.pos);
+    const table = this.catalog.get(name);
+    if (!table || table.kind !== 'table')
+      throw this.error(
+        `a lookup join needs a table, and "${right.path.join('.')}" is ${table ? 'a view' : 'unknown'}`,
+        right.pos,
+      );
+    const read = this.readColumns(table);
+    const alias = right.alias?.name ?? name;
+    const rightScope = Scope.of(read.rel, alias);
+    const scope = left.scope.concat(rightScope);
+    if (!ref.on)
+      throw this.error(
+        'a lookup join needs an ON condition with an equality on the looked-up table',
+        ref.pos,
+      );
+    const condition = this.expr(ref.on, scope);
+    if (condition.type.kind !== 'BOOLEAN')
+      throw this.error(`a join condition must be BOOLEAN, not ${formatType(condition.type)}`, ref.on.pos);
+    const outer = ref.type === 'LEFT';
+    const fields = [
+      ...left.rel.fields.map((f) => ({ name: f.name, type: withoutTimeAttribute(f.type) })),
+      ...read.rel.fields.map((f) => ({ name: f.name, type: outer ? withNullable(f.type, true) : f.type })),
+    ];
+    const rel: Rel = {
+      kind: 'lookup-join',
+      joinType: ref.type,
+      input: left.rel,
+      table: read.rel as Rel & { kind: 'scan' },
+      condition,
+      fields,
+    };
+    return { rel, scope: new Scope(scope.fields.map((f, i) => ({ ...f, type: fields[i].type }))) };
   }
 
   private aliased(

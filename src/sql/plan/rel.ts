@@ -19,7 +19,8 @@ export type Rel =
   | Values
   | Sort
   | Over
-  | Rank;
+  | Rank
+  | LookupJoin;
 
 /** Reads a catalog table's physical and metadata columns through its connector. */
 export interface Scan {
@@ -167,6 +168,19 @@ export interface Rank {
   fields: RowField[];
 }
 
+/**
+ * A lookup join: each input row looks up the rows of `table` (read through its connector by key)
+ * that the condition matches; the input's fields, then the table's. LEFT keeps unmatched rows with NULLs.
+ */
+export interface LookupJoin {
+  kind: 'lookup-join';
+  joinType: 'INNER' | 'LEFT';
+  input: Rel;
+  table: Scan;
+  condition: Rex;
+  fields: RowField[];
+}
+
 /** ORDER BY / LIMIT / OFFSET. */
 export interface Sort {
   kind: 'sort';
@@ -233,6 +247,8 @@ function describeRel(rel: Rel): string {
       return `SortLimit(limit=[${rel.limit ?? 'none'}], offset=[${rel.offset}])`;
     case 'over':
       return `OverAggregate(partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}], select=[${fieldNames(rel)}])`;
+    case 'lookup-join':
+      return `LookupJoin(table=[${rel.table.table}], joinType=[${rel.joinType}])`;
     case 'rank':
       return `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}], partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}])`;
   }

@@ -13,7 +13,12 @@ import { createSource } from '../../core/connector-registry.ts';
 import { WeirError } from '../../core/errors.ts';
 import { isRowtime, type SqlType } from '../../core/sql-type.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
-import { tableConnectorIdentifier, tableConnectors } from '../../core/table-connectors.ts';
+import {
+  lookupConnectors,
+  tableConnectorIdentifier,
+  tableConnectorOf,
+  tableConnectors,
+} from '../../core/table-connectors.ts';
 import type { UserFunctionLocation } from '../../core/user-function.ts';
 import type { JobConfig, JobFunctions, JobGraph } from '../../graph/job-graph.ts';
 import { buildJobGraph } from '../../graph/job-graph-builder.ts';
@@ -172,6 +177,8 @@ class PhysicalPlanner {
         return this.aggregate(rel);
       case 'join':
         return this.join(rel);
+      case 'lookup-join':
+        return this.lookupJoin(rel);
       case 'rank': {
         const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
         const id = this.id();
@@ -359,6 +366,76 @@ class PhysicalPlanner {
     };
   }
 
+  /**
+   * A lookup join: the ON condition's equalities between an expression of the input row and a column
+   * of the table are the lookup keys; the rest filters the joined rows. Runs chained to its input.
+   */
+  private lookupJoin(rel: Rel & { kind: 'lookup-join' }): Transformation {
+    const width = rel.input.fields.length;
+    const keys: Rex[] = [];
+    const tableKeys: number[] = [];
+    const rest: Rex[] = [];
+    const leftOnly = (r: Rex): boolean => [...inputsOf(r)].every((f) => f < width);
+    for (const c of conjuncts(rel.condition)) {
+      if (c.kind === 'call' && c.op === '=') {
+        const [a, b] = c.args;
+        if (b.kind === 'input' && b.index >= width && leftOnly(a)) {
+          keys.push(a);
+          tableKeys.push(b.index - width);
+          continue;
+        }
+        if (a.kind === 'input' && a.index >= width && leftOnly(b)) {
+          keys.push(b);
+          tableKeys.push(a.index - width);
+          continue;
+        }
+      }
+      rest.push(c);
+    }
+    if (keys.length === 0) {
+      throw new WeirError(
+        'SQL_VALIDATION_ERROR',
+        `the lookup join on "${rel.table.table}" needs an equality between a column of the table and the input (ON ... = ${rel.table.table}.column)`,
+      );
+    }
+    const connector = tableConnectorOf(rel.table.options);
+    if (connector === undefined || !lookupConnectors().includes(connector)) {
+      throw new WeirError(
+        'SQL_VALIDATION_ERROR',
+        `table "${rel.table.table}": connector '${connector ?? '(none)'}' cannot be looked up (lookup connectors: ${lookupConnectors().join(', ')})`,
+      );
+    }
+    const residual =
+      rest.length === 0
+        ? null
+        : rest.reduce((a, b) =>
+            call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
+          );
+    const table: TableConnectorContext = {
+      table: rel.table.table,
+      columns: rel.table.columns.map((c, i) => ({
+        name: c.name,
+        type: rel.table.fields[i].type,
+        metadata: c.metadata,
+      })),
+      options: rel.table.options,
+      primaryKey: rel.table.primaryKey,
+    };
+    const input = this.translate(rel.input);
+    const id = this.id();
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-lookup-join',
+      name: `LookupJoin(table=[${rel.table.table}], joinType=[${rel.joinType}])`,
+      uid: this.uid('lookup-join', id),
+      inputs: [[input]],
+      config: { joinType: rel.joinType, connector, table, keys, tableKeys, residual },
+      chainable: true,
+      source: false,
+    };
+  }
+
   /** A hash exchange on the row fields `keys` (a constant key when there are none). */
   private keyed(input: Transformation, keys: number[]): Transformation {
     const keySelector = keys.length === 0 ? KeySelectors.constant(0) : KeySelectors.rowFields(...keys);
@@ -436,7 +513,7 @@ class PhysicalPlanner {
   }
 
   private scan(rel: Rel & { kind: 'scan' }): Transformation {
-    const connector = rel.options.connector;
+    const connector = tableConnectorOf(rel.options);
     const known = tableConnectors();
     if (connector === undefined) {
       throw new WeirError(
