@@ -135,9 +135,11 @@ class PhysicalPlanner {
       case 'project': {
         // A projection over a filter is one Calc: the condition first, on the filter's input.
         if (rel.input.kind === 'filter') {
-          // A Top-N first: the filter bounds a rank.
+          // A Top-N first: the filter bounds a rank; a filter over an inner join joins by it.
           const rank = rankRule(rel.input);
           if (rank) return this.translate({ ...rel, input: rank });
+          const join = filterIntoJoin(rel.input);
+          if (join) return this.translate({ ...rel, input: join });
           return this.calc(
             rel.input.input,
             rel.exprs,
@@ -161,6 +163,8 @@ class PhysicalPlanner {
       case 'filter': {
         const rank = rankRule(rel);
         if (rank) return this.translate(rank);
+        const join = filterIntoJoin(rel);
+        if (join) return this.translate(join);
         const identity = rel.fields.map((f, i) => inputRef(i, f.type));
         return this.calc(
           rel.input,
@@ -611,6 +615,22 @@ class PhysicalPlanner {
       source: false,
     };
   }
+}
+
+/**
+ * Filter push-down into an inner join: `FROM a, b WHERE a.id = b.aid` joins by the WHERE's
+ * equalities instead of crossing every row with every other. The filter's fields are the join's.
+ */
+function filterIntoJoin(filter: Rel & { kind: 'filter' }): Rel | null {
+  const join = filter.input;
+  if (join.kind !== 'join' || join.joinType !== 'INNER') return null;
+  const parts = [...conjuncts(join.condition), ...conjuncts(filter.condition)].filter(
+    (c) => !(c.kind === 'literal' && c.value === true),
+  );
+  const condition = parts.reduce((a, b) =>
+    call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
+  );
+  return { ...join, condition };
 }
 
 /**
