@@ -211,6 +211,8 @@ export interface OperatorConfigs {
   'sql-watermark-assigner': SqlWatermarkAssignerOperatorConfig;
   'sql-group-aggregate': SqlGroupAggregateOperatorConfig;
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
+  /** The same for sliding windows, aggregated by slices: the planner picks it for HOP. */
+  'sql-sliced-window-aggregate': SqlWindowAggregateOperatorConfig;
   'sql-join': SqlJoinOperatorConfig;
   'sql-rank': SqlRankOperatorConfig;
   'sql-lookup-join': SqlLookupJoinOperatorConfig;
@@ -245,6 +247,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-watermark-assigner',
   'sql-group-aggregate',
   'sql-window-aggregate',
+  'sql-sliced-window-aggregate',
   'sql-join',
   'sql-rank',
   'sql-lookup-join',

@@ -24,7 +24,10 @@ import { SqlJoinOperator } from './sql/sql-join-operator.ts';
 import { SqlLookupJoinOperator } from './sql/sql-lookup-join-operator.ts';
 import { SqlRankOperator } from './sql/sql-rank-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
-import { SqlWindowAggregateOperator } from './sql/sql-window-aggregate-operator.ts';
+import {
+  SqlSlicedWindowAggregateOperator,
+  SqlWindowAggregateOperator,
+} from './sql/sql-window-aggregate-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { WindowOperator } from './window-operator.ts';
@@ -61,6 +64,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-watermark-assigner': SqlWatermarkAssignerOperator,
   'sql-group-aggregate': SqlGroupAggregateOperator,
   'sql-window-aggregate': SqlWindowAggregateOperator,
+  'sql-sliced-window-aggregate': SqlSlicedWindowAggregateOperator,
   'sql-join': SqlJoinOperator,
   'sql-rank': SqlRankOperator,
   'sql-lookup-join': SqlLookupJoinOperator,

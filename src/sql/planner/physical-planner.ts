@@ -307,7 +307,11 @@ class PhysicalPlanner {
     return {
       kind: 'physical',
       id,
-      operator: 'sql-window-aggregate',
+      // Sliding windows aggregate by slices: a row updates one slice, not every window it is in.
+      operator:
+        assigner.kind === 'sliding-event-time' || assigner.kind === 'sliding-processing-time'
+          ? 'sql-sliced-window-aggregate'
+          : 'sql-window-aggregate',
       name: `WindowAggregate(window=[${assigner.kind}], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
       uid: this.uid('window-aggregate', id),
       inputs: [[keyed]],
