@@ -112,7 +112,24 @@ class PhysicalPlanner {
     return `sql-${kind}-${id}`;
   }
 
+  /** Translations by the plan's text: a sub-plan used twice runs once (Flink's sub-plan reuse). */
+  private readonly translated = new Map<string, Transformation>();
+
+  /**
+   * The transformation of `rel`. Equal sub-plans share one: a query that reads a table twice (two
+   * views of one Nexmark source, q5's two windowed counts) reads it once and feeds both uses.
+   */
   translate(rel: Rel): Transformation {
+    const key = JSON.stringify(rel);
+    let t = this.translated.get(key);
+    if (t === undefined) {
+      t = this.translateNode(rel);
+      this.translated.set(key, t);
+    }
+    return t;
+  }
+
+  private translateNode(rel: Rel): Transformation {
     switch (rel.kind) {
       case 'scan':
         return this.scan(rel);
