@@ -465,6 +465,9 @@ export class TableEnvironment {
         autoWatermarkInterval: Number(this.settings.get('pipeline.auto-watermark-interval') ?? '200'),
         batchSize: 1024,
         channelCapacity: 8,
+        // Rows are made by the planner's own operators from plain values: no need to check, on
+        // exchanges within a thread, that each would survive encoding.
+        recordCheck: false,
       },
     };
   }
