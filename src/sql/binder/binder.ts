@@ -485,7 +485,7 @@ export class Binder {
     }
     const name = this.objectName(right.path, right.pos);
     const table = this.catalog.get(name);
-    if (!table || table.kind !== 'table')
+    if (table?.kind !== 'table')
       throw this.error(
         `a lookup join needs a table, and "${right.path.join('.')}" is ${table ? 'a view' : 'unknown'}`,
         right.pos,

@@ -755,25 +755,12 @@ function tableWindowAssigner(w: TableWindow, rowtime: boolean): WindowAssignerSp
   }
 }
 
-/** The window assigner of a legacy group window. */
+/** The window assigner of a legacy group window: that of the same window as a table function. */
 function groupWindowAssigner(w: GroupWindow, rowtime: boolean): WindowAssignerSpec {
-  switch (w.kind) {
-    case 'tumble':
-      return {
-        kind: rowtime ? 'tumbling-event-time' : 'tumbling-processing-time',
-        size: w.size,
-        offset: w.offset,
-      };
-    case 'hop':
-      return {
-        kind: rowtime ? 'sliding-event-time' : 'sliding-processing-time',
-        size: w.size,
-        slide: w.slide,
-        offset: w.offset,
-      };
-    case 'session':
-      return { kind: rowtime ? 'event-time-session' : 'processing-time-session', gap: w.gap };
-  }
+  return tableWindowAssigner(
+    w.kind === 'session' ? { kind: 'session', gap: w.gap, partitionKeys: [] } : w,
+    rowtime,
+  );
 }
 
 function describeKind(rel: Rel): string {
