@@ -133,6 +133,8 @@ export interface SqlGroupAggregateOperatorConfig {
   aggs: AggCall[];
   inputTypes: SqlType[];
   resultTypes: SqlType[];
+  /** `table.exec.state.ttl` (ms): a group not updated for this long is forgotten; 0 or absent: never. */
+  stateTtl?: number;
 }
 
 /** One field of a window aggregate's output row: a group key, an aggregate result or a window property. */
@@ -161,6 +163,8 @@ export interface SqlJoinOperatorConfig {
   leftKeys: number[];
   rightKeys: number[];
   residual: Rex | null;
+  /** `table.exec.state.ttl` (ms): rows kept for a key not written for this long are forgotten. */
+  stateTtl?: number;
 }
 
 /** SQL's Top-N (ROW_NUMBER ... <= limit) and deduplication, keyed by the partition. */
@@ -168,6 +172,8 @@ export interface SqlRankOperatorConfig {
   orderBy: SortKey[];
   limit: number;
   dedup: 'first' | 'last' | null;
+  /** `table.exec.state.ttl` (ms). */
+  stateTtl?: number;
 }
 
 /**

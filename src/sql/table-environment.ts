@@ -20,7 +20,6 @@ import type { JobClient } from '../api/executor.ts';
 import { WeirError } from '../core/errors.ts';
 import { insertRow, type Row } from '../core/row.ts';
 import { loadUserFunction } from '../core/user-function.ts';
-import type { JobConfig } from '../graph/job-graph.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import type { ParsedStatement, Statement } from './ast.ts';
 import { Binder } from './binder/binder.ts';
@@ -28,7 +27,7 @@ import { Catalog, DEFAULT_CATALOG, DEFAULT_DATABASE, objectName } from './catalo
 import { builtinFunctionNames } from './functions/builtin-functions.ts';
 import { parseDataType, parseScript } from './parser/parser.ts';
 import { formatRel, type Rel } from './plan/rel.ts';
-import { type PlannedSink, planJob } from './planner/physical-planner.ts';
+import { type PlannedSink, type PlanOptions, planJob } from './planner/physical-planner.ts';
 import { SqlError } from './sql-error.ts';
 import { formatType, type RowField, type SqlType, T, typeFromAst } from './types.ts';
 
@@ -429,14 +428,41 @@ export class TableEnvironment {
     return `CREATE TABLE \`${table.name}\` (\n${lines.join(',\n')}\n) WITH (\n${options.join(',\n')}\n)`;
   }
 
+  /**
+   * EXPLAIN: the logical plan, the operators the job would run, and, as Flink's plan advice does,
+   * which of them keep state without bound (with the setting that bounds it).
+   */
   private explain(s: Statement, sql: string): string {
     const b = this.binder(sql);
-    const rels: Rel[] = [];
-    if (s.kind === 'query') rels.push(b.query(s.query));
-    else if (s.kind === 'insert') rels.push(b.insert(s).rel);
-    else if (s.kind === 'statement-set') for (const i of s.inserts) rels.push(b.insert(i).rel);
-    else throw new WeirError('SQL_UNSUPPORTED', `EXPLAIN of ${s.kind}`);
-    return `== Abstract Syntax Tree ==\n${rels.map((r) => formatRel(r)).join('\n\n')}\n`;
+    const queries: { rel: Rel; sink: PlannedSink }[] = [];
+    if (s.kind === 'query') queries.push({ rel: b.query(s.query), sink: { kind: 'collect' } });
+    else if (s.kind === 'insert') {
+      const { table, rel } = b.insert(s);
+      queries.push({ rel, sink: { kind: 'table', table } });
+    } else if (s.kind === 'statement-set') {
+      for (const i of s.inserts) {
+        const { table, rel } = b.insert(i);
+        queries.push({ rel, sink: { kind: 'table', table } });
+      }
+    } else throw new WeirError('SQL_UNSUPPORTED', `EXPLAIN of ${s.kind}`);
+    let text = `== Abstract Syntax Tree ==\n${queries.map((q) => formatRel(q.rel)).join('\n\n')}\n`;
+    const options = this.jobOptions('explain');
+    const planned = planJob(queries, options, this.functionLocations());
+    const operators = planned.graph.vertices.flatMap((v) => v.operators.map((o) => ({ vertex: v, op: o })));
+    text += '\n== Physical Execution Plan ==\n';
+    for (const v of planned.graph.vertices) {
+      text += `${v.name} (parallelism ${v.parallelism})\n`;
+    }
+    const unbounded = operators.filter(({ op }) =>
+      ['sql-group-aggregate', 'sql-join', 'sql-rank'].includes(op.kind),
+    );
+    if (unbounded.length > 0 && !options.stateTtl) {
+      text += '\n== Advice ==\n';
+      for (const { op } of unbounded) {
+        text += `Warning: ${op.name} keeps state for every key without bound; SET 'table.exec.state.ttl' = '1 h' (say) to forget keys idle that long.\n`;
+      }
+    }
+    return text;
   }
 
   /** The user functions' modules by catalog name, for the planner to put into the plan. */
@@ -444,12 +470,7 @@ export class TableEnvironment {
     return new Map(this.catalog.userFunctions().map((f) => [f.name, f.location]));
   }
 
-  private jobOptions(name: string): {
-    jobName: string;
-    parallelism: number;
-    maxParallelism: number;
-    config: JobConfig;
-  } {
+  private jobOptions(name: string): PlanOptions {
     const parallelism = Number(this.settings.get('parallelism.default') ?? '1');
     if (!(Number.isInteger(parallelism) && parallelism >= 1)) {
       throw new WeirError(
@@ -459,6 +480,7 @@ export class TableEnvironment {
     }
     return {
       jobName: this.settings.get('pipeline.name') ?? name,
+      stateTtl: durationMs('table.exec.state.ttl', this.settings.get('table.exec.state.ttl') ?? '0'),
       parallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       config: {
@@ -510,6 +532,34 @@ export class TableEnvironment {
       jobClient: client,
     });
   }
+}
+
+/**
+ * A duration setting as Flink writes them: `3600000` (ms), `500 ms`, `30 s`, `10 min`, `1 h`, `1 d`.
+ * @throws WeirError INVALID_CONFIG naming the key for any other text.
+ */
+function durationMs(key: string, text: string): number {
+  const m =
+    /^\s*(\d+(?:\.\d+)?)\s*(ms|milli|millis|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hour|hours|d|day|days)?\s*$/i.exec(
+      text,
+    );
+  if (!m)
+    throw new WeirError(
+      'INVALID_CONFIG',
+      `'${key}' must be a duration such as '1 h', '30 min' or '3600000', got '${text}'`,
+    );
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const scale =
+    unit.startsWith('ms') || unit.startsWith('milli')
+      ? 1
+      : unit.startsWith('s')
+        ? 1000
+        : unit.startsWith('min')
+          ? 60_000
+          : unit.startsWith('h')
+            ? 3_600_000
+            : 86_400_000;
+  return Math.round(Number(m[1]) * scale);
 }
 
 /** Flink names a SQL job after its statement: `insert-into_default_catalog.default_database.t`, or the query's text. */

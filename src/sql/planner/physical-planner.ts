@@ -39,6 +39,8 @@ export interface PlanOptions {
   parallelism: number;
   maxParallelism: number;
   config: JobConfig;
+  /** `table.exec.state.ttl` in ms: how long state of a key that is not written stays; 0 for ever. */
+  stateTtl?: number;
 }
 
 export interface PlannedJob {
@@ -60,7 +62,7 @@ export function planJob(
   options: PlanOptions,
   userFunctions: ReadonlyMap<string, UserFunctionLocation> = new Map(),
 ): PlannedJob {
-  const planner = new PhysicalPlanner(userFunctions);
+  const planner = new PhysicalPlanner(userFunctions, options.stateTtl ?? 0);
   const sinks: PhysicalTransformation[] = [];
   const collectUids: string[] = [];
   queries.forEach((q, i) => {
@@ -81,9 +83,11 @@ export function planJob(
 class PhysicalPlanner {
   private nextId = 1;
   private readonly functions: ReadonlyMap<string, UserFunctionLocation>;
+  private readonly stateTtl: number;
 
-  constructor(functions: ReadonlyMap<string, UserFunctionLocation>) {
+  constructor(functions: ReadonlyMap<string, UserFunctionLocation>, stateTtl: number) {
     this.functions = functions;
+    this.stateTtl = stateTtl;
   }
 
   /** The user functions `exprs` call, with their modules: every slot imports them. */
@@ -210,7 +214,7 @@ class PhysicalPlanner {
           name: `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}]${rel.dedup ? `, deduplicate=[keep ${rel.dedup} row]` : ''})`,
           uid: this.uid('rank', id),
           inputs: [[input]],
-          config: { orderBy: rel.orderBy, limit: rel.limit, dedup: rel.dedup },
+          config: { orderBy: rel.orderBy, limit: rel.limit, dedup: rel.dedup, stateTtl: this.stateTtl },
           parallelism: rel.partitionKeys.length === 0 ? 1 : undefined,
           chainable: true,
           source: false,
@@ -295,7 +299,10 @@ class PhysicalPlanner {
       kind: 'physical',
       id,
       operator: 'sql-group-aggregate',
-      name: `GroupAggregate(groupBy=[${rel.groupKeys.map((k) => rel.input.fields[k].name).join(', ')}])`,
+      name: `GroupAggregate(groupBy=[${rel.fields
+        .slice(0, rel.groupKeys.length)
+        .map((f) => f.name)
+        .join(', ')}])`,
       uid: this.uid('group-aggregate', id),
       inputs: [[this.keyed(input, rel.groupKeys)]],
       config: {
@@ -303,6 +310,7 @@ class PhysicalPlanner {
         aggs: rel.aggs,
         inputTypes: rel.input.fields.map((f) => f.type),
         resultTypes,
+        stateTtl: this.stateTtl,
       },
       parallelism: rel.groupKeys.length === 0 ? 1 : undefined,
       chainable: true,
@@ -384,7 +392,7 @@ class PhysicalPlanner {
       name: `Join(joinType=[InnerJoin], leftKeys=[${names(leftKeys, rel.left.fields)}], rightKeys=[${names(rightKeys, rel.right.fields)}])`,
       uid: this.uid('join', id),
       inputs: [[left], [right]],
-      config: { joinType: 'INNER', leftKeys, rightKeys, residual },
+      config: { joinType: 'INNER', leftKeys, rightKeys, residual, stateTtl: this.stateTtl },
       parallelism: leftKeys.length === 0 ? 1 : undefined,
       chainable: true,
       source: false,

@@ -1,10 +1,10 @@
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
+import { sqlStateDescriptor } from './sql-state.ts';
 
 /** A group's state: its accumulators and the result row last emitted for it. */
 interface GroupState {
@@ -29,7 +29,9 @@ export class SqlGroupAggregateOperator extends AbstractStreamOperator {
     const config = operatorConfig(ctx.spec, 'sql-group-aggregate');
     this.groupKeys = config.groupKeys ?? [];
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
-    this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<GroupState>('sql-group-aggregate'));
+    this.state = ctx.keyedStateBackend!.getState(
+      sqlStateDescriptor<GroupState>('sql-group-aggregate', config.stateTtl),
+    );
   }
 
   processElement(value: unknown, timestamp: number): void {

@@ -1,10 +1,10 @@
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
 import { AbstractCoStreamOperator } from '../co-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
 import { compilePredicate } from './expression-compiler.ts';
+import { sqlStateDescriptor } from './sql-state.ts';
 
 /** The rows of one join key, per side, as stored: each side's rows in arrival order. */
 interface JoinState {
@@ -34,7 +34,7 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     this.residual = config.residual
       ? compilePredicate(config.residual, { now: () => ctx.clock.now() })
       : null;
-    this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<JoinState>('sql-join'));
+    this.state = ctx.keyedStateBackend!.getState(sqlStateDescriptor<JoinState>('sql-join', config.stateTtl));
   }
 
   processElement(value: unknown, timestamp: number): void {

@@ -3,9 +3,9 @@ import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { SortKey } from '../../../sql/plan/rel.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
 import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
+import { sqlStateDescriptor } from './sql-state.ts';
 
 /**
  * SQL's Top-N and deduplication over an insert-only input (`ROW_NUMBER() OVER (PARTITION BY p
@@ -28,7 +28,9 @@ export class SqlRankOperator extends AbstractStreamOperator {
     this.compare = comparator(config.orderBy ?? []);
     this.limit = config.limit ?? 1;
     this.newerFirst = config.dedup === 'last';
-    this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<unknown[][]>('sql-rank'));
+    this.state = ctx.keyedStateBackend!.getState(
+      sqlStateDescriptor<unknown[][]>('sql-rank', config.stateTtl),
+    );
   }
 
   processElement(value: unknown, timestamp: number): void {
