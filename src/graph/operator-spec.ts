@@ -159,7 +159,10 @@ export interface SqlWindowAggregateOperatorConfig {
  * rest of the condition, `residual`, over the joined row.
  */
 export interface SqlJoinOperatorConfig {
-  joinType: 'INNER';
+  joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  /** Fields of the left and of the right rows (the NULL padding of an outer join's unmatched rows). */
+  leftWidth: number;
+  rightWidth: number;
   leftKeys: number[];
   rightKeys: number[];
   residual: Rex | null;

@@ -76,3 +76,45 @@ test("EXPLAIN shows the plan and advises 'table.exec.state.ttl' for unbounded st
     /'table\.exec\.state\.ttl' must be a duration/,
   );
 });
+
+test('filesystem tables: CSV scanned and joined, LEFT and FULL OUTER JOIN pad unmatched rows with NULLs', async () => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sql-files-'));
+  try {
+    await writeFile(join(dir, 'customers.csv'), '1,alice\n2,bob\n3,"carol, jr"\n');
+    await writeFile(join(dir, 'orders.csv'), '10,1,5.5\n11,1,2.25\n12,4,9\n');
+    const tEnv = TableEnvironment.create();
+    await tEnv.executeSql(
+      `CREATE TABLE customers (id BIGINT, name STRING) WITH ('connector' = 'filesystem', 'path' = '${join(dir, 'customers.csv')}', 'format' = 'csv')`,
+    );
+    await tEnv.executeSql(
+      `CREATE TABLE orders (id BIGINT, customer BIGINT, amount DOUBLE) WITH ('connector' = 'filesystem', 'path' = '${join(dir, 'orders.csv')}', 'format' = 'csv')`,
+    );
+    const final = async (sql: string): Promise<string[]> => {
+      const { materialize } = await import('./result-printer.ts');
+      return materialize(await rows(tEnv, sql))
+        .map((r) => JSON.stringify(r.values))
+        .sort();
+    };
+    assert.deepEqual(
+      await final('SELECT c.name, o.id, o.amount FROM customers c LEFT JOIN orders o ON c.id = o.customer'),
+      ['["alice",10,5.5]', '["alice",11,2.25]', '["bob",null,null]', '["carol, jr",null,null]'],
+    );
+    assert.deepEqual(
+      await final(
+        'SELECT c.id, o.id FROM customers c FULL OUTER JOIN orders o ON c.id = o.customer AND o.amount > 3',
+      ),
+      ['[1,10]', '[2,null]', '[3,null]', '[null,11]', '[null,12]'],
+    );
+    assert.deepEqual(
+      await final(
+        'SELECT name, SUM(amount) FROM customers c JOIN orders o ON c.id = o.customer GROUP BY name',
+      ),
+      ['["alice",7.75]'],
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -348,13 +348,11 @@ class PhysicalPlanner {
   }
 
   /**
-   * A regular inner join, keyed on both sides by the ON condition's equalities between a left and
+   * A regular join (inner or outer), keyed on both sides by the ON condition's equalities between a left and
    * a right column; the rest of the condition filters the joined rows. Without such an equality
    * every row meets every other in one subtask.
    */
   private join(rel: Rel & { kind: 'join' }): Transformation {
-    if (rel.joinType !== 'INNER')
-      throw new WeirError('SQL_UNSUPPORTED', `${rel.joinType} OUTER JOIN is not supported yet`);
     const width = rel.left.fields.length;
     const leftKeys: number[] = [];
     const rightKeys: number[] = [];
@@ -389,10 +387,18 @@ class PhysicalPlanner {
       kind: 'physical',
       id,
       operator: 'sql-join',
-      name: `Join(joinType=[InnerJoin], leftKeys=[${names(leftKeys, rel.left.fields)}], rightKeys=[${names(rightKeys, rel.right.fields)}])`,
+      name: `Join(joinType=[${JOIN_NAMES[rel.joinType]}], leftKeys=[${names(leftKeys, rel.left.fields)}], rightKeys=[${names(rightKeys, rel.right.fields)}])`,
       uid: this.uid('join', id),
       inputs: [[left], [right]],
-      config: { joinType: 'INNER', leftKeys, rightKeys, residual, stateTtl: this.stateTtl },
+      config: {
+        joinType: rel.joinType,
+        leftWidth: rel.left.fields.length,
+        rightWidth: rel.right.fields.length,
+        leftKeys,
+        rightKeys,
+        residual,
+        stateTtl: this.stateTtl,
+      },
       parallelism: leftKeys.length === 0 ? 1 : undefined,
       chainable: true,
       source: false,
@@ -770,6 +776,13 @@ function groupWindowAssigner(w: GroupWindow, rowtime: boolean): WindowAssignerSp
     rowtime,
   );
 }
+
+const JOIN_NAMES = {
+  INNER: 'InnerJoin',
+  LEFT: 'LeftOuterJoin',
+  RIGHT: 'RightOuterJoin',
+  FULL: 'FullOuterJoin',
+};
 
 function describeKind(rel: Rel): string {
   switch (rel.kind) {

@@ -1,4 +1,4 @@
-import type { Row } from '../../../core/row.ts';
+import type { Row, RowKind } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { AbstractCoStreamOperator } from '../co-stream-operator.ts';
@@ -6,31 +6,51 @@ import type { OperatorContext } from '../operator-context.ts';
 import { compilePredicate } from './expression-compiler.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
-/** The rows of one join key, per side, as stored: each side's rows in arrival order. */
+/**
+ * The rows of one join key, per side, in arrival order. On an outer side each row also counts the
+ * rows of the other side it is joined with (`leftMatches`, `rightMatches`): at 0 the row shows as
+ * padded with NULLs.
+ */
 interface JoinState {
   left: unknown[][];
   right: unknown[][];
+  leftMatches?: number[];
+  rightMatches?: number[];
 }
 
 /**
- * SQL's regular (unbounded) inner join, as Flink's streaming join: both inputs are keyed by the
- * equality columns of the ON condition, each side's rows are kept in keyed state, and a row from one
- * side joins every kept row of the other side whose joined row passes the rest of the condition.
- * The joined row (left fields, then right fields) has the input row's kind, so a retraction on
- * either side retracts what it had joined. A row with a NULL key joins nothing (NULL is equal to
- * nothing in SQL). State grows with the inputs: the rows of every key are kept for good.
+ * SQL's regular (unbounded) join, as Flink's streaming join: both inputs are keyed by the equality
+ * columns of the ON condition, each side's rows are kept in keyed state, and a row from one side
+ * joins every kept row of the other side for which the rest of the ON condition holds. The joined
+ * row is the left fields, then the right ones.
+ *
+ * Inner join: a joined row has the kind of the input row that made it, so a retraction on either
+ * side retracts what it had joined. Outer joins (LEFT, RIGHT, FULL): a row of an outer side without
+ * a match is emitted padded with NULLs (`+I`); when its first match arrives the padded row is
+ * retracted (`-D`) before the joined row is inserted, and when its last match goes the padded row
+ * comes back. A row with a NULL key joins nothing (an outer row then stays padded). State grows
+ * with the inputs unless `table.exec.state.ttl` bounds it.
  */
 export class SqlJoinOperator extends AbstractCoStreamOperator {
   private readonly state: ValueState<JoinState>;
   private readonly residual: ((values: unknown[]) => boolean) | null;
   private readonly leftKeys: number[];
   private readonly rightKeys: number[];
+  private readonly leftOuter: boolean;
+  private readonly rightOuter: boolean;
+  private readonly leftNulls: unknown[];
+  private readonly rightNulls: unknown[];
 
   constructor(ctx: OperatorContext) {
     super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-join');
     this.leftKeys = config.leftKeys ?? [];
     this.rightKeys = config.rightKeys ?? [];
+    const type = config.joinType ?? 'INNER';
+    this.leftOuter = type === 'LEFT' || type === 'FULL';
+    this.rightOuter = type === 'RIGHT' || type === 'FULL';
+    this.leftNulls = new Array(config.leftWidth ?? 0).fill(null);
+    this.rightNulls = new Array(config.rightWidth ?? 0).fill(null);
     this.residual = config.residual
       ? compilePredicate(config.residual, { now: () => ctx.clock.now() })
       : null;
@@ -45,32 +65,80 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     this.process(value as Row, timestamp, false);
   }
 
+  private joined(left: boolean, own: unknown[], other: unknown[]): unknown[] {
+    return left ? own.concat(other) : other.concat(own);
+  }
+
+  private emit(kind: RowKind, values: unknown[], timestamp: number): void {
+    this.output.collect({ kind, values }, timestamp);
+  }
+
   private process(row: Row, timestamp: number, left: boolean): void {
     const keys = left ? this.leftKeys : this.rightKeys;
-    for (let i = 0; i < keys.length; i++) if (row.values[keys[i]] == null) return;
-    let state = this.state.value();
+    const ownOuter = left ? this.leftOuter : this.rightOuter;
+    const otherOuter = left ? this.rightOuter : this.leftOuter;
     const retract = row.kind === '-U' || row.kind === '-D';
+    for (let i = 0; i < keys.length; i++) {
+      if (row.values[keys[i]] == null) {
+        // NULL equals nothing: the row joins nothing, and an outer row shows padded.
+        if (ownOuter)
+          this.emit(
+            retract ? '-D' : '+I',
+            this.joined(left, row.values, left ? this.rightNulls : this.leftNulls),
+            timestamp,
+          );
+        return;
+      }
+    }
+    let state = this.state.value();
     if (state === undefined) {
       if (retract) return;
       state = { left: [], right: [] };
+      if (this.leftOuter) state.leftMatches = [];
+      if (this.rightOuter) state.rightMatches = [];
     }
     const own = left ? state.left : state.right;
+    const ownMatches = left ? state.leftMatches : state.rightMatches;
     const other = left ? state.right : state.left;
+    const otherMatches = left ? state.rightMatches : state.leftMatches;
+    const otherNulls = left ? this.rightNulls : this.leftNulls;
+    const ownNulls = left ? this.leftNulls : this.rightNulls;
+    const residual = this.residual;
+    let matches = 0;
+    for (let i = 0; i < other.length; i++) {
+      const joined = this.joined(left, row.values, other[i]);
+      if (residual !== null && !residual(joined)) continue;
+      matches++;
+      if (!otherOuter) {
+        this.emit(this.leftOuter || this.rightOuter ? (retract ? '-D' : '+I') : row.kind, joined, timestamp);
+        continue;
+      }
+      // The other row is on an outer side: its padded form comes and goes with its first and last match.
+      const before = otherMatches![i];
+      if (retract) {
+        this.emit('-D', joined, timestamp);
+        otherMatches![i] = before - 1;
+        if (before === 1) this.emit('+I', this.joined(!left, other[i], ownNulls), timestamp);
+      } else {
+        if (before === 0) this.emit('-D', this.joined(!left, other[i], ownNulls), timestamp);
+        otherMatches![i] = before + 1;
+        this.emit('+I', joined, timestamp);
+      }
+    }
+    if (ownOuter && matches === 0)
+      this.emit(retract ? '-D' : '+I', this.joined(left, row.values, otherNulls), timestamp);
     if (retract) {
       const at = own.findIndex((v) => sameValues(v, row.values));
-      if (at < 0) return;
-      own.splice(at, 1);
+      if (at >= 0) {
+        own.splice(at, 1);
+        ownMatches?.splice(at, 1);
+      }
     } else {
       own.push(row.values);
+      ownMatches?.push(matches);
     }
     if (state.left.length === 0 && state.right.length === 0) this.state.clear();
     else this.state.update(state);
-    const residual = this.residual;
-    for (let i = 0; i < other.length; i++) {
-      const joined = left ? row.values.concat(other[i]) : other[i].concat(row.values);
-      if (residual !== null && !residual(joined)) continue;
-      this.output.collect({ kind: row.kind, values: joined }, timestamp);
-    }
   }
 }
 

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Row } from '../../../core/row.ts';
+import { KeySelectors } from '../../../graph/key-selector-spec.ts';
+import { materialize } from '../../../sql/result-printer.ts';
+import { OperatorHarness } from '../../../testing/operator-harness.ts';
+
+/** A join of [key, name] rows with [key, amount] rows on key. */
+function join(joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'): OperatorHarness {
+  return new OperatorHarness({
+    kind: 'sql-join',
+    // The planner's key selector: a NULL key is a key of its own (that joins nothing).
+    keySelector: KeySelectors.rowFields(0),
+    keySelector2: KeySelectors.rowFields(0),
+    config: { joinType, leftWidth: 2, rightWidth: 2, leftKeys: [0], rightKeys: [0], residual: null },
+  });
+}
+
+const row = (kind: Row['kind'], ...values: unknown[]): Row => ({ kind, values });
+
+function finalRows(h: OperatorHarness): string[] {
+  return materialize(h.extractOutputValues() as Row[])
+    .map((r) => JSON.stringify(r.values))
+    .sort();
+}
+
+test('an inner join emits joined rows with the input row kind, retractions included', async () => {
+  const h = join('INNER');
+  await h.open();
+  h.processElement(row('+I', 1, 'a'));
+  h.processElement2(row('+I', 1, 10));
+  h.processElement2(row('+I', 1, 20));
+  h.processElement2(row('-D', 1, 10));
+  assert.deepEqual(h.extractOutputValues(), [
+    row('+I', 1, 'a', 1, 10),
+    row('+I', 1, 'a', 1, 20),
+    row('-D', 1, 'a', 1, 10),
+  ]);
+});
+
+test('a LEFT join pads an unmatched left row, retracts the padding on the first match and restores it after the last', async () => {
+  const h = join('LEFT');
+  await h.open();
+  h.processElement(row('+I', 1, 'a'));
+  h.processElement(row('+I', 2, 'b'));
+  h.processElement2(row('+I', 1, 10));
+  h.processElement2(row('+I', 1, 20));
+  h.processElement2(row('+I', 3, 30));
+  assert.deepEqual(finalRows(h), ['[1,"a",1,10]', '[1,"a",1,20]', '[2,"b",null,null]']);
+  h.processElement2(row('-D', 1, 10));
+  h.processElement2(row('-D', 1, 20));
+  assert.deepEqual(finalRows(h), ['[1,"a",null,null]', '[2,"b",null,null]']);
+  h.processElement(row('-D', 2, 'b'));
+  assert.deepEqual(finalRows(h), ['[1,"a",null,null]']);
+  // The changelog itself: the padded row goes (-D) before its first joined row comes (+I).
+  assert.deepEqual(h.extractOutputValues().slice(0, 4), [
+    row('+I', 1, 'a', null, null),
+    row('+I', 2, 'b', null, null),
+    row('-D', 1, 'a', null, null),
+    row('+I', 1, 'a', 1, 10),
+  ]);
+});
+
+test('RIGHT and FULL joins pad the unmatched rows of their outer sides', async () => {
+  const right = join('RIGHT');
+  await right.open();
+  right.processElement2(row('+I', 3, 30));
+  right.processElement(row('+I', 1, 'a'));
+  right.processElement2(row('+I', 1, 10));
+  assert.deepEqual(finalRows(right), ['[1,"a",1,10]', '[null,null,3,30]']);
+
+  const full = join('FULL');
+  await full.open();
+  full.processElement(row('+I', 1, 'a'));
+  full.processElement(row('+I', 2, 'b'));
+  full.processElement2(row('+I', 2, 20));
+  full.processElement2(row('+I', 3, 30));
+  full.processElement(row('+I', null, 'n'));
+  assert.deepEqual(finalRows(full), [
+    '[1,"a",null,null]',
+    '[2,"b",2,20]',
+    '[null,"n",null,null]',
+    '[null,null,3,30]',
+  ]);
+  full.processElement(row('-D', 2, 'b'));
+  assert.deepEqual(finalRows(full), [
+    '[1,"a",null,null]',
+    '[null,"n",null,null]',
+    '[null,null,2,20]',
+    '[null,null,3,30]',
+  ]);
+});
