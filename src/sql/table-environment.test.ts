@@ -118,3 +118,33 @@ test('filesystem tables: CSV scanned and joined, LEFT and FULL OUTER JOIN pad un
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('datagen tables: sequences bound the table, random values keep their ranges and are the same every run', async () => {
+  const tEnv = TableEnvironment.create();
+  await tEnv.executeSql(`CREATE TABLE orders (
+      id BIGINT, price DOUBLE, qty INT, code STRING, note STRING
+    ) WITH (
+      'connector' = 'datagen', 'rows-per-second' = '1000000',
+      'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000',
+      'fields.price.min' = '1', 'fields.price.max' = '2',
+      'fields.qty.min' = '5', 'fields.qty.max' = '7',
+      'fields.code.length' = '4', 'fields.note.null-rate' = '0.5'
+    )`);
+  const first = await rows(tEnv, 'SELECT * FROM orders');
+  assert.deepEqual(
+    first.map((r) => r.values[0]),
+    Array.from({ length: 1000 }, (_, i) => i + 1),
+  );
+  assert.ok(first.every((r) => (r.values[1] as number) >= 1 && (r.values[1] as number) < 2));
+  assert.deepEqual([...new Set(first.map((r) => r.values[2]))].sort(), [5, 6, 7]);
+  assert.ok(first.every((r) => /^[a-z0-9]{4}$/.test(r.values[3] as string)));
+  const nulls = first.filter((r) => r.values[4] === null).length;
+  assert.ok(nulls > 400 && nulls < 600, `about half the notes are NULL, got ${nulls}`);
+  assert.deepEqual(await rows(tEnv, 'SELECT * FROM orders'), first);
+  await assert.rejects(
+    tEnv
+      .executeSql("CREATE TABLE bad (a INT) WITH ('connector' = 'datagen', 'fields.a.kind' = 'sequence')")
+      .then((t) => rows(tEnv, 'SELECT * FROM bad')),
+    /needs 'fields\.a\.start' and 'fields\.a\.end'/,
+  );
+});
