@@ -169,6 +169,12 @@ export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
 export { type ScalarFunctionDefinition, scalarFunction } from './core/user-function.ts';
 export { SqlError } from './sql/sql-error.ts';
+export {
+  type ChangelogRecord,
+  type DataStreamSchema,
+  StreamTableEnvironment,
+  Table,
+} from './sql/stream-table-environment.ts';
 export { TableEnvironment, type TableEnvironmentSettings, TableResult } from './sql/table-environment.ts';
 
 import './connectors/blackhole/index.ts';

@@ -89,7 +89,8 @@ const OK = (): TableResult =>
   });
 
 export class TableEnvironment {
-  private readonly catalog = new Catalog();
+  /** @internal */
+  readonly catalog = new Catalog();
   private readonly settings = new Map<string, string>();
   private readonly taskSlots: number | undefined;
   /** Where relative module paths of CREATE FUNCTION resolve from. */
@@ -149,7 +150,8 @@ export class TableEnvironment {
     return this.explain(s.kind === 'explain' ? s.statement : s, sql);
   }
 
-  private binder(sql: string): Binder {
+  /** @internal */
+  binder(sql: string): Binder {
     return new Binder(this.catalog, sql);
   }
 
@@ -466,11 +468,13 @@ export class TableEnvironment {
   }
 
   /** The user functions' modules by catalog name, for the planner to put into the plan. */
-  private functionLocations(): Map<string, { module: string; export: string }> {
+  /** @internal */
+  functionLocations(): Map<string, { module: string; export: string }> {
     return new Map(this.catalog.userFunctions().map((f) => [f.name, f.location]));
   }
 
-  private jobOptions(name: string): PlanOptions {
+  /** @internal */
+  jobOptions(name: string): PlanOptions {
     const parallelism = Number(this.settings.get('parallelism.default') ?? '1');
     if (!(Number.isInteger(parallelism) && parallelism >= 1)) {
       throw new WeirError(

@@ -11,6 +11,7 @@
  */
 import { createSource } from '../../core/connector-registry.ts';
 import { WeirError } from '../../core/errors.ts';
+import type { Row } from '../../core/row.ts';
 import { isRowtime, type SqlType } from '../../core/sql-type.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
 import {
@@ -80,14 +81,37 @@ export function planJob(
   return { graph, functions, collectUids };
 }
 
+/**
+ * Where a planner puts its operators: the ids of its transformations, the uid prefix of its operators
+ * (unique per query in one job), and the DataStream transformations behind `datastream` tables
+ * (StreamTableEnvironment) with the function that makes their records into rows.
+ */
+export interface PlannerHost {
+  nextId(): number;
+  uidPrefix: string;
+  stream?(id: string): { transformation: Transformation; toRow: (value: unknown) => Row } | undefined;
+}
+
+/** Translates a query's plan into transformations of `host` (a StreamTableEnvironment's environment). */
+export function translateQuery(
+  rel: Rel,
+  host: PlannerHost,
+  userFunctions: ReadonlyMap<string, UserFunctionLocation>,
+  stateTtl: number,
+): Transformation {
+  return new PhysicalPlanner(userFunctions, stateTtl, host).translate(rel);
+}
+
 class PhysicalPlanner {
   private nextId = 1;
+  private readonly host: PlannerHost | undefined;
   private readonly functions: ReadonlyMap<string, UserFunctionLocation>;
   private readonly stateTtl: number;
 
-  constructor(functions: ReadonlyMap<string, UserFunctionLocation>, stateTtl: number) {
+  constructor(functions: ReadonlyMap<string, UserFunctionLocation>, stateTtl: number, host?: PlannerHost) {
     this.functions = functions;
     this.stateTtl = stateTtl;
+    this.host = host;
   }
 
   /** The user functions `exprs` call, with their modules: every slot imports them. */
@@ -108,12 +132,12 @@ class PhysicalPlanner {
   }
 
   private id(): number {
-    return this.nextId++;
+    return this.host ? this.host.nextId() : this.nextId++;
   }
 
   /** A stable uid: the operator's kind and its number in the plan's translation order. */
   private uid(kind: string, id: number): string {
-    return `sql-${kind}-${id}`;
+    return `${this.host?.uidPrefix ?? 'sql'}-${kind}-${id}`;
   }
 
   /** Translations by the plan's text: a sub-plan used twice runs once (Flink's sub-plan reuse). */
@@ -553,6 +577,29 @@ class PhysicalPlanner {
 
   private scan(rel: Rel & { kind: 'scan' }): Transformation {
     const connector = tableConnectorOf(rel.options);
+    if (connector === 'datastream') {
+      // A DataStream made a table (StreamTableEnvironment): its records become rows in a map.
+      const stream = this.host?.stream?.(rel.options['datastream.id']);
+      if (stream === undefined) {
+        throw new WeirError(
+          'SQL_UNSUPPORTED',
+          `table "${rel.table}" is a DataStream's: query it through a StreamTableEnvironment and run it with the DataStream job`,
+        );
+      }
+      const id = this.id();
+      return {
+        kind: 'physical',
+        id,
+        operator: 'map',
+        name: `FromDataStream(table=[${rel.table}])`,
+        uid: this.uid('from-datastream', id),
+        inputs: [[stream.transformation]],
+        config: {},
+        fn: stream.toRow,
+        chainable: true,
+        source: false,
+      };
+    }
     const known = tableConnectors();
     if (connector === undefined) {
       throw new WeirError(

@@ -1,0 +1,232 @@
+/**
+ * SQL inside a DataStream job, as Flink's StreamTableEnvironment: DataStreams become tables
+ * (`createTemporaryView`, `fromDataStream`), queries over them are Tables (`sqlQuery`), and Tables
+ * become DataStreams again (`toDataStream` for insert-only results, `toChangelogStream` for any),
+ * all in the job of the StreamExecutionEnvironment, which runs them with its `execute()`.
+ *
+ * A DataStream carries JavaScript objects whose types TypeScript knows but the runtime does not, so
+ * the table's columns are declared: their names (fields of the objects) and SQL types, and
+ * optionally the event-time column and its watermark.
+ *
+ * @example
+ * const env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * const tEnv = StreamTableEnvironment.create(env);
+ * tEnv.createTemporaryView('clicks', env.fromElements({ visitor: 'a', url: '/x' }), {
+ *   columns: { visitor: 'STRING', url: 'STRING' },
+ * });
+ * const counts = tEnv.sqlQuery('SELECT visitor, COUNT(*) AS n FROM clicks GROUP BY visitor');
+ * tEnv.toChangelogStream(counts).print();
+ * await env.execute();
+ */
+import { DataStream } from '../api/data-stream.ts';
+import type { StreamExecutionEnvironment } from '../api/stream-execution-environment.ts';
+import { WeirError } from '../core/errors.ts';
+import type { Row, RowKind } from '../core/row.ts';
+import type { RowField } from '../core/sql-type.ts';
+import type { Transformation } from '../graph/transformation.ts';
+import { parseScript } from './parser/parser.ts';
+import type { Rel } from './plan/rel.ts';
+import { translateQuery } from './planner/physical-planner.ts';
+import { TableEnvironment, type TableEnvironmentSettings } from './table-environment.ts';
+
+/** The columns of a table made from a DataStream. */
+export interface DataStreamSchema {
+  /** Column name (a field of the stream's objects) to SQL type: `{ user: 'STRING', amount: 'DOUBLE' }`. */
+  columns: Record<string, string>;
+  /** The event-time column (epoch ms or a Date), and its watermark expression (default: the column itself). */
+  rowtime?: { column: string; watermark?: string };
+}
+
+/** A query's result as a table: its columns, and the plan a DataStream is made from. */
+export class Table {
+  /** The result's columns. */
+  readonly fields: RowField[];
+  /** @internal */
+  readonly rel: Rel;
+
+  /** @internal */
+  constructor(rel: Rel) {
+    this.rel = rel;
+    this.fields = rel.fields;
+  }
+}
+
+/** A change of a table as a DataStream record: its kind and the row as an object by column name. */
+export interface ChangelogRecord<T = Record<string, unknown>> {
+  kind: RowKind;
+  row: T;
+}
+
+export class StreamTableEnvironment {
+  /** The SQL session (catalog, settings) this environment plans in; `executeSql` runs DDL and SET there. */
+  private readonly session: TableEnvironment;
+  private readonly env: StreamExecutionEnvironment;
+  private readonly streams = new Map<
+    string,
+    { transformation: Transformation; toRow: (value: unknown) => Row }
+  >();
+  private queries = 0;
+
+  private constructor(env: StreamExecutionEnvironment, settings: TableEnvironmentSettings) {
+    this.session = TableEnvironment.create(settings);
+    this.env = env;
+  }
+
+  /**
+   * Runs a statement in the session: DDL, SET, SHOW, DESCRIBE, EXPLAIN; a query or INSERT over
+   * tables of connectors runs as its own job, one over DataStream tables through `toDataStream`.
+   */
+  executeSql(sql: string): ReturnType<TableEnvironment['executeSql']> {
+    return this.session.executeSql(sql);
+  }
+
+  /** A SQL session whose queries join `env`'s job. */
+  static create(
+    env: StreamExecutionEnvironment,
+    settings: TableEnvironmentSettings = {},
+  ): StreamTableEnvironment {
+    if (
+      env === undefined ||
+      typeof (env as { nextTransformationId?: unknown }).nextTransformationId !== 'function'
+    ) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        'StreamTableEnvironment.create needs a StreamExecutionEnvironment',
+      );
+    }
+    return new StreamTableEnvironment(env, settings);
+  }
+
+  /** Registers `stream` as the temporary table `name`, with the declared columns. */
+  createTemporaryView<T>(name: string, stream: DataStream<T>, schema: DataStreamSchema): void {
+    const id = String(this.streams.size + 1);
+    const names = Object.keys(schema.columns);
+    if (names.length === 0)
+      throw new WeirError('INVALID_ARGUMENT', `the schema of "${name}" declares no columns`);
+    const columns = names.map((c) => `\`${c.replaceAll('`', '``')}\` ${schema.columns[c]}`);
+    if (schema.rowtime) {
+      if (!names.includes(schema.rowtime.column)) {
+        throw new WeirError(
+          'INVALID_ARGUMENT',
+          `the rowtime column "${schema.rowtime.column}" of "${name}" is not one of its columns`,
+        );
+      }
+      columns.push(
+        `WATERMARK FOR \`${schema.rowtime.column}\` AS ${schema.rowtime.watermark ?? `\`${schema.rowtime.column}\``}`,
+      );
+    }
+    const ddl = `CREATE TEMPORARY TABLE \`${name}\` (${columns.join(', ')}) WITH ('connector' = 'datastream', 'datastream.id' = '${id}')`;
+    const parsed = parseScript(ddl)[0];
+    if (parsed.statement.kind !== 'create-table') throw new WeirError('INTERNAL', 'expected a CREATE TABLE');
+    this.session.catalog.put(this.session.binder(ddl).createTable(parsed.statement));
+    const n = names.length;
+    this.streams.set(id, {
+      transformation: stream.transformation,
+      // Objects to rows: fields by column name; a Date becomes epoch milliseconds.
+      toRow: (value) => {
+        const object = value as Record<string, unknown>;
+        const values = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) {
+          const v = object?.[names[i]];
+          values[i] = v === undefined ? null : v instanceof Date ? v.getTime() : v;
+        }
+        return { kind: '+I', values };
+      },
+    });
+  }
+
+  /** A query over the session's tables, to turn into a DataStream. */
+  sqlQuery(sql: string): Table {
+    const statements = parseScript(sql);
+    const s = statements[0]?.statement;
+    if (statements.length !== 1 || s.kind !== 'query')
+      throw new WeirError('SQL_PARSE_ERROR', 'sqlQuery takes one query (SELECT ...)');
+    return new Table(this.session.binder(sql).query(s.query));
+  }
+
+  private rows(table: Table): Transformation {
+    this.queries++;
+    return translateQuery(
+      table.rel,
+      {
+        nextId: () => this.env.nextTransformationId(),
+        uidPrefix: `sql${this.queries}`,
+        stream: (id) => this.streams.get(id),
+      },
+      this.session.functionLocations(),
+      this.session.jobOptions('stream').stateTtl ?? 0,
+    );
+  }
+
+  /**
+   * The rows of an insert-only table as objects by column name. A table whose result updates (a
+   * GROUP BY without a window, an outer join, a Top-N) needs `toChangelogStream`.
+   */
+  toDataStream<T = Record<string, unknown>>(table: Table): DataStream<T> {
+    const updating = updatingOperator(table.rel);
+    if (updating) {
+      throw new WeirError(
+        'SQL_UNSUPPORTED',
+        `toDataStream takes an insert-only table, and this one's ${updating} updates its result: use toChangelogStream`,
+      );
+    }
+    const names = table.fields.map((f) => f.name);
+    const t = this.env.addPhysical({
+      operator: 'map',
+      name: 'ToDataStream',
+      inputs: [[this.rows(table)]],
+      config: {},
+      fn: (row: Row) => objectOf(names, row.values),
+    });
+    return new DataStream<T>(this.env, t);
+  }
+
+  /** Every change of the table: `{ kind: '+I' | '-U' | '+U' | '-D', row }`, the row an object by column name. */
+  toChangelogStream<T = Record<string, unknown>>(table: Table): DataStream<ChangelogRecord<T>> {
+    const names = table.fields.map((f) => f.name);
+    const t = this.env.addPhysical({
+      operator: 'map',
+      name: 'ToChangelogStream',
+      inputs: [[this.rows(table)]],
+      config: {},
+      fn: (row: Row) => ({ kind: row.kind, row: objectOf(names, row.values) }),
+    });
+    return new DataStream<ChangelogRecord<T>>(this.env, t);
+  }
+}
+
+function objectOf(names: string[], values: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = values[i];
+  return out;
+}
+
+/** The first operator of the plan whose result updates (a changelog with retractions), or null. */
+function updatingOperator(rel: Rel): string | null {
+  switch (rel.kind) {
+    case 'aggregate':
+      if (!rel.window) return 'GROUP BY';
+      break;
+    case 'rank':
+    case 'over':
+      return 'Top-N';
+    case 'join':
+      if (rel.joinType !== 'INNER') return `${rel.joinType} OUTER JOIN`;
+      break;
+    case 'lookup-join':
+      break;
+  }
+  const inputs: Rel[] =
+    rel.kind === 'join'
+      ? [rel.left, rel.right]
+      : rel.kind === 'union'
+        ? rel.inputs
+        : 'input' in rel
+          ? [rel.input]
+          : [];
+  for (const input of inputs) {
+    const u = updatingOperator(input);
+    if (u) return u;
+  }
+  return null;
+}
