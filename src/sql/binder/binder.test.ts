@@ -202,3 +202,20 @@ test('bad names and types fail with the position and a helpful reason', () => {
     'SQL_UNSUPPORTED',
   );
 });
+
+test('literals and functions that can give NULL on their own are typed so', () => {
+  const rel = bind(
+    `${DDL} SELECT TIMESTAMP '0050-01-01 00:00:00', REGEXP_EXTRACT('abc', 'x'), TO_TIMESTAMP('nope'), UPPER('a') FROM bid`,
+  );
+  assert.deepEqual(
+    rel.fields.map((f) => formatType(f.type)),
+    ['TIMESTAMP(3) NOT NULL', 'STRING', 'TIMESTAMP(3)', 'STRING NOT NULL'],
+  );
+  const ts = (rel as Rel & { kind: 'project' }).exprs[0];
+  assert.ok(ts.kind === 'literal');
+  assert.equal(new Date(ts.value as number).toISOString(), '0050-01-01T00:00:00.000Z');
+  assert.match(
+    bindError(`${DDL} SELECT TIMESTAMP '2026-02-30 00:00:00' FROM bid`).reason,
+    /invalid TIMESTAMP literal/,
+  );
+});

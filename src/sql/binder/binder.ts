@@ -1667,16 +1667,19 @@ export function parseTimestamp(text: string): number | null {
     text.trim(),
   );
   if (!m) return null;
-  const ms = Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
+  const month = Number(m[2]) - 1;
+  const day = Number(m[3]);
+  const d = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
+  d.setUTCFullYear(Number(m[1]), month, day);
+  d.setUTCHours(
     Number(m[4] ?? 0),
     Number(m[5] ?? 0),
     Number(m[6] ?? 0),
     Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)),
   );
-  return Number.isNaN(ms) ? null : ms;
+  if (Number.isNaN(d.getTime()) || d.getUTCMonth() !== month || d.getUTCDate() !== day) return null;
+  return d.getTime();
 }
 
 export { Catalog };

@@ -42,11 +42,23 @@ function fn(
 }
 
 /** A function of strings returning a string (nullable when an argument is). */
+/** Functions of strings that give NULL on some input even when no argument is NULL (no match, a negative length). */
+const NULL_ON_SOME_INPUT = new Set([
+  'JSON_VALUE',
+  'REGEXP_EXTRACT',
+  'REGEXP_REPLACE',
+  'SPLIT_INDEX',
+  'SUBSTRING',
+  'SUBSTR',
+  'LPAD',
+  'RPAD',
+]);
+
 function stringFn(name: string, minArgs: number, maxArgs: number, checkFirst = true): BuiltinFunction {
   return fn(name, 'scalar', minArgs, maxArgs, (args) => {
     if (checkFirst && !isString(args[0]) && args[0].kind !== 'NULL')
       return `${name} expects a string, got ${args[0].kind}`;
-    return T.string(anyNullable(args));
+    return T.string(NULL_ON_SOME_INPUT.has(name) || anyNullable(args));
   });
 }
 
@@ -229,13 +241,14 @@ const FUNCTIONS: BuiltinFunction[] = [
     nullable: false,
     timeAttribute: 'proctime',
   })),
-  fn('TO_TIMESTAMP', 'scalar', 1, 2, (args) => T.timestamp(3, anyNullable(args))),
+  // A text that does not parse gives NULL.
+  fn('TO_TIMESTAMP', 'scalar', 1, 2, () => T.timestamp(3, true)),
   fn('TO_TIMESTAMP_LTZ', 'scalar', 1, 2, (args) => ({
     kind: 'TIMESTAMP_LTZ',
     precision: 3,
     nullable: anyNullable(args),
   })),
-  fn('TO_DATE', 'scalar', 1, 2, (args) => ({ kind: 'DATE', nullable: anyNullable(args) })),
+  fn('TO_DATE', 'scalar', 1, 2, () => ({ kind: 'DATE', nullable: true })),
   fn('UNIX_TIMESTAMP', 'scalar', 0, 2, (args) => T.bigint(anyNullable(args))),
   fn('TIMESTAMPADD', 'scalar', 3, 3, ([, , ts]) => withoutTimeAttribute(ts)),
   fn('TIMESTAMPDIFF', 'scalar', 3, 3, (args) => T.int(anyNullable(args))),
