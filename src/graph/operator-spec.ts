@@ -117,6 +117,12 @@ export interface SqlCalcOperatorConfig {
  * interval when it advances (exactly the expression's value: no `- 1` as bounded out-of-orderness has).
  */
 export interface SqlWatermarkAssignerOperatorConfig {
+  /** The table's computed columns: the row the watermark sees, from the source's row (null: as it is). */
+  pre?: Rex[] | null;
+  /** The query's first Calc, applied to each row after the watermark has seen it (null: none). */
+  post?: { exprs: Rex[]; condition: Rex | null } | null;
+  /** User functions the expressions call. */
+  functions?: Record<string, UserFunctionLocation>;
   rowtime: number;
   watermark: Rex;
   /** `table.exec.source.idle-timeout` in ms; 0: none. */

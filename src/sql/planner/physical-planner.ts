@@ -161,22 +161,8 @@ class PhysicalPlanner {
     switch (rel.kind) {
       case 'scan':
         return this.scan(rel);
-      case 'watermark': {
-        // Inputs first: the graph builder orders operators by id.
-        const input = this.translate(rel.input);
-        const id = this.id();
-        return {
-          kind: 'physical',
-          id,
-          operator: 'sql-watermark-assigner',
-          name: `WatermarkAssigner(rowtime=[${rel.fields[rel.rowtime].name}])`,
-          uid: this.uid('watermark-assigner', id),
-          inputs: [[input]],
-          config: { rowtime: rel.rowtime, watermark: rel.watermark, idleTimeout: 0 },
-          chainable: true,
-          source: false,
-        };
-      }
+      case 'watermark':
+        return this.watermark(rel, null, null, null);
       case 'project': {
         // A projection over a filter is one Calc: the condition first, on the filter's input.
         if (rel.input.kind === 'filter') {
@@ -552,7 +538,50 @@ class PhysicalPlanner {
   }
 
   private calc(input: Rel, exprs: Rex[], condition: Rex | null, names: string[]): Transformation {
+    // A Calc right over the table's watermark runs inside the watermark assigner: one operator and
+    // one row less per record, the watermark still computed from every row of the table.
+    if (input.kind === 'watermark') return this.watermark(input, exprs, condition, names);
     return this.calcOver(this.translate(input), exprs, condition, names);
+  }
+
+  /**
+   * The table's watermark assigner, with its computed columns (the Calc below it, `pre`) and the
+   * Calc above it (`post`: the query's first projection and filter) fused in.
+   */
+  private watermark(
+    rel: Rel & { kind: 'watermark' },
+    exprs: Rex[] | null,
+    condition: Rex | null,
+    names: string[] | null,
+  ): Transformation {
+    let source = rel.input;
+    let pre: Rex[] | null = null;
+    if (source.kind === 'project') {
+      pre = source.exprs;
+      source = source.input;
+    }
+    // Inputs first: the graph builder orders operators by id.
+    const input = this.translate(source);
+    const id = this.id();
+    const post = exprs === null ? null : { exprs, condition };
+    return {
+      kind: 'physical',
+      id,
+      operator: 'sql-watermark-assigner',
+      name: `WatermarkAssigner(rowtime=[${rel.fields[rel.rowtime].name}])${names ? ` -> Calc(select=[${names.join(', ')}]${condition ? ', where=[...]' : ''})` : ''}`,
+      uid: this.uid('watermark-assigner', id),
+      inputs: [[input]],
+      config: {
+        rowtime: rel.rowtime,
+        watermark: rel.watermark,
+        idleTimeout: 0,
+        pre,
+        post,
+        functions: this.userFunctions([...(pre ?? []), ...(exprs ?? []), condition]),
+      },
+      chainable: true,
+      source: false,
+    };
   }
 
   private calcOver(
