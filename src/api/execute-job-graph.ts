@@ -3,7 +3,7 @@ import { WeirError } from '../core/errors.ts';
 import { moduleNeeds, resolveGraphFunctions } from '../graph/graph-functions.ts';
 import type { JobGraph } from '../graph/job-graph.ts';
 import type { CollectTarget } from './collect.ts';
-import { getPipelineExecutor, type JobClient } from './executor.ts';
+import { getPipelineExecutor, type JobClient, type RestoreSettings } from './executor.ts';
 
 export interface ExecuteJobGraphOptions {
   /** Worker threads to run task slots on (default: the number of cores, at most the graph's parallelism). */
@@ -13,6 +13,8 @@ export interface ExecuteJobGraphOptions {
    * operator without a target fails the call.
    */
   collect?: Record<string, CollectTarget>;
+  /** Start from a savepoint or checkpoint: operators are matched by uid, as for any job. */
+  restore?: RestoreSettings;
 }
 
 /**
@@ -56,6 +58,6 @@ export async function executeJobGraph(
   }
   return getPipelineExecutor().execute(
     { graph, functions, clock: systemClock },
-    { jobIndex: 0, taskSlots: options.taskSlots, dataOnly: true },
+    { jobIndex: 0, taskSlots: options.taskSlots, dataOnly: true, restore: options.restore },
   );
 }

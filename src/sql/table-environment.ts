@@ -16,7 +16,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CollectTarget, collectIterator } from '../api/collect.ts';
 import { executeJobGraph } from '../api/execute-job-graph.ts';
-import type { JobClient } from '../api/executor.ts';
+import type { JobClient, RestoreSettings } from '../api/executor.ts';
+import { type CheckpointSettings, DEFAULT_CHECKPOINT_SETTINGS } from '../core/checkpointing.ts';
 import { WeirError } from '../core/errors.ts';
 import { insertRow, type Row } from '../core/row.ts';
 import { loadUserFunction } from '../core/user-function.ts';
@@ -468,6 +469,42 @@ export class TableEnvironment {
   }
 
   /** The user functions' modules by catalog name, for the planner to put into the plan. */
+  /**
+   * Where the session's next jobs start from, as in Flink's SQL client: `execution.savepoint.path`
+   * (a savepoint or a checkpoint directory) and `execution.savepoint.ignore-unclaimed-state`.
+   */
+  private restore(): RestoreSettings | undefined {
+    const path = this.settings.get('execution.savepoint.path');
+    if (path === undefined || path === '') return undefined;
+    return {
+      path,
+      kind: 'savepoint',
+      allowNonRestoredState: this.settings.get('execution.savepoint.ignore-unclaimed-state') === 'true',
+    };
+  }
+
+  /**
+   * Checkpointing of the session's jobs, as Flink's settings say: `execution.checkpointing.interval`
+   * (off when unset), `execution.checkpointing.mode`, `execution.checkpointing.dir` (in memory when unset).
+   */
+  private checkpointing(): CheckpointSettings | null {
+    const interval = this.settings.get('execution.checkpointing.interval');
+    if (interval === undefined) return null;
+    const mode = (this.settings.get('execution.checkpointing.mode') ?? 'EXACTLY_ONCE').toUpperCase();
+    if (mode !== 'EXACTLY_ONCE' && mode !== 'AT_LEAST_ONCE') {
+      throw new WeirError(
+        'INVALID_CONFIG',
+        `'execution.checkpointing.mode' must be EXACTLY_ONCE or AT_LEAST_ONCE, got '${mode}'`,
+      );
+    }
+    return {
+      ...DEFAULT_CHECKPOINT_SETTINGS,
+      interval: durationMs('execution.checkpointing.interval', interval),
+      mode,
+      storage: this.settings.get('execution.checkpointing.dir') ?? null,
+    };
+  }
+
   /** @internal */
   functionLocations(): Map<string, { module: string; export: string }> {
     return new Map(this.catalog.userFunctions().map((f) => [f.name, f.location]));
@@ -494,6 +531,7 @@ export class TableEnvironment {
         // Rows are made by the planner's own operators from plain values: no need to check, on
         // exchanges within a thread, that each would survive encoding.
         recordCheck: false,
+        checkpointing: this.checkpointing(),
       },
     };
   }
@@ -510,6 +548,7 @@ export class TableEnvironment {
       deployed = executeJobGraph(planned.graph, {
         taskSlots: this.taskSlots,
         collect: { [planned.collectUids[0]]: target },
+        restore: this.restore(),
       });
       return deployed;
     });
@@ -528,7 +567,10 @@ export class TableEnvironment {
       return { rel, sink: { kind: 'table', table } };
     });
     const planned = planJob(queries, this.jobOptions(jobNameOf(text)), this.functionLocations());
-    const client = await executeJobGraph(planned.graph, { taskSlots: this.taskSlots });
+    const client = await executeJobGraph(planned.graph, {
+      taskSlots: this.taskSlots,
+      restore: this.restore(),
+    });
     return new TableResult({
       kind: 'SUCCESS_WITH_CONTENT',
       schema: [{ name: 'job id', type: T.string(false) }],
