@@ -163,28 +163,36 @@ function columnWidth(type: SqlType): number {
   }
 }
 
-/** Statements from the terminal: each ends at a `;` outside quotes and comments. */
+/** Statements from the terminal: each ends with a `;` outside quotes and comments. */
 async function interactive(tEnv: TableEnvironment, out: (line: string) => void): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'Weir SQL> ' });
+  // The input may end (a pipe) while a statement still runs: prompt only while it is open.
+  let open = true;
+  rl.on('close', () => {
+    open = false;
+  });
+  const prompt = (text: string): void => {
+    if (!open) return;
+    rl.setPrompt(text);
+    rl.prompt();
+  };
   let buffer = '';
-  rl.prompt();
+  prompt('Weir SQL> ');
   for await (const line of rl) {
     buffer += `${line}\n`;
     if (!endsStatement(buffer)) {
-      rl.setPrompt('> ');
-      rl.prompt();
+      prompt('> ');
       continue;
     }
     const text = buffer.trim();
     buffer = '';
-    rl.setPrompt('Weir SQL> ');
     if (/^(quit|exit);?$/i.test(text)) break;
     try {
       for await (const { result } of tEnv.executeScript(text)) await show(result, tEnv, out);
     } catch (error) {
       out(`[ERROR] ${error instanceof WeirError ? `${error.code}: ${error.message}` : String(error)}`);
     }
-    rl.prompt();
+    prompt('Weir SQL> ');
   }
   rl.close();
   return 0;

@@ -93,3 +93,31 @@ test('weir sql -f reports a SQL error with its position and exits 1', async () =
     /SQL_VALIDATION_ERROR: unknown column "b" \(available: a\) at line 2, column 8\n {2}SELECT b FROM t;\n {9}\^/,
   );
 });
+
+test('weir sql reads statements at its prompt, across lines, in the result mode SET chooses, and goes on after an error', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(node, [join(repo, 'bin/weir.js'), 'sql'], { cwd: repo });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stdin.end(
+    [
+      "CREATE TABLE t (id BIGINT) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence',",
+      "  'fields.id.start' = '1', 'fields.id.end' = '3');",
+      'SELECT id * 2 AS d',
+      'FROM t;',
+      "SET 'sql-client.execution.result-mode' = 'changelog';",
+      'SELECT nope FROM t;',
+      'SELECT id FROM t;',
+      'quit;',
+      '',
+    ].join('\n'),
+  );
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.match(stdout, /\| op \| +d \|\n\+-+\+-+\+\n\| \+I \| +2 \|\n\| \+I \| +4 \|\n\| \+I \| +6 \|/);
+  assert.match(
+    stdout,
+    /\[ERROR\] SQL_VALIDATION_ERROR: unknown column "nope" \(available: id\) at line 1, column 8/,
+  );
+  assert.match(stdout, /\+I\[1\]\n\+I\[2\]\n\+I\[3\]\nReceived a total of 3 rows/);
+});
