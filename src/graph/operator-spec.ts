@@ -198,6 +198,19 @@ export interface SqlLookupJoinOperatorConfig {
   residual: Rex | null;
 }
 
+/** SQL's OVER aggregation, keyed by the partition (see sql-over-aggregate-operator.ts). */
+export interface SqlOverAggregateOperatorConfig {
+  time: number;
+  rowtime: boolean;
+  unit: 'ROWS' | 'RANGE';
+  /** Rows (ROWS) or ms (RANGE) before the current row; null: unbounded. */
+  preceding: number | null;
+  aggs: AggCall[];
+  inputTypes: SqlType[];
+  resultTypes: SqlType[];
+  stateTtl?: number;
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -231,6 +244,7 @@ export interface OperatorConfigs {
   'sql-join': SqlJoinOperatorConfig;
   'sql-rank': SqlRankOperatorConfig;
   'sql-lookup-join': SqlLookupJoinOperatorConfig;
+  'sql-over-aggregate': SqlOverAggregateOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -266,6 +280,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-join',
   'sql-rank',
   'sql-lookup-join',
+  'sql-over-aggregate',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

@@ -22,6 +22,7 @@ import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
 import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
 import { SqlJoinOperator } from './sql/sql-join-operator.ts';
 import { SqlLookupJoinOperator } from './sql/sql-lookup-join-operator.ts';
+import { SqlOverAggregateOperator } from './sql/sql-over-aggregate-operator.ts';
 import { SqlRankOperator } from './sql/sql-rank-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
 import {
@@ -68,6 +69,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-join': SqlJoinOperator,
   'sql-rank': SqlRankOperator,
   'sql-lookup-join': SqlLookupJoinOperator,
+  'sql-over-aggregate': SqlOverAggregateOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

@@ -763,11 +763,16 @@ export class Binder {
     const first = calls[0];
     const spec = first.over!;
     if (spec.ref) throw this.unsupported('named windows in OVER', spec.pos);
+    for (const c of calls) {
+      if (JSON.stringify(stripPos(c.over)) !== JSON.stringify(stripPos(spec)))
+        throw this.unsupported('several different OVER windows in one query', c.pos);
+    }
+    if (calls.some((c) => builtinFunction(c.name)?.kind === 'aggregate'))
+      return this.overAggregate(calls, input, scope);
     const fnNames: ('ROW_NUMBER' | 'RANK' | 'DENSE_RANK')[] = [];
     for (const c of calls) {
       const f = builtinFunction(c.name);
-      if (f?.kind !== 'ranking')
-        throw this.unsupported(`${c.name} OVER (aggregation over windows of rows)`, c.pos);
+      if (f?.kind !== 'ranking') throw this.error(`${c.name} cannot be used with OVER`, c.pos);
       if (c.args.length > 0) throw this.error(`${c.name} takes no arguments`, c.pos);
       if (JSON.stringify(stripPos(c.over)) !== JSON.stringify(stripPos(spec)))
         throw this.unsupported('several different OVER windows in one query', c.pos);
@@ -800,6 +805,113 @@ export class Binder {
       if (e.kind !== 'call' || !e.over) return undefined;
       const i = calls.indexOf(e);
       return i < 0 ? undefined : inputRef(width + i, T.bigint(false));
+    };
+    return { rel, scope, hook };
+  }
+
+  /**
+   * OVER aggregation, as Flink runs it: aggregates over a window of rows of the same partition,
+   * ordered by a time attribute (ascending), ending at the current row: `ROWS BETWEEN n PRECEDING`,
+   * `RANGE BETWEEN INTERVAL ... PRECEDING`, or `UNBOUNDED PRECEDING`. Each row gets the aggregates
+   * of its window; the rows come out in time order.
+   */
+  private overAggregate(
+    calls: CallExpr[],
+    input: Rel,
+    scope: Scope,
+  ): { rel: Rel; scope: Scope; hook: (e: Expr) => Rex | undefined } {
+    const spec = calls[0].over!;
+    if (spec.orderBy.length !== 1)
+      throw this.error('OVER aggregation needs ORDER BY one time attribute', spec.pos);
+    const order = spec.orderBy[0];
+    const orderRex = this.expr(order.expr, scope);
+    if (
+      orderRex.kind !== 'input' ||
+      !isTimestamp(orderRex.type) ||
+      orderRex.type.timeAttribute === undefined
+    ) {
+      throw this.error(
+        'OVER aggregation must be ORDER BY a time attribute (the rowtime of a WATERMARK, or PROCTIME())',
+        order.expr.pos,
+      );
+    }
+    if (order.descending) throw this.unsupported('OVER windows ordered DESC', order.expr.pos);
+    const frame = spec.frame;
+    let unit: 'ROWS' | 'RANGE' = 'RANGE';
+    let preceding: number | null = null;
+    if (frame) {
+      unit = frame.unit;
+      if (frame.end.kind !== 'current-row')
+        throw this.unsupported('OVER windows that end after the current row', spec.pos);
+      if (frame.start.kind === 'preceding') {
+        const o = frame.start.offset;
+        if (unit === 'ROWS') {
+          if (o.kind !== 'literal' || o.type !== 'number' || !/^\d+$/.test(o.text))
+            throw this.error(
+              'ROWS BETWEEN needs a number of rows: ROWS BETWEEN 10 PRECEDING AND CURRENT ROW',
+              o.pos,
+            );
+          preceding = Number(o.text);
+        } else {
+          if (o.kind !== 'interval')
+            throw this.error(
+              "RANGE BETWEEN needs an interval: RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW",
+              o.pos,
+            );
+          preceding = this.intervalMs(o);
+        }
+      } else if (frame.start.kind !== 'unbounded-preceding') {
+        throw this.unsupported('OVER windows that start at or after the current row', spec.pos);
+      }
+    }
+    const partitionKeys = spec.partitionBy.map((e) => {
+      const r = this.expr(e, scope);
+      if (r.kind !== 'input')
+        throw this.unsupported('PARTITION BY an expression that is not a column', e.pos);
+      return r.index;
+    });
+    // The aggregates' arguments are fields of a projection of the input, after its own fields.
+    const width = input.fields.length;
+    const preExprs: Rex[] = input.fields.map((f, i) => inputRef(i, f.type));
+    const fieldOf = (rex: Rex): number => {
+      if (rex.kind === 'input' && rex.index < width) return rex.index;
+      preExprs.push(rex);
+      return preExprs.length - 1;
+    };
+    const aggs: AggCall[] = [];
+    const types: SqlType[] = [];
+    for (const c of calls) {
+      const f = builtinFunction(c.name);
+      if (f?.kind !== 'aggregate') throw this.unsupported(`${c.name} in OVER aggregation`, c.pos);
+      if (c.distinct) throw this.unsupported('DISTINCT in OVER aggregation', c.pos);
+      const args = c.star ? [] : c.args.map((a) => this.expr(a, scope));
+      const inferred = f.infer(args.map((a) => a.type));
+      if (typeof inferred === 'string') throw this.error(inferred, c.pos);
+      const filter = c.filter ? fieldOf(this.expr(c.filter, scope)) : null;
+      aggs.push({ fn: c.name, args: args.map(fieldOf), distinct: false, filter, name: `w0$o${aggs.length}` });
+      types.push(inferred);
+    }
+    const pre = this.project(
+      input,
+      preExprs,
+      preExprs.map((e, i) => (i < width ? input.fields[i].name : `$f${i}`)),
+    );
+    const rel: Rel = {
+      kind: 'over-aggregate',
+      input: pre,
+      partitionKeys,
+      time: orderRex.index,
+      rowtime: orderRex.type.timeAttribute === 'rowtime',
+      unit,
+      preceding,
+      aggs,
+      fields: [...pre.fields, ...aggs.map((a, i) => ({ name: a.name, type: types[i] }))],
+    };
+    const preWidth = pre.fields.length;
+    const hook = (e: Expr): Rex | undefined => {
+      if (e.kind !== 'call' || !e.over) return undefined;
+      const i = calls.indexOf(e);
+      return i < 0 ? undefined : inputRef(preWidth + i, types[i]);
     };
     return { rel, scope, hook };
   }

@@ -20,7 +20,8 @@ export type Rel =
   | Sort
   | Over
   | Rank
-  | LookupJoin;
+  | LookupJoin
+  | OverAggregate;
 
 /** Reads a catalog table's physical and metadata columns through its connector. */
 export interface Scan {
@@ -181,6 +182,24 @@ export interface LookupJoin {
   fields: RowField[];
 }
 
+/**
+ * OVER aggregation: per partition, in the order of the time attribute `time`, each row with the
+ * aggregates of its window: the `preceding` rows (ROWS) or ms (RANGE) before it and itself, or every
+ * earlier row (`preceding` null). The input's fields, then one field per aggregate.
+ */
+export interface OverAggregate {
+  kind: 'over-aggregate';
+  input: Rel;
+  partitionKeys: number[];
+  time: number;
+  /** Event time (a rowtime: rows wait for the watermark) or processing time (rows go at once). */
+  rowtime: boolean;
+  unit: 'ROWS' | 'RANGE';
+  preceding: number | null;
+  aggs: AggCall[];
+  fields: RowField[];
+}
+
 /** ORDER BY / LIMIT / OFFSET. */
 export interface Sort {
   kind: 'sort';
@@ -247,6 +266,8 @@ function describeRel(rel: Rel): string {
       return `SortLimit(limit=[${rel.limit ?? 'none'}], offset=[${rel.offset}])`;
     case 'over':
       return `OverAggregate(partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}], select=[${fieldNames(rel)}])`;
+    case 'over-aggregate':
+      return `OverAggregate(partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}], orderBy=[${rel.input.fields[rel.time].name}], ${rel.unit} ${rel.preceding ?? 'UNBOUNDED'} PRECEDING)`;
     case 'lookup-join':
       return `LookupJoin(table=[${rel.table.table}], joinType=[${rel.joinType}])`;
     case 'rank':

@@ -214,6 +214,32 @@ class PhysicalPlanner {
         return this.join(rel);
       case 'lookup-join':
         return this.lookupJoin(rel);
+      case 'over-aggregate': {
+        const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
+        const id = this.id();
+        const width = rel.input.fields.length;
+        return {
+          kind: 'physical',
+          id,
+          operator: 'sql-over-aggregate',
+          name: `OverAggregate(orderBy=[${rel.input.fields[rel.time].name}], ${rel.unit} ${rel.preceding ?? 'UNBOUNDED'} PRECEDING)`,
+          uid: this.uid('over-aggregate', id),
+          inputs: [[input]],
+          config: {
+            time: rel.time,
+            rowtime: rel.rowtime,
+            unit: rel.unit,
+            preceding: rel.preceding,
+            aggs: rel.aggs,
+            inputTypes: rel.input.fields.map((f) => f.type),
+            resultTypes: rel.fields.slice(width).map((f) => f.type),
+            stateTtl: this.stateTtl,
+          },
+          parallelism: rel.partitionKeys.length === 0 ? 1 : undefined,
+          chainable: true,
+          source: false,
+        };
+      }
       case 'rank': {
         const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
         const id = this.id();
