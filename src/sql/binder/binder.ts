@@ -894,7 +894,7 @@ export class Binder {
     const pre = this.project(
       input,
       preExprs,
-      preExprs.map((e, i) => (i < width ? input.fields[i].name : `$f${i}`)),
+      preExprs.map((_, i) => (i < width ? input.fields[i].name : `$f${i}`)),
     );
     const rel: Rel = {
       kind: 'over-aggregate',
