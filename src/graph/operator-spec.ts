@@ -211,6 +211,18 @@ export interface SqlOverAggregateOperatorConfig {
   stateTtl?: number;
 }
 
+/** SQL's CUMULATE window aggregation: windows of a `size`-long cycle ending every `step`. */
+export interface SqlCumulateWindowAggregateOperatorConfig {
+  keyCount: number;
+  aggs: AggCall[];
+  inputTypes: SqlType[];
+  resultTypes: SqlType[];
+  step: number;
+  size: number;
+  offset: number;
+  output: SqlWindowOutputField[];
+}
+
 /** Every operator kind and its configuration. */
 export interface OperatorConfigs {
   source: SourceOperatorConfig;
@@ -245,6 +257,7 @@ export interface OperatorConfigs {
   'sql-rank': SqlRankOperatorConfig;
   'sql-lookup-join': SqlLookupJoinOperatorConfig;
   'sql-over-aggregate': SqlOverAggregateOperatorConfig;
+  'sql-cumulate-window-aggregate': SqlCumulateWindowAggregateOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -281,6 +294,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-rank',
   'sql-lookup-join',
   'sql-over-aggregate',
+  'sql-cumulate-window-aggregate',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

@@ -149,7 +149,7 @@ test('datagen tables: sequences bound the table, random values keep their ranges
   );
 });
 
-test('OVER aggregation: ROWS and RANGE windows by event time, peers sharing their RANGE result', async () => {
+test('OVER aggregation (ROWS and RANGE by event time, RANGE peers sharing a result) and CUMULATE windows', async () => {
   const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -199,6 +199,23 @@ test('OVER aggregation: ROWS and RANGE windows by event time, peers sharing thei
       'SELECT product, COUNT(*) OVER (PARTITION BY product ORDER BY ts) FROM orders',
     );
     assert.deepEqual(counts.map((r) => r.values.join(' ')).sort(), ['a 1', 'a 3', 'a 3', 'a 4', 'b 1']);
+    // CUMULATE: windows of a 3 s cycle ending every second, each the sum of its cycle so far.
+    const base = Date.UTC(2026, 0, 1);
+    const cumulative = await rows(
+      tEnv,
+      `SELECT product, window_start, window_end, SUM(amount) FROM TABLE(
+         CUMULATE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '3' SECOND))
+       GROUP BY product, window_start, window_end`,
+    );
+    assert.deepEqual(
+      cumulative
+        .map(
+          (r) =>
+            `${r.values[0]} ${(r.values[1] as number) - base} ${(r.values[2] as number) - base} ${r.values[3]}`,
+        )
+        .sort(),
+      ['a 0 2000 1', 'a 0 3000 7', 'a 60000 61000 8', 'a 60000 62000 8', 'a 60000 63000 8', 'b 0 3000 5'],
+    );
     await assert.rejects(
       tEnv.executeSql('SELECT SUM(amount) OVER (ORDER BY amount) FROM orders'),
       /OVER aggregation must be ORDER BY a time attribute/,

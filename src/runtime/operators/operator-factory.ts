@@ -19,6 +19,7 @@ import { SinkOperator } from './sink-operator.ts';
 import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
 import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
+import { SqlCumulateWindowAggregateOperator } from './sql/sql-cumulate-window-aggregate-operator.ts';
 import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
 import { SqlJoinOperator } from './sql/sql-join-operator.ts';
 import { SqlLookupJoinOperator } from './sql/sql-lookup-join-operator.ts';
@@ -70,6 +71,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-rank': SqlRankOperator,
   'sql-lookup-join': SqlLookupJoinOperator,
   'sql-over-aggregate': SqlOverAggregateOperator,
+  'sql-cumulate-window-aggregate': SqlCumulateWindowAggregateOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

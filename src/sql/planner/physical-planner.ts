@@ -293,6 +293,33 @@ class PhysicalPlanner {
         return prop ? { kind: 'window', prop } : { kind: 'key', index: keys.indexOf(rel.groupKeys[i]) };
       });
       const rowtime = isRowtime(table.input.fields[table.time].type);
+      if (table.window.kind === 'cumulate') {
+        if (!rowtime)
+          throw new WeirError('SQL_UNSUPPORTED', 'CUMULATE windows on processing time are not supported yet');
+        const keyed = this.keyed(input, keys);
+        const id = this.id();
+        return {
+          kind: 'physical',
+          id,
+          operator: 'sql-cumulate-window-aggregate',
+          name: `WindowAggregate(window=[CUMULATE], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
+          uid: this.uid('cumulate-window-aggregate', id),
+          inputs: [[keyed]],
+          config: {
+            keyCount: keys.length,
+            aggs: rel.aggs,
+            inputTypes: pre.map((e) => e.type),
+            resultTypes,
+            step: table.window.step,
+            size: table.window.size,
+            offset: table.window.offset,
+            output,
+          },
+          parallelism: keys.length === 0 ? 1 : undefined,
+          chainable: true,
+          source: false,
+        };
+      }
       return this.windowAggregate(
         input,
         keys,
