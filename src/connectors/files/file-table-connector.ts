@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { WeirError } from '../../core/errors.ts';
 import { mapSource } from '../../core/mapped-source.ts';
 import type { Row } from '../../core/row.ts';
-import type { SqlType } from '../../core/sql-type.ts';
 import {
   registerTableLookupFactory,
   registerTableSourceFactory,
   type TableConnectorContext,
 } from '../../core/table-connectors.ts';
+import { lineParser } from '../../core/table-row-format.ts';
 import { TextLineSource } from './text-line-source.ts';
 
 /**
@@ -30,6 +30,14 @@ interface FileTableOptions {
 
 function fileOptions(context: TableConnectorContext): FileTableOptions {
   const o = context.options;
+  for (const c of context.columns) {
+    if (c.metadata !== null) {
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `table "${context.table}": the filesystem connector has no metadata column "${c.name}"`,
+      );
+    }
+  }
   const known = [
     'connector',
     'connector.type',
@@ -67,146 +75,11 @@ function fileOptions(context: TableConnectorContext): FileTableOptions {
   return { path, format, delimiter, nullLiteral: o['csv.null-literal'] ?? null };
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$/;
-
-/** One text value of a column as its runtime value (core/sql-type.ts). */
-function parseValue(text: string, type: SqlType, where: () => string): unknown {
-  switch (type.kind) {
-    case 'CHAR':
-    case 'VARCHAR':
-      return text;
-    case 'BOOLEAN':
-      if (/^true$/i.test(text)) return true;
-      if (/^false$/i.test(text)) return false;
-      break;
-    case 'TINYINT':
-    case 'SMALLINT':
-    case 'INT':
-    case 'BIGINT': {
-      if (/^[-+]?\d+$/.test(text.trim())) return Number(text);
-      break;
-    }
-    case 'FLOAT':
-    case 'DOUBLE':
-    case 'DECIMAL': {
-      const n = Number(text);
-      if (text.trim() !== '' && !Number.isNaN(n)) return n;
-      break;
-    }
-    case 'TIMESTAMP':
-    case 'TIMESTAMP_LTZ': {
-      const m = TIMESTAMP.exec(text.trim());
-      if (m) {
-        return Date.UTC(
-          +m[1],
-          +m[2] - 1,
-          +m[3],
-          +m[4],
-          +m[5],
-          +(m[6] ?? 0),
-          +(m[7] ?? '0').padEnd(3, '0').slice(0, 3),
-        );
-      }
-      break;
-    }
-    case 'DATE': {
-      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
-      if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86_400_000;
-      break;
-    }
-    default:
-      throw new WeirError(
-        'NOT_SUPPORTED',
-        `${where()}: columns of type ${type.kind} are not supported by the filesystem connector yet`,
-      );
-  }
-  throw new WeirError('DESERIALIZATION_FAILED', `${where()}: '${text}' is not a ${type.kind}`);
-}
-
-/** Splits a CSV line (RFC 4180 quotes: `"a,b"`, `""` inside quotes). */
-function csvFields(line: string, delimiter: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) throw new WeirError('DESERIALIZATION_FAILED', 'an unclosed quote');
-        value += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          value += '"';
-          i = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      out.push(value);
-    } else {
-      const d = line.indexOf(delimiter, i);
-      out.push(d < 0 ? line.slice(i) : line.slice(i, d));
-      if (d < 0) return out;
-      i = d;
-    }
-    if (i >= line.length) return out;
-    if (line.startsWith(delimiter, i)) i += delimiter.length;
-    else throw new WeirError('DESERIALIZATION_FAILED', `expected '${delimiter}' after a quoted field`);
-  }
-}
-
-/** A parser of one line into a row's values; `where` names the file and line in errors. */
-function lineParser(
-  context: TableConnectorContext,
-  options: FileTableOptions,
-): (line: string, where: () => string) => unknown[] {
-  const columns = context.columns;
-  for (const c of columns) {
-    if (c.metadata !== null)
-      throw new WeirError(
-        'INVALID_ARGUMENT',
-        `table "${context.table}": the filesystem connector has no metadata column "${c.name}"`,
-      );
-  }
-  if (options.format === 'csv') {
-    return (line, where) => {
-      const fields = csvFields(line, options.delimiter);
-      if (fields.length !== columns.length) {
-        throw new WeirError(
-          'DESERIALIZATION_FAILED',
-          `${where()}: ${fields.length} fields for ${columns.length} columns`,
-        );
-      }
-      return columns.map((c, i) => {
-        const text = fields[i];
-        const isString = c.type.kind === 'VARCHAR' || c.type.kind === 'CHAR';
-        if (text === options.nullLiteral || (text === '' && !isString)) return null;
-        return parseValue(text, c.type, () => `${where()}, column ${c.name}`);
-      });
-    };
-  }
-  return (line, where) => {
-    let object: Record<string, unknown>;
-    try {
-      object = JSON.parse(line) as Record<string, unknown>;
-    } catch (error) {
-      throw new WeirError('DESERIALIZATION_FAILED', `${where()}: not JSON (${(error as Error).message})`);
-    }
-    return columns.map((c) => {
-      const v = object[c.name];
-      if (v === null || v === undefined) return null;
-      if (typeof v === 'string') return parseValue(v, c.type, () => `${where()}, field ${c.name}`);
-      return v;
-    });
-  };
-}
-
 registerTableSourceFactory({
   identifier: 'filesystem',
   createSource(context) {
     const options = fileOptions(context);
-    const parse = lineParser(context, options);
+    const parse = lineParser(context, options.format, options);
     const where = () => `table "${context.table}" (${options.path})`;
     return mapSource(
       new TextLineSource(options.path),
@@ -219,7 +92,7 @@ registerTableLookupFactory({
   identifier: 'filesystem',
   createLookup(context) {
     const options = fileOptions(context);
-    const parse = lineParser(context, options);
+    const parse = lineParser(context, options.format, options);
     let rows: unknown[][] = [];
     // One index per set of key columns asked for, built on first use.
     const indexes = new Map<string, Map<string, unknown[][]>>();
