@@ -178,6 +178,8 @@ export interface SqlJoinOperatorConfig {
 
 /** SQL's Top-N (ROW_NUMBER ... <= limit) and deduplication, keyed by the partition. */
 export interface SqlRankOperatorConfig {
+  /** ROW_NUMBER numbers rows 1, 2, 3...; RANK gives ties one rank and skips after them; DENSE_RANK does not skip. */
+  rankFn?: 'ROW_NUMBER' | 'RANK' | 'DENSE_RANK';
   orderBy: SortKey[];
   limit: number;
   dedup: 'first' | 'last' | null;

@@ -250,7 +250,13 @@ class PhysicalPlanner {
           name: `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}]${rel.dedup ? `, deduplicate=[keep ${rel.dedup} row]` : ''})`,
           uid: this.uid('rank', id),
           inputs: [[input]],
-          config: { orderBy: rel.orderBy, limit: rel.limit, dedup: rel.dedup, stateTtl: this.stateTtl },
+          config: {
+            rankFn: rel.rankFn,
+            orderBy: rel.orderBy,
+            limit: rel.limit,
+            dedup: rel.dedup,
+            stateTtl: this.stateTtl,
+          },
           parallelism: rel.partitionKeys.length === 0 ? 1 : undefined,
           chainable: true,
           source: false,
@@ -824,8 +830,7 @@ function rankRule(filter: Rel & { kind: 'filter' }): Rel | null {
     else rest.push(c);
   }
   if (limit === null) return null;
-  if (over.calls[0] !== 'ROW_NUMBER')
-    throw new WeirError('SQL_UNSUPPORTED', `Top-N by ${over.calls[0]} is not supported yet (ROW_NUMBER is)`);
+  const rankFn = over.calls[0];
   const order = over.orderBy;
   const timeOrdered = order.length === 1 && isTimeAttribute(over.input.fields[order[0].field].type);
   const rank: Rel = {
@@ -833,9 +838,11 @@ function rankRule(filter: Rel & { kind: 'filter' }): Rel | null {
     input: over.input,
     partitionKeys: over.partitionKeys,
     orderBy: order,
-    rankFn: 'ROW_NUMBER',
+    rankFn,
     limit,
-    dedup: limit === 1 && timeOrdered ? (order[0].descending ? 'last' : 'first') : null,
+    // Deduplication is Flink's reading of a ROW_NUMBER Top-1 by a time attribute.
+    dedup:
+      rankFn === 'ROW_NUMBER' && limit === 1 && timeOrdered ? (order[0].descending ? 'last' : 'first') : null,
     fields: over.fields,
   };
   const projected: Rel = {

@@ -21,6 +21,7 @@ export class SqlRankOperator extends AbstractStreamOperator {
   private readonly compare: (a: unknown[], b: unknown[]) => number;
   private readonly limit: number;
   private readonly newerFirst: boolean;
+  private readonly rankFn: 'ROW_NUMBER' | 'RANK' | 'DENSE_RANK';
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -28,6 +29,7 @@ export class SqlRankOperator extends AbstractStreamOperator {
     this.compare = comparator(config.orderBy ?? []);
     this.limit = config.limit ?? 1;
     this.newerFirst = config.dedup === 'last';
+    this.rankFn = config.rankFn ?? 'ROW_NUMBER';
     this.state = ctx.keyedStateBackend!.getState(
       sqlStateDescriptor<unknown[][]>('sql-rank', config.stateTtl),
     );
@@ -42,6 +44,10 @@ export class SqlRankOperator extends AbstractStreamOperator {
       );
     }
     const rows = this.state.value() ?? [];
+    if (this.rankFn !== 'ROW_NUMBER') {
+      this.processRanked(rows, row.values, timestamp);
+      return;
+    }
     const compare = this.compare;
     // The first kept row this one goes before: strictly after it in order, or equal when newer wins.
     let at = rows.length;
@@ -66,6 +72,57 @@ export class SqlRankOperator extends AbstractStreamOperator {
       );
     }
   }
+
+  /**
+   * RANK and DENSE_RANK: rows of equal order share a rank, and every row whose rank is at most the
+   * limit is kept (ties can make more rows than the limit). A new row moves the ranks after it:
+   * each row whose rank changes is retracted with its old rank and emitted with its new one, a row
+   * pushed past the limit is deleted.
+   */
+  private processRanked(rows: unknown[][], values: unknown[], timestamp: number): void {
+    const dense = this.rankFn === 'DENSE_RANK';
+    const before = new Map<unknown[], number>();
+    const oldRanks = ranks(rows, this.compare, dense);
+    rows.forEach((r, i) => before.set(r, oldRanks[i]));
+    let at = rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      if (this.compare(values, rows[i]) < 0) {
+        at = i;
+        break;
+      }
+    }
+    const next = rows.slice();
+    next.splice(at, 0, values);
+    const newRanks = ranks(next, this.compare, dense);
+    const kept: unknown[][] = [];
+    for (let i = 0; i < next.length; i++) {
+      const r = next[i];
+      const rank = newRanks[i];
+      const old = before.get(r);
+      if (rank > this.limit) {
+        if (old !== undefined) this.output.collect({ kind: '-D', values: withRank(r, old) }, timestamp);
+        continue;
+      }
+      kept.push(r);
+      if (old === undefined) this.output.collect({ kind: '+I', values: withRank(r, rank) }, timestamp);
+      else if (old !== rank) {
+        this.output.collect({ kind: '-U', values: withRank(r, old) }, timestamp);
+        this.output.collect({ kind: '+U', values: withRank(r, rank) }, timestamp);
+      }
+    }
+    this.state.update(kept);
+  }
+}
+
+/** The ranks of sorted rows: RANK counts the rows before, DENSE_RANK the distinct orders before. */
+function ranks(rows: unknown[][], compare: (a: unknown[], b: unknown[]) => number, dense: boolean): number[] {
+  const out: number[] = [];
+  let rank = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (i === 0 || compare(rows[i - 1], rows[i]) !== 0) rank = dense ? rank + 1 : i + 1;
+    out.push(rank);
+  }
+  return out;
 }
 
 function withRank(values: unknown[], rank: number): unknown[] {
