@@ -10,14 +10,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
 import type { Row } from '../core/row.ts';
-import type { SqlType } from '../core/sql-type.ts';
-import {
-  formatChangelogLine,
-  formatTable,
-  formatValue,
-  materialize,
-  type ResultMode,
-} from '../sql/result-printer.ts';
+import type { RowField, SqlType } from '../core/sql-type.ts';
+import { formatPrintRow, formatTableauRow } from '../runtime/operators/sql/sql-value-format.ts';
+import { formatTable, materialize, type ResultMode } from '../sql/result-printer.ts';
 import { TableEnvironment, type TableResult } from '../sql/table-environment.ts';
 
 const RESULT_MODE = 'sql-client.execution.result-mode';
@@ -76,6 +71,7 @@ function resultMode(tEnv: TableEnvironment): ResultMode {
 /** Prints one statement's result as the SQL client does. */
 async function show(result: TableResult, tEnv: TableEnvironment, out: (line: string) => void): Promise<void> {
   const fields = result.schema;
+  const types = fields.map((f) => f.type);
   if (result.resultKind === 'SUCCESS') {
     out('[INFO] Execute statement succeeded.');
     return;
@@ -95,7 +91,7 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
       out(String(rows[0].values[0]));
       return;
     }
-    out(formatTable(rows, fields, false));
+    out(formatTable(rows, fields, false, tableauCells(fields)));
     out(`${rows.length} row${rows.length === 1 ? '' : 's'} in set`);
     return;
   }
@@ -105,13 +101,13 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
     const changelog: Row[] = [];
     for await (const row of result.collect()) changelog.push(row);
     const rows = materialize(changelog);
-    out(formatTable(rows, fields, false));
+    out(formatTable(rows, fields, false, tableauCells(fields)));
     out(`Received a total of ${rows.length} row${rows.length === 1 ? '' : 's'}`);
     return;
   }
   if (mode === 'changelog') {
     for await (const row of result.collect()) {
-      out(formatChangelogLine(row, fields));
+      out(formatPrintRow(row, types));
       count++;
     }
     out(`Received a total of ${count} row${count === 1 ? '' : 's'}`);
@@ -126,13 +122,17 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
   out(`| ${['op', ...fields.map((f) => f.name)].map(cell).join(' | ')} |`);
   out(line);
   for await (const row of result.collect()) {
-    out(
-      `| ${[row.kind, ...row.values.map((v, i) => formatValue(v, fields[i].type))].map(cell).join(' | ')} |`,
-    );
+    out(`| ${[row.kind, ...formatTableauRow(row.values, types)].map(cell).join(' | ')} |`);
     count++;
   }
   out(line);
   out(`Received a total of ${count} row${count === 1 ? '' : 's'}`);
+}
+
+/** Cells of a row as Flink's client prints them in a table. */
+function tableauCells(fields: RowField[]): (values: unknown[]) => string[] {
+  const types = fields.map((f) => f.type);
+  return (values) => formatTableauRow(values, types);
 }
 
 /** A tableau column's width for values of `type`, as Flink's client sizes them (strings up to 30). */

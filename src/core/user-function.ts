@@ -74,3 +74,18 @@ export async function loadUserFunction(location: UserFunctionLocation): Promise<
   }
   return fn as ScalarFunctionDefinition;
 }
+
+/**
+ * The functions of a plan by catalog name, imported: each a bound `eval` (no array or closure per
+ * call), for the expression compiler's `userFunction` hook.
+ */
+export async function loadUserFunctions(
+  locations: Record<string, UserFunctionLocation>,
+): Promise<Map<string, (...args: unknown[]) => unknown>> {
+  const functions = new Map<string, (...args: unknown[]) => unknown>();
+  for (const [name, location] of Object.entries(locations)) {
+    const definition = await loadUserFunction(location);
+    functions.set(name, definition.eval.bind(definition));
+  }
+  return functions;
+}

@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/generator.ts';
-import { formatTimestampMillis } from '../../src/sql/result-printer.ts';
+import { formatSqlValue } from '../../src/runtime/operators/sql/sql-value-format.ts';
+
+const formatTimestampMillis = (ms: number): string =>
+  formatSqlValue(ms, { kind: 'TIMESTAMP', precision: 3, nullable: false });
 
 const repo = join(import.meta.dirname, '../..');
 const node = process.version.startsWith('v24') ? process.execPath : join(repo, 'node_modules/.bin/node');
@@ -74,6 +77,11 @@ test('weir sql -f runs the article session query (examples/sql/user-sessions.sql
         .join('|'),
     )
     .sort();
+  // Timestamps print as Flink's client prints TIMESTAMP(3).
+  assert.match(
+    lines[5],
+    /^\| \+I \| +\d+ \| 2026-01-01 \d\d:\d\d:\d\d\.\d{3} \| 2026-01-01 \d\d:\d\d:\d\d\.\d{3} \| +\d+ \|$/,
+  );
   const expected = expectedSessions(2000, 10);
   assert.ok(expected.length > 10, 'the example has sessions to show');
   assert.deepEqual(rows, expected);

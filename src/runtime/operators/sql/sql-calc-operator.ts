@@ -1,5 +1,5 @@
 import type { Row } from '../../../core/row.ts';
-import { loadUserFunction } from '../../../core/user-function.ts';
+import { loadUserFunctions } from '../../../core/user-function.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
@@ -33,13 +33,7 @@ export class SqlCalcOperator extends AbstractStreamOperator {
   override async open(): Promise<void> {
     await super.open();
     if (this.calc !== undefined) return;
-    const functions = new Map<string, (...args: unknown[]) => unknown>();
-    for (const [name, location] of Object.entries(
-      operatorConfig(this.ctx.spec, 'sql-calc').functions ?? {},
-    )) {
-      const definition = await loadUserFunction(location);
-      functions.set(name, (...args) => definition.eval(...args));
-    }
+    const functions = await loadUserFunctions(operatorConfig(this.ctx.spec, 'sql-calc').functions ?? {});
     this.calc = this.compile(functions);
   }
 

@@ -1,7 +1,7 @@
 import { WeirError } from '../../../core/errors.ts';
 import type { Row } from '../../../core/row.ts';
 import { MAX_WATERMARK } from '../../../core/stream-element.ts';
-import { loadUserFunction } from '../../../core/user-function.ts';
+import { loadUserFunctions } from '../../../core/user-function.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { WatermarkGenerator, WatermarkOutput } from '../../../time/watermark-generator.ts';
 import { WatermarkStrategy } from '../../../time/watermark-strategy.ts';
@@ -54,13 +54,9 @@ export class SqlWatermarkAssignerOperator extends AbstractStreamOperator {
   override async open(): Promise<void> {
     await super.open();
     if (!this.compiled) {
-      const functions = new Map<string, (...args: unknown[]) => unknown>();
-      for (const [name, location] of Object.entries(
+      const functions = await loadUserFunctions(
         operatorConfig(this.ctx.spec, 'sql-watermark-assigner').functions ?? {},
-      )) {
-        const definition = await loadUserFunction(location);
-        functions.set(name, (...args) => definition.eval(...args));
-      }
+      );
       this.compile(functions);
     }
     this.watermarks.start();
