@@ -288,11 +288,21 @@ export async function findJob(target: string): Promise<{ path: string; job?: str
   if (/^[0-9]+$/.test(target)) {
     const pid = Number(target);
     const path = socketPath(pid);
-    await sendControlRequest(path, { kind: 'hello' }, HELLO_TIMEOUT_MS).catch((error) => {
-      throw notAWeirJob(pid, path, error);
-    });
-    return { path };
+    const failure = await sendControlRequest(path, { kind: 'hello' }, HELLO_TIMEOUT_MS).then(
+      () => undefined,
+      (error: unknown) => notAWeirJob(pid, path, error),
+    );
+    if (failure === undefined) return { path };
+    // A job id prefix can be all digits too ("52988728" of a UUID): a pid that names no Weir
+    // job is tried as one before the pid's error is reported.
+    const byId = await findJobById(target).catch(() => undefined);
+    if (byId === undefined) throw failure;
+    return byId;
   }
+  return findJobById(target);
+}
+
+async function findJobById(target: string): Promise<{ path: string; job: string }> {
   const dir = runtimeDirectory();
   let names: string[] = [];
   try {
