@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type SqlType, T } from '../../../sql/types.ts';
-import { formatDecimal, javaDoubleToString, javaFloatToString } from './sql-numbers.ts';
+import { formatDecimal, javaDoubleToString, javaFloatToString } from './sql-number-format.ts';
+import { type SqlType, T } from './sql-type.ts';
 import { formatPrintRow, formatSqlValue, formatTableauRow } from './sql-value-format.ts';
 
 const TS = Date.UTC(2020, 3, 15, 8, 5, 1, 7);
@@ -114,5 +114,38 @@ describe('print format', () => {
     assert.equal(formatSqlValue([1, null], arrayType, 'print'), '[1, null]');
     assert.equal(formatSqlValue(new Map([['k', null]]), mapType, 'print'), '{k=null}');
     assert.equal(formatPrintRow({ kind: '-U', values: [[2, 'b']] }, [rowType]), '-U[+I[2, b]]');
+  });
+});
+
+describe('print format: Java toString of each type', () => {
+  test('DATE as LocalDate, TIME as LocalTime, DECIMAL as BigDecimal, NULL as null', () => {
+    const date: SqlType = { kind: 'DATE', nullable: true };
+    const time: SqlType = { kind: 'TIME', precision: 3, nullable: true };
+    assert.equal(formatSqlValue(19723, date, 'print'), '2024-01-01');
+    assert.equal(formatSqlValue(36_000_000, time, 'print'), '10:00');
+    assert.equal(formatSqlValue(36_001_250, time, 'print'), '10:00:01.250');
+    assert.equal(formatSqlValue(3.1, T.decimal(5, 3), 'print'), '3.100');
+    assert.equal(formatSqlValue(1e-7, T.decimal(10, 7), 'print'), '1E-7');
+    assert.equal(formatSqlValue(1.2e-7, T.decimal(10, 8), 'print'), '1.2E-7');
+    assert.equal(formatSqlValue(1.2e-7, T.decimal(10, 9), 'print'), '1.20E-7');
+    assert.equal(formatSqlValue(0.000001, T.decimal(10, 7), 'print'), '0.0000010');
+    assert.equal(formatSqlValue(null, date, 'print'), 'null');
+    assert.equal(formatSqlValue(Math.fround(0.1), { kind: 'FLOAT', nullable: true }, 'print'), '0.1');
+  });
+
+  test('intervals as Duration and Period, multisets as element=count, bytes as signed bytes', () => {
+    const dayTime: SqlType = { kind: 'INTERVAL_DAY_TIME', nullable: true };
+    const yearMonth: SqlType = { kind: 'INTERVAL_YEAR_MONTH', nullable: true };
+    assert.equal(formatSqlValue(93_784_005, dayTime, 'print'), 'PT26H3M4.005S');
+    assert.equal(formatSqlValue(0, dayTime, 'print'), 'PT0S');
+    assert.equal(formatSqlValue(14, yearMonth, 'print'), 'P1Y2M');
+    assert.equal(
+      formatSqlValue(['a', 'b', 'a'], { kind: 'MULTISET', element: T.string(), nullable: true }, 'print'),
+      '{a=2, b=1}',
+    );
+    assert.equal(
+      formatSqlValue(new Uint8Array([1, 255]), { kind: 'VARBINARY', length: 9, nullable: true }, 'print'),
+      '[1, -1]',
+    );
   });
 });
