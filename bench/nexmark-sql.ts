@@ -1,11 +1,15 @@
 /**
  * The Nexmark queries as SQL: `node --conditions=weir-source bench/nexmark-sql.ts <q0,q1,...|all>
- * [--events N] [--runs R] [-p P]`. Each query runs from its published text (test/sql/nexmark/) with
+ * [--events N] [--runs R] [-p P] [-D key=value ...]`. Each query runs from its published text (test/sql/nexmark/) with
  * its INSERT INTO a blackhole table, over the `nexmark` connector with N events at the benchmark's
  * default rate (10,000,000 events/s of event time), after a warm-up of N/10 events (at most 1 M);
  * the line per query is the median of the runs by wall time:
  *
  *   sql nexmark <q>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
+ *
+ * `-D key=value` sets a session setting before each query (`SET 'key' = 'value'`), e.g.
+ * `-D table.exec.mini-batch.enabled=true -D table.exec.mini-batch.allow-latency=1s
+ * -D table.exec.mini-batch.size=1000` (docs/sql.md, "Performance tuning").
  *
  * CPU time is the process's (user + system, all threads: the task slots are worker threads).
  */
@@ -23,6 +27,7 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '1' },
     parallelism: { type: 'string', short: 'p', default: '1' },
     rate: { type: 'string', default: '10000000' },
+    set: { type: 'string', short: 'D', multiple: true, default: [] },
   },
 });
 const dir = join(import.meta.dirname, '../test/sql/nexmark');
@@ -53,6 +58,10 @@ function fill(text: string, count: number): string {
 /** Runs one query on `count` events into its blackhole sink; resolves with wall and CPU seconds. */
 async function runQuery(query: string, count: number): Promise<{ wall: number; cpu: number }> {
   const tEnv = TableEnvironment.create({ parallelism });
+  for (const setting of values.set) {
+    const at = setting.indexOf('=');
+    await tEnv.executeSql(`SET '${setting.slice(0, at)}' = '${setting.slice(at + 1)}'`);
+  }
   const ddl = fill(readFileSync(join(dir, 'ddl_gen.sql'), 'utf8'), count).replace(
     'CREATE TABLE datagen',
     'CREATE TABLE nexmark',

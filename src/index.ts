@@ -106,6 +106,7 @@ export {
   type TimeDomain,
 } from './api/functions.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
+export { executeJobGraphModule } from './api/job-graph-module.ts';
 export {
   type CoGroupFunction,
   type CoGroupFunctionObject,
@@ -167,6 +168,8 @@ export * from './connectors/jdbc/index.ts';
 // Kafka connector (KafkaSource)
 export * from './connectors/kafka/index.ts';
 export * from './connectors/nexmark/index.ts';
+export { type AggregateFunctionDefinition, aggregateFunction } from './core/aggregate-function.ts';
+export { type TableFunctionDefinition, tableFunction } from './core/table-function.ts';
 export { type ScalarFunctionDefinition, scalarFunction } from './core/user-function.ts';
 export { SqlError } from './sql/sql-error.ts';
 export {
@@ -179,6 +182,7 @@ export { TableEnvironment, type TableEnvironmentSettings, TableResult } from './
 
 import './connectors/blackhole/index.ts';
 import './connectors/print/index.ts';
+import './connectors/values/values-table-source.ts';
 
 export type {
   CheckpointingMode,

@@ -16,7 +16,9 @@ Usage:
   weir plan <job.ts|job.js>            print the job graph as JSON without running it
   weir sql [-f script.sql] [-p N]      the SQL client: run a script's statements, or statements typed
                                        at the prompt (results as tableau, table or changelog:
-                                       --result-mode or SET 'sql-client.execution.result-mode')
+                                       --result-mode or SET 'sql-client.execution.result-mode');
+                                       -m <host:port>: INSERTs run on that cluster (docs/sql.md),
+                                       -D key=value: a session setting, as SET gives it
   weir savepoint <pid|job id> [dir]    take a savepoint of a job of a running "weir run"
                                        (a pid: of each of its jobs), into [dir] or its --savepoint-dir,
                                        or of a cluster job (see "Against a cluster")

@@ -3,6 +3,8 @@
  * local mini-cluster and prints each result (queries in tableau mode by default); without, it reads
  * statements from the terminal (each ends with `;`). `SET 'sql-client.execution.result-mode' =
  * 'table' | 'changelog' | 'tableau'` chooses how query results show, as in Flink's SQL client.
+ * With `-m host:port` (sql-target.ts) the jobs of INSERTs and statement sets go to that cluster's
+ * JobManager instead, without waiting for them unless `SET 'table.dml-sync' = 'true'`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,9 +13,10 @@ import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
 import type { Row } from '../core/row.ts';
 import type { RowField, SqlType } from '../core/sql-type.ts';
-import { formatPrintRow, formatTableauRow } from '../runtime/operators/sql/sql-value-format.ts';
+import { formatPrintRow, formatTableauRow } from '../core/sql-value-format.ts';
 import { formatTable, materialize, type ResultMode } from '../sql/result-printer.ts';
 import { TableEnvironment, type TableResult } from '../sql/table-environment.ts';
+import { parseDefines, sqlClusterExecutor } from './sql-target.ts';
 
 const RESULT_MODE = 'sql-client.execution.result-mode';
 
@@ -31,6 +34,9 @@ export async function sqlCommand(
       parallelism: { type: 'string', short: 'p' },
       slots: { type: 'string' },
       'result-mode': { type: 'string' },
+      jobmanager: { type: 'string', short: 'm' },
+      config: { type: 'string' },
+      define: { type: 'string', short: 'D', multiple: true },
       verbose: { type: 'boolean' },
     },
   });
@@ -43,15 +49,24 @@ export async function sqlCommand(
   if (!(Number.isInteger(parallelism) && parallelism >= 1))
     throw new WeirError('CLI_USAGE', `--parallelism must be a positive integer, got ${values.parallelism}`);
   const slots = values.slots === undefined ? undefined : Number(values.slots);
+  const settings = parseDefines(values.define ?? []);
+  const executor = await sqlClusterExecutor({
+    jobmanager: values.jobmanager,
+    configFile: values.config,
+    settings,
+  });
   const tEnv = TableEnvironment.create({
     baseDir: values.file === undefined ? process.cwd() : dirname(resolve(values.file)),
     parallelism,
     taskSlots: slots,
-    config: { [RESULT_MODE]: values['result-mode'] ?? 'tableau' },
+    config: { [RESULT_MODE]: values['result-mode'] ?? 'tableau', ...settings },
+    executor,
   });
   if (values.file !== undefined) {
     const script = readFileSync(values.file, 'utf8');
     for await (const { result } of tEnv.executeScript(script)) await show(result, tEnv, out);
+    // Jobs left running on the local cluster would end with this process: wait for them.
+    if (tEnv.executionTarget === 'local') await Promise.all(detached.splice(0).map((r) => r.await()));
     return 0;
   }
   return interactive(tEnv, out);
@@ -68,6 +83,9 @@ function resultMode(tEnv: TableEnvironment): ResultMode {
   return mode;
 }
 
+/** INSERTs not waited for (`table.dml-sync` false). */
+const detached: TableResult[] = [];
+
 /** Prints one statement's result as the SQL client does. */
 async function show(result: TableResult, tEnv: TableEnvironment, out: (line: string) => void): Promise<void> {
   const fields = result.schema;
@@ -78,6 +96,14 @@ async function show(result: TableResult, tEnv: TableEnvironment, out: (line: str
   }
   const isJob = result.jobClient !== undefined;
   if (isJob && fields.length === 1 && fields[0].name === 'job id') {
+    if (!tEnv.isDmlSync()) {
+      // As Flink's client without table.dml-sync: the job runs on, the client goes on.
+      out('[INFO] Submitting SQL update statement to the cluster...');
+      out('[INFO] SQL update statement has been successfully submitted to the cluster:');
+      out(`Job ID: ${result.jobClient!.jobId}`);
+      detached.push(result);
+      return;
+    }
     // INSERT: like Flink's client with table.dml-sync, wait for the job and say so.
     out(`[INFO] Submitting SQL update statement to the cluster... Job ID: ${result.jobClient!.jobId}`);
     await result.await();

@@ -14,6 +14,8 @@
  * object (`kind` and positional `values`), so it crosses threads and processes as it is and keeps
  * one shape for the optimizing compiler.
  */
+import type { SqlType } from './sql-type.ts';
+import { formatPrintRow } from './sql-value-format.ts';
 
 /** The change a row stands for: insert, update before, update after or delete. */
 export type RowKind = '+I' | '-U' | '+U' | '-D';
@@ -84,30 +86,68 @@ export function changelogContains(mode: ChangelogMode, kind: RowKind): boolean {
 
 /**
  * A row as Flink prints it (print connector, `toString` of its Row): the kind, then the values in
- * brackets, `+I[1, alice, null]`. Values print as {@link formatSqlValue} does.
+ * brackets, `+I[1, alice, null]`. With the columns' types, values print as Flink's print connector
+ * prints them (core/sql-value-format.ts: TIMESTAMP `2024-01-01T10:00`, DECIMAL with its scale...);
+ * without, by their JavaScript form: `null` for SQL NULL, strings bare, arrays in brackets, maps as
+ * `{k=v}`, numbers as JavaScript prints them.
+ *
+ * @example
+ * formatRow(insertRow([1, 'alice', null])); // '+I[1, alice, null]'
  */
-export function formatRow(r: Row): string {
+export function formatRow(r: Row, types?: readonly SqlType[]): string {
+  if (types !== undefined) return formatPrintRow(r, types);
   let out = `${r.kind}[`;
   for (let i = 0; i < r.values.length; i++) {
     if (i > 0) out += ', ';
-    out += formatSqlValue(r.values[i]);
+    out += formatJsValue(r.values[i]);
   }
   return `${out}]`;
 }
 
-/**
- * One field value as Flink's print shows it: `null` for SQL NULL, strings bare, nested arrays
- * (SQL ARRAY) and rows in brackets, maps as `{k=v}`; numbers and bigints as JavaScript prints them.
- */
-export function formatSqlValue(value: unknown): string {
+/** A value of no known SQL type, by its JavaScript form. */
+function formatJsValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return `[${value.map(formatSqlValue).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map(formatJsValue).join(', ')}]`;
   if (value instanceof Map) {
     const parts: string[] = [];
-    for (const [k, v] of value) parts.push(`${formatSqlValue(k)}=${formatSqlValue(v)}`);
+    for (const [k, v] of value) parts.push(`${formatJsValue(k)}=${formatJsValue(v)}`);
     return `{${parts.join(', ')}}`;
   }
   if (value instanceof Date) return value.toISOString();
   return String(value);
+}
+
+/**
+ * Whether two rows hold the same values, as SQL compares whole rows (a retraction finds the row it
+ * retracts, an aggregate skips an update that changes nothing): position by position, nested ROW
+ * and ARRAY values element by element, MAP values entry by entry, bytes byte by byte, NaN equal to
+ * NaN (Flink compares the rows' binary forms).
+ *
+ * @example
+ * sameValues([1, [2, 'a']], [1, [2, 'a']]); // true
+ */
+export function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !sameValue(a[i], b[i])) return false;
+  return true;
+}
+
+/** One value of {@link sameValues}. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a)) return Array.isArray(b) && sameValues(a, b);
+  if (a instanceof Map) {
+    if (!(b instanceof Map) || a.size !== b.size) return false;
+    for (const [k, v] of a) if (!b.has(k) || !sameValue(v, b.get(k))) return false;
+    return true;
+  }
+  if (a instanceof Uint8Array) {
+    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  return false;
 }

@@ -4,7 +4,9 @@
  * The plan carries only that name (a module URL and an export), so every task slot imports the
  * module itself: a SQL job with user functions still needs no job module.
  */
+import type { AggregateFunctionDefinition } from './aggregate-function.ts';
 import { WeirError } from './errors.ts';
+import type { TableFunctionDefinition } from './table-function.ts';
 
 /**
  * A scalar function: `eval` is called once per row with the argument values (SQL NULL is `null`,
@@ -47,11 +49,37 @@ export interface UserFunctionLocation {
   export: string;
 }
 
-/** Imports a user function's module and returns its definition; fails naming the module and export. */
-export async function loadUserFunction(location: UserFunctionLocation): Promise<ScalarFunctionDefinition> {
+/** Any user function's definition: scalar, table or aggregate. */
+export type AnyUserFunctionDefinition =
+  | ScalarFunctionDefinition
+  | TableFunctionDefinition
+  | AggregateFunctionDefinition;
+
+const KINDS = new Set(['scalar-function', 'table-function', 'aggregate-function']);
+
+const SHIPPED = Symbol.for('weir.user-function-modules');
+
+/**
+ * Modules of user functions that came inside a job artifact (a SQL job submitted to a cluster, see
+ * cli/sql-job-artifact.ts), by the URL the plan names them with: {@link importUserFunction} takes
+ * them from here rather than importing that URL, which exists only on the submitting machine.
+ *
+ * @example
+ * import * as udfs from './udfs.ts';
+ * registerUserFunctionModules({ 'file:///home/me/udfs.ts': udfs });
+ */
+export function registerUserFunctionModules(modules: Record<string, Record<string, unknown>>): void {
+  const globals = globalThis as { [SHIPPED]?: Map<string, Record<string, unknown>> };
+  const shipped = (globals[SHIPPED] ??= new Map());
+  for (const [url, mod] of Object.entries(modules)) shipped.set(url, mod);
+}
+
+/** Imports a user function's module and returns its definition of any kind; fails naming the module and export. */
+export async function importUserFunction(location: UserFunctionLocation): Promise<AnyUserFunctionDefinition> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(location.module)) as Record<string, unknown>;
+    const shipped = (globalThis as { [SHIPPED]?: Map<string, Record<string, unknown>> })[SHIPPED];
+    mod = shipped?.get(location.module) ?? ((await import(location.module)) as Record<string, unknown>);
   } catch (error) {
     throw new WeirError(
       'INVALID_ARGUMENT',
@@ -59,20 +87,32 @@ export async function loadUserFunction(location: UserFunctionLocation): Promise<
       { cause: error },
     );
   }
-  const fn = mod[location.export] as Partial<ScalarFunctionDefinition> | undefined;
+  const fn = mod[location.export] as Partial<AnyUserFunctionDefinition> | undefined;
   if (fn === undefined) {
     throw new WeirError(
       'INVALID_ARGUMENT',
       `${location.module} has no export "${location.export}" (exports: ${Object.keys(mod).join(', ') || 'none'})`,
     );
   }
-  if (fn?.kind !== 'scalar-function' || typeof fn.eval !== 'function') {
+  if (!KINDS.has(fn?.kind as string)) {
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `export "${location.export}" of ${location.module} is not a SQL function: define it with scalarFunction, tableFunction or aggregateFunction`,
+    );
+  }
+  return fn as AnyUserFunctionDefinition;
+}
+
+/** Imports a user function's module and returns its definition; fails naming the module and export. */
+export async function loadUserFunction(location: UserFunctionLocation): Promise<ScalarFunctionDefinition> {
+  const fn = await importUserFunction(location);
+  if (fn.kind !== 'scalar-function' || typeof fn.eval !== 'function') {
     throw new WeirError(
       'INVALID_ARGUMENT',
       `export "${location.export}" of ${location.module} is not a scalar function: define it with scalarFunction({ returns, eval })`,
     );
   }
-  return fn as ScalarFunctionDefinition;
+  return fn;
 }
 
 /**

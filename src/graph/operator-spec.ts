@@ -10,12 +10,18 @@ import type { Boundedness } from '../core/source.ts';
 import type { SqlType } from '../core/sql-type.ts';
 import type { TableConnectorContext } from '../core/table-connectors.ts';
 import type { UserFunctionLocation } from '../core/user-function.ts';
-import type { AggCall, SortKey } from '../sql/plan/rel.ts';
+import type { AggCall, CorrelateCall, SortKey, TableWindow } from '../sql/plan/rel.ts';
 import type { Rex } from '../sql/plan/rex.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
 import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
 import type { TriggerSpec } from '../time/windows/trigger-spec.ts';
 import type { WindowAssignerSpec } from '../time/windows/window-assigner-spec.ts';
+import type {
+  SqlGlobalGroupAggregateOperatorConfig,
+  SqlIncrementalGroupAggregateOperatorConfig,
+  SqlLocalGroupAggregateOperatorConfig,
+  SqlMiniBatchGroupAggregateOperatorConfig,
+} from './sql-mini-batch-spec.ts';
 
 /** Where an operator's output goes: to the next operator of its chain, or to an edge. */
 export type OutputSpec =
@@ -176,6 +182,52 @@ export interface SqlJoinOperatorConfig {
   stateTtl?: number;
 }
 
+/**
+ * SQL's interval join (sql-interval-join-operator.ts): rows of both inputs keyed by the equi-join
+ * keys, a left row joining the right rows with `lowerBound <= left[leftTime] - right[rightTime] <=
+ * upperBound` (ms, inclusive) for which `residual` holds, each row kept until no row can match it.
+ */
+export interface SqlIntervalJoinOperatorConfig {
+  joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  leftWidth: number;
+  rightWidth: number;
+  leftKeys: number[];
+  rightKeys: number[];
+  leftTime: number;
+  rightTime: number;
+  lowerBound: number;
+  upperBound: number;
+  /** Event time (the watermark cleans up) or processing time (the clock does). */
+  rowtime: boolean;
+  residual: Rex | null;
+}
+
+/**
+ * One input of a window join: where its rows hold window_end, and, for an input right from a window
+ * table function, the windows to assign from the time field `time` and the projection and filter
+ * (`exprs`, `condition`, over the input's fields then window_start, window_end, window_time) that
+ * make the side's row of each window.
+ */
+export interface SqlWindowJoinSide {
+  end: number;
+  assign: { window: TableWindow; time: number; exprs: Rex[]; condition: Rex | null } | null;
+}
+
+/**
+ * SQL's window join (sql-window-join-operator.ts), keyed by the equi-join keys. SEMI and ANTI emit
+ * the left rows with (without) a matching right row in their window.
+ */
+export interface SqlWindowJoinOperatorConfig {
+  joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'SEMI' | 'ANTI';
+  leftWidth: number;
+  rightWidth: number;
+  leftKeys: number[];
+  rightKeys: number[];
+  left: SqlWindowJoinSide;
+  right: SqlWindowJoinSide;
+  residual: Rex | null;
+}
+
 /** SQL's Top-N (ROW_NUMBER ... <= limit) and deduplication, keyed by the partition. */
 export interface SqlRankOperatorConfig {
   /** ROW_NUMBER numbers rows 1, 2, 3...; RANK gives ties one rank and skips after them; DENSE_RANK does not skip. */
@@ -200,6 +252,15 @@ export interface SqlLookupJoinOperatorConfig {
   residual: Rex | null;
 }
 
+/**
+ * SQL's lookup join on a connector that looks up through I/O (`jdbc`): the lookup join's
+ * configuration run in an Async I/O operator (`mode`, `timeout`, `capacity` as `async-wait`),
+ * as Flink runs its async lookup joins (`table.exec.async-lookup.*`).
+ */
+export interface SqlAsyncLookupJoinOperatorConfig
+  extends SqlLookupJoinOperatorConfig,
+    AsyncWaitOperatorConfig {}
+
 /** SQL's OVER aggregation, keyed by the partition (see sql-over-aggregate-operator.ts). */
 export interface SqlOverAggregateOperatorConfig {
   time: number;
@@ -223,6 +284,58 @@ export interface SqlCumulateWindowAggregateOperatorConfig {
   size: number;
   offset: number;
   output: SqlWindowOutputField[];
+  /** Event time (default) or processing time (false: windows end by the clock, rows are never late). */
+  rowtime?: boolean;
+}
+
+/**
+ * SQL's event-time temporal join (sql-temporal-join-operator.ts): both inputs keyed by the ON
+ * condition's equalities; the left row's time `leftTime`, the right (versioned) row's `rightTime`.
+ */
+export interface SqlTemporalJoinOperatorConfig {
+  joinType: 'INNER' | 'LEFT';
+  leftTime: number;
+  rightTime: number;
+  /** Fields of the right row (the NULL padding of LEFT). */
+  rightWidth: number;
+  leftKeys: number[];
+  rightKeys: number[];
+  residual: Rex | null;
+  /** `table.exec.state.ttl` (ms). */
+  stateTtl?: number;
+}
+
+/** Flink's ChangelogNormalize over an upsert source, keyed by the primary key (sql-changelog-normalize-operator.ts). */
+export interface SqlChangelogNormalizeOperatorConfig {
+  /** `table.exec.state.ttl` (ms); without one, an upsert equal to the row held emits nothing. */
+  stateTtl?: number;
+}
+
+/**
+ * SQL's Correlate: each input row with the rows `call` (UNNEST or a user table function) makes of
+ * `args` (over the input row), appended to it; LEFT pads a row without results with `width` NULLs.
+ */
+export interface SqlCorrelateOperatorConfig {
+  joinType: 'INNER' | 'LEFT';
+  call: CorrelateCall;
+  args: Rex[];
+  /** The number of columns the function adds. */
+  width: number;
+  /** User scalar functions the arguments call. */
+  functions?: Record<string, UserFunctionLocation>;
+}
+
+/**
+ * SQL's semi and anti joins (IN / EXISTS and NOT IN / NOT EXISTS subqueries), keyed on both sides
+ * by `leftKeys` and `rightKeys`; `residual` over the left row's fields, then the right row's.
+ */
+export interface SqlSemiAntiJoinOperatorConfig {
+  anti: boolean;
+  leftKeys: number[];
+  rightKeys: number[];
+  residual: Rex | null;
+  /** `table.exec.state.ttl` (ms). */
+  stateTtl?: number;
 }
 
 /** Every operator kind and its configuration. */
@@ -252,14 +365,26 @@ export interface OperatorConfigs {
   'sql-calc': SqlCalcOperatorConfig;
   'sql-watermark-assigner': SqlWatermarkAssignerOperatorConfig;
   'sql-group-aggregate': SqlGroupAggregateOperatorConfig;
+  /** Mini-batch and two-phase group aggregation (sql-mini-batch-spec.ts). */
+  'sql-mini-batch-group-aggregate': SqlMiniBatchGroupAggregateOperatorConfig;
+  'sql-local-group-aggregate': SqlLocalGroupAggregateOperatorConfig;
+  'sql-global-group-aggregate': SqlGlobalGroupAggregateOperatorConfig;
+  'sql-incremental-group-aggregate': SqlIncrementalGroupAggregateOperatorConfig;
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
   /** The same for sliding windows, aggregated by slices: the planner picks it for HOP. */
   'sql-sliced-window-aggregate': SqlWindowAggregateOperatorConfig;
   'sql-join': SqlJoinOperatorConfig;
+  'sql-interval-join': SqlIntervalJoinOperatorConfig;
+  'sql-window-join': SqlWindowJoinOperatorConfig;
   'sql-rank': SqlRankOperatorConfig;
   'sql-lookup-join': SqlLookupJoinOperatorConfig;
+  'sql-async-lookup-join': SqlAsyncLookupJoinOperatorConfig;
   'sql-over-aggregate': SqlOverAggregateOperatorConfig;
   'sql-cumulate-window-aggregate': SqlCumulateWindowAggregateOperatorConfig;
+  'sql-temporal-join': SqlTemporalJoinOperatorConfig;
+  'sql-changelog-normalize': SqlChangelogNormalizeOperatorConfig;
+  'sql-correlate': SqlCorrelateOperatorConfig;
+  'sql-semi-anti-join': SqlSemiAntiJoinOperatorConfig;
 }
 
 export type OperatorKind = keyof OperatorConfigs;
@@ -290,13 +415,24 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-calc',
   'sql-watermark-assigner',
   'sql-group-aggregate',
+  'sql-mini-batch-group-aggregate',
+  'sql-local-group-aggregate',
+  'sql-global-group-aggregate',
+  'sql-incremental-group-aggregate',
   'sql-window-aggregate',
   'sql-sliced-window-aggregate',
   'sql-join',
+  'sql-interval-join',
+  'sql-window-join',
   'sql-rank',
   'sql-lookup-join',
+  'sql-async-lookup-join',
   'sql-over-aggregate',
   'sql-cumulate-window-aggregate',
+  'sql-temporal-join',
+  'sql-changelog-normalize',
+  'sql-correlate',
+  'sql-semi-anti-join',
 ];
 
 /** Kinds whose behaviour is a user function: they always need the job module. */

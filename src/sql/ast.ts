@@ -563,6 +563,15 @@ export interface ResetStatement {
   pos: SqlPos;
 }
 
+/** `STOP JOB '<job id>' [WITH SAVEPOINT] [WITH DRAIN]` (Flink's SQL client). */
+export interface StopJobStatement {
+  kind: 'stop-job';
+  jobId: string;
+  withSavepoint: boolean;
+  withDrain: boolean;
+  pos: SqlPos;
+}
+
 export interface UseStatement {
   kind: 'use';
   catalog: boolean;
@@ -583,6 +592,7 @@ export type Statement =
   | ExplainStatement
   | SetStatement
   | ResetStatement
+  | StopJobStatement
   | UseStatement;
 
 /** A statement with its text (from its first token to its end, without the `;`). */

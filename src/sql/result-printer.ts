@@ -5,7 +5,7 @@
  * - `changelog`: the same rows as plain lines, `+I[...]`;
  * - `table`: the result materialized (retractions applied), printed as one table when the query ends.
  *
- * The caller formats the values (the CLI with runtime/operators/sql/sql-value-format.ts, as Flink
+ * The caller formats the values (the CLI with core/sql-value-format.ts, as Flink
  * prints them); this module lays them out and applies changelogs.
  */
 import { isAccumulate, type Row } from '../core/row.ts';

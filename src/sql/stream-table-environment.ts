@@ -26,6 +26,7 @@ import type { RowField } from '../core/sql-type.ts';
 import type { Transformation } from '../graph/transformation.ts';
 import { parseScript } from './parser/parser.ts';
 import type { Rel } from './plan/rel.ts';
+import { changeKinds } from './planner/changelog-mode.ts';
 import { translateQuery } from './planner/physical-planner.ts';
 import { TableEnvironment, type TableEnvironmentSettings } from './table-environment.ts';
 
@@ -146,6 +147,7 @@ export class StreamTableEnvironment {
 
   private rows(table: Table): Transformation {
     this.queries++;
+    const options = this.session.jobOptions('stream');
     return translateQuery(
       table.rel,
       {
@@ -154,7 +156,8 @@ export class StreamTableEnvironment {
         stream: (id) => this.streams.get(id),
       },
       this.session.functionLocations(),
-      this.session.jobOptions('stream').stateTtl ?? 0,
+      options.stateTtl ?? 0,
+      options.aggregation,
     );
   }
 
@@ -204,6 +207,10 @@ function objectOf(names: string[], values: unknown[]): Record<string, unknown> {
 /** The first operator of the plan whose result updates (a changelog with retractions), or null. */
 function updatingOperator(rel: Rel): string | null {
   switch (rel.kind) {
+    case 'scan':
+      // An upsert source (upsert-kafka) reads a changelog.
+      if (changeKinds(rel).producer !== null) return `${rel.options.connector} table`;
+      break;
     case 'aggregate':
       if (!rel.window) return 'GROUP BY';
       break;
@@ -215,6 +222,9 @@ function updatingOperator(rel: Rel): string | null {
       break;
     case 'lookup-join':
       break;
+    case 'temporal-join':
+      // Versions of the right side never update what was joined: only the left side counts.
+      return updatingOperator(rel.left);
   }
   const inputs: Rel[] =
     rel.kind === 'join'

@@ -15,21 +15,30 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CollectTarget, collectIterator } from '../api/collect.ts';
-import { executeJobGraph } from '../api/execute-job-graph.ts';
 import type { JobClient, RestoreSettings } from '../api/executor.ts';
 import { type CheckpointSettings, DEFAULT_CHECKPOINT_SETTINGS } from '../core/checkpointing.ts';
 import { WeirError } from '../core/errors.ts';
 import { insertRow, type Row } from '../core/row.ts';
-import { loadUserFunction } from '../core/user-function.ts';
+import { importUserFunction } from '../core/user-function.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import type { ParsedStatement, Statement } from './ast.ts';
 import { Binder } from './binder/binder.ts';
-import { Catalog, DEFAULT_CATALOG, DEFAULT_DATABASE, objectName } from './catalog/catalog.ts';
+import {
+  Catalog,
+  type CatalogFunction,
+  DEFAULT_CATALOG,
+  DEFAULT_DATABASE,
+  objectName,
+} from './catalog/catalog.ts';
 import { builtinFunctionNames } from './functions/builtin-functions.ts';
+import { userFunctionShape } from './functions/user-functions.ts';
 import { parseDataType, parseScript } from './parser/parser.ts';
 import { formatRel, type Rel } from './plan/rel.ts';
+import { describeMiniBatch, readAggregateTuning } from './planner/aggregate-tuning.ts';
 import { type PlannedSink, type PlanOptions, planJob } from './planner/physical-planner.ts';
 import { SqlError } from './sql-error.ts';
+import { checkExecutionTarget, LocalSqlJobExecutor, type SqlJobExecutor } from './sql-job-executor.ts';
+import { showJobsRows, stopJobRows } from './sql-job-statements.ts';
 import { formatType, type RowField, type SqlType, T, typeFromAst } from './types.ts';
 
 export interface TableEnvironmentSettings {
@@ -41,6 +50,8 @@ export interface TableEnvironmentSettings {
   config?: Record<string, string>;
   /** Where relative module paths of `CREATE FUNCTION ... AS './udfs.ts#f'` resolve from (default: the working directory). */
   baseDir?: string;
+  /** Where the jobs run: the local mini-cluster by default; a cluster's JobManager with `weir sql -m`. */
+  executor?: SqlJobExecutor;
 }
 
 /** What a statement gives back: a confirmation, a table of rows, or a running job. */
@@ -96,6 +107,8 @@ export class TableEnvironment {
   private readonly taskSlots: number | undefined;
   /** Where relative module paths of CREATE FUNCTION resolve from. */
   private readonly baseDir: string;
+  /** Runs the session's jobs (sql-job-executor.ts). */
+  private readonly jobs: SqlJobExecutor;
 
   private constructor(settings: TableEnvironmentSettings) {
     if (settings.parallelism !== undefined)
@@ -103,6 +116,18 @@ export class TableEnvironment {
     for (const [k, v] of Object.entries(settings.config ?? {})) this.settings.set(k, v);
     this.taskSlots = settings.taskSlots;
     this.baseDir = settings.baseDir ?? process.cwd();
+    this.jobs = settings.executor ?? new LocalSqlJobExecutor();
+  }
+
+  /** Where the session's jobs run (`local`, or the JobManager's URL). */
+  get executionTarget(): string {
+    return this.jobs.target;
+  }
+
+  /** Whether INSERT waits for its job: `table.dml-sync`, by default only on the local cluster. */
+  isDmlSync(): boolean {
+    const sync = this.settings.get('table.dml-sync');
+    return sync === undefined ? this.jobs.syncByDefault : sync.toLowerCase() === 'true';
   }
 
   /** A session with an empty catalog on the local mini-cluster. */
@@ -206,9 +231,11 @@ export class TableEnvironment {
           export: s.identifier.slice(hash + 1),
         };
         let returns: SqlType;
+        let shape: Pick<CatalogFunction, 'kind' | 'retract' | 'merge'>;
         try {
-          const definition = await loadUserFunction(location);
+          const definition = await importUserFunction(location);
           returns = typeFromAst(parseDataType(definition.returns));
+          shape = userFunctionShape(definition);
         } catch (error) {
           throw new SqlError(
             'SQL_VALIDATION_ERROR',
@@ -226,6 +253,7 @@ export class TableEnvironment {
           pos: s.pos,
           location,
           returns,
+          ...shape,
         });
         return OK();
       }
@@ -260,6 +288,7 @@ export class TableEnvironment {
             rows,
           });
         }
+        checkExecutionTarget(this.jobs, s.key, s.value ?? '');
         this.settings.set(s.key, s.value ?? '');
         return OK();
       case 'reset':
@@ -280,7 +309,13 @@ export class TableEnvironment {
         }
         return OK();
       case 'show':
+        if (s.what === 'JOBS')
+          return new TableResult({ kind: 'SUCCESS_WITH_CONTENT', ...(await showJobsRows(this.jobs)) });
         return this.show(s, sql);
+      case 'stop-job': {
+        const rows = await stopJobRows(this.jobs, s, this.settings.get('state.savepoints.dir'));
+        return rows ? new TableResult({ kind: 'SUCCESS_WITH_CONTENT', ...rows }) : OK();
+      }
       case 'describe': {
         const entry = this.catalog.get(this.objectNameOf(s.name, sql, s.pos));
         if (!entry)
@@ -456,8 +491,21 @@ export class TableEnvironment {
     for (const v of planned.graph.vertices) {
       text += `${v.name} (parallelism ${v.parallelism})\n`;
     }
+    const miniBatch = describeMiniBatch(
+      options.aggregation,
+      operators.map(({ op }) => op.kind),
+    );
+    if (miniBatch) text += `${miniBatch}\n`;
     const unbounded = operators.filter(({ op }) =>
-      ['sql-group-aggregate', 'sql-join', 'sql-rank'].includes(op.kind),
+      [
+        'sql-group-aggregate',
+        'sql-mini-batch-group-aggregate',
+        'sql-global-group-aggregate',
+        'sql-incremental-group-aggregate',
+        'sql-join',
+        'sql-rank',
+        'sql-changelog-normalize',
+      ].includes(op.kind),
     );
     if (unbounded.length > 0 && !options.stateTtl) {
       text += '\n== Advice ==\n';
@@ -522,6 +570,7 @@ export class TableEnvironment {
     return {
       jobName: this.settings.get('pipeline.name') ?? name,
       stateTtl: durationMs('table.exec.state.ttl', this.settings.get('table.exec.state.ttl') ?? '0'),
+      aggregation: readAggregateTuning((key) => this.settings.get(key), durationMs),
       parallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       config: {
@@ -545,7 +594,7 @@ export class TableEnvironment {
     // collectIterator starts the job at once; awaiting its deployment makes a bad plan fail here.
     let deployed: Promise<JobClient> | undefined;
     const iterator = collectIterator<Row>((target: CollectTarget) => {
-      deployed = executeJobGraph(planned.graph, {
+      deployed = this.jobs.executeQuery(planned.graph, {
         taskSlots: this.taskSlots,
         collect: { [planned.collectUids[0]]: target },
         restore: this.restore(),
@@ -567,7 +616,7 @@ export class TableEnvironment {
       return { rel, sink: { kind: 'table', table } };
     });
     const planned = planJob(queries, this.jobOptions(jobNameOf(text)), this.functionLocations());
-    const client = await executeJobGraph(planned.graph, {
+    const client = await this.jobs.executeInserts(planned.graph, {
       taskSlots: this.taskSlots,
       restore: this.restore(),
     });

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/generator.ts';
-import { formatSqlValue } from '../../src/runtime/operators/sql/sql-value-format.ts';
+import { formatSqlValue } from '../../src/core/sql-value-format.ts';
 
 const formatTimestampMillis = (ms: number): string =>
   formatSqlValue(ms, { kind: 'TIMESTAMP', precision: 3, nullable: false });

@@ -30,6 +30,14 @@ export interface ExactlyOnceFileSinkOptions<T> {
   format?: (value: T) => string;
   /** Extension of committed part files (default `.jsonl`). */
   extension?: string;
+  /**
+   * How part files are named. `weir` (the default): `part-<subtask>-<attempt>-<n><ext>`, written as
+   * `<name>.inprogress` and pre-committed as `<name>.pending`. `flink`, as Flink's file sink of SQL
+   * names them: `part-<uuid>-<subtask>-<n><ext>`, the uuid standing for the job's run (its id's first
+   * 8 characters and the attempt), written and pre-committed as hidden files (`.<name>.inprogress`,
+   * `.<name>.pending`), which readers of the directory skip as they skip every name with a leading dot.
+   */
+  naming?: 'weir' | 'flink';
 }
 
 /**
@@ -48,6 +56,7 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
   readonly directory: string;
   private readonly format: (value: T) => string;
   private readonly extension: string;
+  private readonly hidden: boolean;
   private readonly parts = new Map<string, OpenPart>();
   private sequence = 0;
   /** The attempt that was restored from a checkpoint (initializeState), if the current one was. */
@@ -62,6 +71,17 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
     this.directory = directory;
     this.format = options.format ?? ((value) => toJson(value, directory));
     this.extension = options.extension ?? '.jsonl';
+    this.hidden = options.naming === 'flink';
+  }
+
+  /** Where part `name` is while it is written. */
+  private inProgressPath(name: string): string {
+    return join(this.directory, this.hidden ? `.${name}.inprogress` : `${name}.inprogress`);
+  }
+
+  /** Where part `name` is once pre-committed (durable, not visible). */
+  private pendingPath(name: string): string {
+    return join(this.directory, this.hidden ? `.${name}.pending` : `${name}.pending`);
   }
 
   override initializeState(state: unknown[], context: SinkContext): void {
@@ -88,9 +108,17 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
     if (dash <= 0 || !existsSync(this.directory)) return;
     const job = `part-${context.subtaskIndex}-${tag.slice(0, dash)}-`;
     const own = `part-${context.subtaskIndex}-${tag}-`;
+    // Flink's naming: `.part-<job>-<attempt>-<subtask>-<n>...`.
+    const flinkJob = new RegExp(
+      `^\\.part-${escapeRegExp(tag.slice(0, dash))}-\\d+-${context.subtaskIndex}-\\d+`,
+    );
+    const flinkOwn = `.part-${tag}-`;
     for (const file of readdirSync(this.directory)) {
-      if (!file.startsWith(job) || file.startsWith(own) || !/\.(inprogress|pending)$/.test(file)) continue;
-      rmSync(join(this.directory, file), { force: true });
+      if (!/\.(inprogress|pending)$/.test(file)) continue;
+      const ours = this.hidden
+        ? flinkJob.test(file) && !file.startsWith(flinkOwn)
+        : file.startsWith(job) && !file.startsWith(own);
+      if (ours) rmSync(join(this.directory, file), { force: true });
     }
   }
 
@@ -122,20 +150,25 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
   override close(): void {
     super.close();
     if (this.unresolved.size > 0) return;
-    for (const p of this.preCommitted) rmSync(join(this.directory, `${p.name}.pending`), { force: true });
+    for (const p of this.preCommitted) rmSync(this.pendingPath(p.name), { force: true });
     this.preCommitted = [];
   }
 
   protected beginTransaction(): PartFileTransaction {
     mkdirSync(this.directory, { recursive: true });
     const { subtaskIndex, attemptTag } = this.context;
-    return { name: `part-${subtaskIndex}-${attemptTag}-${this.sequence++}${this.extension}` };
+    const n = this.sequence++;
+    return {
+      name: this.hidden
+        ? `part-${attemptTag}-${subtaskIndex}-${n}${this.extension}`
+        : `part-${subtaskIndex}-${attemptTag}-${n}${this.extension}`,
+    };
   }
 
   protected write(txn: PartFileTransaction, value: T, _context: InvokeContext): void {
     let part = this.parts.get(txn.name);
     if (part === undefined) {
-      part = { fd: openSync(join(this.directory, `${txn.name}.inprogress`), 'w'), buffered: [], bytes: 0 };
+      part = { fd: openSync(this.inProgressPath(txn.name), 'w'), buffered: [], bytes: 0 };
       this.parts.set(txn.name, part);
     }
     const line = `${this.format(value)}\n`;
@@ -151,11 +184,11 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
     fsyncSync(part.fd);
     closeSync(part.fd);
     this.parts.delete(txn.name);
-    renameSync(join(this.directory, `${txn.name}.inprogress`), join(this.directory, `${txn.name}.pending`));
+    renameSync(this.inProgressPath(txn.name), this.pendingPath(txn.name));
   }
 
   protected commit(txn: PartFileTransaction): void {
-    const pending = join(this.directory, `${txn.name}.pending`);
+    const pending = this.pendingPath(txn.name);
     // Idempotent: after a recovery the file may have been committed already (or never had records).
     if (existsSync(pending)) renameSync(pending, join(this.directory, txn.name));
   }
@@ -166,8 +199,8 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
       closeSync(part.fd);
       this.parts.delete(txn.name);
     }
-    rmSync(join(this.directory, `${txn.name}.inprogress`), { force: true });
-    rmSync(join(this.directory, `${txn.name}.pending`), { force: true });
+    rmSync(this.inProgressPath(txn.name), { force: true });
+    rmSync(this.pendingPath(txn.name), { force: true });
   }
 
   /**
@@ -181,10 +214,15 @@ export class ExactlyOnceFileSink<T> extends TwoPhaseCommitSink<T, PartFileTransa
     const known = new Set(restored.map((s) => s.txn.name));
     for (const file of readdirSync(this.directory)) {
       const match = /^(.*)\.(inprogress|pending)$/.exec(file);
-      if (!match || file.includes(tag) || known.has(match[1])) continue;
+      const name = match && this.hidden ? match[1].replace(/^\./, '') : match?.[1];
+      if (!match || file.includes(tag) || known.has(name!)) continue;
       rmSync(join(this.directory, file), { force: true });
     }
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function flush(part: OpenPart): void {

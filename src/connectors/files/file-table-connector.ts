@@ -21,14 +21,21 @@ import { TextLineSource } from './text-line-source.ts';
  * for non-string columns); JSON fields by name, timestamps as `yyyy-MM-dd HH:mm:ss[.SSS]` or ISO-8601.
  */
 
-interface FileTableOptions {
+export interface FileTableOptions {
   path: string;
   format: 'csv' | 'json';
   delimiter: string;
   nullLiteral: string | null;
 }
 
-function fileOptions(context: TableConnectorContext): FileTableOptions {
+/**
+ * A filesystem table's options, checked (unknown options and metadata columns fail, naming the table).
+ *
+ * @example
+ * fileOptions({ table: 't', columns, primaryKey: null, options: { connector: 'filesystem', path: 'out', format: 'csv' } });
+ * // { path: 'out', format: 'csv', delimiter: ',', nullLiteral: null }
+ */
+export function fileOptions(context: TableConnectorContext): FileTableOptions {
   const o = context.options;
   for (const c of context.columns) {
     if (c.metadata !== null) {
@@ -48,6 +55,11 @@ function fileOptions(context: TableConnectorContext): FileTableOptions {
     'csv.field-delimiter',
     'csv.null-literal',
     'format.field-delimiter',
+    // The sink's (file-table-sink.ts refuses them: it rolls part files on checkpoints).
+    'sink.rolling-policy.file-size',
+    'sink.rolling-policy.rollover-interval',
+    'sink.rolling-policy.check-interval',
+    'sink.rolling-policy.inactivity-interval',
   ];
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {

@@ -1,5 +1,6 @@
 import './file-connectors.ts';
 import './file-table-connector.ts';
+import './file-table-sink.ts';
 
 export type { FileReaderMetrics, OnBadRecord } from './bad-record-policy.ts';
 export type { CsvColumnType, CsvOptions } from './csv-options.ts';

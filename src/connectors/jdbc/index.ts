@@ -1,5 +1,7 @@
 // Relational databases (PostgreSQL, MariaDB/MySQL): shared connection layer, sinks, the bounded
-// source and the Async I/O lookup (docs/jdbc.md).
+// source and the Async I/O lookup (docs/jdbc.md); the `jdbc` SQL table connector registers here.
+import './jdbc-table-connector.ts';
+
 export { type JdbcDialect, jdbcDialect } from './jdbc-dialect.ts';
 export { isTransient, type JdbcErrorContext, jdbcError } from './jdbc-errors.ts';
 export {

@@ -31,6 +31,8 @@ export interface JdbcLookupOptions<IN, OUT, ROW = JdbcRow> {
     readonly maxRows: number;
     /** How long a key's rows are held after they were read, in processing time (default: until evicted). */
     readonly ttlMs?: number;
+    /** How long a key's rows are held after they were last read (Flink's expire-after-access; default: no limit). */
+    readonly accessTtlMs?: number;
     /** Hold keys without rows too (default true), so a missing key is not queried again and again. */
     readonly cacheMissingKeys?: boolean;
   };
@@ -173,7 +175,7 @@ export class JdbcLookup<IN, OUT, ROW = JdbcRow> extends RichAsyncFunction<IN, OU
     this.now = () => context.currentProcessingTime();
     this.owner = `JdbcLookup (subtask ${context.getIndexOfThisSubtask() + 1}/${context.getNumberOfParallelSubtasks()})`;
     const { cache } = this.options;
-    if (cache !== undefined) this.cache = new LookupCache(cache.maxRows, cache.ttlMs);
+    if (cache !== undefined) this.cache = new LookupCache(cache.maxRows, cache.ttlMs, cache.accessTtlMs);
     const pool = createJdbcPool(this.options.connection);
     const probe = `SELECT ${this.select} FROM ${this.dialect.quoteTable(this.options.table)} WHERE 1 = 0`;
     try {

@@ -1,4 +1,5 @@
 import './kafka-table-connector.ts';
+import './upsert-kafka-table-connector.ts';
 
 // Formats (JSON shapes, Avro, Confluent schema registry), shared with other connectors.
 export * from '../formats/index.ts';

@@ -158,6 +158,8 @@ registerTableSourceFactory({
 
 registerTableSinkFactory({
   identifier: 'kafka',
+  // Appends only: a query whose result updates is refused at planning (use upsert-kafka).
+  changelogMode: 'insert-only',
   createSink(context) {
     const s = settings(context);
     if (s.topics.length !== 1)
@@ -179,7 +181,7 @@ registerTableSinkFactory({
         if (row.kind === '-U' || row.kind === '-D') {
           throw new WeirError(
             'SQL_UNSUPPORTED',
-            `table "${context.table}": the kafka connector takes inserts only, and got a ${row.kind} row (upsert-kafka is to come)`,
+            `table "${context.table}": the kafka connector takes inserts only, and got a ${row.kind} row (write updates with the upsert-kafka connector)`,
           );
         }
         return Buffer.from(write(indices.map((i) => row.values[i])), 'utf8');

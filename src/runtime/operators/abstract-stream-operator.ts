@@ -4,6 +4,7 @@ import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
 import type { InternalTimerService } from '../../time/timer-service.ts';
 import type { OperatorContext } from './operator-context.ts';
 import type { Output } from './output.ts';
+import { loadUserAggregates } from './sql/sql-user-aggregates.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { StreamingRuntimeContext } from './streaming-runtime-context.ts';
 
@@ -45,6 +46,8 @@ export abstract class AbstractStreamOperator implements StreamOperator {
   }
 
   async open(): Promise<void> {
+    // SQL aggregates may call user aggregate functions: their modules are imported before any row.
+    await loadUserAggregates((this.ctx.spec.config as { aggs?: unknown } | undefined)?.aggs);
     const fn = this.userFunction as (RichFunction & { setRuntimeContext?: (c: unknown) => void }) | undefined;
     if (fn && typeof fn === 'object') {
       if (typeof fn.setRuntimeContext === 'function') fn.setRuntimeContext(this.runtimeContext);

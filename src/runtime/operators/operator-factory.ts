@@ -18,18 +18,29 @@ import { ReduceOperator } from './reduce-operator.ts';
 import { SinkOperator } from './sink-operator.ts';
 import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
+import { SqlAsyncLookupJoinOperator } from './sql/sql-async-lookup-join-operator.ts';
 import { SqlCalcOperator } from './sql/sql-calc-operator.ts';
+import { SqlChangelogNormalizeOperator } from './sql/sql-changelog-normalize-operator.ts';
+import { SqlCorrelateOperator } from './sql/sql-correlate-operator.ts';
 import { SqlCumulateWindowAggregateOperator } from './sql/sql-cumulate-window-aggregate-operator.ts';
+import { SqlGlobalGroupAggregateOperator } from './sql/sql-global-group-aggregate-operator.ts';
 import { SqlGroupAggregateOperator } from './sql/sql-group-aggregate-operator.ts';
+import { SqlIncrementalGroupAggregateOperator } from './sql/sql-incremental-group-aggregate-operator.ts';
+import { SqlIntervalJoinOperator } from './sql/sql-interval-join-operator.ts';
 import { SqlJoinOperator } from './sql/sql-join-operator.ts';
+import { SqlLocalGroupAggregateOperator } from './sql/sql-local-group-aggregate-operator.ts';
 import { SqlLookupJoinOperator } from './sql/sql-lookup-join-operator.ts';
+import { SqlMiniBatchGroupAggregateOperator } from './sql/sql-mini-batch-group-aggregate-operator.ts';
 import { SqlOverAggregateOperator } from './sql/sql-over-aggregate-operator.ts';
 import { SqlRankOperator } from './sql/sql-rank-operator.ts';
+import { SqlSemiAntiJoinOperator } from './sql/sql-semi-anti-join-operator.ts';
+import { SqlTemporalJoinOperator } from './sql/sql-temporal-join-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
 import {
   SqlSlicedWindowAggregateOperator,
   SqlWindowAggregateOperator,
 } from './sql/sql-window-aggregate-operator.ts';
+import { SqlWindowJoinOperator } from './sql/sql-window-join-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { WindowOperator } from './window-operator.ts';
@@ -65,13 +76,24 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-calc': SqlCalcOperator,
   'sql-watermark-assigner': SqlWatermarkAssignerOperator,
   'sql-group-aggregate': SqlGroupAggregateOperator,
+  'sql-mini-batch-group-aggregate': SqlMiniBatchGroupAggregateOperator,
+  'sql-local-group-aggregate': SqlLocalGroupAggregateOperator,
+  'sql-global-group-aggregate': SqlGlobalGroupAggregateOperator,
+  'sql-incremental-group-aggregate': SqlIncrementalGroupAggregateOperator,
   'sql-window-aggregate': SqlWindowAggregateOperator,
   'sql-sliced-window-aggregate': SqlSlicedWindowAggregateOperator,
   'sql-join': SqlJoinOperator,
+  'sql-interval-join': SqlIntervalJoinOperator,
+  'sql-window-join': SqlWindowJoinOperator,
   'sql-rank': SqlRankOperator,
   'sql-lookup-join': SqlLookupJoinOperator,
+  'sql-async-lookup-join': SqlAsyncLookupJoinOperator,
   'sql-over-aggregate': SqlOverAggregateOperator,
   'sql-cumulate-window-aggregate': SqlCumulateWindowAggregateOperator,
+  'sql-temporal-join': SqlTemporalJoinOperator,
+  'sql-correlate': SqlCorrelateOperator,
+  'sql-semi-anti-join': SqlSemiAntiJoinOperator,
+  'sql-changelog-normalize': SqlChangelogNormalizeOperator,
 };
 
 /** @throws WeirError INVALID_GRAPH for a kind no operator implements (a graph from JSON may hold any). */

@@ -32,8 +32,21 @@ import {
   objectName,
 } from '../catalog/catalog.ts';
 import { builtinFunction } from '../functions/builtin-functions.ts';
-import type { AggCall, GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
-import { call, inputRef, literal, type Rex, sameRex } from '../plan/rex.ts';
+import { tableFunctionColumns, unnestColumns } from '../functions/user-functions.ts';
+import type { AggCall, CorrelateCall, GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
+import {
+  call,
+  conjuncts,
+  inputRef,
+  literal,
+  mapInputs,
+  type Rex,
+  inputsOf as rexInputs,
+  sameRex,
+} from '../plan/rex.ts';
+import { temporalJoin } from '../plan/versioned-table.ts';
+import { changeKinds } from '../planner/changelog-mode.ts';
+import { keptTimeAttributes, withTimeAttributes } from '../planner/join-rules.ts';
 import { SqlError } from '../sql-error.ts';
 import {
   formatType,
@@ -53,6 +66,7 @@ import {
   withNullable,
   withoutTimeAttribute,
 } from '../types.ts';
+import { type SubqueryPredicate, scalarSubqueries, splitSubqueries } from './subqueries.ts';
 
 /** One field visible to expressions: its name, the table alias it comes from, its input index. */
 interface ScopeField {
@@ -60,6 +74,8 @@ interface ScopeField {
   table: string | null;
   type: SqlType;
   index: number;
+  /** An outer query's field hidden by a subquery's field of the same name: reachable qualified only. */
+  shadowed?: boolean;
 }
 
 class Scope {
@@ -428,12 +444,14 @@ export class Binder {
         return this.aliased(rel, ref.alias?.name ?? null, ref.alias?.columns ?? null, ref.pos);
       }
       case 'table-function':
+        if (this.isCorrelated(ref)) return this.correlate(alone(ref));
         return this.tableFunction(ref);
       case 'unnest':
-        throw this.unsupported('UNNEST', ref.pos);
+        return this.correlate(alone(ref));
       case 'join': {
         if (ref.natural || ref.using) throw this.unsupported('NATURAL JOIN and JOIN ... USING', ref.pos);
         if (ref.right.kind === 'table' && ref.right.systemTime) return this.lookupJoin(ref, ref.right);
+        if (this.isCorrelated(ref.right)) return this.correlate(ref);
         const left = this.tableRef(ref.left);
         const right = this.tableRef(ref.right);
         const scope = left.scope.concat(right.scope);
@@ -447,15 +465,20 @@ export class Binder {
         const nullLeft = joinType === 'RIGHT' || joinType === 'FULL';
         const nullRight = joinType === 'LEFT' || joinType === 'FULL';
         // A regular join keeps its rows for good and emits them in any time order: its timestamps
-        // are no longer time attributes, as in Flink.
+        // are no longer time attributes, as in Flink. Interval and window joins keep those that hold
+        // the joined row's time.
+        const bare: Rel = { kind: 'join', joinType, left: left.rel, right: right.rel, condition, fields: [] };
+        const kept = keptTimeAttributes(bare) ?? [];
+        const time = (t: SqlType, i: number) => (kept.includes(i) ? t : withoutTimeAttribute(t));
+        const width = left.rel.fields.length;
         const fields = [
-          ...left.rel.fields.map((f) => ({
+          ...left.rel.fields.map((f, i) => ({
             name: f.name,
-            type: withoutTimeAttribute(nullLeft ? withNullable(f.type, true) : f.type),
+            type: time(nullLeft ? withNullable(f.type, true) : f.type, i),
           })),
-          ...right.rel.fields.map((f) => ({
+          ...right.rel.fields.map((f, i) => ({
             name: f.name,
-            type: withoutTimeAttribute(nullRight ? withNullable(f.type, true) : f.type),
+            type: time(nullRight ? withNullable(f.type, true) : f.type, width + i),
           })),
         ];
         const rel: Rel = { kind: 'join', joinType, left: left.rel, right: right.rel, condition, fields };
@@ -477,17 +500,42 @@ export class Binder {
       throw this.unsupported(`${ref.type} JOIN with FOR SYSTEM_TIME AS OF`, ref.pos);
     const left = this.tableRef(ref.left);
     const time = this.expr(right.systemTime!, left.scope);
-    if (!isTimestamp(time.type) || time.type.timeAttribute !== 'proctime') {
-      throw this.unsupported(
-        'FOR SYSTEM_TIME AS OF an event-time attribute (temporal joins on versioned tables); a processing-time attribute (PROCTIME()) makes a lookup join',
+    if (time.kind !== 'input' || !isTimestamp(time.type) || time.type.timeAttribute === undefined) {
+      throw this.error(
+        "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field",
         right.systemTime!.pos,
       );
     }
+    if (time.type.timeAttribute === 'rowtime') {
+      // An event-time temporal join on a versioned table or view (plan/versioned-table.ts).
+      const versioned = this.tableRef({ ...right, systemTime: null });
+      const joined = left.scope.concat(versioned.scope);
+      if (!ref.on)
+        throw this.error('a temporal join needs an ON condition with an equality on the key', ref.pos);
+      const on = this.expr(ref.on, joined);
+      if (on.type.kind !== 'BOOLEAN')
+        throw this.error(`a join condition must be BOOLEAN, not ${formatType(on.type)}`, ref.on.pos);
+      const rel = temporalJoin({
+        joinType: ref.type,
+        left: left.rel,
+        right: versioned.rel,
+        leftTime: time.index,
+        condition: on,
+        rightName: right.alias?.name ?? right.path.join('.'),
+        fail: (message) => {
+          throw this.error(message, right.pos);
+        },
+      });
+      return { rel, scope: new Scope(joined.fields.map((f, i) => ({ ...f, type: rel.fields[i].type }))) };
+    }
     const name = this.objectName(right.path, right.pos);
     const table = this.catalog.get(name);
-    if (table?.kind !== 'table')
-      throw this.error(
-        `a lookup join needs a table, and "${right.path.join('.')}" is ${table ? 'a view' : 'unknown'}`,
+    if (!table) throw this.error(`unknown table "${right.path.join('.')}"`, right.pos);
+    if (table.kind !== 'table')
+      throw new SqlError(
+        'SQL_UNSUPPORTED',
+        `Processing-time temporal join is not supported yet: "${right.path.join('.')}" is a view, and only a table with a lookup connector can be joined FOR SYSTEM_TIME AS OF a processing time (a lookup join)`,
+        this.sql,
         right.pos,
       );
     const read = this.readColumns(table);
@@ -516,6 +564,206 @@ export class Binder {
       fields,
     };
     return { rel, scope: new Scope(scope.fields.map((f, i) => ({ ...f, type: fields[i].type }))) };
+  }
+
+  /**
+   * A subquery condition of a WHERE as a semi or anti join of `left` (bound as `scope`) with the
+   * subquery (subqueries.ts). A subquery without grouping may refer to the outer query's columns
+   * (correlation): its WHERE's conditions that do become part of the join condition. Its own
+   * columns hide the outer ones of the same name, which stay reachable qualified by their table.
+   */
+  private semiJoin(s: SubqueryPredicate, left: Rel, scope: Scope): Rel {
+    const width = left.fields.length;
+    const q = s.query;
+    let right: Rel;
+    const parts: Rex[] = [];
+    let selected: Rex | null = null;
+    const simple =
+      q.kind === 'select' &&
+      q.groupBy === null &&
+      q.having === null &&
+      q.windows.length === 0 &&
+      this.findAggregates(q).length === 0;
+    if (q.kind === 'select' && simple) {
+      const inner = q.from ? this.tableRef(q.from) : { rel: this.singleRow(), scope: new Scope([]) };
+      const innerNames = new Set(inner.scope.fields.map((f) => f.name));
+      const innerTables = new Set(inner.scope.fields.map((f) => f.table));
+      const both = new Scope([
+        ...scope.fields.map((f) => ({
+          ...f,
+          table: f.table !== null && innerTables.has(f.table) ? null : f.table,
+          shadowed: innerNames.has(f.name) || f.shadowed,
+        })),
+        ...inner.scope.fields.map((f) => ({ ...f, index: f.index + width })),
+      ]);
+      right = inner.rel;
+      if (q.where) {
+        this.noAggregates(q.where, 'WHERE');
+        const own: Rex[] = [];
+        for (const c of conjuncts(this.expr(q.where, both))) {
+          if ([...rexInputs(c)].every((i) => i >= width))
+            own.push(mapInputs(c, (r) => inputRef(r.index - width, r.type)));
+          else parts.push(c);
+        }
+        if (own.length > 0) {
+          const condition = own.reduce((a, b) => this.binary('AND', a, b, q.where!.pos));
+          right = { kind: 'filter', input: right, condition, fields: right.fields };
+        }
+      }
+      if (s.kind === 'in') {
+        if (q.items.length !== 1 || q.items[0].expr.kind === 'star')
+          throw this.error('the subquery of IN must select one column', q.pos);
+        selected = this.expr(q.items[0].expr, both);
+      }
+    } else {
+      right = this.query(q);
+      if (s.kind === 'in') {
+        if (right.fields.length !== 1) throw this.error('the subquery of IN must select one column', q.pos);
+        selected = inputRef(width, right.fields[0].type);
+      }
+    }
+    if (s.kind === 'in') {
+      const value = this.expr(s.value!, scope);
+      const eq = this.binary('=', value, selected!, s.pos);
+      // NOT IN: no right value may equal the row's or be unknown against it (a NULL on either side);
+      // without NULLs on either side that is the equality alone, which keys the join.
+      const nullAware = s.not && (value.type.nullable || selected!.type.nullable);
+      parts.unshift(
+        nullAware ? call('OR', [eq, call('IS NULL', [eq], T.boolean(false))], T.boolean(false)) : eq,
+      );
+    }
+    const condition =
+      parts.length === 0
+        ? literal(true, T.boolean(false))
+        : parts.reduce((a, b) => this.binary('AND', a, b, s.pos));
+    return { kind: 'semi-join', anti: s.not, left, right, condition, fields: left.fields };
+  }
+
+  /**
+   * Uncorrelated scalar subqueries, as Flink plans them: each a join of the rows with the
+   * subquery's one-column result, a LEFT join on TRUE so that an empty result reads as NULL. The
+   * hook reads each subquery's value from its field after the input's. The result updates as the
+   * subquery's does; a subquery that returns several rows gives each row once per value.
+   */
+  private scalarJoins(
+    subqueries: (Expr & { kind: 'subquery' })[],
+    input: Rel,
+  ): { rel: Rel; hook: (e: Expr) => Rex | undefined } {
+    let rel = input;
+    const refs = new Map<Expr, Rex>();
+    for (const sq of subqueries) {
+      const right = this.query(sq.query);
+      if (right.fields.length !== 1)
+        throw this.error(`a scalar subquery must select one column, not ${right.fields.length}`, sq.pos);
+      const type = withNullable(withoutTimeAttribute(right.fields[0].type), true);
+      refs.set(sq, inputRef(rel.fields.length, type));
+      rel = {
+        kind: 'join',
+        joinType: 'LEFT',
+        left: rel,
+        right,
+        condition: literal(true, T.boolean(false)),
+        fields: [
+          ...rel.fields.map((f) => ({ name: f.name, type: withoutTimeAttribute(f.type) })),
+          { name: `$scalar${refs.size - 1}`, type },
+        ],
+      };
+    }
+    return { rel, hook: (e) => refs.get(e) };
+  }
+
+  /** UNNEST and user table functions on the right of a join are called per row of the left side. */
+  private isCorrelated(ref: TableRef): boolean {
+    if (ref.kind === 'unnest') return true;
+    return ref.kind === 'table-function' && this.catalog.getFunction(ref.name)?.kind === 'table';
+  }
+
+  /**
+   * A join with UNNEST(...) or LATERAL TABLE(f(...)) (Flink's Correlate): the function's arguments
+   * are bound over the left side, and each left row is joined with the rows the function makes of
+   * it. CROSS and INNER joins keep the rows with results (an ON condition filters them); a LEFT
+   * join needs `ON TRUE`, as Flink, and pads a row without results with NULLs.
+   */
+  private correlate(ref: TableRef & { kind: 'join' }): { rel: Rel; scope: Scope } {
+    const right = ref.right as TableRef & { kind: 'unnest' | 'table-function' };
+    if (ref.natural || ref.using || (ref.type !== 'CROSS' && ref.type !== 'INNER' && ref.type !== 'LEFT'))
+      throw this.unsupported(
+        `${ref.type} JOIN with ${right.kind === 'unnest' ? 'UNNEST' : 'a table function'}`,
+        ref.pos,
+      );
+    const outer = ref.type === 'LEFT';
+    if (outer && !(ref.on?.kind === 'literal' && ref.on.type === 'boolean' && ref.on.text === 'TRUE'))
+      throw this.error(
+        'a LEFT JOIN with UNNEST or a table function needs the condition ON TRUE',
+        ref.on?.pos ?? ref.pos,
+      );
+    const left = this.tableRef(ref.left);
+    let call: CorrelateCall;
+    let args: Rex[];
+    let fnFields: RowField[];
+    if (right.kind === 'unnest') {
+      if (right.exprs.length !== 1) throw this.unsupported('UNNEST of several collections', right.pos);
+      if (outer && right.withOrdinality)
+        throw this.unsupported(
+          'LEFT JOIN UNNEST ... WITH ORDINALITY (Flink supports it with CROSS JOIN)',
+          right.pos,
+        );
+      args = [this.expr(right.exprs[0], left.scope)];
+      const columns = unnestColumns(args[0].type, right.withOrdinality);
+      if (typeof columns === 'string')
+        throw this.error(`${columns}, not ${formatType(args[0].type)}`, right.exprs[0].pos);
+      call = columns.call;
+      fnFields = columns.fields;
+    } else {
+      const fn = this.catalog.getFunction(right.name)!;
+      args = right.args.map((a) => {
+        if (a.kind !== 'expr' || a.name !== null)
+          throw this.error(`the table function ${right.name} takes values as arguments`, a.pos);
+        return this.expr(a.expr, left.scope);
+      });
+      const columns = tableFunctionColumns(fn.returns);
+      call = {
+        kind: 'udtf',
+        name: fn.name,
+        location: fn.location,
+        row: columns.row,
+        fieldNames: columns.fields.map((f) => f.name),
+      };
+      fnFields = columns.fields;
+    }
+    const alias = right.alias;
+    if (alias?.columns) {
+      if (alias.columns.length !== fnFields.length)
+        throw this.error(
+          `the alias names ${alias.columns.length} columns but the function makes ${fnFields.length}`,
+          right.pos,
+        );
+      fnFields = fnFields.map((f, i) => ({ name: alias.columns![i], type: f.type }));
+    }
+    if (outer) fnFields = fnFields.map((f) => ({ name: f.name, type: withNullable(f.type, true) }));
+    const width = left.rel.fields.length;
+    const fields = [...left.rel.fields, ...fnFields];
+    let rel: Rel = {
+      kind: 'correlate',
+      joinType: outer ? 'LEFT' : 'INNER',
+      input: left.rel,
+      call,
+      args,
+      fields,
+    };
+    const table = alias?.name ?? (right.kind === 'table-function' ? right.name : null);
+    const scope = new Scope([
+      ...left.scope.fields,
+      ...fnFields.map((f, i) => ({ name: f.name, table, type: f.type, index: width + i })),
+    ]);
+    if (ref.on && !outer) {
+      const condition = this.expr(ref.on, scope);
+      if (condition.type.kind !== 'BOOLEAN')
+        throw this.error(`a join condition must be BOOLEAN, not ${formatType(condition.type)}`, ref.on.pos);
+      if (!(condition.kind === 'literal' && condition.value === true))
+        rel = { kind: 'filter', input: rel, condition, fields };
+    }
+    return { rel, scope };
   }
 
   private aliased(
@@ -718,23 +966,43 @@ export class Binder {
     let { rel, scope } = q.from ? this.tableRef(q.from) : { rel: this.singleRow(), scope: new Scope([]) };
     if (q.where) {
       this.noAggregates(q.where, 'WHERE');
-      const condition = this.expr(q.where, scope);
-      if (condition.type.kind !== 'BOOLEAN' && condition.type.kind !== 'NULL') {
-        throw this.error(`WHERE needs a BOOLEAN condition, not ${formatType(condition.type)}`, q.where.pos);
+      const { plain, scalar, subqueries } = splitSubqueries(q.where);
+      if (plain) {
+        let condition = this.expr(plain, scope);
+        if (condition.type.kind !== 'BOOLEAN' && condition.type.kind !== 'NULL') {
+          throw this.error(`WHERE needs a BOOLEAN condition, not ${formatType(condition.type)}`, plain.pos);
+        }
+        // `FROM a, b WHERE <time bounds>` is an interval (or window) join: it keeps time attributes.
+        const timed = rel.kind === 'join' ? withTimeAttributes(rel, condition) : null;
+        if (timed) {
+          rel = timed;
+          scope = new Scope(scope.fields.map((f, i) => ({ ...f, type: timed.fields[i].type })));
+          condition = this.expr(plain, scope);
+        }
+        rel = { kind: 'filter', input: rel, condition, fields: rel.fields };
       }
-      rel = { kind: 'filter', input: rel, condition, fields: rel.fields };
+      if (scalar) {
+        const joined = this.scalarJoins(scalarSubqueries(scalar), rel);
+        const condition = this.expr(scalar, scope, joined.hook);
+        this.boolean(condition, 'WHERE', scalar.pos);
+        rel = { kind: 'filter', input: joined.rel, condition, fields: joined.rel.fields };
+      }
+      for (const s of subqueries) rel = this.semiJoin(s, rel, scope);
     }
     if (q.windows.length > 0) throw this.unsupported('the WINDOW clause', q.pos);
     const aggregates = this.findAggregates(q);
     if (q.groupBy !== null || aggregates.length > 0 || q.having) {
       return this.aggregateSelect(q, rel, scope, aggregates);
     }
+    const inItems = q.items.flatMap((item) => scalarSubqueries(item.expr));
+    const scalarJoin = inItems.length > 0 ? this.scalarJoins(inItems, rel) : null;
+    if (scalarJoin) rel = scalarJoin.rel;
     const over = this.overSelect(q, rel, scope);
     if (over) {
       rel = over.rel;
       scope = over.scope;
     }
-    const hook = over?.hook;
+    const hook = over || scalarJoin ? (e: Expr) => over?.hook(e) ?? scalarJoin?.hook(e) : undefined;
     const { exprs, names } = this.selectItems(q, scope, (e) => this.expr(e, scope, hook));
     const projected = this.project(rel, exprs, names);
     if (q.distinct) return this.distinct(projected);
@@ -767,7 +1035,7 @@ export class Binder {
       if (JSON.stringify(stripPos(c.over)) !== JSON.stringify(stripPos(spec)))
         throw this.unsupported('several different OVER windows in one query', c.pos);
     }
-    if (calls.some((c) => builtinFunction(c.name)?.kind === 'aggregate'))
+    if (calls.some((c) => this.isAggregateCall({ ...c, over: null })))
       return this.overAggregate(calls, input, scope);
     const fnNames: ('ROW_NUMBER' | 'RANK' | 'DENSE_RANK')[] = [];
     for (const c of calls) {
@@ -881,6 +1149,18 @@ export class Binder {
     const aggs: AggCall[] = [];
     const types: SqlType[] = [];
     for (const c of calls) {
+      const userAgg = this.userAggregate(c, scope, fieldOf, `w0$o${aggs.length}`);
+      if (userAgg) {
+        if (userAgg.call.distinct) throw this.unsupported('DISTINCT in OVER aggregation', c.pos);
+        if (preceding !== null && !this.catalog.getFunction(c.name)?.retract)
+          throw this.error(
+            `the aggregate function ${userAgg.call.udf} has no retract method, which an OVER window with a bounded PRECEDING needs`,
+            c.pos,
+          );
+        aggs.push(userAgg.call);
+        types.push(userAgg.type);
+        continue;
+      }
       const f = builtinFunction(c.name);
       if (f?.kind !== 'aggregate') throw this.unsupported(`${c.name} in OVER aggregation`, c.pos);
       if (c.distinct) throw this.unsupported('DISTINCT in OVER aggregation', c.pos);
@@ -990,7 +1270,7 @@ export class Binder {
   private isAggregateCall(e: Expr): boolean {
     if (e.kind !== 'call' || e.over) return false;
     const f = builtinFunction(e.name);
-    return f?.kind === 'aggregate';
+    return f?.kind === 'aggregate' || this.catalog.getFunction(e.name)?.kind === 'aggregate';
   }
 
   /** Aggregate calls in the select list and HAVING (not inside another aggregate or an OVER). */
@@ -1007,6 +1287,66 @@ export class Binder {
     for (const item of q.items) visit(item.expr);
     if (q.having) visit(q.having);
     return found;
+  }
+
+  /**
+   * A call of a user aggregate function as an aggregate call (its arguments as fields of the
+   * aggregate's input), or null when `a` calls no user aggregate.
+   */
+  private userAggregate(
+    a: CallExpr,
+    scope: Scope,
+    fieldOf: (rex: Rex) => number,
+    name: string,
+  ): { call: AggCall; type: SqlType } | null {
+    const fn = this.catalog.getFunction(a.name);
+    if (fn?.kind !== 'aggregate') return null;
+    if (a.star) throw this.error(`${a.name}(*) is not allowed; only COUNT(*)`, a.pos);
+    if (a.distinct && a.args.length !== 1)
+      throw this.unsupported(`DISTINCT with ${a.args.length} arguments of ${a.name}`, a.pos);
+    const args = a.args.map((x) => fieldOf(this.expr(x, scope)));
+    let filter: number | null = null;
+    if (a.filter) {
+      const cond = this.expr(a.filter, scope);
+      if (cond.type.kind !== 'BOOLEAN')
+        throw this.error(`FILTER needs a BOOLEAN condition, not ${formatType(cond.type)}`, a.filter.pos);
+      filter = fieldOf(cond);
+    }
+    return {
+      call: {
+        fn: fn.name.toUpperCase(),
+        args,
+        distinct: a.distinct,
+        filter,
+        udf: fn.name,
+        location: fn.location,
+        name,
+      },
+      type: fn.returns,
+    };
+  }
+
+  /**
+   * User aggregates must have the methods their query needs, as Flink checks: `retract` over an
+   * updating input, `merge` for session, HOP and CUMULATE windows (their accumulators are merged).
+   */
+  private checkUserAggregates(aggs: AggCall[], input: Rel, window: string | null, pos: SqlPos): void {
+    for (const a of aggs) {
+      if (a.udf === undefined) continue;
+      const fn = this.catalog.getFunction(a.udf);
+      if (!fn) continue;
+      const kinds = window === null ? changeKinds(input) : null;
+      if (kinds && (kinds.update || kinds.delete) && !fn.retract)
+        throw this.error(
+          `the aggregate function ${a.udf} has no retract method, which it needs to aggregate the updating result of ${kinds.producer}`,
+          pos,
+        );
+      if ((window === 'session' || window === 'hop' || window === 'cumulate') && !fn.merge)
+        throw this.error(
+          `the aggregate function ${a.udf} has no merge method, which ${window.toUpperCase()} windows need`,
+          pos,
+        );
+    }
   }
 
   private noAggregates(e: Expr, where: string): void {
@@ -1053,6 +1393,12 @@ export class Binder {
     const aggNames = new Set<string>();
     for (const a of aggregates) {
       if (slots.some((s) => sameCall(s.expr, a))) continue;
+      const userAgg = this.userAggregate(a, scope, fieldOf, `EXPR$${slots.length}`);
+      if (userAgg) {
+        aggNames.add(userAgg.call.name);
+        slots.push({ expr: a, ...userAgg });
+        continue;
+      }
       const f = builtinFunction(a.name);
       if (!f) throw this.error(`unknown function ${a.name}`, a.pos);
       const argRexes = a.star ? [] : a.args.map((x) => this.expr(x, scope));
@@ -1082,6 +1428,12 @@ export class Binder {
       });
     }
     const pre = this.project(input, preExprs, preNames);
+    this.checkUserAggregates(
+      slots.map((s) => s.call),
+      input,
+      window?.def.kind ?? windowTableKind(input),
+      q.pos,
+    );
     const groupKeys = groupRexes.map((_, i) => i);
     const windowProps: ('start' | 'end' | 'rowtime' | 'proctime')[] = [];
     const ctx: AggContext = { inputScope: scope, groupRexes, slots, window, windowProps };
@@ -1261,7 +1613,8 @@ export class Binder {
         return e.not ? call('NOT', [r], r.type) : r;
       }
       case 'in': {
-        if (e.query) throw this.unsupported('IN (subquery)', e.pos);
+        if (e.query)
+          throw this.unsupported('IN (subquery) elsewhere than as a condition AND-ed in WHERE', e.pos);
         const value = sub(e.expr);
         const list = (e.list ?? []).map(sub);
         for (const item of list) this.comparable(value, item, 'IN', e.pos);
@@ -1336,8 +1689,12 @@ export class Binder {
         });
       }
       case 'exists':
+        throw this.unsupported('EXISTS elsewhere than as a condition AND-ed in WHERE', e.pos);
       case 'subquery':
-        throw this.unsupported('subqueries in expressions', e.pos);
+        throw this.unsupported(
+          'a scalar subquery elsewhere than in WHERE or the select list of a query without GROUP BY, or one that refers to the outer query',
+          e.pos,
+        );
       case 'call':
         return this.functionCall(e, sub);
     }
@@ -1462,7 +1819,7 @@ export class Binder {
       }
       rest = path.slice(2);
     } else {
-      matches = scope.fields.filter((f) => f.name === path[0]);
+      matches = scope.fields.filter((f) => f.name === path[0] && !f.shadowed);
       rest = path.slice(1);
       if (matches.length === 0) {
         const names = [...new Set(scope.fields.map((f) => f.name))];
@@ -1622,6 +1979,12 @@ export class Binder {
       throw this.unsupported(`${e.name} OVER here (ranking is supported in the select list)`, e.pos);
     const userFn = this.catalog.getFunction(e.name);
     if (userFn) {
+      if (userFn.kind === 'aggregate') throw this.error(`aggregate ${e.name} is not allowed here`, e.pos);
+      if (userFn.kind === 'table')
+        throw this.error(
+          `${e.name} is a table function: call it in FROM, as LATERAL TABLE(${e.name}(...))`,
+          e.pos,
+        );
       if (e.distinct || e.star || e.filter)
         throw this.error(`${e.name} is a scalar function: DISTINCT, * and FILTER do not apply`, e.pos);
       const args = e.args.map(sub);
@@ -1655,10 +2018,36 @@ export class Binder {
         e.pos,
       );
     }
-    const type = f.infer(args.map((a) => a.type));
+    const type = f.infer(
+      args.map((a) => a.type),
+      args.map((a) => (a.kind === 'literal' ? a.value : undefined)),
+    );
     if (typeof type === 'string') throw this.error(type, e.pos);
     return call(e.name, args, type);
   }
+}
+
+/**
+ * `FROM UNNEST(...)` or `FROM TABLE(f(...))` alone, as the correlated join of one row without
+ * columns with the function.
+ */
+function alone(ref: TableRef & { kind: 'unnest' | 'table-function' }): TableRef & { kind: 'join' } {
+  const pos = ref.pos;
+  const one: TableRef = {
+    kind: 'subquery',
+    query: { kind: 'values', rows: [[]], pos },
+    lateral: false,
+    alias: null,
+    pos,
+  };
+  return { kind: 'join', type: 'CROSS', natural: false, left: one, right: ref, on: null, using: null, pos };
+}
+
+/** The kind of the window table function a grouped query reads (through filters and projections), or null. */
+function windowTableKind(rel: Rel): string | null {
+  let node = rel;
+  while (node.kind === 'filter' || node.kind === 'project') node = node.input;
+  return node.kind === 'window-table' ? node.window.kind : null;
 }
 
 /** Flink's precision adjustment: above 38 digits, keep the integer part and cut the scale (not below 6). */

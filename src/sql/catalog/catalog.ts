@@ -61,8 +61,12 @@ export interface CatalogFunction {
   pos: SqlPos;
   /** The module's URL and the export, resolved when the function was created. */
   location: UserFunctionLocation;
-  /** The declared result type. */
+  /** The declared result type (of a table function: the type of its rows). */
   returns: SqlType;
+  /** Scalar (absent), table or aggregate function; an aggregate says which optional methods it has. */
+  kind?: 'scalar' | 'table' | 'aggregate';
+  retract?: boolean;
+  merge?: boolean;
 }
 
 /** The object name of a path, once the default catalog and database prefix is checked. Null for another catalog. */

@@ -25,8 +25,11 @@ export interface BuiltinFunction {
   kind: FunctionKind;
   minArgs: number;
   maxArgs: number;
-  /** The result type, or a reason the arguments do not fit. */
-  infer(args: SqlType[]): SqlType | string;
+  /**
+   * The result type, or a reason the arguments do not fit. `literals` holds the value of each
+   * argument that is a literal (undefined for the others): ROUND's type depends on its digits.
+   */
+  infer(args: SqlType[], literals?: readonly unknown[]): SqlType | string;
 }
 
 const anyNullable = (args: SqlType[]): boolean => args.some((a) => a.nullable);
@@ -36,7 +39,7 @@ function fn(
   kind: FunctionKind,
   minArgs: number,
   maxArgs: number,
-  infer: (args: SqlType[]) => SqlType | string,
+  infer: (args: SqlType[], literals?: readonly unknown[]) => SqlType | string,
 ): BuiltinFunction {
   return { name, kind, minArgs, maxArgs, infer };
 }
@@ -88,6 +91,27 @@ function avgType(a: SqlType): SqlType | string {
   if (!isNumeric(a)) return `AVG expects a number, got ${a.kind}`;
   if (a.kind === 'DECIMAL') return T.decimal(MAX_DECIMAL_PRECISION, Math.max(6, a.scale));
   return withNullable(a, true);
+}
+
+/**
+ * ROUND(x [, d]) and TRUNCATE(x [, d]), typed as Flink types them: every type but DECIMAL stays as
+ * it is (an integer stays an integer, a DOUBLE a DOUBLE); DECIMAL(p, s) rounded to a literal `d`
+ * (0 when absent) becomes DECIMAL(p, s) when d >= s, DECIMAL(min(38, p - s + 1), 0) when d < 0,
+ * and DECIMAL(p - s + d + 1, d) otherwise (rounding may add a digit). A `d` that is not a literal
+ * keeps the input's type.
+ */
+function roundType(name: string, [a, d]: SqlType[], literals?: readonly unknown[]): SqlType | string {
+  if (!isNumeric(a)) return `${name} expects a number, got ${a.kind}`;
+  if (d !== undefined && !isInteger(d) && d.kind !== 'NULL')
+    return `${name} expects an integer number of digits, got ${d.kind}`;
+  const nullable = a.nullable || (d?.nullable ?? false);
+  if (a.kind !== 'DECIMAL') return withNullable(a, nullable);
+  const digits = d === undefined ? 0 : literals?.[1];
+  if (typeof digits !== 'number') return withNullable(a, nullable);
+  const { precision: p, scale: s } = a;
+  if (digits >= s) return withNullable(a, nullable);
+  if (digits < 0) return T.decimal(Math.min(MAX_DECIMAL_PRECISION, p - s + 1), 0, nullable);
+  return T.decimal(p - s + digits + 1, digits, nullable);
 }
 
 const FUNCTIONS: BuiltinFunction[] = [
@@ -149,7 +173,24 @@ const FUNCTIONS: BuiltinFunction[] = [
   stringFn('SPLIT_INDEX', 3, 3),
   stringFn('MD5', 1, 1),
   stringFn('SHA256', 1, 1),
-  stringFn('JSON_VALUE', 2, 2),
+  stringFn('SHA1', 1, 1),
+  stringFn('SHA224', 1, 1),
+  stringFn('SHA384', 1, 1),
+  stringFn('SHA512', 1, 1),
+  // NULL for a bit length other than 224, 256, 384 or 512.
+  fn('SHA2', 'scalar', 2, 2, ([a]) =>
+    isString(a) ? T.string(true) : `SHA2 expects a string, got ${a.kind}`,
+  ),
+  stringFn('BTRIM', 1, 2),
+  fn('STARTSWITH', 'scalar', 2, 2, (args) => T.boolean(anyNullable(args))),
+  fn('ENDSWITH', 'scalar', 2, 2, (args) => T.boolean(anyNullable(args))),
+  fn('CARDINALITY', 'scalar', 1, 1, ([a]) =>
+    a.kind === 'ARRAY' || a.kind === 'MAP' || a.kind === 'MULTISET'
+      ? T.int(a.nullable)
+      : `CARDINALITY expects an array, a multiset or a map, got ${a.kind}`,
+  ),
+  // JSON_VALUE(json, path, onEmpty, emptyDefault, onError, errorDefault) from the parser's clauses.
+  stringFn('JSON_VALUE', 2, 6),
   stringFn('FROM_UNIXTIME', 1, 2, false),
   fn('CONCAT', 'scalar', 1, 255, (args) => T.string(anyNullable(args))),
   fn('CONCAT_WS', 'scalar', 2, 255, (args) => T.string(args[0].nullable)),
@@ -177,6 +218,16 @@ const FUNCTIONS: BuiltinFunction[] = [
   numericFn('TAN', () => T.double()),
   numericFn('DEGREES', () => T.double()),
   numericFn('RADIANS', () => T.double()),
+  numericFn('ASIN', () => T.double()),
+  numericFn('ACOS', () => T.double()),
+  numericFn('ATAN', () => T.double()),
+  numericFn('SINH', () => T.double()),
+  numericFn('COSH', () => T.double()),
+  numericFn('TANH', () => T.double()),
+  numericFn('COT', () => T.double()),
+  fn('ATAN2', 'scalar', 2, 2, (args) =>
+    args.every(isNumeric) ? T.double(anyNullable(args)) : 'ATAN2 expects numbers',
+  ),
   fn('POWER', 'scalar', 2, 2, (args) =>
     args.every(isNumeric) ? T.double(anyNullable(args)) : 'POWER expects numbers',
   ),
@@ -187,26 +238,24 @@ const FUNCTIONS: BuiltinFunction[] = [
     if (!isInteger(a) || !isInteger(b)) return `MOD expects integers, got ${a.kind} and ${b.kind}`;
     return withNullable(b, a.nullable || b.nullable);
   }),
-  fn('ROUND', 'scalar', 1, 2, ([a, d]) => {
-    if (!isNumeric(a)) return `ROUND expects a number, got ${a.kind}`;
-    return withNullable(a, a.nullable || (d?.nullable ?? false));
-  }),
-  fn('TRUNCATE', 'scalar', 1, 2, ([a]) => (isNumeric(a) ? a : `TRUNCATE expects a number, got ${a.kind}`)),
-  fn('CEIL', 'scalar', 1, 2, ([a]) => {
-    if (isTimestamp(a) || a.kind === 'DATE') return withoutTimeAttribute(a);
+  fn('ROUND', 'scalar', 1, 2, (args, literals) => roundType('ROUND', args, literals)),
+  fn('TRUNCATE', 'scalar', 1, 2, (args, literals) => roundType('TRUNCATE', args, literals)),
+  fn('CEIL', 'scalar', 1, 2, ([a, unit]) => {
+    if (isTimestamp(a) || a.kind === 'DATE' || (a.kind === 'TIME' && unit)) return withoutTimeAttribute(a);
     if (!isNumeric(a)) return `CEIL expects a number or a timestamp, got ${a.kind}`;
     return a.kind === 'DECIMAL'
       ? T.decimal(Math.min(MAX_DECIMAL_PRECISION, a.precision - a.scale + 1), 0, a.nullable)
       : a;
   }),
-  fn('FLOOR', 'scalar', 1, 2, ([a]) => {
-    if (isTimestamp(a) || a.kind === 'DATE') return withoutTimeAttribute(a);
+  fn('FLOOR', 'scalar', 1, 2, ([a, unit]) => {
+    if (isTimestamp(a) || a.kind === 'DATE' || (a.kind === 'TIME' && unit)) return withoutTimeAttribute(a);
     if (!isNumeric(a)) return `FLOOR expects a number or a timestamp, got ${a.kind}`;
     return a.kind === 'DECIMAL'
       ? T.decimal(Math.min(MAX_DECIMAL_PRECISION, a.precision - a.scale + 1), 0, a.nullable)
       : a;
   }),
   fn('PI', 'scalar', 0, 0, () => T.double(false)),
+  fn('E', 'scalar', 0, 0, () => T.double(false)),
   fn('RAND', 'scalar', 0, 1, () => T.double(false)),
   fn('RAND_INTEGER', 'scalar', 1, 2, () => T.int(false)),
   // Time.
@@ -252,7 +301,62 @@ const FUNCTIONS: BuiltinFunction[] = [
   fn('UNIX_TIMESTAMP', 'scalar', 0, 2, (args) => T.bigint(anyNullable(args))),
   fn('TIMESTAMPADD', 'scalar', 3, 3, ([, , ts]) => withoutTimeAttribute(ts)),
   fn('TIMESTAMPDIFF', 'scalar', 3, 3, (args) => T.int(anyNullable(args))),
+  fn('CONVERT_TZ', 'scalar', 3, 3, (args) =>
+    args.every((a) => isString(a) || a.kind === 'NULL') ? T.string(true) : 'CONVERT_TZ expects strings',
+  ),
+  // Numbers and strings as text.
+  fn('BIN', 'scalar', 1, 1, ([a]) =>
+    isInteger(a) ? T.string(a.nullable) : `BIN expects an integer, got ${a.kind}`,
+  ),
+  fn('HEX', 'scalar', 1, 1, ([a]) =>
+    isInteger(a) || isString(a) ? T.string(a.nullable) : `HEX expects an integer or a string, got ${a.kind}`,
+  ),
+  stringFn('TO_BASE64', 1, 1),
+  stringFn('FROM_BASE64', 1, 1),
+  fn('CHR', 'scalar', 1, 1, ([a]) =>
+    isInteger(a) ? T.string(a.nullable) : `CHR expects an integer, got ${a.kind}`,
+  ),
+  fn('PARSE_URL', 'scalar', 2, 3, (args) =>
+    args.every((a) => isString(a) || a.kind === 'NULL') ? T.string(true) : 'PARSE_URL expects strings',
+  ),
+  // A NULL string is neither digits, letters nor a number: FALSE.
+  fn('IS_DIGIT', 'scalar', 1, 1, () => T.boolean(false)),
+  fn('IS_ALPHA', 'scalar', 1, 1, () => T.boolean(false)),
+  fn('IS_DECIMAL', 'scalar', 1, 1, () => T.boolean(false)),
+  // Conditional: IFNULL is nullable only when the replacement is.
+  fn('IFNULL', 'scalar', 2, 2, ([a, b]) => {
+    const t = leastRestrictive(a, b);
+    if (!t) return `IFNULL arguments have no common type (${a.kind}, ${b.kind})`;
+    return withNullable(withoutTimeAttribute(t), b.nullable);
+  }),
+  fn('GREATEST', 'scalar', 1, 255, (args) => commonType('GREATEST', args)),
+  fn('LEAST', 'scalar', 1, 255, (args) => commonType('LEAST', args)),
+  // JSON (the paths and behaviours of lax mode; ON EMPTY / ON ERROR clauses are not parsed yet).
+  fn('JSON_EXISTS', 'scalar', 2, 3, () => T.boolean(true)),
+  // JSON_QUERY(json, path, wrapper, onEmpty, onError, returning) from the parser: ARRAY<STRING> when
+  // `returning` is 'ARRAY'.
+  fn('JSON_QUERY', 'scalar', 2, 6, (_args, literals) =>
+    literals?.[5] === 'ARRAY' ? { kind: 'ARRAY', element: T.string(true), nullable: true } : T.string(true),
+  ),
+  fn('JSON_STRING', 'scalar', 1, 1, ([a]) => T.string(a.nullable)),
+  // The parser puts the ON NULL behaviour ('NULL' or 'ABSENT') first.
+  fn('JSON_ARRAY', 'scalar', 1, 255, () => T.string(false)),
+  fn('JSON_OBJECT', 'scalar', 1, 255, (args) => {
+    for (let i = 1; i < args.length; i += 2)
+      if (!isString(args[i]) || args[i].nullable) return 'JSON_OBJECT keys must be strings that are not NULL';
+    return T.string(false);
+  }),
+  // `s IS JSON [VALUE | SCALAR | ARRAY | OBJECT]`: FALSE for NULL.
+  fn('IS_JSON', 'scalar', 2, 2, () => T.boolean(false)),
 ];
+
+/** The common type of GREATEST and LEAST's arguments: NULL when any argument is. */
+function commonType(name: string, args: SqlType[]): SqlType | string {
+  let t: SqlType | null = args[0];
+  for (const a of args.slice(1)) t = t && leastRestrictive(t, a);
+  if (!t) return `${name} arguments have no common type (${args.map((a) => a.kind).join(', ')})`;
+  return withNullable(withoutTimeAttribute(t), anyNullable(args));
+}
 
 const BY_NAME = new Map(FUNCTIONS.map((f) => [f.name, f]));
 

@@ -294,6 +294,7 @@ class Parser {
       return { kind: 'query', query: this.query(), pos };
     }
     if (this.is('SHOW')) return this.show();
+    if (this.is('STOP')) return this.stopJob();
     if (this.is('DESCRIBE') || this.is('DESC')) {
       this.i++;
       return { kind: 'describe', name: this.path('a table name'), pos };
@@ -571,6 +572,22 @@ class Parser {
     this.expect('END');
     if (inserts.length === 0) this.fail('expected at least one INSERT in the statement set');
     return { kind: 'statement-set', inserts, pos };
+  }
+
+  /** `STOP JOB '<job id>' [WITH SAVEPOINT] [WITH DRAIN]`, the options in either order. */
+  private stopJob(): Statement {
+    const pos = this.expect('STOP').pos;
+    this.expect('JOB');
+    if (this.cur().type !== 'string') this.fail("expected the job's id as a string: STOP JOB '<job id>'");
+    const jobId = this.next().text;
+    let withSavepoint = false;
+    let withDrain = false;
+    while (this.accept('WITH')) {
+      if (this.accept('SAVEPOINT')) withSavepoint = true;
+      else if (this.accept('DRAIN')) withDrain = true;
+      else this.fail('expected SAVEPOINT or DRAIN after WITH');
+    }
+    return { kind: 'stop-job', jobId, withSavepoint, withDrain, pos };
   }
 
   private show(): ShowStatement {
@@ -1012,7 +1029,17 @@ class Parser {
       this.expectOp(')');
       return inner;
     }
-    if (lateral) this.fail('expected TABLE(...) or a subquery after LATERAL');
+    if (
+      lateral &&
+      (this.cur().type === 'word' || this.cur().type === 'quoted') &&
+      this.isOp('(', this.peek())
+    ) {
+      // `LATERAL f(x)`: the TABLE keyword is optional in a lateral call (Flink 2.3, CALCITE-7183).
+      const fn = this.tableFunction(pos, true);
+      fn.alias = this.alias();
+      return fn;
+    }
+    if (lateral) this.fail('expected TABLE(...), a function call or a subquery after LATERAL');
     const path = this.path('a table name');
     let systemTime: Expr | null = null;
     if (this.acceptAll('FOR', 'SYSTEM_TIME', 'AS', 'OF')) systemTime = this.expr();
@@ -1164,9 +1191,19 @@ class Parser {
           left = { kind: 'is', expr: left, test: 'DISTINCT', other: this.concat(), not, pos };
           continue;
         }
+        if (this.accept('JSON')) {
+          // `s IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]`: the function IS_JSON(s, kind).
+          let kind = 'VALUE';
+          if (this.is('VALUE') || this.is('SCALAR') || this.is('ARRAY') || this.is('OBJECT'))
+            kind = this.next().upper;
+          const kindArg: Expr = { kind: 'literal', type: 'string', text: kind, pos };
+          const test = this.call('IS_JSON', false, [left, kindArg], pos);
+          left = not ? { kind: 'unary', op: 'NOT', operand: test, pos } : test;
+          continue;
+        }
         const word = this.cur().upper;
         if (this.cur().type !== 'word' || !['NULL', 'TRUE', 'FALSE', 'UNKNOWN'].includes(word)) {
-          this.fail('expected NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM after IS');
+          this.fail('expected NULL, TRUE, FALSE, UNKNOWN, JSON or DISTINCT FROM after IS');
         }
         this.i++;
         left = { kind: 'is', expr: left, test: word as 'NULL', other: null, not, pos };
@@ -1508,6 +1545,83 @@ class Parser {
     return { kind: 'case', operand, whens, otherwise, pos };
   }
 
+  /**
+   * JSON_VALUE, JSON_EXISTS and JSON_QUERY with their clauses (`RETURNING type`, `WITH [CONDITIONAL |
+   * UNCONDITIONAL] [ARRAY] WRAPPER`, `... ON EMPTY`, `... ON ERROR`). Without a clause the call has
+   * the two arguments; with one, the behaviours follow as arguments: JSON_VALUE(json, path,
+   * onEmpty, emptyDefault, onError, errorDefault) (`RETURNING` a CAST of the call), JSON_EXISTS(json, path, onError), JSON_QUERY(json, path, wrapper, onEmpty, onError,
+   * returning) with `returning` 'STRING' or 'ARRAY'.
+   */
+  private jsonQueryCall(name: string, pos: SqlPos): Expr {
+    this.expectOp('(');
+    const args = [this.expr()];
+    this.expectOp(',');
+    args.push(this.expr());
+    const text = (t: string): Expr => ({ kind: 'literal', type: 'string', text: t, pos });
+    const orNull = (e: Expr | null): Expr => e ?? { kind: 'literal', type: 'null', text: 'NULL', pos };
+    const returning = name !== 'JSON_EXISTS' && this.accept('RETURNING') ? this.type() : null;
+    let wrapper: string | null = null;
+    if (name === 'JSON_QUERY' && (this.is('WITH') || this.is('WITHOUT'))) {
+      wrapper = this.next().upper;
+      if (wrapper === 'WITH')
+        wrapper = this.is('CONDITIONAL') || this.is('UNCONDITIONAL') ? this.next().upper : 'UNCONDITIONAL';
+      this.accept('ARRAY');
+      this.expect('WRAPPER');
+    }
+    const modes: Record<string, { mode: string; value: Expr | null }> = {};
+    while (!this.acceptOp(')')) {
+      const t = this.next();
+      let mode = t.upper;
+      let value: Expr | null = null;
+      if (mode === 'DEFAULT' && name === 'JSON_VALUE') value = this.expr();
+      else if (mode === 'EMPTY' && name === 'JSON_QUERY') mode = `EMPTY ${this.next().upper}`;
+      const allowed =
+        name === 'JSON_EXISTS'
+          ? ['TRUE', 'FALSE', 'UNKNOWN', 'ERROR']
+          : name === 'JSON_VALUE'
+            ? ['NULL', 'ERROR', 'DEFAULT']
+            : ['NULL', 'ERROR', 'EMPTY ARRAY', 'EMPTY OBJECT'];
+      if (!allowed.includes(mode)) this.fail(`${allowed.join(', ')} ON EMPTY or ON ERROR`, t);
+      this.expect('ON');
+      const on = this.cur().upper;
+      if ((on !== 'EMPTY' || name === 'JSON_EXISTS') && on !== 'ERROR') this.fail('EMPTY or ERROR');
+      this.i++;
+      modes[on] = { mode, value };
+    }
+    if (returning === null && wrapper === null && Object.keys(modes).length === 0)
+      return this.call(name, false, args, pos);
+    if (name === 'JSON_EXISTS')
+      return this.call(name, false, [...args, text(modes.ERROR?.mode ?? 'FALSE')], pos);
+    if (name === 'JSON_QUERY') {
+      let result = 'STRING';
+      if (returning !== null && returning.name === 'ARRAY') result = 'ARRAY';
+      else if (returning !== null && !['STRING', 'VARCHAR'].includes(returning.name))
+        this.fail('RETURNING STRING or ARRAY<STRING>');
+      return this.call(
+        name,
+        false,
+        [
+          ...args,
+          text(wrapper ?? 'WITHOUT'),
+          text(modes.EMPTY?.mode ?? 'NULL'),
+          text(modes.ERROR?.mode ?? 'NULL'),
+          text(result),
+        ],
+        pos,
+      );
+    }
+    const empty = modes.EMPTY ?? { mode: 'NULL', value: null };
+    const error = modes.ERROR ?? { mode: 'NULL', value: null };
+    const call = this.call(
+      name,
+      false,
+      [...args, text(empty.mode), orNull(empty.value), text(error.mode), orNull(error.value)],
+      pos,
+    );
+    if (returning === null) return call;
+    return { kind: 'cast', expr: call, type: returning, safe: error.mode !== 'ERROR', pos };
+  }
+
   private functionCall(): Expr {
     const t = this.next();
     const pos = t.pos;
@@ -1534,6 +1648,35 @@ class Parser {
         }
         this.expectOp(')');
         return this.call(name, false, [sub, str], pos);
+      }
+      case 'JSON_VALUE':
+      case 'JSON_EXISTS':
+      case 'JSON_QUERY':
+        return this.jsonQueryCall(name, pos);
+      case 'JSON_OBJECT':
+      case 'JSON_ARRAY': {
+        // JSON_OBJECT([KEY] k VALUE v, ... [NULL | ABSENT] ON NULL) and JSON_ARRAY(v, ... [NULL |
+        // ABSENT] ON NULL): the ON NULL behaviour goes first, as a string argument.
+        this.expectOp('(');
+        let onNull = name === 'JSON_OBJECT' ? 'NULL' : 'ABSENT';
+        const values: Expr[] = [];
+        while (!this.acceptOp(')')) {
+          if ((this.is('NULL') || this.is('ABSENT')) && this.is('ON', this.peek())) {
+            onNull = this.next().upper;
+            this.expect('ON');
+            this.expect('NULL');
+            continue;
+          }
+          if (values.length > 0) this.expectOp(',');
+          if (name === 'JSON_OBJECT') {
+            this.accept('KEY');
+            values.push(this.expr());
+            this.expect('VALUE');
+          }
+          values.push(this.expr());
+        }
+        const onNullArg: Expr = { kind: 'literal', type: 'string', text: onNull, pos };
+        return this.call(name, false, [onNullArg, ...values], pos);
       }
       case 'TRIM': {
         this.expectOp('(');

@@ -4,6 +4,7 @@
  * fields (names and types). Expressions in a node refer to its input's fields by index (rex.ts);
  * a join's condition sees the left fields, then the right ones.
  */
+import type { UserFunctionLocation } from '../../core/user-function.ts';
 import type { RowField } from '../types.ts';
 import type { Rex } from './rex.ts';
 
@@ -21,7 +22,10 @@ export type Rel =
   | Over
   | Rank
   | LookupJoin
-  | OverAggregate;
+  | TemporalJoin
+  | OverAggregate
+  | SemiJoin
+  | Correlate;
 
 /** Reads a catalog table's physical and metadata columns through its connector. */
 export interface Scan {
@@ -70,6 +74,8 @@ export interface AggCall {
   /** The input field of the `FILTER (WHERE ...)` condition. */
   filter: number | null;
   udf?: string;
+  /** A user aggregate's module and export: every slot imports it. */
+  location?: UserFunctionLocation;
   name: string;
 }
 
@@ -170,6 +176,22 @@ export interface Rank {
 }
 
 /**
+ * An event-time temporal join (`JOIN versioned FOR SYSTEM_TIME AS OF left.rowtime ON ...`): each left
+ * row with the version of the right (versioned) table's row valid at its time `leftTime`; the
+ * right's versions are timed by its row time `rightTime`. The left fields, then the right ones.
+ */
+export interface TemporalJoin {
+  kind: 'temporal-join';
+  joinType: 'INNER' | 'LEFT';
+  left: Rel;
+  right: Rel;
+  leftTime: number;
+  rightTime: number;
+  condition: Rex;
+  fields: RowField[];
+}
+
+/**
  * A lookup join: each input row looks up the rows of `table` (read through its connector by key)
  * that the condition matches; the input's fields, then the table's. LEFT keeps unmatched rows with NULLs.
  */
@@ -200,6 +222,45 @@ export interface OverAggregate {
   fields: RowField[];
 }
 
+/**
+ * A correlated table function (Flink's Correlate): each input row joined with the rows a function
+ * makes of it, `UNNEST(collection)` or a user table function (`LATERAL TABLE(f(x))`); the input's
+ * fields, then the function's. LEFT keeps a row the function makes nothing of, padded with NULLs.
+ */
+export interface Correlate {
+  kind: 'correlate';
+  joinType: 'INNER' | 'LEFT';
+  input: Rel;
+  call: CorrelateCall;
+  /** The function's arguments, over the input row. */
+  args: Rex[];
+  fields: RowField[];
+}
+
+/**
+ * What a Correlate calls. UNNEST of an ARRAY or MULTISET gives a row per element (`elements`: one
+ * column; `rows`: an element ROW's fields), of a MAP a row per entry (key, value); `ordinality`
+ * adds the 1-based position. A user table function by catalog name; `row` when its rows are ROWs.
+ */
+export type CorrelateCall =
+  | { kind: 'unnest'; mode: 'elements' | 'rows' | 'map'; ordinality: boolean }
+  | { kind: 'udtf'; name: string; location: UserFunctionLocation; row: boolean; fieldNames: string[] };
+
+/**
+ * A semi join (`anti` false: the left rows with a right row that the condition matches) or an anti
+ * join (the left rows without one), Flink's plan of `IN`, `EXISTS`, `NOT IN` and `NOT EXISTS`
+ * subqueries in WHERE. The condition sees the left fields, then the right ones; the output is the
+ * left rows, as they are.
+ */
+export interface SemiJoin {
+  kind: 'semi-join';
+  anti: boolean;
+  left: Rel;
+  right: Rel;
+  condition: Rex;
+  fields: RowField[];
+}
+
 /** ORDER BY / LIMIT / OFFSET. */
 export interface Sort {
   kind: 'sort';
@@ -225,6 +286,8 @@ export function formatRel(rel: Rel): string {
 export function inputsOf(rel: Rel): Rel[] {
   switch (rel.kind) {
     case 'join':
+    case 'temporal-join':
+    case 'semi-join':
       return [rel.left, rel.right];
     case 'union':
       return rel.inputs;
@@ -270,6 +333,12 @@ function describeRel(rel: Rel): string {
       return `OverAggregate(partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}], orderBy=[${rel.input.fields[rel.time].name}], ${rel.unit} ${rel.preceding ?? 'UNBOUNDED'} PRECEDING)`;
     case 'lookup-join':
       return `LookupJoin(table=[${rel.table.table}], joinType=[${rel.joinType}])`;
+    case 'temporal-join':
+      return `TemporalJoin(joinType=[${rel.joinType}], asOf=[${rel.left.fields[rel.leftTime].name}])`;
+    case 'semi-join':
+      return `Join(joinType=[${rel.anti ? 'LeftAntiJoin' : 'LeftSemiJoin'}])`;
+    case 'correlate':
+      return `Correlate(invocation=[${rel.call.kind === 'unnest' ? 'UNNEST' : rel.call.name}], joinType=[${rel.joinType}], select=[${fieldNames(rel)}])`;
     case 'rank':
       return `Rank(rankType=[${rel.rankFn}], rankRange=[rankStart=1, rankEnd=${rel.limit}], partitionBy=[${rel.partitionKeys.map((k) => rel.input.fields[k].name).join(', ')}])`;
   }

@@ -15,10 +15,14 @@ import type { Row } from '../../core/row.ts';
 import { isRowtime, type SqlType } from '../../core/sql-type.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
 import {
+  isAsyncLookupConnector,
   lookupConnectors,
   tableConnectorIdentifier,
   tableConnectorOf,
   tableConnectors,
+  tableSinkChangelogMode,
+  tableSourceChangelogMode,
+  validateTableSink,
 } from '../../core/table-connectors.ts';
 import type { UserFunctionLocation } from '../../core/user-function.ts';
 import type { JobConfig, JobFunctions, JobGraph } from '../../graph/job-graph.ts';
@@ -31,6 +35,18 @@ import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec
 import type { CatalogTable } from '../catalog/catalog.ts';
 import type { GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
 import { call, conjuncts, inputRef, inputsOf, literal, mapInputs, type Rex } from '../plan/rex.ts';
+import {
+  type AggregateTuning,
+  DEFAULT_AGGREGATE_TUNING,
+  planGroupAggregate,
+  tuneLogicalPlan,
+} from './aggregate-tuning.ts';
+import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
+import { correlate } from './correlate-planner.ts';
+import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
+import { equiKeys, inputParallelism, projectJoinKeys, semiJoin } from './semi-join-planner.ts';
+import { temporalJoinOperator } from './temporal-join-planner.ts';
+import { valuesScan } from './values-planner.ts';
 
 /** Where a planned query's rows go. */
 export type PlannedSink = { kind: 'table'; table: CatalogTable } | { kind: 'collect' };
@@ -42,6 +58,8 @@ export interface PlanOptions {
   config: JobConfig;
   /** `table.exec.state.ttl` in ms: how long state of a key that is not written stays; 0 for ever. */
   stateTtl?: number;
+  /** Mini-batch, two-phase and split distinct aggregation (aggregate-tuning.ts); all off when absent. */
+  aggregation?: AggregateTuning;
 }
 
 export interface PlannedJob {
@@ -63,11 +81,13 @@ export function planJob(
   options: PlanOptions,
   userFunctions: ReadonlyMap<string, UserFunctionLocation> = new Map(),
 ): PlannedJob {
-  const planner = new PhysicalPlanner(userFunctions, options.stateTtl ?? 0);
+  const tuning = options.aggregation ?? DEFAULT_AGGREGATE_TUNING;
+  const planner = new PhysicalPlanner(userFunctions, options.stateTtl ?? 0, undefined, tuning);
   const sinks: PhysicalTransformation[] = [];
   const collectUids: string[] = [];
   queries.forEach((q, i) => {
-    const input = planner.translate(q.rel);
+    if (q.sink.kind === 'table') checkTableSink(q.sink.table, q.rel);
+    const input = planner.translate(tuneLogicalPlan(q.rel, tuning));
     const sink = planner.sink(input, q.sink, i);
     if (q.sink.kind === 'collect') collectUids.push(sink.uid!);
     sinks.push(sink);
@@ -98,9 +118,16 @@ export function translateQuery(
   host: PlannerHost,
   userFunctions: ReadonlyMap<string, UserFunctionLocation>,
   stateTtl: number,
+  tuning: AggregateTuning = DEFAULT_AGGREGATE_TUNING,
 ): Transformation {
-  return new PhysicalPlanner(userFunctions, stateTtl, host).translate(rel);
+  return new PhysicalPlanner(userFunctions, stateTtl, host, tuning).translate(tuneLogicalPlan(rel, tuning));
 }
+
+/**
+ * Async lookup joins as Flink's defaults: `table.exec.async-lookup.output-mode` ORDERED,
+ * `.buffer-capacity` 100, `.timeout` 3 min.
+ */
+const ASYNC_LOOKUP = { mode: 'ordered', capacity: 100, timeout: 180_000 } as const;
 
 class PhysicalPlanner {
   private nextId = 1;
@@ -108,7 +135,15 @@ class PhysicalPlanner {
   private readonly functions: ReadonlyMap<string, UserFunctionLocation>;
   private readonly stateTtl: number;
 
-  constructor(functions: ReadonlyMap<string, UserFunctionLocation>, stateTtl: number, host?: PlannerHost) {
+  private readonly tuning: AggregateTuning;
+
+  constructor(
+    functions: ReadonlyMap<string, UserFunctionLocation>,
+    stateTtl: number,
+    host?: PlannerHost,
+    tuning: AggregateTuning = DEFAULT_AGGREGATE_TUNING,
+  ) {
+    this.tuning = tuning;
     this.functions = functions;
     this.stateTtl = stateTtl;
     this.host = host;
@@ -214,6 +249,13 @@ class PhysicalPlanner {
         return this.join(rel);
       case 'lookup-join':
         return this.lookupJoin(rel);
+      case 'temporal-join':
+        return temporalJoinOperator(
+          rel,
+          { keyed: (r, keys) => this.keyed(this.translate(r), keys) },
+          { id: () => this.id(), uid: (id) => this.uid('temporal-join', id) },
+          this.stateTtl,
+        );
       case 'over-aggregate': {
         const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
         const id = this.id();
@@ -239,6 +281,25 @@ class PhysicalPlanner {
           chainable: true,
           source: false,
         };
+      }
+      case 'values':
+        return this.translate(valuesScan(rel));
+      case 'semi-join': {
+        // A window semi/anti join has an operator of its own (join-rules.ts).
+        const windowed = planWindowSemiJoin(rel, this.joinPlanContext());
+        if (windowed) return windowed;
+        const keyed = projectJoinKeys(rel);
+        if (keyed) return this.translate(keyed);
+        const keys = equiKeys(rel.condition, rel.left.fields.length);
+        const left = this.keyed(this.translate(rel.left), keys.leftKeys);
+        const right = this.keyed(this.translate(rel.right), keys.rightKeys);
+        const id = this.id();
+        return semiJoin(rel, left, right, keys, id, this.uid('semi-join', id), this.stateTtl);
+      }
+      case 'correlate': {
+        const input = this.translate(rel.input);
+        const id = this.id();
+        return correlate(rel, input, id, this.uid('correlate', id), this.userFunctions(rel.args));
       }
       case 'rank': {
         const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
@@ -300,8 +361,6 @@ class PhysicalPlanner {
       });
       const rowtime = isRowtime(table.input.fields[table.time].type);
       if (table.window.kind === 'cumulate') {
-        if (!rowtime)
-          throw new WeirError('SQL_UNSUPPORTED', 'CUMULATE windows on processing time are not supported yet');
         const keyed = this.keyed(input, keys);
         const id = this.id();
         return {
@@ -320,6 +379,7 @@ class PhysicalPlanner {
             size: table.window.size,
             offset: table.window.offset,
             output,
+            rowtime,
           },
           parallelism: keys.length === 0 ? 1 : undefined,
           chainable: true,
@@ -362,6 +422,13 @@ class PhysicalPlanner {
         rel.input.fields.map((f) => f.type),
       );
     }
+    const tuned = planGroupAggregate(rel, resultTypes, this.stateTtl, this.tuning, {
+      translate: (r) => this.translate(r),
+      id: () => this.id(),
+      uid: (kind, n) => this.uid(kind, n),
+      keyed: (t, keys) => this.keyed(t, keys),
+    });
+    if (tuned) return tuned;
     const input = this.keyed(this.translate(rel.input), rel.groupKeys);
     const id = this.id();
     return {
@@ -421,7 +488,20 @@ class PhysicalPlanner {
    * a right column; the rest of the condition filters the joined rows. Without such an equality
    * every row meets every other in one subtask.
    */
+  /** What the join rules (join-rules.ts) need of the planner to build their operators. */
+  private joinPlanContext(): JoinPlanContext {
+    return {
+      translate: (r) => this.translate(r),
+      keyed: (t, keys) => this.keyed(t, keys),
+      id: () => this.id(),
+      uid: (kind, id) => this.uid(kind, id),
+    };
+  }
+
   private join(rel: Rel & { kind: 'join' }): Transformation {
+    // Interval and window joins have operators of their own (join-rules.ts).
+    const timeBounded = planTimeBoundedJoin(rel, this.joinPlanContext());
+    if (timeBounded) return timeBounded;
     const width = rel.left.fields.length;
     const leftKeys: number[] = [];
     const rightKeys: number[] = [];
@@ -508,9 +588,10 @@ class PhysicalPlanner {
     }
     const connector = tableConnectorOf(rel.table.options);
     if (connector === undefined || !lookupConnectors().includes(connector)) {
+      // Flink's error: a table without a lookup source cannot be joined on processing time.
       throw new WeirError(
-        'SQL_VALIDATION_ERROR',
-        `table "${rel.table.table}": connector '${connector ?? '(none)'}' cannot be looked up (lookup connectors: ${lookupConnectors().join(', ')})`,
+        'SQL_UNSUPPORTED',
+        `Processing-time temporal join is not supported yet: table "${rel.table.table}": connector '${connector ?? '(none)'}' cannot be looked up (lookup connectors: ${lookupConnectors().join(', ')})`,
       );
     }
     const residual =
@@ -531,17 +612,21 @@ class PhysicalPlanner {
     };
     const input = this.translate(rel.input);
     const id = this.id();
-    return {
-      kind: 'physical',
+    const config = { joinType: rel.joinType, connector, table, keys, tableKeys, residual };
+    const common = {
+      kind: 'physical' as const,
       id,
-      operator: 'sql-lookup-join',
       name: `LookupJoin(table=[${rel.table.table}], joinType=[${rel.joinType}])`,
       uid: this.uid('lookup-join', id),
       inputs: [[input]],
-      config: { joinType: rel.joinType, connector, table, keys, tableKeys, residual },
       chainable: true,
       source: false,
     };
+    // A connector that looks up through I/O (jdbc) runs in an Async I/O operator, ordered.
+    if (isAsyncLookupConnector(connector)) {
+      return { ...common, operator: 'sql-async-lookup-join', config: { ...config, ...ASYNC_LOOKUP } };
+    }
+    return { ...common, operator: 'sql-lookup-join', config };
   }
 
   /** A hash exchange on the row fields `keys` (a constant key when there are none). */
@@ -658,6 +743,7 @@ class PhysicalPlanner {
       uid: this.uid('calc', id),
       inputs: [[translated]],
       config: { exprs, condition, functions: this.userFunctions([...exprs, condition]) },
+      parallelism: inputParallelism(translated),
       chainable: true,
       source: false,
     };
@@ -711,7 +797,7 @@ class PhysicalPlanner {
     // Built once here to check its options and learn its boundedness; every slot builds its own.
     const source = createSource(identifier, context as never);
     const id = this.id();
-    return {
+    const scan: PhysicalTransformation = {
       kind: 'physical',
       id,
       operator: 'source',
@@ -727,6 +813,21 @@ class PhysicalPlanner {
       chainable: true,
       source: true,
     };
+    if (tableSourceChangelogMode(connector) !== 'upsert') return scan;
+    // An upsert source (upsert-kafka): Flink's ChangelogNormalize, keyed by the primary key.
+    const key = primaryKeyFields(rel.table, rel.primaryKey, rel.columns);
+    const normalize = this.id();
+    return {
+      kind: 'physical',
+      id: normalize,
+      operator: 'sql-changelog-normalize',
+      name: `ChangelogNormalize(key=[${rel.primaryKey?.join(', ')}])`,
+      uid: this.uid('changelog-normalize', normalize),
+      inputs: [[this.keyed(scan, key)]],
+      config: { stateTtl: this.stateTtl },
+      chainable: true,
+      source: false,
+    };
   }
 
   sink(input: Transformation, sink: PlannedSink, index: number): PhysicalTransformation {
@@ -740,6 +841,7 @@ class PhysicalPlanner {
         uid: `sql-collect-${index}`,
         inputs: [[input]],
         config: {},
+        parallelism: inputParallelism(input),
         chainable: true,
         source: false,
       };
@@ -765,14 +867,24 @@ class PhysicalPlanner {
       })),
       options: table.options,
       primaryKey: table.primaryKey,
+      ...(table.partitionedBy.length > 0 ? { partitionKeys: table.partitionedBy } : {}),
     };
+    validateTableSink(connector, context);
+    // An upsert sink gets each key's changes from one subtask, in order (Flink's keyed shuffle).
+    // `sink.parallelism` (jdbc): the sink's own parallelism (an upsert sink's input is keyed anyway).
+    const parallelism = sinkParallelismOf(table.name, table.options['sink.parallelism']);
+    const upsertKey =
+      tableSinkChangelogMode(connector, table.primaryKey) === 'upsert'
+        ? primaryKeyFields(table.name, table.primaryKey, context.columns)
+        : null;
     return {
       kind: 'physical',
       id,
       operator: 'sink',
       name: `Sink(table=[${table.name}])`,
       uid: `sql-sink-${index}`,
-      inputs: [[input]],
+      ...(parallelism !== undefined ? { parallelism } : {}),
+      inputs: [[upsertKey ? this.keyed(input, upsertKey) : input]],
       config: {
         maxInFlight: 1,
         sink: {
@@ -785,6 +897,19 @@ class PhysicalPlanner {
       source: false,
     };
   }
+}
+
+/** A table's `sink.parallelism` option: undefined when not set. */
+function sinkParallelismOf(table: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text.trim());
+  if (!Number.isInteger(n) || n < 1) {
+    throw new WeirError(
+      'SQL_VALIDATION_ERROR',
+      `table "${table}": 'sink.parallelism' must be a positive integer, got '${text}'`,
+    );
+  }
+  return n;
 }
 
 /**

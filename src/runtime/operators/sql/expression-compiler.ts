@@ -14,12 +14,18 @@
  * cannot produce NULL itself).
  */
 import { WeirError } from '../../../core/errors.ts';
+import { MS_PER_DAY } from '../../../core/sql-datetime.ts';
+import { formatSqlValue } from '../../../core/sql-value-format.ts';
 import type { Call, Rex } from '../../../sql/plan/rex.ts';
 import { isInteger, isString, isTimestamp, type SqlType } from '../../../sql/types.ts';
 import { makeCast, tryCast } from './sql-cast.ts';
-import * as lib from './sql-functions.ts';
-import { compileDateFormat, type DateFormatFlavor, MS_PER_DAY } from './sql-time.ts';
+import * as functionLib from './sql-functions.ts';
+import * as jsonLib from './sql-json-functions.ts';
+import * as textLib from './sql-text-functions.ts';
+import { compileDateFormat, type DateFormatFlavor } from './sql-time.ts';
 
+/** The runtime functions generated code calls, by name. */
+const lib = { ...functionLib, ...jsonLib, ...textLib };
 /** What compiled expressions need from their task at runtime. */
 export interface ExpressionContext {
   /** Processing time in epoch ms: PROCTIME(), CURRENT_TIMESTAMP, NOW(), CURRENT_DATE read it per record. */
@@ -93,7 +99,10 @@ function fold(rex: Rex, ctx: ExpressionContext): Rex {
     return expr === rex.expr ? rex : { ...rex, expr };
   }
   if (rex.kind !== 'call') return rex;
-  const args = rex.args.map((a) => fold(a, ctx));
+  // A JSON_ARRAY or JSON_OBJECT inside another stays a call: it goes in as JSON, not as a string.
+  const args = isJsonConstructor(rex)
+    ? rex.args.map((a) => (isJsonConstructor(a) ? keepJsonConstructor(a as Call, ctx) : fold(a, ctx)))
+    : rex.args.map((a) => fold(a, ctx));
   const folded = args.some((a, i) => a !== rex.args[i]) ? { ...rex, args } : rex;
   if (rex.udf !== undefined || NON_DETERMINISTIC.has(rex.op) || !args.every((a) => a.kind === 'literal'))
     return folded;
@@ -112,6 +121,18 @@ function fold(rex: Rex, ctx: ExpressionContext): Rex {
     // Left to fail per record.
   }
   return folded;
+}
+
+function isJsonConstructor(rex: Rex): boolean {
+  return rex.kind === 'call' && (rex.op === 'JSON_ARRAY' || rex.op === 'JSON_OBJECT');
+}
+
+/** A JSON constructor inside another, with its arguments folded but itself kept a call. */
+function keepJsonConstructor(rex: Call, ctx: ExpressionContext): Call {
+  return {
+    ...rex,
+    args: rex.args.map((a) => (isJsonConstructor(a) ? keepJsonConstructor(a as Call, ctx) : fold(a, ctx))),
+  };
 }
 
 /** A generated value: a JavaScript expression safe to read more than once, and whether it can be NULL. */
@@ -394,6 +415,14 @@ class Codegen {
       unsupported(`${op} on ${ta.kind}`);
     }
     const js = op === '=' ? '===' : op === '<>' ? '!==' : op;
+    // CHAR(m) against CHAR(n): the shorter is padded with spaces to the longer, as Flink casts
+    // both sides of a comparison to their common type CHAR(max(m, n)).
+    if (ta.kind === 'CHAR' && tb.kind === 'CHAR' && ta.length !== tb.length) {
+      const n = Math.max(ta.length, tb.length);
+      const ca = ta.length < n ? `${a.code}.padEnd(${n}, " ")` : a.code;
+      const cb = tb.length < n ? `${b.code}.padEnd(${n}, " ")` : b.code;
+      return this.strict([a, b], `${ca} ${js} ${cb}`);
+    }
     return this.strict([a, b], `${a.code} ${js} ${b.code}`);
   }
 
@@ -635,6 +664,7 @@ class Codegen {
       this.strict(args, `${this.fn(name)}(${args.map((a) => a.code).join(', ')})`, mayBeNull);
     switch (op) {
       // Conditional.
+      case 'IFNULL':
       case 'COALESCE': {
         const t = this.temp();
         let open = 0;
@@ -711,7 +741,7 @@ class Codegen {
         return call('reverse', this.args(rex));
       case 'OVERLAY': {
         const args = this.args(rex);
-        const len = args[3]?.code ?? `${args[1].code}.length`;
+        const len = args[3]?.code ?? `${this.fn('overlayLength')}(${args[1].code})`;
         const [str, r, pos] = args;
         return this.strict(args, `${this.fn('overlay')}(${str.code}, ${r.code}, ${pos.code}, ${len})`);
       }
@@ -736,8 +766,7 @@ class Codegen {
       }
       case 'CHAR_LENGTH':
       case 'CHARACTER_LENGTH': {
-        const [a] = this.args(rex);
-        return this.strict([a], `${a.code}.length`);
+        return call('charLength', this.args(rex));
       }
       case 'POSITION':
       case 'LOCATE': {
@@ -746,8 +775,7 @@ class Codegen {
         return call('locate', args);
       }
       case 'INSTR': {
-        const [s, sub] = this.args(rex);
-        return this.strict([s, sub], `${s.code}.indexOf(${sub.code}) + 1`);
+        return call('instr', this.args(rex));
       }
       case 'ASCII': {
         const [a] = this.args(rex);
@@ -777,6 +805,8 @@ class Codegen {
         return call('splitIndex', this.args(rex), true);
       case 'MD5':
         return call('md5', this.args(rex));
+      case 'HASH_CODE':
+        return call('hashCode', this.args(rex));
       case 'SHA256':
         return call('sha256', this.args(rex));
       case 'JSON_VALUE': {
@@ -786,7 +816,20 @@ class Codegen {
           typeof c === 'string'
             ? { code: this.constant(lib.compileJsonPath(c)), nonNull: true }
             : this.gen(rex.args[1]);
-        return call('jsonValue', [json, path], true);
+        if (rex.args.length === 2) return call('jsonValue', [json, path], true);
+        // The ON EMPTY / ON ERROR behaviours and defaults: a NULL default is not a NULL result, and
+        // a default that is not a string becomes one as Java prints it (DEFAULT FALSE is 'false').
+        const rest = rex.args.slice(2).map((a, i) => {
+          const v = this.gen(a);
+          if (i % 2 === 0 || isString(a.type) || a.type.kind === 'NULL') return v.code;
+          const show = this.constant((x: unknown) => formatSqlValue(x, a.type, 'print'));
+          return `(${v.code} == null ? null : ${show}(${v.code}))`;
+        });
+        return this.strict(
+          [json, path],
+          `${this.fn('jsonValueWith')}(${json.code}, ${path.code}, ${rest.join(', ')})`,
+          true,
+        );
       }
       // Math.
       case 'ABS': {
@@ -997,6 +1040,113 @@ class Codegen {
           [a, b],
           `${this.fn('timestampDiff')}(${unit}, ${this.millis(a, at[1])}, ${this.millis(b, at[2])})`,
         );
+      }
+      // Text forms of numbers and strings, string tests (sql-text-functions.ts).
+      case 'SHA1':
+      case 'SHA224':
+      case 'SHA384':
+      case 'SHA512': {
+        const [a] = this.args(rex);
+        return this.strict([a], `${this.fn('shaHex')}(${a.code}, ${JSON.stringify(op.toLowerCase())})`);
+      }
+      case 'SHA2':
+        return call('sha2', this.args(rex), true);
+      case 'BTRIM': {
+        const args = this.args(rex);
+        const chars = args[1] ?? { code: '" "', nonNull: true };
+        return this.strict([args[0], chars], `${this.fn('trim')}("BOTH", ${chars.code}, ${args[0].code})`);
+      }
+      case 'STARTSWITH':
+        return call('startsWith', this.args(rex));
+      case 'ENDSWITH':
+        return call('endsWith', this.args(rex));
+      case 'CARDINALITY': {
+        const [a] = this.args(rex);
+        return this.strict(
+          [a],
+          `(${a.code} instanceof Map ? ${a.code}.size : Array.isArray(${a.code}) ? ${a.code}.length : Object.keys(${a.code}).length)`,
+        );
+      }
+      case 'BIN':
+        return call('bin', this.args(rex));
+      case 'HEX':
+        return call('hexOf', this.args(rex));
+      case 'TO_BASE64':
+        return call('toBase64', this.args(rex));
+      case 'FROM_BASE64':
+        return call('fromBase64', this.args(rex));
+      case 'CHR':
+        return call('chr', this.args(rex));
+      case 'PARSE_URL':
+        return call('parseUrl', this.args(rex), true);
+      case 'CONVERT_TZ':
+        return call('convertTz', this.args(rex), true);
+      case 'IS_DIGIT':
+      case 'IS_ALPHA':
+      case 'IS_DECIMAL': {
+        // NULL is an answer (FALSE) here, not a reason to skip the call.
+        const [a] = this.args(rex);
+        const t = this.temp();
+        const name = op === 'IS_DIGIT' ? 'isDigit' : op === 'IS_ALPHA' ? 'isAlpha' : 'isDecimal';
+        this.emit(`${t} = ${this.fn(name)}(${a.code});`);
+        return { code: t, nonNull: true };
+      }
+      case 'GREATEST':
+      case 'LEAST': {
+        const args = this.args(rex);
+        const t = this.temp();
+        const cmp = op === 'GREATEST' ? '>' : '<';
+        const checks = args.filter((a) => !a.nonNull).map((a) => `${a.code} == null`);
+        const pick = args
+          .slice(1)
+          .map((a) => `if (${a.code} ${cmp} ${t}) ${t} = ${a.code};`)
+          .join(' ');
+        const body = `${t} = ${args[0].code}; ${pick}`;
+        this.emit(checks.length === 0 ? body : `if (${checks.join(' || ')}) ${t} = null; else { ${body} }`);
+        return { code: t, nonNull: checks.length === 0 };
+      }
+      // JSON (sql-json-functions.ts).
+      case 'JSON_EXISTS':
+      case 'JSON_QUERY': {
+        const json = this.gen(rex.args[0]);
+        const c = constantOf(rex.args[1]);
+        const path =
+          typeof c === 'string'
+            ? { code: this.constant(functionLib.compileJsonPath(c)), nonNull: true }
+            : this.gen(rex.args[1]);
+        if (rex.args.length === 2)
+          return call(op === 'JSON_EXISTS' ? 'jsonExists' : 'jsonQuery', [json, path], op === 'JSON_QUERY');
+        // The clauses the parser passes on (JSON_EXISTS: ON ERROR; JSON_QUERY: wrapper, ON EMPTY,
+        // ON ERROR and the returned type).
+        const rest = rex.args.slice(2).map((a) => this.gen(a).code);
+        const f = this.fn(op === 'JSON_EXISTS' ? 'jsonExistsOnError' : 'jsonQueryWith');
+        return this.strict([json, path], `${f}(${json.code}, ${path.code}, ${rest.join(', ')})`, true);
+      }
+      case 'JSON_STRING': {
+        const [a] = this.args(rex);
+        const encode = this.constant(jsonLib.jsonEncoder(at[0]));
+        return this.strict([a], `${this.fn('jsonString')}(${a.code}, ${encode})`);
+      }
+      case 'JSON_ARRAY':
+      case 'JSON_OBJECT': {
+        // The first argument is the ON NULL behaviour, a literal the parser adds.
+        const absent = constantOf(rex.args[0]) === 'ABSENT';
+        const args = this.args(rex).slice(1);
+        const rest = rex.args.slice(1);
+        const encoders = this.constant(rest.map((a) => jsonLib.jsonEncoder(a.type)));
+        const raw = this.constant(
+          rest.map((a) => a.kind === 'call' && (a.op === 'JSON_ARRAY' || a.op === 'JSON_OBJECT')),
+        );
+        const f = this.fn(op === 'JSON_ARRAY' ? 'jsonArray' : 'jsonObject');
+        const t = this.temp();
+        this.emit(`${t} = ${f}([${args.map((a) => a.code).join(', ')}], ${encoders}, ${raw}, ${absent});`);
+        return { code: t, nonNull: true };
+      }
+      case 'IS_JSON': {
+        const [s, kind] = this.args(rex);
+        const t = this.temp();
+        this.emit(`${t} = ${this.fn('isJson')}(${s.code}, ${kind.code});`);
+        return { code: t, nonNull: true };
       }
       default:
         unsupported(`the function ${op}`);

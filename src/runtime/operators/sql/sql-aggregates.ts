@@ -10,6 +10,7 @@
  */
 import type { SqlType } from '../../../core/sql-type.ts';
 import type { AggCall } from '../../../sql/plan/rel.ts';
+import { userAggregate } from './sql-user-aggregates.ts';
 
 /** The aggregates of one operator: accumulators of a group and the result values. */
 export interface SqlAggregates {
@@ -107,42 +108,53 @@ function avgAgg(type: SqlType): Agg {
   };
 }
 
-/** MIN/MAX over a multiset of values, so that retracting the current extreme finds the next. */
+/**
+ * MIN/MAX over a multiset of values, so that retracting the current extreme finds the next. A count
+ * may go below zero (a local accumulator of two-phase aggregation that saw a retraction of a value
+ * added in an earlier bundle); only values counted above zero take part in the result. When the
+ * extreme leaves, the next one is found when the result is asked for, once for a whole bundle.
+ */
 function extremeAgg(max: boolean): Agg {
   const better = max
     ? (x: unknown, y: unknown) => (x as number) > (y as number)
     : (x: unknown, y: unknown) => (x as number) < (y as number);
+  // `best` is at least as good as every value counted above zero; `stale` when it may itself be gone.
+  type S = { best: unknown; counts: Counts | null; stale?: boolean };
+  const change = (s: S, v: unknown, n: number): void => {
+    s.counts ??= new Map();
+    const after = (s.counts.get(v) ?? 0) + n;
+    if (after === 0) s.counts.delete(v);
+    else s.counts.set(v, after);
+    if (after > 0) {
+      if (s.best === null || better(v, s.best)) {
+        s.best = v;
+        s.stale = false;
+      }
+    } else if (v === s.best) s.stale = true;
+  };
   return {
-    init: () => ({ best: null as unknown, counts: null as Counts | null }),
+    init: () => ({ best: null, counts: null }) as S,
     add: (a, v) => {
-      const s = a as { best: unknown; counts: Counts | null };
-      if (s.best === null || better(v, s.best)) s.best = v;
-      if (s.counts) s.counts.set(v, (s.counts.get(v) ?? 0) + 1);
-      else s.counts = new Map([[v, 1]]);
-      return s;
+      change(a as S, v, 1);
+      return a;
     },
     retract: (a, v) => {
-      const s = a as { best: unknown; counts: Counts | null };
-      const n = s.counts?.get(v) ?? 0;
-      if (n <= 1) s.counts?.delete(v);
-      else s.counts!.set(v, n - 1);
-      if (n <= 1 && v === s.best) {
-        s.best = null;
-        for (const k of s.counts?.keys() ?? []) if (s.best === null || better(k, s.best)) s.best = k;
-      }
-      return s;
+      change(a as S, v, -1);
+      return a;
     },
     merge: (a, b) => {
-      const s = a as { best: unknown; counts: Counts | null };
-      const t = b as { best: unknown; counts: Counts | null };
-      for (const [k, n] of t.counts ?? []) {
-        s.counts ??= new Map();
-        s.counts.set(k, (s.counts.get(k) ?? 0) + n);
-        if (s.best === null || better(k, s.best)) s.best = k;
-      }
-      return s;
+      for (const [k, n] of (b as S).counts ?? []) change(a as S, k, n);
+      return a;
     },
-    result: (a) => (a as { best: unknown }).best,
+    result: (a) => {
+      const s = a as S;
+      if (s.stale) {
+        s.best = null;
+        for (const [k, n] of s.counts ?? []) if (n > 0 && (s.best === null || better(k, s.best))) s.best = k;
+        s.stale = false;
+      }
+      return s.best;
+    },
   };
 }
 
@@ -179,6 +191,21 @@ function edgeAgg(last: boolean): Agg {
   };
 }
 
+/**
+ * Adds `c` (either sign) copies of `v` to the counts of DISTINCT aggregate `i` (in `acc[slot]`, made
+ * on first use: an accumulator whose FILTER lets nothing through never makes one), updating `acc[i]`.
+ */
+function countDistinct(acc: unknown[], slot: number, v: unknown, c: number, i: number, impl: Agg): void {
+  let seen = acc[slot] as Counts | null;
+  if (seen === null) acc[slot] = seen = new Map();
+  const before = seen.get(v) ?? 0;
+  const after = before + c;
+  if (after === 0) seen.delete(v);
+  else seen.set(v, after);
+  if (before <= 0 && after > 0) acc[i] = impl.add(acc[i], v);
+  else if (before > 0 && after <= 0) acc[i] = impl.retract(acc[i], v);
+}
+
 function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlType): Agg {
   switch (call.fn) {
     case 'COUNT':
@@ -199,6 +226,7 @@ function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlTyp
       return edgeAgg(true);
     default:
       void argType;
+      if (call.location) return userAggregate(call);
       throw new Error(`the aggregate ${call.fn} has no runtime implementation`);
   }
 }
@@ -214,7 +242,8 @@ export function createAggregates(
 ): SqlAggregates {
   const n = aggs.length;
   const impls = aggs.map((a, i) => baseAgg(a, inputTypes[a.args[0]], resultTypes[i]));
-  const arg = aggs.map((a) => (a.args.length > 0 ? a.args[0] : -1));
+  // -2: a user aggregate reads its arguments from the row itself (NULLs included).
+  const arg = aggs.map((a) => (a.location && !a.distinct ? -2 : a.args.length > 0 ? a.args[0] : -1));
   const filter = aggs.map((a) => (a.filter === null ? -1 : a.filter));
   const distinct = aggs.map((a) => a.distinct);
   // Slot n of an accumulator array counts the rows, net of retractions.
@@ -224,22 +253,13 @@ export function createAggregates(
       const f = filter[i];
       if (f >= 0 && values[f] !== true) continue;
       const a = arg[i];
-      const v = a >= 0 ? values[a] : 1;
+      const v = a >= 0 ? values[a] : a === -2 ? values : 1;
       if (v === null || v === undefined) continue;
       const impl = impls[i];
       if (distinct[i]) {
-        // The value counts into the aggregate when it first appears and leaves when its last copy does.
-        const seen = acc[n + 1 + i] as Counts;
-        const c = seen.get(v) ?? 0;
-        if (sign > 0) {
-          seen.set(v, c + 1);
-          if (c === 0) acc[i] = impl.add(acc[i], v);
-        } else if (c > 0) {
-          if (c === 1) {
-            seen.delete(v);
-            acc[i] = impl.retract(acc[i], v);
-          } else seen.set(v, c - 1);
-        }
+        // The value counts into the aggregate when its count rises above zero and leaves when it
+        // falls back (the local accumulator of two-phase aggregation may count a value below zero).
+        countDistinct(acc, n + 1 + i, v, sign, i, impl);
         continue;
       }
       acc[i] = sign > 0 ? impl.add(acc[i], v) : impl.retract(acc[i], v);
@@ -250,7 +270,7 @@ export function createAggregates(
       const acc = new Array<unknown>(2 * n + 1);
       for (let i = 0; i < n; i++) {
         acc[i] = impls[i].init();
-        acc[n + 1 + i] = distinct[i] ? new Map() : null;
+        acc[n + 1 + i] = null;
       }
       acc[n] = 0;
       return acc;
@@ -265,12 +285,8 @@ export function createAggregates(
       acc[n] = (acc[n] as number) + (other[n] as number);
       for (let i = 0; i < n; i++) {
         if (distinct[i]) {
-          const seen = acc[n + 1 + i] as Counts;
-          for (const [v, c] of other[n + 1 + i] as Counts) {
-            const before = seen.get(v) ?? 0;
-            seen.set(v, before + c);
-            if (before === 0) acc[i] = impls[i].add(acc[i], v);
-          }
+          const theirs = other[n + 1 + i] as Counts | null;
+          if (theirs !== null) for (const [v, c] of theirs) countDistinct(acc, n + 1 + i, v, c, i, impls[i]);
           continue;
         }
         acc[i] = impls[i].merge(acc[i], other[i]);

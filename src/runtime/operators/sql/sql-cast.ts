@@ -2,11 +2,20 @@
  * CAST between SQL types on their runtime forms, with Flink's rules (the non-legacy cast behaviour
  * of Flink 1.15+): a cast that cannot convert its value fails with a clear error (TRY_CAST turns
  * the failure into NULL); a number that overflows a DECIMAL becomes NULL; a cast to CHAR(n) pads
- * and to VARCHAR(n) cuts; values print as Flink prints them (TIMESTAMP(3) as
- * `yyyy-MM-dd HH:mm:ss.SSS`, DOUBLE as Java's Double.toString, BOOLEAN as `TRUE`/`FALSE`). A cast
+ * and to VARCHAR(n) cuts; values print as Flink prints them (core/sql-value-format.ts: TIMESTAMP(3)
+ * as `yyyy-MM-dd HH:mm:ss.SSS`, DOUBLE as Java's Double.toString, BOOLEAN as `TRUE`/`FALSE`). A cast
  * is built once per expression as a function of the value; NULL never reaches it.
  */
 import { WeirError } from '../../../core/errors.ts';
+import {
+  daysOf,
+  MS_PER_DAY,
+  parseDateText,
+  parseTimestampText,
+  parseTimeText,
+  timeOfDay,
+} from '../../../core/sql-datetime.ts';
+import { toStringFn } from '../../../core/sql-value-format.ts';
 import {
   formatType,
   isInteger,
@@ -16,27 +25,7 @@ import {
   MAX_LENGTH,
   type SqlType,
 } from '../../../sql/types.ts';
-import {
-  doubleToInteger,
-  formatDecimal,
-  javaDoubleToString,
-  javaFloatToString,
-  LONG_MAX,
-  LONG_MIN,
-  toDecimal,
-  wrapInteger,
-} from './sql-numbers.ts';
-import {
-  daysOf,
-  formatDate,
-  formatTime,
-  formatTimestamp,
-  MS_PER_DAY,
-  parseDateText,
-  parseTimestampText,
-  parseTimeText,
-  timeOfDay,
-} from './sql-time.ts';
+import { doubleToInteger, LONG_MAX, LONG_MIN, toDecimal, wrapInteger } from './sql-numbers.ts';
 
 export type CastFn = (value: any) => unknown;
 
@@ -245,85 +234,4 @@ export function tryCast(cast: CastFn): CastFn {
       throw e;
     }
   };
-}
-
-/**
- * How a value of `type` prints as a string (CAST to STRING, and the tableau result format): undefined
- * for a type that has no string form.
- */
-export function toStringFn(type: SqlType): ((v: any) => string) | undefined {
-  switch (type.kind) {
-    case 'BOOLEAN':
-      return (v: boolean) => (v ? 'TRUE' : 'FALSE');
-    case 'TINYINT':
-    case 'SMALLINT':
-    case 'INT':
-    case 'BIGINT':
-      return (v: number) => (Number.isSafeInteger(v) ? String(v) : BigInt(Math.trunc(v)).toString());
-    case 'FLOAT':
-      return javaFloatToString;
-    case 'DOUBLE':
-      return javaDoubleToString;
-    case 'DECIMAL': {
-      const scale = type.scale;
-      return (v: number) => formatDecimal(v, scale);
-    }
-    case 'CHAR':
-    case 'VARCHAR':
-      return (v: string) => v;
-    case 'BINARY':
-    case 'VARBINARY':
-      return (v: Uint8Array) => new TextDecoder().decode(v);
-    case 'DATE':
-      return formatDate;
-    case 'TIME': {
-      const p = type.precision;
-      return (v: number) => formatTime(v, p);
-    }
-    case 'TIMESTAMP':
-    case 'TIMESTAMP_LTZ': {
-      const p = type.precision;
-      return (v: number) => formatTimestamp(v, p);
-    }
-    case 'INTERVAL_DAY_TIME':
-      return formatDayTimeInterval;
-    case 'INTERVAL_YEAR_MONTH':
-      return (v: number) => {
-        const a = Math.abs(v);
-        return `${v < 0 ? '-' : '+'}${Math.floor(a / 12)}-${String(a % 12).padStart(2, '0')}`;
-      };
-    case 'ARRAY':
-    case 'MULTISET': {
-      const el = toStringFn(type.element) ?? String;
-      return (v: unknown[]) => `[${v.map((x) => (x == null ? 'NULL' : el(x))).join(', ')}]`;
-    }
-    case 'MAP': {
-      const k = toStringFn(type.key) ?? String;
-      const val = toStringFn(type.value) ?? String;
-      return (v: Map<unknown, unknown>) => {
-        const parts: string[] = [];
-        for (const [a, b] of mapEntries(v))
-          parts.push(`${a == null ? 'NULL' : k(a)}=${b == null ? 'NULL' : val(b)}`);
-        return `{${parts.join(', ')}}`;
-      };
-    }
-    case 'ROW': {
-      const fields = type.fields.map((f) => toStringFn(f.type) ?? String);
-      return (v: unknown[]) => `(${v.map((x, i) => (x == null ? 'NULL' : fields[i](x))).join(', ')})`;
-    }
-    case 'NULL':
-      return () => 'NULL';
-  }
-}
-
-/** Entries of a MAP value: a Map, or a plain object from a JSON source. */
-export function mapEntries(v: unknown): Iterable<[unknown, unknown]> {
-  return v instanceof Map ? v.entries() : Object.entries(v as object);
-}
-
-/** `+1 02:03:04.005`: Flink's string form of a day-time interval. */
-function formatDayTimeInterval(v: number): string {
-  const a = Math.abs(v);
-  const days = Math.floor(a / MS_PER_DAY);
-  return `${v < 0 ? '-' : '+'}${days} ${formatTime(a % MS_PER_DAY, 3)}`;
 }

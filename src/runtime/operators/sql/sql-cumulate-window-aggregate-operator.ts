@@ -15,12 +15,14 @@ type Slices = Record<number, unknown[]>;
 const mod = (a: number, b: number): number => ((a % b) + b) % b;
 
 /**
- * SQL's CUMULATE windows (`TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), step, size))`), on event time:
- * every `size` a cycle of windows starts, and its windows all start with it and end a `step`
- * apart: `[start, start + step)`, `[start, start + 2 step)`, ... `[start, start + size)`. Each row
- * goes into one `step`-long slice; when the watermark passes a window's end, the window's result is
- * the merge of its cycle's slices so far (a window is emitted when its cycle has rows), and at the
- * cycle's end the slices go. Rows behind the watermark are late: counted and dropped.
+ * SQL's CUMULATE windows (`TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), step, size))`): every `size` a
+ * cycle of windows starts, and its windows all start with it and end a `step` apart: `[start, start
+ * + step)`, `[start, start + 2 step)`, ... `[start, start + size)`. Each row goes into one
+ * `step`-long slice; when time passes a window's end, the window's result is the merge of its
+ * cycle's slices so far (a window is emitted when its cycle has rows), and at the cycle's end the
+ * slices go. On event time (a rowtime column) the watermark passes the ends, and rows behind it are
+ * late: counted and dropped. On processing time (a `PROCTIME()` column) a row is in the slice of the
+ * clock's time when it arrives and the clock ends the windows; no row is late.
  */
 export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator implements Triggerable {
   private readonly aggs: SqlAggregates;
@@ -32,6 +34,9 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
   private readonly keyCount: number;
   private readonly layout: SqlWindowOutputField[];
   private readonly late = new Counter();
+  private readonly rowtime: boolean;
+  /** Processing time: the latest timer fired (windows ending at it + 1 or before are done). */
+  private processingTimeFired = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -42,6 +47,7 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
     this.offset = config.offset ?? 0;
     this.keyCount = config.keyCount ?? 0;
     this.layout = config.output ?? [];
+    this.rowtime = config.rowtime ?? true;
     this.state = ctx.keyedStateBackend!.getState(
       sqlStateDescriptor<Slices>('sql-cumulate-slices', undefined),
     );
@@ -54,12 +60,14 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
     this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.late);
   }
 
-  processElement(value: unknown, timestamp: number): void {
+  processElement(value: unknown, rowtime: number): void {
     const row = value as Row;
+    // A row that comes in the millisecond whose windows just fired counts in those still to come.
+    const timestamp = this.rowtime ? rowtime : Math.max(this.ctx.clock.now(), this.processingTimeFired + 1);
     const sliceStart = timestamp - mod(timestamp - this.offset, this.step);
     const cycleStart = timestamp - mod(timestamp - this.offset, this.size);
     const cycleEnd = cycleStart + this.size;
-    if (cycleEnd - 1 <= this.currentWatermark) {
+    if (this.rowtime && cycleEnd - 1 <= this.currentWatermark) {
       this.late.add(1);
       return;
     }
@@ -70,7 +78,8 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
       slices[sliceStart] = acc;
       // Every window of the cycle from this slice's end on holds the slice.
       for (let end = sliceStart + this.step; end <= cycleEnd; end += this.step) {
-        if (end - 1 > this.currentWatermark) this.timerService.registerEventTimeTimer(end - 1);
+        if (!this.rowtime) this.timerService.registerProcessingTimeTimer(end - 1);
+        else if (end - 1 > this.currentWatermark) this.timerService.registerEventTimeTimer(end - 1);
       }
     }
     if (row.kind === '-U' || row.kind === '-D') this.aggs.retract(acc, row.values);
@@ -79,6 +88,17 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
   }
 
   onEventTime(key: Key, time: number): void {
+    if (this.rowtime) this.fire(key, time);
+  }
+
+  onProcessingTime(key: Key, time: number): void {
+    if (this.rowtime) return;
+    if (time > this.processingTimeFired) this.processingTimeFired = time;
+    this.fire(key, time);
+  }
+
+  /** Emits the window ending at `time` + 1; at the cycle's end its slices go. */
+  private fire(key: Key, time: number): void {
     const slices = this.state.value();
     if (slices === undefined) return;
     const end = time + 1;
@@ -110,6 +130,4 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
       else this.state.update(slices);
     }
   }
-
-  onProcessingTime(): void {}
 }

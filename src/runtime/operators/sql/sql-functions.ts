@@ -8,28 +8,29 @@
  */
 import { createHash } from 'node:crypto';
 import { WeirError } from '../../../core/errors.ts';
-import { mapEntries } from './sql-cast.ts';
+import { daysOf, MS_PER_DAY, parseTimestampText } from '../../../core/sql-datetime.ts';
+import { mapEntries } from '../../../core/sql-value-format.ts';
 import { divisionByZero, LONG_MIN, roundHalfUp, truncateTo, wrapLong } from './sql-numbers.ts';
 import {
   addMonths,
   ceilTimestamp,
   compileDateFormat,
   type DateFormat,
-  daysOf,
   extractField,
   floorTimestamp,
   formatWith,
-  MS_PER_DAY,
-  parseTimestampText,
   parseWith,
   timestampAdd,
   timestampDiff,
 } from './sql-time.ts';
 
+export { hashCode } from './sql-hash-code.ts';
+
 // ---------------------------------------------------------------------------------------------
 // Bounded caches for patterns that change per record
 
-class PatternCache<T> {
+/** A bounded cache of compiled patterns (regular expressions, formats, JSON paths) by their text. */
+export class PatternCache<T> {
   private readonly map = new Map<string, T>();
   private readonly make: (key: string) => T;
 
@@ -331,13 +332,41 @@ export function replace(s: string, search: string, replacement: string): string 
   return s.split(search).join(replacement);
 }
 
+// Flink's strings count characters as Unicode code points (its StringData is UTF-8), where a
+// JavaScript string counts UTF-16 units: an emoji is one character in Flink and two units here. A
+// string without surrogates (the common case) is indexed directly; one with them is handled as
+// its array of code points.
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The code points of `s`, or null when each UTF-16 unit is one (no surrogate pair). */
+function codePoints(s: string): string[] | null {
+  return SURROGATE.test(s) ? Array.from(s) : null;
+}
+
+/** CHAR_LENGTH: the number of characters (code points). */
+export function charLength(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff || i === 0 || !isHigh(s.charCodeAt(i - 1))) n++;
+  }
+  return n;
+}
+
+function isHigh(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
 /**
  * SUBSTRING(s, pos [, len]), 1-based: a position of 0 is 1, a negative position counts from the
  * end, a position past the end gives ''; a negative length gives NULL.
  */
 export function substring(s: string, pos: number, len: number): string | null {
   if (len < 0) return null;
-  const n = s.length;
+  const cps = codePoints(s);
+  const n = cps ? cps.length : s.length;
   let start: number;
   if (pos > 0) {
     start = pos - 1;
@@ -347,28 +376,45 @@ export function substring(s: string, pos: number, len: number): string | null {
     if (start < 0) return '';
   } else start = 0;
   const end = n - start < len ? n : start + len;
-  return s.slice(start, end);
+  return cps ? cps.slice(start, end).join('') : s.slice(start, end);
 }
 
 export function left(s: string, n: number): string {
-  return n <= 0 ? '' : s.slice(0, n);
+  if (n <= 0) return '';
+  const cps = codePoints(s);
+  return cps ? cps.slice(0, n).join('') : s.slice(0, n);
 }
 
 export function right(s: string, n: number): string {
-  return n <= 0 ? '' : n >= s.length ? s : s.slice(s.length - n);
+  if (n <= 0) return '';
+  const cps = codePoints(s);
+  if (cps) return n >= cps.length ? s : cps.slice(cps.length - n).join('');
+  return n >= s.length ? s : s.slice(s.length - n);
 }
 
 /** LPAD: `s` cut or left-padded with `pad` to `len` characters; NULL for a negative length or empty pad. */
 export function lpad(s: string, len: number, pad: string): string | null {
-  if (len < 0 || pad === '') return null;
-  if (len <= s.length) return s.slice(0, len);
-  return s.padStart(len, pad);
+  return padTo(s, len, pad, true);
 }
 
 export function rpad(s: string, len: number, pad: string): string | null {
+  return padTo(s, len, pad, false);
+}
+
+function padTo(s: string, len: number, pad: string, leading: boolean): string | null {
   if (len < 0 || pad === '') return null;
-  if (len <= s.length) return s.slice(0, len);
-  return s.padEnd(len, pad);
+  const cps = codePoints(s);
+  const padCps = codePoints(pad);
+  if (!cps && !padCps) {
+    if (len <= s.length) return s.slice(0, len);
+    return leading ? s.padStart(len, pad) : s.padEnd(len, pad);
+  }
+  const chars = cps ?? s.split('');
+  if (len <= chars.length) return chars.slice(0, len).join('');
+  const fill = padCps ?? pad.split('');
+  let extra = '';
+  for (let i = 0; i < len - chars.length; i++) extra += fill[i % fill.length];
+  return leading ? extra + s : s + extra;
 }
 
 export function repeat(s: string, n: number): string {
@@ -376,6 +422,8 @@ export function repeat(s: string, n: number): string {
 }
 
 export function reverse(s: string): string {
+  const cps = codePoints(s);
+  if (cps) return cps.reverse().join('');
   let out = '';
   for (let i = s.length - 1; i >= 0; i--) out += s[i];
   return out;
@@ -387,14 +435,41 @@ export function reverse(s: string): string {
  * reaches past the end, or `len` is not positive, nothing of `s` follows `r`.
  */
 export function overlay(s: string, r: string, pos: number, len: number): string {
-  if (pos <= 0 || pos > s.length) return s;
-  const tail = pos + len <= s.length && len > 0 ? s.slice(pos - 1 + len) : '';
-  return s.slice(0, pos - 1) + r + tail;
+  const cps = codePoints(s);
+  if (!cps) {
+    if (pos <= 0 || pos > s.length) return s;
+    const tail = pos + len <= s.length && len > 0 ? s.slice(pos - 1 + len) : '';
+    return s.slice(0, pos - 1) + r + tail;
+  }
+  if (pos <= 0 || pos > cps.length) return s;
+  const tail = pos + len <= cps.length && len > 0 ? cps.slice(pos - 1 + len).join('') : '';
+  return cps.slice(0, pos - 1).join('') + r + tail;
 }
 
-/** POSITION / LOCATE: the 1-based position of `sub` in `s` from position `from`, 0 when absent. */
+/** OVERLAY's default length: the replacement's length in characters. */
+export function overlayLength(r: string): number {
+  return charLength(r);
+}
+
+/** POSITION / LOCATE: the 1-based position (in characters) of `sub` in `s` from position `from`, 0 when absent. */
 export function locate(sub: string, s: string, from: number): number {
-  return s.indexOf(sub, from - 1) + 1;
+  if (!SURROGATE.test(s)) return s.indexOf(sub, from - 1) + 1;
+  // From the `from`th character, found at a UTF-16 offset, counted back in characters.
+  const start = from <= 1 ? 0 : unitOffset(s, from - 1);
+  const at = s.indexOf(sub, start);
+  return at < 0 ? 0 : charLength(s.slice(0, at)) + 1;
+}
+
+/** INSTR(s, sub): the 1-based position (in characters) of the first `sub` in `s`, 0 when absent. */
+export function instr(s: string, sub: string): number {
+  return locate(sub, s, 1);
+}
+
+/** The UTF-16 offset of the `n`th (0-based) code point of `s` (its length when past the end). */
+function unitOffset(s: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < s.length; k++) i += isHigh(s.charCodeAt(i)) && i + 1 < s.length ? 2 : 1;
+  return i;
 }
 
 /** SPLIT_INDEX: the `index`th (0-based) part of `s` split by `sep`; NULL when out of range. */
@@ -415,23 +490,33 @@ export function sha256(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // JSON_VALUE
 
-export type JsonPath = (string | number)[];
+/** The steps of a JSON path; `strict` for a path in strict mode (a missing member is an error). */
+export type JsonPath = (string | number)[] & { strict?: boolean };
 
-/** A JSON path of the supported subset: `$`, `.name`, `['name']`, `[index]` (lax mode). */
+/** The step of a JSON path that selects every element or member: `[*]` or `.*`. */
+export const JSON_WILDCARD = -1;
+
+/** A JSON path of the supported subset: `$`, `.name`, `['name']`, `[index]`, `[*]`, `.*` (lax mode). */
 export function compileJsonPath(path: string): JsonPath {
   let p = path.trim();
+  let strict = false;
   if (p.startsWith('lax ')) p = p.slice(4).trim();
-  else if (p.startsWith('strict ')) p = p.slice(7).trim();
+  else if (p.startsWith('strict ')) {
+    p = p.slice(7).trim();
+    strict = true;
+  }
   if (!p.startsWith('$')) throw new WeirError('INVALID_ARGUMENT', `a JSON path starts with $: '${path}'`);
   const steps: JsonPath = [];
-  const re = /\.([A-Za-z_$][\w$]*)|\.?"([^"]*)"|\['([^']*)'\]|\["([^"]*)"\]|\[(\d+)\]/y;
+  const re = /\.([A-Za-z_$][\w$]*)|\.?"([^"]*)"|\.?\['([^']*)'\]|\.?\["([^"]*)"\]|\[(\d+)\]|(\[\*\]|\.\*)/y;
   re.lastIndex = 1;
   while (re.lastIndex < p.length) {
     const m = re.exec(p);
     if (!m) throw new WeirError('INVALID_ARGUMENT', `unsupported JSON path '${path}'`);
-    if (m[5] !== undefined) steps.push(Number(m[5]));
+    if (m[6] !== undefined) steps.push(JSON_WILDCARD);
+    else if (m[5] !== undefined) steps.push(Number(m[5]));
     else steps.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
   }
+  if (strict) steps.strict = true;
   return steps;
 }
 
@@ -447,7 +532,7 @@ export function jsonValue(json: string, path: JsonPath | string): string | null 
     return null;
   }
   for (const step of steps) {
-    if (v === null || typeof v !== 'object') return null;
+    if (v === null || typeof v !== 'object' || step === JSON_WILDCARD) return null;
     v = (v as Record<string | number, unknown>)[step];
     if (v === undefined) return null;
   }

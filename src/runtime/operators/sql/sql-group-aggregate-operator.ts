@@ -1,4 +1,4 @@
-import type { Row } from '../../../core/row.ts';
+import { type Row, sameValues } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
@@ -70,10 +70,4 @@ export class SqlGroupAggregateOperator extends AbstractStreamOperator {
     for (let i = 0; i < results.length; i++) out[keys.length + i] = results[i];
     return out;
   }
-}
-
-function sameValues(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,4 +1,4 @@
-import type { Row, RowKind } from '../../../core/row.ts';
+import { type Row, type RowKind, sameValues } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { AbstractCoStreamOperator } from '../co-stream-operator.ts';
@@ -140,10 +140,4 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     if (state.left.length === 0 && state.right.length === 0) this.state.clear();
     else this.state.update(state);
   }
-}
-
-function sameValues(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

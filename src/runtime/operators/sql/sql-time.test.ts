@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  addMonths,
-  compileDateFormat,
-  extractField,
-  floorTimestamp,
-  formatTimestamp,
-  formatWith,
-  parseTimestampText,
-} from './sql-time.ts';
+import { formatTimestamp, parseTimestampText } from '../../../core/sql-datetime.ts';
+import { addMonths, compileDateFormat, extractField, floorTimestamp, formatWith } from './sql-time.ts';
 
 test('calendar arithmetic agrees with the JavaScript Date in UTC, before and after 1970', () => {
   const format = compileDateFormat('yyyy-MM-dd HH:mm:ss.SSS EEE D');

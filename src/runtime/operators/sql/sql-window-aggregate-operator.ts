@@ -13,6 +13,7 @@ import type { OperatorContext } from '../operator-context.ts';
 import { SlicedWindowOperator } from '../sliced-window-operator.ts';
 import { WindowOperator } from '../window-operator.ts';
 import { createAggregates } from './sql-aggregates.ts';
+import { loadUserAggregates } from './sql-user-aggregates.ts';
 
 /**
  * SQL's window aggregation (a GROUP BY over a window table function's window_start and window_end,
@@ -100,6 +101,14 @@ export class SqlWindowAggregateOperator extends WindowOperator<TimeWindow> {
         lateTag: null,
       }),
     );
+    this.sqlAggs = config.aggs;
+  }
+
+  private readonly sqlAggs: unknown;
+
+  override async open(): Promise<void> {
+    await loadUserAggregates(this.sqlAggs);
+    await super.open();
   }
 }
 
@@ -126,5 +135,13 @@ export class SqlSlicedWindowAggregateOperator extends SlicedWindowOperator {
         lateTag: null,
       }),
     );
+    this.sqlAggs = config.aggs;
+  }
+
+  private readonly sqlAggs: unknown;
+
+  override async open(): Promise<void> {
+    await loadUserAggregates(this.sqlAggs);
+    await super.open();
   }
 }
