@@ -75,16 +75,22 @@ export function nexmarkTableConfig(table: string, options: Record<string, string
   return config;
 }
 
-/** Builds the row of one event for the declared columns. */
+/**
+ * Builds the row of one event for the declared columns. The mapper is generated for the columns (a
+ * function with each field read by its constant name): reading fields by names held in an array
+ * made every read a megamorphic keyed lookup, a fifth of the source's time in Nexmark q5.
+ */
 function rowMapper(table: string, columns: TableConnectorContext['columns']): (event: NexmarkEvent) => Row {
-  const readers: ((event: NexmarkEvent) => unknown)[] = columns.map((column) => {
+  const statements = columns.map((column, i) => {
     if (column.metadata !== null) {
       throw new WeirError(
         'INVALID_ARGUMENT',
         `table "${table}": the nexmark connector has no metadata column "${column.name}"`,
       );
     }
-    if (column.name === 'event_type') return (event) => EVENT_TYPE[event.kind];
+    if (column.name === 'event_type') {
+      return `const c${i} = k === 'person' ? ${EVENT_TYPE.person} : k === 'auction' ? ${EVENT_TYPE.auction} : ${EVENT_TYPE.bid};`;
+    }
     const kind = KIND_OF_COLUMN[column.name];
     if (kind === undefined || column.type.kind !== 'ROW') {
       throw new WeirError(
@@ -93,23 +99,14 @@ function rowMapper(table: string, columns: TableConnectorContext['columns']): (e
       );
     }
     const names = (column.type as SqlType & { kind: 'ROW' }).fields.map((f) => f.name);
-    return (event) => {
-      if (event.kind !== kind) return null;
-      const value = (event as unknown as Record<string, Record<string, unknown>>)[kind];
-      const out = new Array(names.length);
-      for (let i = 0; i < names.length; i++) {
-        const v = value[names[i]];
-        out[i] = v === undefined ? null : v;
-      }
-      return out;
-    };
+    const fields = names.map((name) => `v[${JSON.stringify(name)}] ?? null`).join(', ');
+    return `let c${i} = null;\nif (k === ${JSON.stringify(kind)}) { const v = event[${JSON.stringify(kind)}]; c${i} = [${fields}]; }`;
   });
-  const n = readers.length;
-  return (event) => {
-    const values = new Array(n);
-    for (let i = 0; i < n; i++) values[i] = readers[i](event);
-    return { kind: '+I', values };
-  };
+  const values = columns.map((_, i) => `c${i}`).join(', ');
+  return new Function(
+    'event',
+    `const k = event.kind;\n${statements.join('\n')}\nreturn { kind: '+I', values: [${values}] };`,
+  ) as (event: NexmarkEvent) => Row;
 }
 
 registerTableSourceFactory({

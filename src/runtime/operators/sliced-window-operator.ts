@@ -80,6 +80,9 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
   private readonly assignerContext: WindowAssignerContext;
   /** The latest processing-time timer fired: windows ending at it + 1 or before have fired. */
   private processingTimeFired = Number.NEGATIVE_INFINITY;
+  /** The slice of the last record, and the first end of its windows (NaN: none yet). */
+  private lastSliceStart = Number.NaN;
+  private lastFirstEnd = Number.NaN;
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -142,9 +145,17 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     } else {
       time = this.ctx.clock.now();
     }
-    const sliceStart = floorTo(time, this.offset, this.sliceSize);
-    // The windows of the slice end from firstEnd to lastEnd, every slide.
-    const firstEnd = ceilTo(sliceStart + this.sliceSize, this.endPhase, this.slide);
+    // The windows of the slice end from firstEnd to lastEnd, every slide. Records mostly fall in
+    // the slice of the record before: its bounds are kept, which saves two float modulos (calls
+    // to fmod) per record.
+    let sliceStart = this.lastSliceStart;
+    let firstEnd = this.lastFirstEnd;
+    if (!(time >= sliceStart && time < sliceStart + this.sliceSize)) {
+      sliceStart = floorTo(time, this.offset, this.sliceSize);
+      firstEnd = ceilTo(sliceStart + this.sliceSize, this.endPhase, this.slide);
+      this.lastSliceStart = sliceStart;
+      this.lastFirstEnd = firstEnd;
+    }
     const watermark = this.eventTime ? this.currentWatermark : Number.NEGATIVE_INFINITY;
     if (firstEnd - 1 > watermark && !this.gaps) {
       // The common case: none of the element's windows has fired yet.

@@ -55,6 +55,11 @@ export interface Project {
   input: Rel;
   exprs: Rex[];
   fields: RowField[];
+  /**
+   * Runs as a Calc of its own over its input's, not merged into it: the planner's narrowing of a
+   * shared input (the input stays one operator for all its users).
+   */
+  separate?: boolean;
 }
 
 export interface Filter {

@@ -44,6 +44,7 @@ import {
 import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
 import { correlate } from './correlate-planner.ts';
 import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
+import { pruneJoinInputs } from './prune-join-inputs.ts';
 import { equiKeys, inputParallelism, projectJoinKeys, semiJoin } from './semi-join-planner.ts';
 import { temporalJoinOperator } from './temporal-join-planner.ts';
 import { valuesScan } from './values-planner.ts';
@@ -206,6 +207,8 @@ class PhysicalPlanner {
           if (rank) return this.translate({ ...rel, input: rank });
           const join = filterIntoJoin(rel.input);
           if (join) return this.translate({ ...rel, input: join });
+          const pruned = pruneJoinInputs(rel);
+          if (pruned) return this.translate(pruned);
           return this.calc(
             rel.input.input,
             rel.exprs,
@@ -213,12 +216,14 @@ class PhysicalPlanner {
             rel.fields.map((f) => f.name),
           );
         }
-        if (rel.input.kind === 'project') {
+        if (rel.input.kind === 'project' && rel.separate !== true) {
           // Two projections in a row are one: substitute the inner expressions.
           const inner = rel.input;
           const exprs = rel.exprs.map((e) => mapInputs(e, (ref) => inner.exprs[ref.index]));
           return this.translate({ ...rel, input: inner.input, exprs });
         }
+        const pruned = pruneJoinInputs(rel);
+        if (pruned) return this.translate(pruned);
         return this.calc(
           rel.input,
           rel.exprs,
@@ -468,9 +473,13 @@ class PhysicalPlanner {
     return {
       kind: 'physical',
       id,
-      // Sliding windows aggregate by slices: a row updates one slice, not every window it is in.
+      // Tumbling and sliding windows aggregate by slices: a row updates one slice, not every window
+      // it is in, and a key keeps one timer rather than one per window.
       operator:
-        assigner.kind === 'sliding-event-time' || assigner.kind === 'sliding-processing-time'
+        assigner.kind === 'sliding-event-time' ||
+        assigner.kind === 'sliding-processing-time' ||
+        assigner.kind === 'tumbling-event-time' ||
+        assigner.kind === 'tumbling-processing-time'
           ? 'sql-sliced-window-aggregate'
           : 'sql-window-aggregate',
       name: `WindowAggregate(window=[${assigner.kind}], select=[${rel.fields.map((f) => f.name).join(', ')}])`,

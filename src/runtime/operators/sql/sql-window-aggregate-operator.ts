@@ -15,14 +15,6 @@ import { WindowOperator } from '../window-operator.ts';
 import { createAggregates } from './sql-aggregates.ts';
 import { loadUserAggregates } from './sql-user-aggregates.ts';
 
-/**
- * SQL's window aggregation (a GROUP BY over a window table function's window_start and window_end,
- * or a legacy `GROUP BY TUMBLE/HOP/SESSION(...)`): the window operator with the window assigner of
- * the plan, keyed by the other group keys, pre-aggregating each window's rows into the SQL
- * aggregates' accumulators (merged when sessions merge). When a window fires it emits one insert
- * row per key, laid out as the plan says: group keys, aggregate results and window properties
- * (start, end, and the rowtime `end - 1`) in any order.
- */
 /** The aggregate and window function both SQL window operators run, from the operator's config. */
 function windowFunctions(config: Partial<SqlWindowAggregateOperatorConfig>) {
   const aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
@@ -113,17 +105,36 @@ export class SqlWindowAggregateOperator extends WindowOperator<TimeWindow> {
 }
 
 /**
- * The same for sliding windows (HOP), aggregated by slices (docs/windows-slicing.md): each row
+ * The same for tumbling and sliding windows (TUMBLE, HOP), aggregated by slices (docs/windows-slicing.md): each row
  * updates the accumulator of one slice, and a window's result is the merge of its slices when it
  * fires, instead of every row updating every window it falls in.
  */
 export class SqlSlicedWindowAggregateOperator extends SlicedWindowOperator {
   constructor(ctx: OperatorContext) {
     const config = operatorConfig(ctx.spec, 'sql-window-aggregate');
-    const assigner = config.assigner as Extract<
+    const spec = config.assigner as Extract<
       WindowAssignerSpec,
-      { kind: 'sliding-event-time' | 'sliding-processing-time' }
+      {
+        kind:
+          | 'sliding-event-time'
+          | 'sliding-processing-time'
+          | 'tumbling-event-time'
+          | 'tumbling-processing-time';
+      }
     >;
+    // A tumbling window is a sliding one whose slide is its size: one slice per window.
+    const assigner =
+      spec.kind === 'tumbling-event-time' || spec.kind === 'tumbling-processing-time'
+        ? {
+            kind:
+              spec.kind === 'tumbling-event-time'
+                ? ('sliding-event-time' as const)
+                : ('sliding-processing-time' as const),
+            size: spec.size,
+            slide: spec.size,
+            offset: spec.offset,
+          }
+        : spec;
     super(
       innerContext(ctx, 'sliced-window', {
         contents: 'aggregate',
