@@ -7,16 +7,20 @@ import { compilePredicate } from './expression-compiler.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
 /**
- * The rows of one join key, per side, in arrival order. On an outer side each row also counts the
- * rows of the other side it is joined with (`leftMatches`, `rightMatches`): at 0 the row shows as
- * padded with NULLs.
+ * The rows of one join key, per side, in arrival order (null: none yet). On an outer side each row
+ * also counts the rows of the other side it is joined with (`leftMatches`, `rightMatches`): at 0
+ * the row shows as padded with NULLs. A side's arrays are created with their first row, at its
+ * size: a key often has rows on one side only, and an empty array that is pushed to reserves room
+ * for 17 (a regular join keeps every row, so this is most of its memory per row).
  */
 interface JoinState {
-  left: unknown[][];
-  right: unknown[][];
-  leftMatches?: number[];
-  rightMatches?: number[];
+  left: unknown[][] | null;
+  right: unknown[][] | null;
+  leftMatches: number[] | null;
+  rightMatches: number[] | null;
 }
+
+const NO_ROWS: unknown[][] = [];
 
 /**
  * SQL's regular (unbounded) join, as Flink's streaming join: both inputs are keyed by the equality
@@ -93,13 +97,9 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     let state = this.state.value();
     if (state === undefined) {
       if (retract) return;
-      state = { left: [], right: [] };
-      if (this.leftOuter) state.leftMatches = [];
-      if (this.rightOuter) state.rightMatches = [];
+      state = { left: null, right: null, leftMatches: null, rightMatches: null };
     }
-    const own = left ? state.left : state.right;
-    const ownMatches = left ? state.leftMatches : state.rightMatches;
-    const other = left ? state.right : state.left;
+    const other = (left ? state.right : state.left) ?? NO_ROWS;
     const otherMatches = left ? state.rightMatches : state.leftMatches;
     const otherNulls = left ? this.rightNulls : this.leftNulls;
     const ownNulls = left ? this.leftNulls : this.rightNulls;
@@ -127,17 +127,30 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     }
     if (ownOuter && matches === 0)
       this.emit(retract ? '-D' : '+I', this.joined(left, row.values, otherNulls), timestamp);
+    const own = left ? state.left : state.right;
     if (retract) {
-      const at = own.findIndex((v) => sameValues(v, row.values));
+      const at = own === null ? -1 : own.findIndex((v) => sameValues(v, row.values));
       if (at >= 0) {
-        own.splice(at, 1);
-        ownMatches?.splice(at, 1);
+        own!.splice(at, 1);
+        (left ? state.leftMatches : state.rightMatches)?.splice(at, 1);
+        if (own!.length === 0) {
+          if (left) state.left = state.leftMatches = null;
+          else state.right = state.rightMatches = null;
+        }
+      }
+    } else if (own === null) {
+      if (left) {
+        state.left = [row.values];
+        if (ownOuter) state.leftMatches = [matches];
+      } else {
+        state.right = [row.values];
+        if (ownOuter) state.rightMatches = [matches];
       }
     } else {
       own.push(row.values);
-      ownMatches?.push(matches);
+      (left ? state.leftMatches : state.rightMatches)?.push(matches);
     }
-    if (state.left.length === 0 && state.right.length === 0) this.state.clear();
+    if (state.left === null && state.right === null) this.state.clear();
     else this.state.update(state);
   }
 }
