@@ -41,6 +41,7 @@ import {
   planGroupAggregate,
   tuneLogicalPlan,
 } from './aggregate-tuning.ts';
+import { consumersOf, mergeCalc } from './calc-merge.ts';
 import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
 import { correlate } from './correlate-planner.ts';
 import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
@@ -83,12 +84,13 @@ export function planJob(
   userFunctions: ReadonlyMap<string, UserFunctionLocation> = new Map(),
 ): PlannedJob {
   const tuning = options.aggregation ?? DEFAULT_AGGREGATE_TUNING;
-  const planner = new PhysicalPlanner(userFunctions, options.stateTtl ?? 0, undefined, tuning);
+  const roots = queries.map((q) => tuneLogicalPlan(q.rel, tuning));
+  const planner = new PhysicalPlanner(userFunctions, options.stateTtl ?? 0, undefined, tuning).plan(roots);
   const sinks: PhysicalTransformation[] = [];
   const collectUids: string[] = [];
   queries.forEach((q, i) => {
     if (q.sink.kind === 'table') checkTableSink(q.sink.table, q.rel);
-    const input = planner.translate(tuneLogicalPlan(q.rel, tuning));
+    const input = planner.translate(roots[i]);
     const sink = planner.sink(input, q.sink, i);
     if (q.sink.kind === 'collect') collectUids.push(sink.uid!);
     sinks.push(sink);
@@ -121,7 +123,8 @@ export function translateQuery(
   stateTtl: number,
   tuning: AggregateTuning = DEFAULT_AGGREGATE_TUNING,
 ): Transformation {
-  return new PhysicalPlanner(userFunctions, stateTtl, host, tuning).translate(tuneLogicalPlan(rel, tuning));
+  const tuned = tuneLogicalPlan(rel, tuning);
+  return new PhysicalPlanner(userFunctions, stateTtl, host, tuning).plan([tuned]).translate(tuned);
 }
 
 /**
@@ -691,10 +694,28 @@ class PhysicalPlanner {
   }
 
   private calc(input: Rel, exprs: Rex[], condition: Rex | null, names: string[]): Transformation {
-    // A Calc right over the table's watermark runs inside the watermark assigner: one operator and
-    // one row less per record, the watermark still computed from every row of the table.
-    if (input.kind === 'watermark') return this.watermark(input, exprs, condition, names);
+    if (this.soleUse(input)) {
+      // A Calc right over the table's watermark runs inside the watermark assigner: one operator and
+      // one row less per record, the watermark still computed from every row of the table.
+      if (input.kind === 'watermark') return this.watermark(input, exprs, condition, names);
+      const merged = mergeCalc(input, exprs, condition);
+      if (merged) return this.calc(merged.input, merged.exprs, merged.condition, names);
+    }
     return this.calcOver(this.translate(input), exprs, condition, names);
+  }
+
+  /** Which nodes read each sub-plan (calc-merge.ts): set by {@link plan} before translating. */
+  private consumers = new Map<string, Set<string>>();
+
+  /** Counts the consumers of every sub-plan of `roots`, the plans about to be translated. */
+  plan(roots: readonly Rel[]): this {
+    this.consumers = consumersOf(roots);
+    return this;
+  }
+
+  /** Whether one operator alone reads `rel` (so a Calc over it can merge into it). */
+  private soleUse(rel: Rel): boolean {
+    return this.consumers.get(JSON.stringify(rel))?.size === 1;
   }
 
   /**
