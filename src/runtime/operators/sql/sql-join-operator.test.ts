@@ -90,3 +90,26 @@ test('RIGHT and FULL joins pad the unmatched rows of their outer sides', async (
     '[null,null,3,30]',
   ]);
 });
+
+test('an inner join keeps a key with one left row as that row, and retracts and joins it like any other', async () => {
+  const h = join('INNER');
+  await h.open();
+  // A lone left row, retracted: nothing is left for a right row to join.
+  h.processElement(row('+I', 1, 'a'));
+  h.processElement(row('-D', 1, 'a'));
+  h.processElement2(row('+I', 1, 10));
+  // A second left row of a key joins the right row with the first.
+  h.processElement(row('+I', 2, 'b'));
+  h.processElement(row('+I', 2, 'c'));
+  h.processElement2(row('+I', 2, 20));
+  // A right row meets a lone left row; a later left row meets the right row.
+  h.processElement(row('+I', 3, 'd'));
+  h.processElement2(row('+I', 3, 30));
+  h.processElement(row('+I', 3, 'e'));
+  assert.deepEqual(h.extractOutputValues(), [
+    row('+I', 2, 'b', 2, 20),
+    row('+I', 2, 'c', 2, 20),
+    row('+I', 3, 'd', 3, 30),
+    row('+I', 3, 'e', 3, 30),
+  ]);
+});
