@@ -58,6 +58,7 @@ export function mergeCalc(
   exprs: Rex[],
   condition: Rex | null,
 ): { input: Rel; exprs: Rex[]; condition: Rex | null } | null {
+  if (keepsRules(input)) return null;
   if (input.kind === 'filter') {
     return {
       input: input.input,
@@ -88,4 +89,17 @@ export function mergeCalc(
 
 function and(a: Rex, b: Rex): Rex {
   return call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable });
+}
+
+/**
+ * Whether `rel` is a node the planner rewrites by a rule of its own, which a merge would skip: a
+ * filter over a join (filter push-down, interval joins) or over a ranking (Top-N), and a projection
+ * over either or over a join (projection push-down into the join's inputs).
+ */
+function keepsRules(rel: Rel): boolean {
+  const ruled = (r: Rel): boolean => r.kind === 'join' || r.kind === 'over';
+  if (rel.kind === 'filter') return ruled(rel.input);
+  if (rel.kind === 'project')
+    return ruled(rel.input) || (rel.input.kind === 'filter' && ruled(rel.input.input));
+  return false;
 }
