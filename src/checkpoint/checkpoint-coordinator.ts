@@ -22,8 +22,11 @@ export const DEFAULT_CHECKPOINT_HISTORY = 10;
  * checkpoints are notified too. The latest N completed checkpoints are kept, older ones discarded.
  */
 export interface CheckpointGateway {
-  /** Starts checkpoint `id` at the sources: they snapshot and inject the barrier. */
-  trigger(id: number, savepoint: boolean, location: string): void;
+  /**
+   * Starts checkpoint `id` at the sources: they snapshot and inject the barrier. `synchronous`: the
+   * savepoint of a stop-with-savepoint (sources emit nothing after its barrier, see triggerSavepoint).
+   */
+  trigger(id: number, savepoint: boolean, location: string, synchronous?: boolean): void;
   notifyComplete(id: number): void;
   notifyAborted(id: number): void;
 }
@@ -80,6 +83,8 @@ interface Pending {
   expected: Set<string>;
   timeout: Cancellable;
   settle?: { resolve(c: CompletedCheckpoint): void; reject(e: WeirError): void };
+  /** The savepoint of a stop-with-savepoint. */
+  synchronous: boolean;
   completing: boolean;
   /** Its entry in the history, updated as acknowledgements come. */
   history: CheckpointHistoryEntry;
@@ -96,6 +101,11 @@ export class CheckpointCoordinator {
   private lastTrigger = Number.NEGATIVE_INFINITY;
   private consecutiveFailures = 0;
   private periodicEnabled = true;
+  /**
+   * The synchronous savepoint of a stop-with-savepoint, from its trigger until it fails: no periodic
+   * checkpoint starts meanwhile (Flink stops its checkpoint scheduler), nor after it completed.
+   */
+  private stopping: 'none' | 'pending' | 'completed' = 'none';
   /** Subtasks still running: finished ones take no part in later checkpoints. */
   private readonly live: Set<string>;
   private readonly savepoints: CheckpointStorage;
@@ -180,8 +190,27 @@ export class CheckpointCoordinator {
     await Promise.all([...this.discarding]);
   }
 
-  /** Triggers a savepoint into `targetDirectory`; resolves once it is complete. */
-  triggerSavepoint(targetDirectory: string): Promise<CompletedCheckpoint> {
+  /**
+   * Triggers a savepoint into `targetDirectory`; resolves once it is complete. `synchronous`: the
+   * savepoint of a stop-with-savepoint (Flink's synchronous savepoint): the sources emit nothing
+   * after its barrier, every task processes nothing after its snapshot and ends once the savepoint
+   * is complete; periodic checkpoints pause from the trigger on, and resume only if it fails.
+   *
+   * @example
+   * const savepoint = await coordinator.triggerSavepoint('/savepoints', { synchronous: true });
+   */
+  triggerSavepoint(
+    targetDirectory: string,
+    options: { synchronous?: boolean } = {},
+  ): Promise<CompletedCheckpoint> {
+    if (this.stopping !== 'none') {
+      return Promise.reject(
+        new WeirError(
+          'CHECKPOINT_FAILED',
+          'the job is being stopped with a savepoint: no savepoint can be taken',
+        ),
+      );
+    }
     if (!this.running) {
       return Promise.reject(
         new WeirError('CHECKPOINT_FAILED', 'the job is not running: no savepoint can be taken'),
@@ -195,7 +224,13 @@ export class CheckpointCoordinator {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const location = this.savepoints.savepointLocation(targetDirectory, this.o.jobId, id);
-      this.begin(id, 'savepoint', location, { resolve, reject });
+      const synchronous = options.synchronous === true;
+      if (synchronous) {
+        this.stopping = 'pending';
+        this.scheduled?.cancel();
+        this.scheduled = undefined;
+      }
+      this.begin(id, 'savepoint', location, { resolve, reject }, synchronous);
     });
   }
 
@@ -239,7 +274,7 @@ export class CheckpointCoordinator {
   }
 
   private scheduleNext(): void {
-    if (!this.running || !this.periodicEnabled || this.scheduled) return;
+    if (!this.running || !this.periodicEnabled || this.stopping !== 'none' || this.scheduled) return;
     if (this.pending.size >= this.o.settings.maxConcurrent) return;
     const { interval, minPause } = this.o.settings;
     const now = this.o.clock.now();
@@ -249,7 +284,7 @@ export class CheckpointCoordinator {
         : Math.max(this.lastTrigger + interval, this.lastEnd + minPause, now);
     this.scheduled = this.o.clock.schedule(at, () => {
       this.scheduled = undefined;
-      if (!this.running || !this.periodicEnabled) return;
+      if (!this.running || !this.periodicEnabled || this.stopping !== 'none') return;
       if (this.pending.size >= this.o.settings.maxConcurrent) return;
       const id = this.nextId++;
       this.begin(id, 'checkpoint', this.o.storage.checkpointLocation(this.o.jobId, id));
@@ -262,6 +297,7 @@ export class CheckpointCoordinator {
     kind: 'checkpoint' | 'savepoint',
     location: string,
     settle?: Pending['settle'],
+    synchronous = false,
   ): void {
     const now = this.o.clock.now();
     this.lastTrigger = now;
@@ -291,6 +327,7 @@ export class CheckpointCoordinator {
       acks: new Map(),
       expected,
       settle,
+      synchronous,
       completing: false,
       history,
       timeout: this.o.clock.schedule(now + this.o.settings.timeout, () =>
@@ -300,7 +337,7 @@ export class CheckpointCoordinator {
     this.pending.set(id, p);
     this.stats.triggered++;
     this.stats.inProgress = this.pending.size;
-    this.o.gateway.trigger(id, kind === 'savepoint', location);
+    this.o.gateway.trigger(id, kind === 'savepoint', location, synchronous);
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -371,6 +408,7 @@ export class CheckpointCoordinator {
           this.abort(other, `subsumed by checkpoint ${p.id}`, false);
       }
     }
+    if (p.synchronous) this.stopping = 'completed';
     this.o.gateway.notifyComplete(p.id);
     p.settle?.resolve(done);
     this.scheduleNext();
@@ -389,6 +427,8 @@ export class CheckpointCoordinator {
       failureMessage: reason,
     } satisfies Partial<CheckpointHistoryEntry>);
     this.o.log?.(error.message);
+    // A failed stop-with-savepoint leaves the job running: its tasks resume, periodic checkpoints too.
+    if (p.synchronous) this.stopping = 'none';
     this.o.gateway.notifyAborted(p.id);
     void this.storageOf(p)
       .discard(p.location)

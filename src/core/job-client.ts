@@ -73,7 +73,15 @@ export interface JobClient {
   getMetrics(): TaskMetrics[];
   /** Takes a savepoint into a new directory under `targetDirectory`; resolves with its path. */
   triggerSavepoint?(targetDirectory: string): Promise<string>;
-  /** Takes a savepoint, then cancels the job; resolves with the savepoint's path. */
+  /**
+   * Stops the job with a synchronous savepoint (Flink's `flink stop`): the sources emit nothing
+   * after its barrier, no task processes a record after its snapshot, the tasks commit the
+   * savepoint and end, and the job ends as finished. Resolves with the savepoint's path once the job
+   * has ended; rejects, leaving the job running, when the savepoint fails. See docs/checkpoints.md.
+   *
+   * @example
+   * const path = await client.stopWithSavepoint!('/savepoints'); // resume with --from-savepoint path
+   */
   stopWithSavepoint?(targetDirectory: string): Promise<string>;
   getCheckpointStatistics?(): CheckpointStatistics;
   /** The last checkpoints and savepoints (at most 10 by default), newest first. */

@@ -25,7 +25,17 @@ export type StreamElement =
   | RecordBatch
   | { kind: 'watermark'; time: number }
   | { kind: 'idle'; idle: boolean }
-  | { kind: 'barrier'; checkpointId: number; savepoint: boolean; location: string }
+  | {
+      kind: 'barrier';
+      checkpointId: number;
+      savepoint: boolean;
+      location: string;
+      /**
+       * Set for the savepoint of a stop-with-savepoint (Flink's synchronous savepoint): a task that
+       * snapshots at this barrier processes no further records and ends once the savepoint completes.
+       */
+      synchronous?: boolean;
+    }
   | LatencyMarker
   /** No more records on this channel; barriers may still follow (checkpointed jobs end this way). */
   | { kind: 'end-of-data' }

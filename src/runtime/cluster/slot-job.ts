@@ -304,8 +304,8 @@ export class SlotJob {
     this.post({ type: 'done', accumulators, tasks: this.tasks.map((t) => t.metrics()) });
   }
 
-  triggerCheckpoint(id: number, savepoint: boolean, location: string): void {
-    for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location);
+  triggerCheckpoint(id: number, savepoint: boolean, location: string, synchronous = false): void {
+    for (const t of this.tasks) if (t.isSource) t.triggerCheckpoint(id, savepoint, location, synchronous);
   }
 
   private collectBlocked(uid: string): Promise<void> | undefined {
@@ -378,7 +378,7 @@ export function deliverToSlot(job: SlotJob, m: Exclude<CoordinatorMessage, { typ
   if (job.jobId !== m.jobId) return;
   switch (m.type) {
     case 'trigger-checkpoint':
-      job.triggerCheckpoint(m.id, m.savepoint, m.location);
+      job.triggerCheckpoint(m.id, m.savepoint, m.location, m.synchronous === true);
       return;
     case 'checkpoint-complete':
     case 'checkpoint-aborted':

@@ -72,7 +72,15 @@ export type CoordinatorMessage =
   | { type: 'job'; data: WorkerData }
   | { type: 'start'; jobId: string }
   | { type: 'cancel'; jobId: string }
-  | { type: 'trigger-checkpoint'; jobId: string; id: number; savepoint: boolean; location: string }
+  | {
+      type: 'trigger-checkpoint';
+      jobId: string;
+      id: number;
+      savepoint: boolean;
+      location: string;
+      /** The savepoint of a stop-with-savepoint: sources emit nothing after its barrier. */
+      synchronous?: boolean;
+    }
   | { type: 'checkpoint-complete'; jobId: string; id: number }
   | { type: 'checkpoint-aborted'; jobId: string; id: number }
   /** The client took `count` records of collect operator `uid` from this slot (credit to send more). */

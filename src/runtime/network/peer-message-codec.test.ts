@@ -34,6 +34,8 @@ const control: PeerMessage[] = [
   { t: 'x', k: 9 },
   { t: 'b', k: 4, id: 17, savepoint: true, loc: 'file:///tmp/savepoints/sp-ü-17' },
   { t: 'b', k: 4, id: 18, savepoint: false, loc: '' },
+  // The barrier of a stop-with-savepoint (a synchronous savepoint).
+  { t: 'b', k: 4, id: 19, savepoint: true, loc: '/sp/savepoint-19', sync: true },
   { t: 'c', k: 12, n: 1 },
 ];
 

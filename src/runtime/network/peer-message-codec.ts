@@ -48,6 +48,8 @@ const TAG_OF: Record<PeerMessage['t'], number> = { d: 1, w: 2, i: 3, e: 4, x: 5,
 const F_FLOAT64 = 1;
 const F_TIMESTAMPS = 2;
 const F_BOOL = 1;
+/** A barrier's flag: the synchronous savepoint of a stop-with-savepoint. */
+const F_SYNC = 2;
 const ZEROS = new Uint8Array(8);
 
 function align8(n: number): number {
@@ -115,6 +117,7 @@ export function encodePeerMessage(
     case 'b':
       a = m.id;
       if (m.savepoint) flags |= F_BOOL;
+      if (m.sync) flags |= F_SYNC;
       extra = Buffer.from(m.loc, 'utf8');
       n1 = extra.length;
       headerLength += n1;
@@ -224,7 +227,11 @@ export function decodePeerMessage(body: Uint8Array, owned: boolean): DecodedPeer
     case 'b': {
       if (FIXED + L + n1 > body.length) throw malformed(`barrier location beyond the frame`);
       const loc = Buffer.from(body.buffer, body.byteOffset + FIXED + L, n1).toString('utf8');
-      message = { t: 'b', k, id: a, savepoint: (flags & F_BOOL) !== 0, loc };
+      const savepoint = (flags & F_BOOL) !== 0;
+      message =
+        (flags & F_SYNC) !== 0
+          ? { t: 'b', k, id: a, savepoint, loc, sync: true }
+          : { t: 'b', k, id: a, savepoint, loc };
       break;
     }
     case 'c':

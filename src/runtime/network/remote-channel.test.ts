@@ -51,16 +51,19 @@ describe('remote channels', () => {
     out.push({ kind: 'watermark', time: 1 });
     assert.equal(out.hasCapacity(), true, 'control elements cost no credit');
     out.push({ kind: 'barrier', checkpointId: 3, savepoint: false, location: '/tmp/chk-3' });
+    // A stop-with-savepoint's barrier keeps its flag across threads.
+    out.push({ kind: 'barrier', checkpointId: 4, savepoint: true, location: '/tmp/sp-4', synchronous: true });
     out.push(batch(2));
     assert.equal(out.hasCapacity(), false, 'two batches spent both credits');
     await consumerWakeup.wait();
-    while (input.queued() < 4) await new Promise((r) => setImmediate(r));
+    while (input.queued() < 5) await new Promise((r) => setImmediate(r));
     const got: StreamElement[] = [];
     for (let e = input.poll(); e; e = input.poll()) got.push(e);
     assert.deepEqual(got, [
       batch(1),
       { kind: 'watermark', time: 1 },
       { kind: 'barrier', checkpointId: 3, savepoint: false, location: '/tmp/chk-3' },
+      { kind: 'barrier', checkpointId: 4, savepoint: true, location: '/tmp/sp-4', synchronous: true },
       batch(2),
     ]);
     await producerWakeup.wait();

@@ -16,7 +16,7 @@ export type PeerMessage =
   | { t: 'i'; k: number; idle: boolean }
   | { t: 'e'; k: number }
   | { t: 'x'; k: number }
-  | { t: 'b'; k: number; id: number; savepoint: boolean; loc: string }
+  | { t: 'b'; k: number; id: number; savepoint: boolean; loc: string; sync?: boolean }
   | { t: 'c'; k: number; n: number }
   /** A latency marker: its time, source vertex and source subtask. */
   | { t: 'l'; k: number; time: number; vertex: string; subtask: number };
@@ -111,6 +111,7 @@ export class RemoteOutputChannel implements OutputChannel {
           id: element.checkpointId,
           savepoint: element.savepoint,
           loc: element.location,
+          ...(element.synchronous === true ? { sync: true } : {}),
         });
         return;
       case 'latency-marker':
@@ -190,6 +191,7 @@ export class RemoteInputChannel implements InputChannel {
           checkpointId: message.id,
           savepoint: message.savepoint,
           location: message.loc,
+          ...(message.sync === true ? { synchronous: true } : {}),
         };
       case 'l':
         return {

@@ -247,9 +247,10 @@ export class JobCheckpointing {
     c: JobCheckpointing | undefined,
     status: JobStatus,
     targetDirectory: string,
+    synchronous = false,
   ): Promise<string> {
     return c
-      ? c.savepoint(status, targetDirectory)
+      ? c.savepoint(status, targetDirectory, synchronous)
       : Promise.reject(new WeirError('CHECKPOINT_FAILED', `the job is ${status}`));
   }
 
@@ -262,7 +263,8 @@ export class JobCheckpointing {
     return this.coordinator?.latestCompleted() ?? this.restoredFrom;
   }
 
-  async savepoint(status: JobStatus, targetDirectory: string): Promise<string> {
+  /** `synchronous`: the savepoint of a stop-with-savepoint (see CheckpointCoordinator.triggerSavepoint). */
+  async savepoint(status: JobStatus, targetDirectory: string, synchronous = false): Promise<string> {
     if (!this.coordinator) {
       throw new WeirError(
         'CHECKPOINT_FAILED',
@@ -270,7 +272,7 @@ export class JobCheckpointing {
       );
     }
     if (status !== 'running') throw new WeirError('CHECKPOINT_FAILED', `the job is ${status}`);
-    return (await this.coordinator.triggerSavepoint(targetDirectory)).location;
+    return (await this.coordinator.triggerSavepoint(targetDirectory, { synchronous })).location;
   }
 
   /** When the job ends (finished or cancelled): the retained checkpoint goes unless configured to stay. */

@@ -215,13 +215,27 @@ export class JobMaster implements JobClient {
   }
 
   /**
-   * Takes a savepoint, then stops the job, which ends as finished (resume it with
-   * `--from-savepoint`). Records processed after the savepoint's barrier are not committed by
-   * transactional sinks; they are processed again after the restore.
+   * Stops the job with a savepoint, as Flink's `flink stop` (a synchronous savepoint, FLIP-34): the
+   * sources emit nothing after the savepoint's barrier, and every task, once it has snapshotted at
+   * that barrier, processes no further records; when the savepoint is complete the tasks are told
+   * (two-phase-commit sinks commit), close and end, and the job ends as finished. Resumed with
+   * `--from-savepoint`, every record reaches the sinks exactly once over both runs, even sinks that
+   * are not transactional. No MAX_WATERMARK is emitted: event-time timers do not fire at the stop.
+   * If the savepoint fails, this rejects and the job keeps running, its tasks resumed.
+   *
+   * @example
+   * const path = await client.stopWithSavepoint!('/savepoints');
+   * await client.getJobExecutionResult(); // finished
    */
   async stopWithSavepoint(targetDirectory: string): Promise<string> {
-    const path = await this.triggerSavepoint(targetDirectory);
+    const path = await JobCheckpointing.savepointOf(this.checkpointing, this.status, targetDirectory, true);
+    // The tasks end on their own once the savepoint is complete: the slots report done and the job
+    // finishes. Slots that have not within the grace period are cancelled (commits delivered first).
+    if (await this.endsWithin(STOP_GRACE_MS)) return path;
     if (this.status !== 'running') return path;
+    this.logger.warn(
+      `job "${this.plan.graph.jobName}" did not end within ${STOP_GRACE_MS} ms of its stop-with-savepoint: cancelling its tasks`,
+    );
     this.ended = true;
     this.coordinator?.stop('the job stopped with a savepoint');
     this.attempt++;
@@ -238,6 +252,23 @@ export class JobMaster implements JobClient {
     this.endedAt = Date.now();
     this.resolveResult(this.executionResult());
     return path;
+  }
+
+  /** True once the job has ended (whatever its status), false if it has not within `ms`. */
+  private async endsWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const ended = this.result.then(
+      () => true,
+      () => true,
+    );
+    try {
+      return await Promise.race([ended, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async cancel(): Promise<void> {
@@ -287,8 +318,15 @@ export class JobMaster implements JobClient {
       this.jobId,
       this.restoredFrom,
       {
-        trigger: (id, savepoint, location) =>
-          broadcast({ type: 'trigger-checkpoint', jobId: this.jobId, id, savepoint, location }),
+        trigger: (id, savepoint, location, synchronous) =>
+          broadcast({
+            type: 'trigger-checkpoint',
+            jobId: this.jobId,
+            id,
+            savepoint,
+            location,
+            ...(synchronous ? { synchronous: true } : {}),
+          }),
         notifyComplete: (id) => broadcast({ type: 'checkpoint-complete', jobId: this.jobId, id }),
         notifyAborted: (id) => broadcast({ type: 'checkpoint-aborted', jobId: this.jobId, id }),
       },
@@ -681,7 +719,10 @@ function deserializeCause(e: SerializedError): unknown {
   return error;
 }
 
-/** How long a stop-with-savepoint waits for a slot's tasks to close (and commit) before ending the slot. */
+/**
+ * How long a stop-with-savepoint waits, once the savepoint is complete, for the tasks to commit it,
+ * close and end; then the slots are cancelled (completions delivered first) and the job finishes.
+ */
 const STOP_GRACE_MS = 30_000;
 
 /**

@@ -103,6 +103,9 @@ export interface TaskCheckpointing {
 
 type Barrier = Extract<StreamElement, { kind: 'barrier' }>;
 
+/** Aborted checkpoints a task remembers, in case a synchronous barrier of one comes after the abort. */
+const MAX_REMEMBERED_ABORTS = 16;
+
 /** What a task waits for between steps (numbers: read on every step). */
 type TaskWait = 0 | 1 | 2;
 const WAIT_INPUT: TaskWait = 0;
@@ -457,9 +460,19 @@ export class StreamTask {
     this.timers.add(cancellable);
     handle.inner = this.options.clock.schedule(time, () => {
       this.timers.delete(cancellable);
-      if (!handle.cancelled) this.enqueueMail(() => callback(time));
+      if (!handle.cancelled) this.enqueueMail(() => this.fireTimer(callback, time));
     });
     return cancellable;
+  }
+
+  /**
+   * A processing-time timer that came due. While the task waits for its synchronous savepoint, it is
+   * held back: it fires if the savepoint fails, and is left to the restored job if it completes (the
+   * snapshot holds it), so that nothing is emitted after the savepoint.
+   */
+  private fireTimer(callback: (time: number) => void, time: number): void {
+    if (this.synchronousSavepoint.id >= 0) this.synchronousSavepoint.heldTimers.push(() => callback(time));
+    else callback(time);
   }
 
   enqueueMail(mail: () => void): void {
@@ -561,7 +574,7 @@ export class StreamTask {
     // About a millisecond of work, then back to the scheduler (fairness, timers, I/O). The time is
     // checked after each unit of work, never before the first: a pause (GC) must not make a
     // runnable task report that it is waiting, or nothing would wake it up.
-    if (this.endOfData === 'finishing') return false;
+    if (this.inputSuspended()) return false;
     for (let first = true; this.state === 'running'; first = false) {
       if (!first && performance.now() - started >= 1) break;
       if (!this.outputsAvailable()) break;
@@ -594,7 +607,7 @@ export class StreamTask {
         this.handleElement(element.element, element.index);
         // The last end-of-data starts the task's finish: nothing more is read until it is done, so
         // that a barrier behind it is taken after end-of-data went downstream (the final checkpoint).
-        if (this.finishingData()) break;
+        if (this.inputSuspended()) break;
       }
     }
     return worked;
@@ -681,9 +694,13 @@ export class StreamTask {
     }
   }
 
-  /** A method, not a field read: handleElement changes the phase behind the compiler's back. */
-  private finishingData(): boolean {
-    return this.endOfData === 'finishing';
+  /**
+   * No input is read while operators flush at the end of input, nor after the snapshot of a
+   * synchronous savepoint (stop-with-savepoint). A method, not a field read: handleElement changes
+   * the phase behind the compiler's back.
+   */
+  private inputSuspended(): boolean {
+    return this.endOfData === 'finishing' || this.synchronousSavepoint.id >= 0;
   }
 
   /** A channel has no more records (end-of-data, or its end); after the last one, the input ends. */
@@ -789,15 +806,21 @@ export class StreamTask {
 
   // ---- checkpoints --------------------------------------------------------------------------
 
-  /** Starts checkpoint `id` at this source task: snapshot, then inject the barrier. */
-  triggerCheckpoint(checkpointId: number, savepoint: boolean, location: string): void {
+  /**
+   * Starts checkpoint `id` at this source task: snapshot, then inject the barrier. `synchronous`: the
+   * savepoint of a stop-with-savepoint; the source emits nothing after its barrier.
+   */
+  triggerCheckpoint(checkpointId: number, savepoint: boolean, location: string, synchronous = false): void {
     // A finished task is no longer expected by the coordinator (it learns that from its state change).
     if (this.state === 'finished') return;
     if (this.state !== 'running') {
       this.declineCheckpoint(checkpointId, `the task is ${this.state}`);
       return;
     }
-    this.enqueueMail(() => this.performCheckpoint({ kind: 'barrier', checkpointId, savepoint, location }));
+    const barrier: Barrier = synchronous
+      ? { kind: 'barrier', checkpointId, savepoint, location, synchronous }
+      : { kind: 'barrier', checkpointId, savepoint, location };
+    this.enqueueMail(() => this.performCheckpoint(barrier));
   }
 
   /** Every subtask acknowledged checkpoint `id` and its metadata is written. */
@@ -806,7 +829,11 @@ export class StreamTask {
     this.enqueueMail(() => {
       this.checkpointSizeCompleted(checkpointId);
       this.deliverCompletion(checkpointId);
-      if (this.endOfData === 'awaiting-checkpoint' && checkpointId >= this.finalCheckpointId) {
+      this.synchronousSavepoint.aborted.delete(checkpointId);
+      if (checkpointId === this.synchronousSavepoint.id) {
+        this.endOfData = 'none';
+        void this.endAfterSynchronousSavepoint();
+      } else if (this.endOfData === 'awaiting-checkpoint' && checkpointId >= this.finalCheckpointId) {
         this.endOfData = 'none';
         void this.finishAfterFinalCheckpoint();
       }
@@ -834,6 +861,7 @@ export class StreamTask {
   notifyCheckpointAborted(checkpointId: number): void {
     this.enqueueMail(() => {
       this.checkpointSizes.delete(checkpointId);
+      this.synchronousSavepointAborted(checkpointId);
       if (this.aligner.abort(checkpointId)) this.alignedBarrier = undefined;
       for (const op of this.operators) op.notifyCheckpointAborted?.(checkpointId);
     });
@@ -851,6 +879,10 @@ export class StreamTask {
     const id = barrier.checkpointId;
     if (this.state !== 'running') {
       this.declineCheckpoint(id, `the task is ${this.state}`);
+      return;
+    }
+    if (this.synchronousSavepoint.id >= 0) {
+      this.declineCheckpoint(id, `the task is stopping with savepoint ${this.synchronousSavepoint.id}`);
       return;
     }
     if (this.endOfData === 'awaiting-checkpoint' && id < this.finalCheckpointId) this.finalCheckpointId = id;
@@ -879,6 +911,11 @@ export class StreamTask {
     const alignmentMs = this.options.inputs.length > 0 ? this.aligner.lastAlignmentMs : 0;
     this.flushOutputs();
     for (const writer of this.writers) writer.broadcastControl(barrier);
+    // A stop-with-savepoint: nothing more is processed here until the savepoint completes or fails
+    // (unless it failed already, before its barrier came this far).
+    if (barrier.synchronous === true && !this.synchronousSavepoint.aborted.delete(id)) {
+      this.synchronousSavepoint.id = id;
+    }
     const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
     const storage = barrier.savepoint ? savepointStorage(cp.storage) : cp.storage;
     // A failed pre-commit (a transaction that could not be flushed) fails the task: the records
@@ -931,6 +968,56 @@ export class StreamTask {
     if (size !== undefined) this.lastCheckpointSize = size;
     for (const pending of [...this.checkpointSizes.keys()])
       if (pending <= id) this.checkpointSizes.delete(pending);
+  }
+
+  /**
+   * The synchronous savepoint (stop-with-savepoint) this task snapshotted and waits for (-1: none),
+   * the processing-time timers held back meanwhile, and checkpoints aborted before their barrier
+   * reached this task (a synchronous barrier of one of them must not stop the task).
+   */
+  private readonly synchronousSavepoint = {
+    id: -1,
+    heldTimers: [] as Array<() => void>,
+    aborted: new Set<number>(),
+  };
+
+  /** Checkpoint `id` was aborted: if the task waited for it as a synchronous savepoint, it resumes. */
+  private synchronousSavepointAborted(id: number): void {
+    const sync = this.synchronousSavepoint;
+    if (id !== sync.id) {
+      // Its barrier may still come: remember the abort (a few, the newest).
+      if (id > sync.id) {
+        sync.aborted.add(id);
+        if (sync.aborted.size > MAX_REMEMBERED_ABORTS) sync.aborted.delete(Math.min(...sync.aborted));
+      }
+      return;
+    }
+    sync.id = -1;
+    const held = sync.heldTimers;
+    sync.heldTimers = [];
+    for (const timer of held) this.enqueueMail(timer);
+    this.options.wakeup.signal();
+  }
+
+  /**
+   * The synchronous savepoint completed (and its commits were started): the task closes its
+   * operators, without endInput or a final watermark (no event-time timer fires), and ends.
+   */
+  private async endAfterSynchronousSavepoint(): Promise<void> {
+    this.state = 'finishing';
+    this.onStateChange(this);
+    this.cancelTimers();
+    this.synchronousSavepoint.heldTimers = [];
+    try {
+      await this.commitsUnderWay;
+      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i].close();
+      if (this.state !== 'finishing') return;
+      this.state = 'finished';
+      this.onStateChange(this);
+      this.options.wakeup.signal();
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   private declineCheckpoint(checkpointId: number, reason: string): void {
