@@ -28,6 +28,7 @@ import { parseScript } from './parser/parser.ts';
 import type { Rel } from './plan/rel.ts';
 import { changeKinds } from './planner/changelog-mode.ts';
 import { translateQuery } from './planner/physical-planner.ts';
+import { isWindowRank } from './planner/window-rank-planner.ts';
 import { TableEnvironment, type TableEnvironmentSettings } from './table-environment.ts';
 
 /** The columns of a table made from a DataStream. */
@@ -38,19 +39,82 @@ export interface DataStreamSchema {
   rowtime?: { column: string; watermark?: string };
 }
 
-/** A query's result as a table: its columns, and the plan a DataStream is made from. */
-export class Table {
+/**
+ * A query's result as a table: its columns, and the plan a DataStream is made from. `R` is the type
+ * of its rows as objects by column name, known when the table comes from `fromDataStream` with a
+ * schema. As in Flink, a Table in SQL text stands for itself: its `toString()` registers it under a
+ * generated name (`UnnamedTable$1`) and returns that name.
+ *
+ * @example
+ * const bids = tEnv.fromDataStream(stream, { columns: { item: 'STRING', price: 'DOUBLE' } });
+ * const cheap = tEnv.sqlQuery(`SELECT item FROM ${bids} WHERE price < 10`);
+ */
+export class Table<R = Record<string, unknown>> {
   /** The result's columns. */
   readonly fields: RowField[];
   /** @internal */
   readonly rel: Rel;
+  /** @internal The query over the session's tables that makes this table. */
+  readonly sql: string;
+  /** The type of the rows (type-level only: never set at run time). */
+  declare readonly rowType?: R;
+  private name: string | undefined;
+  private readonly register: (() => string) | undefined;
 
   /** @internal */
-  constructor(rel: Rel) {
+  constructor(rel: Rel, sql = '', register?: () => string, name?: string) {
     this.rel = rel;
     this.fields = rel.fields;
+    this.sql = sql;
+    this.register = register;
+    this.name = name;
+  }
+
+  /** The name the table is registered under in its session (registered on first use). */
+  toString(): string {
+    if (this.name === undefined) {
+      if (this.register === undefined)
+        throw new WeirError('INVALID_ARGUMENT', 'this Table belongs to no session: it has no name');
+      this.name = this.register();
+    }
+    return `\`${this.name.replaceAll('`', '``')}\``;
   }
 }
+
+/** The TypeScript type of a value of the SQL type `S` (its text, as in a schema's `columns`). */
+export type SqlValueOf<S extends string> =
+  Uppercase<S> extends `${infer B} NOT NULL` ? SqlBaseValueOf<B> : SqlBaseValueOf<Uppercase<S>> | null;
+
+type SqlBaseValueOf<B extends string> = B extends 'STRING' | `VARCHAR${string}` | `CHAR${string}`
+  ? string
+  : B extends
+        | 'TINYINT'
+        | 'SMALLINT'
+        | 'INT'
+        | 'INTEGER'
+        | 'BIGINT'
+        | 'FLOAT'
+        | 'DOUBLE'
+        | 'REAL'
+        | `DOUBLE PRECISION`
+        | `DECIMAL${string}`
+        | `NUMERIC${string}`
+        | `DEC${string}`
+        | `TIMESTAMP${string}`
+        | 'DATE'
+        | `TIME${string}`
+    ? number
+    : B extends 'BOOLEAN'
+      ? boolean
+      : B extends `ARRAY${string}`
+        ? unknown[]
+        : unknown;
+
+/** The row type of a table with the declared columns: each column's value by its SQL type. */
+export type RowOfColumns<C extends Record<string, string>> = { -readonly [K in keyof C]: SqlValueOf<C[K]> };
+
+/** The type asked for, `T`, or else the table's row type `R`. */
+type Given<T, R> = [T] extends [never] ? R : T;
 
 /** A change of a table as a DataStream record: its kind and the row as an object by column name. */
 export interface ChangelogRecord<T = Record<string, unknown>> {
@@ -67,6 +131,7 @@ export class StreamTableEnvironment {
     { transformation: Transformation; toRow: (value: unknown) => Row }
   >();
   private queries = 0;
+  private unnamed = 0;
 
   private constructor(env: StreamExecutionEnvironment, settings: TableEnvironmentSettings) {
     this.session = TableEnvironment.create(settings);
@@ -98,8 +163,31 @@ export class StreamTableEnvironment {
     return new StreamTableEnvironment(env, settings);
   }
 
-  /** Registers `stream` as the temporary table `name`, with the declared columns. */
-  createTemporaryView<T>(name: string, stream: DataStream<T>, schema: DataStreamSchema): void {
+  /**
+   * Registers `stream` as the temporary table `name`, with the declared columns; or a Table (of
+   * `fromDataStream` or `sqlQuery`) as the temporary view `name`.
+   *
+   * @example
+   * tEnv.createTemporaryView('clicks', env.fromElements({ visitor: 'a' }), { columns: { visitor: 'STRING' } });
+   * tEnv.createTemporaryView('visitors', tEnv.sqlQuery('SELECT DISTINCT visitor FROM clicks'));
+   */
+  createTemporaryView<T>(name: string, stream: DataStream<T>, schema: DataStreamSchema): void;
+  createTemporaryView(name: string, table: Table<unknown>): void;
+  createTemporaryView<T>(
+    name: string,
+    source: DataStream<T> | Table<unknown>,
+    schema?: DataStreamSchema,
+  ): void {
+    if (source instanceof Table) {
+      this.registerView(name, source);
+      return;
+    }
+    if (schema === undefined)
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `createTemporaryView("${name}", stream) needs the stream's schema`,
+      );
+    const stream = source;
     const id = String(this.streams.size + 1);
     const names = Object.keys(schema.columns);
     if (names.length === 0)
@@ -136,16 +224,68 @@ export class StreamTableEnvironment {
     });
   }
 
+  /**
+   * A DataStream as a Table, as Flink's `fromDataStream`: registered under a generated name
+   * (`UnnamedTable$1`, the Table's `toString()`), its columns the declared ones, its row type
+   * inferred from their SQL types. Weir cannot see TypeScript types at run time, so the columns are
+   * declared (unlike Flink, where the schema is optional).
+   *
+   * @example
+   * const bids = tEnv.fromDataStream(env.fromElements({ item: 'A', price: 4 }), {
+   *   columns: { item: 'STRING NOT NULL', price: 'DOUBLE' },
+   * });
+   * // Table<{ item: string; price: number | null }>
+   * const expensive = tEnv.sqlQuery(`SELECT item FROM ${bids} WHERE price > 3`);
+   * tEnv.toDataStream(expensive).print();
+   */
+  fromDataStream<T, const C extends Record<string, string>>(
+    stream: DataStream<T>,
+    schema: DataStreamSchema & { columns: C },
+  ): Table<RowOfColumns<C>> {
+    const name = this.unnamedName();
+    this.createTemporaryView(name, stream, schema);
+    const sql = `SELECT * FROM \`${name}\``;
+    return new Table<RowOfColumns<C>>(this.bind(sql), sql, undefined, name);
+  }
+
   /** A query over the session's tables, to turn into a DataStream. */
   sqlQuery(sql: string): Table {
     const statements = parseScript(sql);
     const s = statements[0]?.statement;
     if (statements.length !== 1 || s.kind !== 'query')
       throw new WeirError('SQL_PARSE_ERROR', 'sqlQuery takes one query (SELECT ...)');
-    return new Table(this.session.binder(sql).query(s.query));
+    const table: Table = new Table(this.session.binder(sql).query(s.query), sql, () => {
+      const name = this.unnamedName();
+      this.registerView(name, table);
+      return name;
+    });
+    return table;
   }
 
-  private rows(table: Table): Transformation {
+  private bind(sql: string): Rel {
+    const s = parseScript(sql)[0].statement;
+    if (s.kind !== 'query') throw new WeirError('INTERNAL', 'expected a query');
+    return this.session.binder(sql).query(s.query);
+  }
+
+  private unnamedName(): string {
+    let name: string;
+    do name = `UnnamedTable$${++this.unnamed}`;
+    while (this.session.catalog.has(name));
+    return name;
+  }
+
+  /** Registers `table`'s query as the temporary view `name`. */
+  private registerView(name: string, table: Table<unknown>): void {
+    if (table.sql === '')
+      throw new WeirError('INVALID_ARGUMENT', `a Table of another session cannot be the view "${name}"`);
+    const ddl = `CREATE TEMPORARY VIEW \`${name.replaceAll('`', '``')}\` AS ${table.sql}`;
+    const parsed = parseScript(ddl)[0];
+    if (parsed.statement.kind !== 'create-view') throw new WeirError('INTERNAL', 'expected a CREATE VIEW');
+    this.session.catalog.put(this.session.binder(ddl).createView(parsed.statement));
+  }
+
+  private rows(table: Table<unknown>): Transformation {
     this.queries++;
     const options = this.session.jobOptions('stream');
     return translateQuery(
@@ -163,9 +303,10 @@ export class StreamTableEnvironment {
 
   /**
    * The rows of an insert-only table as objects by column name. A table whose result updates (a
-   * GROUP BY without a window, an outer join, a Top-N) needs `toChangelogStream`.
+   * GROUP BY without a window, an outer join, a Top-N) needs `toChangelogStream`. The objects' type
+   * is the table's row type (of `fromDataStream` with a schema) unless one is given.
    */
-  toDataStream<T = Record<string, unknown>>(table: Table): DataStream<T> {
+  toDataStream<T = never, R = Record<string, unknown>>(table: Table<R>): DataStream<Given<T, R>> {
     const updating = updatingOperator(table.rel);
     if (updating) {
       throw new WeirError(
@@ -181,11 +322,13 @@ export class StreamTableEnvironment {
       config: {},
       fn: (row: Row) => objectOf(names, row.values),
     });
-    return new DataStream<T>(this.env, t);
+    return new DataStream<Given<T, R>>(this.env, t);
   }
 
   /** Every change of the table: `{ kind: '+I' | '-U' | '+U' | '-D', row }`, the row an object by column name. */
-  toChangelogStream<T = Record<string, unknown>>(table: Table): DataStream<ChangelogRecord<T>> {
+  toChangelogStream<T = never, R = Record<string, unknown>>(
+    table: Table<R>,
+  ): DataStream<ChangelogRecord<Given<T, R>>> {
     const names = table.fields.map((f) => f.name);
     const t = this.env.addPhysical({
       operator: 'map',
@@ -194,7 +337,7 @@ export class StreamTableEnvironment {
       config: {},
       fn: (row: Row) => ({ kind: row.kind, row: objectOf(names, row.values) }),
     });
-    return new DataStream<ChangelogRecord<T>>(this.env, t);
+    return new DataStream<ChangelogRecord<Given<T, R>>>(this.env, t);
   }
 }
 
@@ -216,6 +359,8 @@ function updatingOperator(rel: Rel): string | null {
       break;
     case 'rank':
     case 'over':
+      // A window Top-N emits each window's rows once.
+      if (isWindowRank(rel)) break;
       return 'Top-N';
     case 'join':
       if (rel.joinType !== 'INNER') return `${rel.joinType} OUTER JOIN`;

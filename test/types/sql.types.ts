@@ -12,6 +12,7 @@ import {
   StreamExecutionEnvironment,
   StreamTableEnvironment,
   scalarFunction,
+  type Table,
   TableEnvironment,
   type TableResult,
 } from 'weir';
@@ -41,6 +42,29 @@ const visitors = changes.map((c) => c.row.visitor);
 expectType<Equal<typeof visitors, DataStream<string>>>(true);
 const plain = sTEnv.toDataStream(counts);
 expectType<Equal<typeof plain, DataStream<Record<string, unknown>>>>(true);
+
+// fromDataStream with a schema: the Table's row type follows the declared SQL types.
+const bids = sTEnv.fromDataStream(env.fromElements({ item: 'A', price: 4, at: new Date() }), {
+  columns: { item: 'STRING NOT NULL', price: 'DECIMAL(10, 2)', at: 'TIMESTAMP(3)', sold: 'boolean' },
+  rowtime: { column: 'at' },
+});
+expectType<
+  Equal<typeof bids, Table<{ item: string; price: number | null; at: number | null; sold: boolean | null }>>
+>(true);
+const items = sTEnv.toDataStream(bids).map((b) => b.item);
+expectType<Equal<typeof items, DataStream<string>>>(true);
+const prices = sTEnv.toChangelogStream(bids).map((c) => c.row.price);
+expectType<Equal<typeof prices, DataStream<number | null>>>(true);
+// A type asked for still wins; a query over the table is untyped, as sqlQuery's always are.
+const asked = sTEnv.toDataStream<{ item: string }>(bids);
+expectType<Equal<typeof asked, DataStream<{ item: string }>>>(true);
+const cheap = sTEnv.sqlQuery(`SELECT item FROM ${bids} WHERE price < 10`);
+expectType<Equal<typeof cheap, Table>>(true);
+sTEnv.createTemporaryView('cheap', cheap);
+// @ts-expect-error: a DataStream needs its schema
+sTEnv.createTemporaryView('raw', env.fromElements(1));
+// @ts-expect-error: the schema's columns are SQL types as text
+sTEnv.fromDataStream(env.fromElements({ a: 1 }), { columns: { a: 1 } });
 
 const countChar = scalarFunction({
   returns: 'BIGINT NOT NULL',
