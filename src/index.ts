@@ -175,6 +175,8 @@ export { SqlError } from './sql/sql-error.ts';
 export {
   type ChangelogRecord,
   type DataStreamSchema,
+  type RowOfColumns,
+  type SqlValueOf,
   StreamTableEnvironment,
   Table,
 } from './sql/stream-table-environment.ts';

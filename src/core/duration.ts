@@ -27,3 +27,33 @@ export const Time = {
   hours,
   days,
 } as const;
+
+/**
+ * A duration as Flink's options write one, in milliseconds: a number (ms), or a number and a unit
+ * (`ms`, `s`, `min`, `h`, `d`, also spelt out: `500 millis`, `30 seconds`, `10 minutes`, `1 hour`,
+ * `2 days`). Undefined for any other text.
+ *
+ * @example
+ * parseDuration('10 min'); // 600000
+ * parseDuration('1500');   // 1500
+ * parseDuration('soon');   // undefined
+ */
+export function parseDuration(text: string): Duration | undefined {
+  const m =
+    /^\s*(\d+(?:\.\d+)?)\s*(ms|milli|millis|millisecond|milliseconds|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hour|hours|d|day|days)?\s*$/i.exec(
+      text,
+    );
+  if (m === null) return undefined;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const scale =
+    unit.startsWith('ms') || unit.startsWith('milli')
+      ? 1
+      : unit.startsWith('s')
+        ? 1_000
+        : unit.startsWith('min')
+          ? 60_000
+          : unit.startsWith('h')
+            ? 3_600_000
+            : 86_400_000;
+  return Math.round(Number(m[1]) * scale);
+}

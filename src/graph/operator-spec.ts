@@ -240,6 +240,20 @@ export interface SqlRankOperatorConfig {
 }
 
 /**
+ * SQL's window Top-N and window deduplication (sql-window-rank-operator.ts), keyed by the partition
+ * keys other than the window's: each window ranked once, when the watermark passes its end. `end`
+ * is where rows hold window_end; `assign`, right over a window table function, as a window join side's.
+ */
+export interface SqlWindowRankOperatorConfig {
+  rankFn: 'ROW_NUMBER' | 'RANK' | 'DENSE_RANK';
+  orderBy: SortKey[];
+  limit: number;
+  dedup: 'first' | 'last' | null;
+  end: number;
+  assign: SqlWindowJoinSide['assign'];
+}
+
+/**
  * SQL's lookup join: `keys` (expressions over the input row) looked up in columns `tableKeys` of the
  * table that connector `connector` reads with `table`'s context; `residual` over the joined row.
  */
@@ -377,6 +391,7 @@ export interface OperatorConfigs {
   'sql-interval-join': SqlIntervalJoinOperatorConfig;
   'sql-window-join': SqlWindowJoinOperatorConfig;
   'sql-rank': SqlRankOperatorConfig;
+  'sql-window-rank': SqlWindowRankOperatorConfig;
   'sql-lookup-join': SqlLookupJoinOperatorConfig;
   'sql-async-lookup-join': SqlAsyncLookupJoinOperatorConfig;
   'sql-over-aggregate': SqlOverAggregateOperatorConfig;
@@ -425,6 +440,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-interval-join',
   'sql-window-join',
   'sql-rank',
+  'sql-window-rank',
   'sql-lookup-join',
   'sql-async-lookup-join',
   'sql-over-aggregate',

@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import '../index.ts';
-import type { Row } from '../core/row.ts';
 import { TableEnvironment } from './table-environment.ts';
+import { rows, tempFiles } from './test-support.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'weir-interval-join-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
+const file = tempFiles('weir-interval-join-');
 
 /** `hh:mm` of an epoch-ms timestamp. */
 const hm = (t: unknown): string =>
@@ -28,8 +14,8 @@ const hm = (t: unknown): string =>
 /** Orders and Shipments as in Flink's "Interval Joins" example (the rows are ours: the docs give none). */
 async function ordersAndShipments(): Promise<TableEnvironment> {
   const tEnv = TableEnvironment.create();
-  const orders = join(dir, 'orders.csv');
-  const shipments = join(dir, 'shipments.csv');
+  const orders = file('orders.csv');
+  const shipments = file('shipments.csv');
   await writeFile(
     orders,
     [
@@ -204,7 +190,7 @@ test('a time column that is not a time attribute leaves the join regular (as Nex
 
 test('an outer interval join only inserts: its result goes into an insert-only table (Flink’s changelog mode)', async () => {
   const tEnv = await ordersAndShipments();
-  const out = join(dir, 'unshipped');
+  const out = file('unshipped');
   await tEnv.executeSql(`CREATE TABLE unshipped (id STRING, shipment STRING)
     WITH ('connector' = 'filesystem', 'path' = '${out}', 'format' = 'csv')`);
   await (

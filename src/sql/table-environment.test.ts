@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../index.ts';
-import type { Row } from '../core/row.ts';
 import { TableEnvironment } from './table-environment.ts';
+import { rows } from './test-support.ts';
 
 const DDL = `CREATE TABLE events (
   event_type INT,
   bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, dateTime TIMESTAMP(3)>,
   ts AS bid.dateTime
 ) WITH ('connector' = 'nexmark', 'events.num' = '500')`;
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
 
 test('DDL, SHOW and DESCRIBE describe the catalog', async () => {
   const tEnv = TableEnvironment.create();

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { type CollectTarget, collectIterator } from '../api/collect.ts';
 import type { JobClient, RestoreSettings } from '../api/executor.ts';
 import { type CheckpointSettings, DEFAULT_CHECKPOINT_SETTINGS } from '../core/checkpointing.ts';
+import { parseDuration } from '../core/duration.ts';
 import { WeirError } from '../core/errors.ts';
 import { insertRow, type Row } from '../core/row.ts';
 import { importUserFunction } from '../core/user-function.ts';
@@ -634,27 +635,13 @@ export class TableEnvironment {
  * @throws WeirError INVALID_CONFIG naming the key for any other text.
  */
 function durationMs(key: string, text: string): number {
-  const m =
-    /^\s*(\d+(?:\.\d+)?)\s*(ms|milli|millis|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hour|hours|d|day|days)?\s*$/i.exec(
-      text,
-    );
-  if (!m)
+  const ms = parseDuration(text);
+  if (ms === undefined)
     throw new WeirError(
       'INVALID_CONFIG',
       `'${key}' must be a duration such as '1 h', '30 min' or '3600000', got '${text}'`,
     );
-  const unit = (m[2] ?? 'ms').toLowerCase();
-  const scale =
-    unit.startsWith('ms') || unit.startsWith('milli')
-      ? 1
-      : unit.startsWith('s')
-        ? 1000
-        : unit.startsWith('min')
-          ? 60_000
-          : unit.startsWith('h')
-            ? 3_600_000
-            : 86_400_000;
-  return Math.round(Number(m[1]) * scale);
+  return ms;
 }
 
 /** Flink names a SQL job after its statement: `insert-into_default_catalog.default_database.t`, or the query's text. */

@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import '../index.ts';
-import type { Row } from '../core/row.ts';
 import { TableEnvironment } from './table-environment.ts';
+import { rows, tempFiles } from './test-support.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'weir-temporal-join-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const file = tempFiles('weir-temporal-join-');
 
 /** A CSV file of these lines in the test's directory, by name. */
 async function csv(name: string, lines: string[]): Promise<string> {
-  const path = join(dir, name);
+  const path = file(name);
   await writeFile(path, `${lines.join('\n')}\n`);
   return path;
-}
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
 }
 
 /** The time of day of an epoch-ms timestamp, as Flink's examples print it. */

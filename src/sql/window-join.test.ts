@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
 import '../index.ts';
 import type { Row } from '../core/row.ts';
 import { TableEnvironment } from './table-environment.ts';
+import { rows, tempFiles } from './test-support.ts';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'weir-window-join-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
+const file = tempFiles('weir-window-join-');
 
 /** Flink's LeftTable and RightTable of the "Window JOIN" page, on CSV files. */
 async function flinkTables(parallelism = 1): Promise<TableEnvironment> {
   const tEnv = TableEnvironment.create({ parallelism });
-  const left = join(dir, 'left.csv');
-  const right = join(dir, 'right.csv');
+  const left = file('left.csv');
+  const right = file('right.csv');
   await writeFile(left, '2020-04-15 12:02:00,1,L1\n2020-04-15 12:06:00,2,L2\n2020-04-15 12:03:00,3,L3\n');
   await writeFile(right, '2020-04-15 12:01:00,2,R2\n2020-04-15 12:04:00,3,R3\n2020-04-15 12:05:00,4,R4\n');
   for (const [name, path] of [

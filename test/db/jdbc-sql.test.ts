@@ -19,6 +19,7 @@ import {
   type TableConnectorContext,
 } from '../../src/core/table-connectors.ts';
 import { TableEnvironment } from '../../src/sql/table-environment.ts';
+import { rows } from '../../src/sql/test-support.ts';
 import { adminPool, DIALECTS, database, uniqueTable } from './databases.ts';
 
 const URLS: Record<JdbcDialectName, string> = {
@@ -58,12 +59,6 @@ async function drain(
     if (status === 'end') break;
     if (status === 'nothing-available') await reader.isAvailable();
   }
-  return out;
-}
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
   return out;
 }
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/index.ts';
-import type { Row } from '../../src/core/row.ts';
 import { TableEnvironment } from '../../src/sql/table-environment.ts';
+import { rows } from '../../src/sql/test-support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceMessages, uniqueTopic } from './broker.ts';
 
 const table = (
@@ -19,12 +19,6 @@ const table = (
 ) => `CREATE TABLE ${name} (${columns}) WITH (
   'connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP}',
   'format' = '${format}', 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset'${extra})`;
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
 
 test('kafka tables: JSON in with metadata and a watermark, a query out as CSV, read back', async (t) => {
   if (!(await kafkaBroker(t))) return;

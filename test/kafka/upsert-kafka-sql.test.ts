@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import '../../src/index.ts';
 import type { Row } from '../../src/core/row.ts';
 import { TableEnvironment } from '../../src/sql/table-environment.ts';
+import { rows } from '../../src/sql/test-support.ts';
 import { createTopic, KAFKA_BOOTSTRAP, kafkaBroker, produceMessages, uniqueTopic } from './broker.ts';
 import { readCommitted } from './read-committed.ts';
 
@@ -19,12 +20,6 @@ const upsertTable = (name: string, topic: string, columns: string, extra = '') =
   CREATE TABLE ${name} (${columns}) WITH (
     'connector' = 'upsert-kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP}',
     'key.format' = 'json', 'value.format' = 'json', 'scan.bounded.mode' = 'latest-offset'${extra})`;
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
 
 /** A changelog applied: the rows left, as strings, sorted. */
 function applied(changes: Row[]): string[] {

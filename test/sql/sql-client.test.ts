@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/generator.ts';
 import { formatSqlValue } from '../../src/core/sql-value-format.ts';
+import { node, repo, weirSql } from './support.ts';
 
 const formatTimestampMillis = (ms: number): string =>
   formatSqlValue(ms, { kind: 'TIMESTAMP', precision: 3, nullable: false });
-
-const repo = join(import.meta.dirname, '../..');
-const node = process.version.startsWith('v24') ? process.execPath : join(repo, 'node_modules/.bin/node');
-
-function weirSql(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      node,
-      [join(repo, 'bin/weir.js'), 'sql', ...args],
-      { cwd: repo, timeout: 120_000 },
-      (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
 
 /**
  * The article's sessions computed without Weir: each bidder's bids by time, a new session after

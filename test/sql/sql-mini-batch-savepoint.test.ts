@@ -5,13 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import '../../src/index.ts';
 import type { Row } from '../../src/core/row.ts';
-import { materialize } from '../../src/sql/result-printer.ts';
 import { TableEnvironment } from '../../src/sql/table-environment.ts';
+import { datagenTable, finalRows, lastRowPerKey, stopWithSavepointAfter } from './support.ts';
 
-const TABLE = (rate: number) => `CREATE TABLE t (id BIGINT, k INT, v INT) WITH (
-  'connector' = 'datagen', 'rows-per-second' = '${rate}',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '20000',
-  'fields.k.min' = '0', 'fields.k.max' = '9', 'fields.v.min' = '0', 'fields.v.max' = '99')`;
 const QUERY = 'SELECT k, COUNT(*), COUNT(DISTINCT v), MAX(v), SUM(v), AVG(v) FROM t GROUP BY k';
 
 /**
@@ -24,38 +20,24 @@ const MINI_BATCH = [
   "SET 'table.exec.mini-batch.size' = '700'",
 ];
 
-const finalRows = (changelog: Row[]): string[] =>
-  materialize(changelog)
-    .map((r) => JSON.stringify(r.values))
-    .sort();
-
 for (const strategy of ['ONE_PHASE', 'TWO_PHASE']) {
   test(`mini-batch (${strategy}): a savepoint taken mid-bundle loses no buffered row`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'weir-sql-mini-batch-savepoint-'));
     try {
       const whole = TableEnvironment.create();
-      await whole.executeSql(TABLE(1_000_000));
+      await whole.executeSql(datagenTable(1_000_000));
       const expected: Row[] = [];
       for await (const row of (await whole.executeSql(QUERY)).collect()) expected.push(row);
 
       const first = TableEnvironment.create({ parallelism: 2 });
-      await first.executeSql(TABLE(5_000));
+      await first.executeSql(datagenTable(5_000));
       for (const s of MINI_BATCH) await first.executeSql(s);
       await first.executeSql(`SET 'table.optimizer.agg-phase-strategy' = '${strategy}'`);
-      await first.executeSql("SET 'execution.checkpointing.interval' = '100 ms'");
-      const result = await first.executeSql(QUERY);
-      const changelog: Row[] = [];
-      let savepoint: Promise<string> | undefined;
-      for await (const row of result.collect()) {
-        changelog.push(row);
-        // A few bundles are out: stop while the next one fills.
-        if (changelog.length === 30) savepoint = result.jobClient!.stopWithSavepoint!(dir);
-      }
-      assert.ok(savepoint, 'the job emitted 30 changes before it ended');
-      const path = await savepoint;
+      // A few bundles are out: stop while the next one fills.
+      const { path } = await stopWithSavepointAfter(first, QUERY, 30, dir);
 
       const second = TableEnvironment.create({ parallelism: 2 });
-      await second.executeSql(TABLE(1_000_000));
+      await second.executeSql(datagenTable(1_000_000));
       for (const s of MINI_BATCH) await second.executeSql(s);
       await second.executeSql(`SET 'table.optimizer.agg-phase-strategy' = '${strategy}'`);
       await second.executeSql(`SET 'execution.savepoint.path' = '${path}'`);
@@ -64,8 +46,7 @@ for (const strategy of ['ONE_PHASE', 'TWO_PHASE']) {
       // The resumed run ends with one bundle at the end of input: each group's last row is its final
       // result, from the savepoint's state (the rows buffered when it was taken included) and the
       // rows after its source position.
-      const last = new Map<unknown, Row>();
-      for (const row of resumed) if (row.kind === '+I' || row.kind === '+U') last.set(row.values[0], row);
+      const last = lastRowPerKey(resumed);
       assert.equal(last.size, 10);
       assert.deepEqual(finalRows([...last.values()]), finalRows(expected));
       assert.ok(

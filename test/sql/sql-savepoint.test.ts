@@ -5,49 +5,31 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import '../../src/index.ts';
 import type { Row } from '../../src/core/row.ts';
-import { materialize } from '../../src/sql/result-printer.ts';
 import { TableEnvironment } from '../../src/sql/table-environment.ts';
+import { datagenTable, finalRows, lastRowPerKey, stopWithSavepointAfter } from './support.ts';
 
-const TABLE = (rate: number) => `CREATE TABLE t (id BIGINT, k INT, v INT) WITH (
-  'connector' = 'datagen', 'rows-per-second' = '${rate}',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '20000',
-  'fields.k.min' = '0', 'fields.k.max' = '9', 'fields.v.min' = '0', 'fields.v.max' = '99')`;
 const QUERY = 'SELECT k, COUNT(*), COUNT(DISTINCT v), MAX(v), SUM(v) FROM t GROUP BY k';
-
-const finalRows = (changelog: Row[]): string[] =>
-  materialize(changelog)
-    .map((r) => JSON.stringify(r.values))
-    .sort();
 
 test('a SQL job stopped with a savepoint resumes from it: its group state (DISTINCT sets, MAX counts) and its source position come back', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-sql-savepoint-'));
   try {
     // The result of an uninterrupted run.
     const whole = TableEnvironment.create();
-    await whole.executeSql(TABLE(1_000_000));
+    await whole.executeSql(datagenTable(1_000_000));
     const expected: Row[] = [];
     for await (const row of (await whole.executeSql(QUERY)).collect()) expected.push(row);
 
     // The same query, stopped with a savepoint partway (after 1,000 changes), then resumed from it.
     const first = TableEnvironment.create();
-    await first.executeSql(TABLE(5_000));
-    await first.executeSql("SET 'execution.checkpointing.interval' = '100 ms'");
-    const result = await first.executeSql(QUERY);
-    const changelog: Row[] = [];
-    let savepoint: Promise<string> | undefined;
-    for await (const row of result.collect()) {
-      changelog.push(row);
-      if (changelog.length === 1_000) savepoint = result.jobClient!.stopWithSavepoint!(dir);
-    }
-    assert.ok(savepoint, 'the job emitted 1,000 changes before it ended');
-    const path = await savepoint;
+    await first.executeSql(datagenTable(5_000));
+    const { changelog, path } = await stopWithSavepointAfter(first, QUERY, 1_000, dir);
     assert.ok(
       changelog.length < expected.length,
       `stopped partway: ${changelog.length} of ${expected.length} changes`,
     );
 
     const second = TableEnvironment.create();
-    await second.executeSql(TABLE(1_000_000));
+    await second.executeSql(datagenTable(1_000_000));
     await second.executeSql(`SET 'execution.savepoint.path' = '${path}'`);
     const resumed: Row[] = [];
     for await (const row of (await second.executeSql(QUERY)).collect()) resumed.push(row);
@@ -56,8 +38,7 @@ test('a SQL job stopped with a savepoint resumes from it: its group state (DISTI
     // sets and MAX counts) over the rows after its source position (none read twice or lost).
     // (The first run's changelog is not joined to it: rows a job emits between the savepoint and
     // its stop reach a non-transactional sink as well, so they would be counted twice.)
-    const last = new Map<unknown, Row>();
-    for (const row of resumed) if (row.kind === '+I' || row.kind === '+U') last.set(row.values[0], row);
+    const last = lastRowPerKey(resumed);
     assert.equal(last.size, 10);
     assert.deepEqual(finalRows([...last.values()]), finalRows(expected));
     assert.ok(

@@ -1,22 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/generator.ts';
-
-const repo = join(import.meta.dirname, '../..');
-const node = process.version.startsWith('v24') ? process.execPath : join(repo, 'node_modules/.bin/node');
-
-function weirSql(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      node,
-      [join(repo, 'bin/weir.js'), 'sql', ...args],
-      { cwd: repo, timeout: 120_000 },
-      (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+import { weirSql } from './support.ts';
 
 /** The example's result computed without Weir: per word of the item names, its auctions and longest name. */
 function expectedWords(events: number): string[] {

@@ -7,6 +7,7 @@ import '../../index.ts';
 import type { Row } from '../../core/row.ts';
 import type { InvokeContext, SinkContext } from '../../core/sink.ts';
 import { TableEnvironment } from '../../sql/table-environment.ts';
+import { rows } from '../../sql/test-support.ts';
 import { ExactlyOnceFileSink } from './exactly-once-file-sink.ts';
 import { listFileSplits } from './file-split.ts';
 
@@ -15,12 +16,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'weir-fs-sink-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
-}
 
 const invoke: InvokeContext = { timestamp: undefined, currentWatermark: Number.NEGATIVE_INFINITY };
 

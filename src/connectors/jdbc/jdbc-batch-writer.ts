@@ -6,6 +6,7 @@
 import { previewRecord, WeirError } from '../../core/errors.ts';
 import { type JdbcDialect, jdbcDialect } from './jdbc-dialect.ts';
 import { isTransient, jdbcError } from './jdbc-errors.ts';
+import { findFailingRow } from './jdbc-failing-row.ts';
 import type { JdbcConnection, JdbcPool } from './jdbc-pool.ts';
 import type { JdbcSinkOptions, JdbcWriteMode } from './jdbc-sink-options.ts';
 
@@ -121,25 +122,7 @@ export class JdbcBatchWriter<T, C extends string> {
     pool: JdbcPool,
     rows: readonly PendingRow<T>[],
   ): Promise<{ row: PendingRow<T>; error: unknown } | undefined> {
-    try {
-      return await pool.withConnection(async (connection) => {
-        await connection.query('BEGIN');
-        try {
-          for (const row of rows.slice(0, 10_000)) {
-            try {
-              await connection.query(this.statement(1), row.values);
-            } catch (error) {
-              return { row, error };
-            }
-          }
-          return undefined;
-        } finally {
-          await connection.query('ROLLBACK').catch(() => {});
-        }
-      });
-    } catch {
-      return undefined;
-    }
+    return findFailingRow(pool, rows.slice(0, 10_000), this.statement(1), (row) => row.values);
   }
 
   /** The error for a batch that failed with `error`, naming the failing record if it can be found. */

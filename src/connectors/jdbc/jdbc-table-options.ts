@@ -3,6 +3,7 @@
  * checked once, with defaults, into plain data the source, sink and lookup share. An option the
  * connector does not know is an error naming it, as with every table connector.
  */
+import { parseDuration } from '../../core/duration.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
 import type { JdbcConnectionOptions, JdbcDialectName } from './jdbc-options.ts';
@@ -118,11 +119,11 @@ export function jdbcTableOptions(context: TableConnectorContext): JdbcTableOptio
   };
   const duration = (key: string): number | undefined => {
     const text = o[key];
-    return text === undefined
-      ? undefined
-      : durationMs(text, () =>
-          fail(`'${key}' must be a duration such as '10 s', '5 min' or '1000', got '${text}'`),
-        );
+    if (text === undefined) return undefined;
+    return (
+      parseDuration(text) ??
+      fail(`'${key}' must be a duration such as '10 s', '5 min' or '1000', got '${text}'`)
+    );
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const text = o[key];
@@ -256,25 +257,4 @@ function connectionOf(
     ...(user !== undefined ? { user } : {}),
     ...(secret !== undefined ? { password: secret } : {}),
   };
-}
-
-/** A duration as Flink writes one: `1000` (ms), `500 ms`, `10 s`, `5 min`, `1 h`, `1 d`. */
-function durationMs(text: string, fail: () => never): number {
-  const m =
-    /^\s*(\d+(?:\.\d+)?)\s*(ms|milli|millis|millisecond|milliseconds|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hour|hours|d|day|days)?\s*$/i.exec(
-      text,
-    );
-  if (m === null) return fail();
-  const unit = (m[2] ?? 'ms').toLowerCase();
-  const scale =
-    unit.startsWith('ms') || unit.startsWith('milli')
-      ? 1
-      : unit.startsWith('s')
-        ? 1_000
-        : unit.startsWith('min')
-          ? 60_000
-          : unit.startsWith('h')
-            ? 3_600_000
-            : 86_400_000;
-  return Math.round(Number(m[1]) * scale);
 }

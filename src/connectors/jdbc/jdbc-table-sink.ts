@@ -18,6 +18,7 @@ import type { Sink, SinkContext } from '../../core/sink.ts';
 import type { TableConnectorContext } from '../../core/table-connectors.ts';
 import { type JdbcDialect, jdbcDialect } from './jdbc-dialect.ts';
 import { isTransient, jdbcError } from './jdbc-errors.ts';
+import { findFailingRow } from './jdbc-failing-row.ts';
 import { createJdbcPool, type JdbcPool } from './jdbc-pool.ts';
 import { RetriesExhausted, withRetries } from './jdbc-retry.ts';
 import type { JdbcTableOptions } from './jdbc-table-options.ts';
@@ -237,25 +238,7 @@ export class JdbcTableSink implements Sink<Row> {
     const single = upsert
       ? this.dialect.upsertSql(this.options.table, this.columns, this.keyColumns, 1)
       : this.dialect.insertSql(this.options.table, this.columns, 1);
-    try {
-      return await this.pool!.withConnection(async (connection) => {
-        await connection.query('BEGIN');
-        try {
-          for (const row of rows) {
-            try {
-              await connection.query(single, row);
-            } catch (error) {
-              return { row, error };
-            }
-          }
-          return undefined;
-        } finally {
-          await connection.query('ROLLBACK').catch(() => {});
-        }
-      });
-    } catch {
-      return undefined;
-    }
+    return findFailingRow(this.pool!, rows, single, (row) => row);
   }
 
   private async deleteKeys(keys: unknown[][]): Promise<void> {

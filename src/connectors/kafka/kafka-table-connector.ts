@@ -8,8 +8,8 @@ import {
 import { type CsvSettings, lineParser, type RowFormat, rowWriter } from '../../core/table-row-format.ts';
 import type { KafkaConsumerRecord } from './kafka-deserializers.ts';
 import { KafkaRecordSerializers } from './kafka-record-serializer.ts';
-import { type DeliveryGuarantee, KafkaSink } from './kafka-sink.ts';
 import { KafkaSource } from './kafka-source.ts';
+import { applyBoundedMode, KAFKA_METADATA, kafkaTableSink, recordMetadata } from './kafka-table-options.ts';
 import { OffsetsInitializer } from './offsets-initializer.ts';
 
 /**
@@ -25,7 +25,6 @@ import { OffsetsInitializer } from './offsets-initializer.ts';
 
 const KNOWN =
   /^(connector|topic|properties\.bootstrap\.servers|properties\.group\.id|properties\.[a-z.]+|format|value\.format|csv\.field-delimiter|csv\.null-literal|json\.ignore-parse-errors|scan\.startup\.mode|scan\.startup\.timestamp-millis|scan\.bounded\.mode|sink\.delivery-guarantee|sink\.transactional-id-prefix|sink\.parallelism)$/;
-const METADATA = new Set(['timestamp', 'partition', 'offset', 'topic']);
 
 function settings(context: TableConnectorContext): {
   topics: string[];
@@ -64,10 +63,10 @@ function settings(context: TableConnectorContext): {
     );
   }
   for (const c of context.columns) {
-    if (c.metadata !== null && !METADATA.has(c.metadata)) {
+    if (c.metadata !== null && !KAFKA_METADATA.has(c.metadata)) {
       throw new WeirError(
         'INVALID_ARGUMENT',
-        `table "${context.table}": the kafka connector has no metadata '${c.metadata}' (it has: ${[...METADATA].join(', ')})`,
+        `table "${context.table}": the kafka connector has no metadata '${c.metadata}' (it has: ${[...KAFKA_METADATA].join(', ')})`,
       );
     }
   }
@@ -130,28 +129,12 @@ registerTableSourceFactory({
         let p = 0;
         for (let i = 0; i < columns.length; i++) {
           const m = columns[i].metadata;
-          values[i] =
-            m === null
-              ? physical[p++]
-              : m === 'timestamp'
-                ? record.timestamp
-                : m === 'partition'
-                  ? record.partition
-                  : m === 'offset'
-                    ? record.offset
-                    : record.topic;
+          values[i] = m === null ? physical[p++] : recordMetadata(record, m);
         }
         return { kind: '+I', values };
       });
     if (context.options['properties.group.id']) builder.setGroupId(context.options['properties.group.id']);
-    const bounded = context.options['scan.bounded.mode'];
-    if (bounded === 'latest-offset') builder.setBounded(OffsetsInitializer.latest());
-    else if (bounded !== undefined && bounded !== 'unbounded') {
-      throw new WeirError(
-        'INVALID_ARGUMENT',
-        `table "${context.table}": 'scan.bounded.mode' must be 'latest-offset' or 'unbounded', got '${bounded}'`,
-      );
-    }
+    applyBoundedMode(builder, context);
     return builder.build() as never;
   },
 });
@@ -167,14 +150,6 @@ registerTableSinkFactory({
     const physical = context.columns.filter((c) => c.metadata === null);
     const indices = context.columns.map((c, i) => (c.metadata === null ? i : -1)).filter((i) => i >= 0);
     const write = rowWriter(physical, s.format, s.csv);
-    const guarantees: Record<string, DeliveryGuarantee> = {
-      none: 'NONE',
-      'at-least-once': 'AT_LEAST_ONCE',
-      'exactly-once': 'EXACTLY_ONCE',
-    };
-    const guarantee = guarantees[context.options['sink.delivery-guarantee'] ?? 'at-least-once'];
-    if (guarantee === undefined)
-      throw new WeirError('INVALID_ARGUMENT', `table "${context.table}": unknown 'sink.delivery-guarantee'`);
     const serializer = KafkaRecordSerializers.builder<Row>()
       .setTopic(s.topics[0])
       .setValueSerializer((row: Row) => {
@@ -187,12 +162,6 @@ registerTableSinkFactory({
         return Buffer.from(write(indices.map((i) => row.values[i])), 'utf8');
       })
       .build();
-    const builder = KafkaSink.builder<Row>()
-      .setBootstrapServers(...s.servers)
-      .setRecordSerializer(serializer)
-      .setDeliveryGuarantee(guarantee);
-    const prefix = context.options['sink.transactional-id-prefix'];
-    if (prefix) builder.setTransactionalIdPrefix(prefix);
-    return builder.build();
+    return kafkaTableSink(context, s.servers, serializer);
   },
 });

@@ -10,8 +10,8 @@ import {
 import { type CsvSettings, lineParser, type RowFormat, rowWriter } from '../../core/table-row-format.ts';
 import type { KafkaConsumerRecord } from './kafka-deserializers.ts';
 import { KafkaRecordSerializers } from './kafka-record-serializer.ts';
-import { type DeliveryGuarantee, KafkaSink } from './kafka-sink.ts';
 import { KafkaSource } from './kafka-source.ts';
+import { applyBoundedMode, KAFKA_METADATA, kafkaTableSink, recordMetadata } from './kafka-table-options.ts';
 import { OffsetsInitializer } from './offsets-initializer.ts';
 
 /**
@@ -50,7 +50,6 @@ import { OffsetsInitializer } from './offsets-initializer.ts';
 
 const KNOWN =
   /^(connector|topic|properties\.[a-z0-9.-]+|(key|value)\.format|(key|value)\.csv\.(field-delimiter|null-literal)|key\.fields-prefix|value\.fields-include|scan\.bounded\.mode|sink\.delivery-guarantee|sink\.transactional-id-prefix|sink\.buffer-flush\.(max-rows|interval)|sink\.parallelism)$/;
-const METADATA = new Set(['timestamp', 'partition', 'offset', 'topic']);
 
 /** A table's upsert-kafka settings: where, the key and value formats and which columns each holds. */
 interface UpsertKafkaSettings {
@@ -120,10 +119,10 @@ function settings(context: TableConnectorContext): UpsertKafkaSettings {
     fail(context, `'key.fields-prefix' needs 'value.fields-include' = 'EXCEPT_KEY'`);
   }
   for (const c of context.columns) {
-    if (c.metadata !== null && !METADATA.has(c.metadata)) {
+    if (c.metadata !== null && !KAFKA_METADATA.has(c.metadata)) {
       fail(
         context,
-        `the upsert-kafka connector has no metadata '${c.metadata}' (it has: ${[...METADATA].join(', ')})`,
+        `the upsert-kafka connector has no metadata '${c.metadata}' (it has: ${[...KAFKA_METADATA].join(', ')})`,
       );
     }
   }
@@ -197,23 +196,12 @@ registerTableSourceFactory({
         for (let i = 0; i < columns.length; i++) {
           const m = columns[i].metadata;
           if (m === null) continue;
-          values[i] =
-            m === 'timestamp'
-              ? record.timestamp
-              : m === 'partition'
-                ? record.partition
-                : m === 'offset'
-                  ? record.offset
-                  : record.topic;
+          values[i] = recordMetadata(record, m);
         }
         return { kind: record.value === null ? '-D' : '+I', values };
       });
     if (context.options['properties.group.id']) builder.setGroupId(context.options['properties.group.id']);
-    const bounded = context.options['scan.bounded.mode'];
-    if (bounded === 'latest-offset') builder.setBounded(OffsetsInitializer.latest());
-    else if (bounded !== undefined && bounded !== 'unbounded') {
-      fail(context, `'scan.bounded.mode' must be 'latest-offset' or 'unbounded', got '${bounded}'`);
-    }
+    applyBoundedMode(builder, context);
     return builder.build() as never;
   },
 });
@@ -226,13 +214,6 @@ registerTableSinkFactory({
     const writeKey = rowWriter(s.keyColumns, s.keyFormat, s.keyCsv);
     const writeValue = rowWriter(s.valueColumns, s.valueFormat, s.valueCsv);
     const { keyIndices, valueIndices } = s;
-    const guarantees: Record<string, DeliveryGuarantee> = {
-      none: 'NONE',
-      'at-least-once': 'AT_LEAST_ONCE',
-      'exactly-once': 'EXACTLY_ONCE',
-    };
-    const guarantee = guarantees[context.options['sink.delivery-guarantee'] ?? 'at-least-once'];
-    if (guarantee === undefined) fail(context, `unknown 'sink.delivery-guarantee'`);
     const pick = (row: Row, indices: number[]): unknown[] => {
       const out = new Array<unknown>(indices.length);
       for (let i = 0; i < indices.length; i++) out[i] = row.values[indices[i]];
@@ -245,13 +226,7 @@ registerTableSinkFactory({
         row.kind === '-D' ? null : Buffer.from(writeValue(pick(row, valueIndices)), 'utf8'),
       )
       .build();
-    const builder = KafkaSink.builder<Row>()
-      .setBootstrapServers(...s.servers)
-      .setRecordSerializer(serializer)
-      .setDeliveryGuarantee(guarantee);
-    const prefix = context.options['sink.transactional-id-prefix'];
-    if (prefix) builder.setTransactionalIdPrefix(prefix);
-    return withoutUpdateBefore(builder.build());
+    return withoutUpdateBefore(kafkaTableSink(context, s.servers, serializer));
   },
 });
 

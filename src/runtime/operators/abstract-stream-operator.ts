@@ -1,10 +1,10 @@
 import type { RichFunction } from '../../api/functions.ts';
+import { Counter } from '../../core/accumulators.ts';
 import type { Key } from '../../core/key.ts';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts';
 import type { InternalTimerService } from '../../time/timer-service.ts';
 import type { OperatorContext } from './operator-context.ts';
 import type { Output } from './output.ts';
-import { loadUserAggregates } from './sql/sql-user-aggregates.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { StreamingRuntimeContext } from './streaming-runtime-context.ts';
 
@@ -25,6 +25,8 @@ export abstract class AbstractStreamOperator implements StreamOperator {
   /** The user function, when the operator has one. */
   protected userFunction: RichFunction | undefined;
   private readonly runtimeContext: StreamingRuntimeContext;
+  /** Rows dropped as late, once the operator asked for the counter ({@link lateRecordsCounter}). */
+  private lateRecords: Counter | undefined;
 
   constructor(ctx: OperatorContext) {
     this.ctx = ctx;
@@ -46,13 +48,28 @@ export abstract class AbstractStreamOperator implements StreamOperator {
   }
 
   async open(): Promise<void> {
-    // SQL aggregates may call user aggregate functions: their modules are imported before any row.
-    await loadUserAggregates((this.ctx.spec.config as { aggs?: unknown } | undefined)?.aggs);
     const fn = this.userFunction as (RichFunction & { setRuntimeContext?: (c: unknown) => void }) | undefined;
     if (fn && typeof fn === 'object') {
       if (typeof fn.setRuntimeContext === 'function') fn.setRuntimeContext(this.runtimeContext);
       if (typeof fn.open === 'function') await fn.open(this.runtimeContext);
     }
+    if (this.lateRecords !== undefined)
+      this.runtimeContext.addAccumulator('numLateRecordsDropped', this.lateRecords);
+  }
+
+  /**
+   * The counter of the rows this operator drops as late (Flink's `numLateRecordsDropped`),
+   * registered as the accumulator of that name when the operator opens. For operators that drop
+   * late rows; ask for it once, when constructing.
+   *
+   * @example
+   * private readonly late = this.lateRecordsCounter();
+   * // in processElement, for a row behind the watermark:
+   * this.late.add(1);
+   */
+  protected lateRecordsCounter(): Counter {
+    this.lateRecords ??= new Counter();
+    return this.lateRecords;
   }
 
   abstract processElement(value: unknown, timestamp: number): void;

@@ -41,6 +41,7 @@ import {
   SqlWindowAggregateOperator,
 } from './sql/sql-window-aggregate-operator.ts';
 import { SqlWindowJoinOperator } from './sql/sql-window-join-operator.ts';
+import { SqlWindowRankOperator } from './sql/sql-window-rank-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { WindowOperator } from './window-operator.ts';
@@ -86,6 +87,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-interval-join': SqlIntervalJoinOperator,
   'sql-window-join': SqlWindowJoinOperator,
   'sql-rank': SqlRankOperator,
+  'sql-window-rank': SqlWindowRankOperator,
   'sql-lookup-join': SqlLookupJoinOperator,
   'sql-async-lookup-join': SqlAsyncLookupJoinOperator,
   'sql-over-aggregate': SqlOverAggregateOperator,

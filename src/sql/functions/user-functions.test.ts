@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import '../../index.ts';
-import type { Row } from '../../core/row.ts';
 import { materialize } from '../result-printer.ts';
 import { TableEnvironment } from '../table-environment.ts';
+import { rows } from '../test-support.ts';
 
 const UDFS = resolve(import.meta.dirname, '../../../test/fixtures/sql/user-functions.ts');
 let dir = '';
@@ -48,12 +48,6 @@ async function session(parallelism = 1): Promise<TableEnvironment> {
   ])
     await tEnv.executeSql(`CREATE TEMPORARY FUNCTION ${name} AS '${UDFS}#${fn}'`);
   return tEnv;
-}
-
-async function rows(tEnv: TableEnvironment, sql: string): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const row of (await tEnv.executeSql(sql)).collect()) out.push(row);
-  return out;
 }
 
 /** The result once its changelog is applied, each row as JSON, sorted. */
@@ -215,16 +209,22 @@ test("aggregate functions: Flink's WeightedAvg in GROUP BY, over an updating inp
   );
 });
 
-test('aggregate functions in a mini-batch group aggregate', async () => {
-  const tEnv = await session();
-  await tEnv.executeSql("SET 'table.exec.mini-batch.enabled' = 'true'");
-  await tEnv.executeSql("SET 'table.exec.mini-batch.allow-latency' = '1 s'");
-  await tEnv.executeSql("SET 'table.exec.mini-batch.size' = '2'");
-  assert.deepEqual(
-    await final(tEnv, 'SELECT name, weighted_avg(points, level), concat_all(name) FROM scores GROUP BY name'),
-    ['["ann",17,"ann,ann"]', '["bob",5,"bob,bob"]', '["cid",1,"cid"]'],
-  );
-});
+for (const strategy of ['ONE_PHASE', 'TWO_PHASE']) {
+  test(`aggregate functions in a mini-batch group aggregate (${strategy})`, async () => {
+    const tEnv = await session();
+    await tEnv.executeSql("SET 'table.exec.mini-batch.enabled' = 'true'");
+    await tEnv.executeSql("SET 'table.exec.mini-batch.allow-latency' = '1 s'");
+    await tEnv.executeSql("SET 'table.exec.mini-batch.size' = '2'");
+    await tEnv.executeSql(`SET 'table.optimizer.agg-phase-strategy' = '${strategy}'`);
+    assert.deepEqual(
+      await final(
+        tEnv,
+        'SELECT name, weighted_avg(points, level), concat_all(name) FROM scores GROUP BY name',
+      ),
+      ['["ann",17,"ann,ann"]', '["bob",5,"bob,bob"]', '["cid",1,"cid"]'],
+    );
+  });
+}
 
 test('table and aggregate functions at parallelism 2: every slot imports the module', async () => {
   const tEnv = await session(2);

@@ -6,35 +6,9 @@
  * checks give Flink's errors, with what is missing and where.
  */
 import { formatType, isTimestamp, type RowField, withNullable, withoutTimeAttribute } from '../types.ts';
+import { equiKeys } from './join-keys.ts';
 import type { Rel, TemporalJoin } from './rel.ts';
 import { conjuncts, type Rex } from './rex.ts';
-
-/** The equalities between a left and a right column of a join condition, and the rest of it. */
-export function equiKeys(
-  condition: Rex,
-  leftWidth: number,
-): { leftKeys: number[]; rightKeys: number[]; rest: Rex[] } {
-  const leftKeys: number[] = [];
-  const rightKeys: number[] = [];
-  const rest: Rex[] = [];
-  for (const c of conjuncts(condition)) {
-    if (c.kind === 'call' && c.op === '=' && c.args[0].kind === 'input' && c.args[1].kind === 'input') {
-      const [a, b] = [c.args[0].index, c.args[1].index];
-      if (a < leftWidth && b >= leftWidth) {
-        leftKeys.push(a);
-        rightKeys.push(b - leftWidth);
-        continue;
-      }
-      if (b < leftWidth && a >= leftWidth) {
-        leftKeys.push(b);
-        rightKeys.push(a - leftWidth);
-        continue;
-      }
-    }
-    if (!(c.kind === 'literal' && c.value === true)) rest.push(c);
-  }
-  return { leftKeys, rightKeys, rest };
-}
 
 /** The row time attribute field of a relation, or -1. */
 export function rowtimeField(rel: Rel): number {

@@ -21,6 +21,7 @@ import {
 import { type CatalogTable, DEFAULT_CATALOG, DEFAULT_DATABASE } from '../catalog/catalog.ts';
 import { formatRel, inputsOf, type Rel } from '../plan/rel.ts';
 import { isTimeBoundedJoin } from './join-rules.ts';
+import { isWindowRank } from './window-rank-planner.ts';
 
 /** The kinds of change a plan's result holds, and the node that first produces its updates or deletes. */
 export interface ChangeKinds {
@@ -79,6 +80,8 @@ export function changeKinds(rel: Rel): ChangeKinds {
     case 'over-aggregate':
       return INSERT_ONLY;
     case 'rank': {
+      // A window Top-N emits each window's rows once, when the window ends.
+      if (isWindowRank(rel)) return INSERT_ONLY;
       const input = changeKinds(rel.input);
       if (rel.dedup === 'first' && !input.update && !input.delete) return INSERT_ONLY;
       return { update: true, delete: true, producer: input.producer ?? nodeName(rel) };

@@ -23,8 +23,9 @@ import { WeirError } from '../../core/errors.ts';
 import { isProctime, isRowtime, type SqlType } from '../../core/sql-type.ts';
 import type { SqlWindowJoinSide } from '../../graph/operator-spec.ts';
 import type { Transformation } from '../../graph/transformation.ts';
+import { conjunction, equiKeys, keyEquality } from '../plan/join-keys.ts';
 import type { Join, Rel, SemiJoin, TableWindow } from '../plan/rel.ts';
-import { call, conjuncts, inputRef, mapInputs, type Rex } from '../plan/rex.ts';
+import { conjuncts, inputRef, mapInputs, type Rex } from '../plan/rex.ts';
 
 /** An interval join's bounds: `lowerBound <= left[leftTime] - right[rightTime] <= upperBound` (ms). */
 export interface IntervalJoinBounds {
@@ -42,32 +43,6 @@ export interface IntervalJoinBounds {
 
 /** Two inputs and a condition over the left fields, then the right ones: a join or a semi join. */
 type TwoInputs = Pick<Join, 'left' | 'right' | 'condition'>;
-
-/** The equalities between a left and a right column (the join keys) and the other conjuncts. */
-export function equiKeys(join: TwoInputs): { leftKeys: number[]; rightKeys: number[]; rest: Rex[] } {
-  const width = join.left.fields.length;
-  const leftKeys: number[] = [];
-  const rightKeys: number[] = [];
-  const rest: Rex[] = [];
-  for (const c of conjuncts(join.condition)) {
-    const key = keyEquality(c, width);
-    if (key) {
-      leftKeys.push(key[0]);
-      rightKeys.push(key[1]);
-    } else if (!(c.kind === 'literal' && c.value === true)) rest.push(c);
-  }
-  return { leftKeys, rightKeys, rest };
-}
-
-/** `[left field, right field]` of an equality between a left and a right column, or null. */
-function keyEquality(c: Rex, width: number): [number, number] | null {
-  if (c.kind !== 'call' || c.op !== '=' || c.args[0].kind !== 'input' || c.args[1].kind !== 'input')
-    return null;
-  const [a, b] = [c.args[0].index, c.args[1].index];
-  if (a < width && b >= width) return [a, b - width];
-  if (b < width && a >= width) return [b, a - width];
-  return null;
-}
 
 /** A time attribute field shifted by a constant: `field + offset` (ms). */
 function timeOffset(rex: Rex, types: SqlType[]): { field: number; offset: number } | null {
@@ -239,7 +214,7 @@ export function windowJoinShape(join: TwoInputs): WindowJoinShape | null {
   const left = windowProperties(join.left);
   const right = windowProperties(join.right);
   if (!left || !right || !left.rowtime || !right.rowtime) return null;
-  const { leftKeys, rightKeys, rest } = equiKeys(join);
+  const { leftKeys, rightKeys, rest } = equiKeys(join.condition, join.left.fields.length);
   let starts = false;
   let ends = false;
   const keys: [number[], number[]] = [[], []];
@@ -311,7 +286,7 @@ export function withTimeAttributes(join: Join, where: Rex): Join | null {
   if (join.joinType !== 'INNER') return null;
   const inputs = [...join.left.fields, ...join.right.fields];
   if (inputs.every((f, i) => f.type === join.fields[i].type)) return null;
-  const condition = and([...conjuncts(join.condition), ...conjuncts(where)])!;
+  const condition = conjunction([...conjuncts(join.condition), ...conjuncts(where)])!;
   const kept = keptTimeAttributes({ ...join, condition });
   if (kept === null || kept.length === 0) return null;
   return {
@@ -345,13 +320,6 @@ const JOIN_NAMES = {
   SEMI: 'LeftSemiJoin',
   ANTI: 'LeftAntiJoin',
 };
-
-function and(parts: Rex[]): Rex | null {
-  if (parts.length === 0) return null;
-  return parts.reduce((a, b) =>
-    call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-  );
-}
 
 const names = (keys: number[], fields: Rel['fields']): string => keys.map((k) => fields[k].name).join(', ');
 
@@ -394,7 +362,7 @@ function planIntervalJoin(join: Join, bounds: IntervalJoinBounds, ctx: JoinPlanC
       lowerBound: bounds.lowerBound,
       upperBound: bounds.upperBound,
       rowtime: bounds.rowtime,
-      residual: and(bounds.rest),
+      residual: conjunction(bounds.rest),
     },
     parallelism: leftKeys.length === 0 ? 1 : undefined,
     chainable: true,
@@ -447,7 +415,7 @@ function windowJoinSide(
     input: ctx.keyed(ctx.translate(table.input), inputKeys),
     side: {
       end: props.end,
-      assign: { window: table.window, time: table.time, exprs, condition: and(conditions) },
+      assign: { window: table.window, time: table.time, exprs, condition: conjunction(conditions) },
     },
   };
 }
@@ -484,7 +452,7 @@ function planWindowJoin(
       rightKeys: shape.rightKeys,
       left: left.side,
       right: right.side,
-      residual: and(shape.rest),
+      residual: conjunction(shape.rest),
     },
     parallelism: shape.leftKeys.length === 0 ? 1 : undefined,
     chainable: true,

@@ -33,6 +33,7 @@ import type { PhysicalTransformation, Transformation } from '../../graph/transfo
 import type { WatermarkStrategySpec } from '../../time/watermark-strategy-spec.ts';
 import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec.ts';
 import type { CatalogTable } from '../catalog/catalog.ts';
+import { conjunction, equiKeys } from '../plan/join-keys.ts';
 import type { GroupWindow, Rel, TableWindow } from '../plan/rel.ts';
 import { call, conjuncts, inputRef, inputsOf, literal, mapInputs, type Rex } from '../plan/rex.ts';
 import {
@@ -46,9 +47,10 @@ import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
 import { correlate } from './correlate-planner.ts';
 import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
 import { pruneJoinInputs } from './prune-join-inputs.ts';
-import { equiKeys, inputParallelism, projectJoinKeys, semiJoin } from './semi-join-planner.ts';
+import { inputParallelism, projectJoinKeys, semiJoin } from './semi-join-planner.ts';
 import { temporalJoinOperator } from './temporal-join-planner.ts';
 import { valuesScan } from './values-planner.ts';
+import { planWindowRank } from './window-rank-planner.ts';
 
 /** Where a planned query's rows go. */
 export type PlannedSink = { kind: 'table'; table: CatalogTable } | { kind: 'collect' };
@@ -298,10 +300,11 @@ class PhysicalPlanner {
         if (windowed) return windowed;
         const keyed = projectJoinKeys(rel);
         if (keyed) return this.translate(keyed);
-        const keys = equiKeys(rel.condition, rel.left.fields.length);
-        const left = this.keyed(this.translate(rel.left), keys.leftKeys);
-        const right = this.keyed(this.translate(rel.right), keys.rightKeys);
+        const { leftKeys, rightKeys, rest } = equiKeys(rel.condition, rel.left.fields.length);
+        const left = this.keyed(this.translate(rel.left), leftKeys);
+        const right = this.keyed(this.translate(rel.right), rightKeys);
         const id = this.id();
+        const keys = { leftKeys, rightKeys, residual: conjunction(rest) };
         return semiJoin(rel, left, right, keys, id, this.uid('semi-join', id), this.stateTtl);
       }
       case 'correlate': {
@@ -310,6 +313,9 @@ class PhysicalPlanner {
         return correlate(rel, input, id, this.uid('correlate', id), this.userFunctions(rel.args));
       }
       case 'rank': {
+        // A Top-N per window of a window table function or window aggregate (window-rank-planner.ts).
+        const windowed = planWindowRank(rel, this.joinPlanContext());
+        if (windowed) return windowed;
         const input = this.keyed(this.translate(rel.input), rel.partitionKeys);
         const id = this.id();
         return {
@@ -495,11 +501,6 @@ class PhysicalPlanner {
     };
   }
 
-  /**
-   * A regular join (inner or outer), keyed on both sides by the ON condition's equalities between a left and
-   * a right column; the rest of the condition filters the joined rows. Without such an equality
-   * every row meets every other in one subtask.
-   */
   /** What the join rules (join-rules.ts) need of the planner to build their operators. */
   private joinPlanContext(): JoinPlanContext {
     return {
@@ -510,36 +511,17 @@ class PhysicalPlanner {
     };
   }
 
+  /**
+   * A regular join (inner or outer), keyed on both sides by the ON condition's equalities between a left and
+   * a right column; the rest of the condition filters the joined rows. Without such an equality
+   * every row meets every other in one subtask.
+   */
   private join(rel: Rel & { kind: 'join' }): Transformation {
     // Interval and window joins have operators of their own (join-rules.ts).
     const timeBounded = planTimeBoundedJoin(rel, this.joinPlanContext());
     if (timeBounded) return timeBounded;
-    const width = rel.left.fields.length;
-    const leftKeys: number[] = [];
-    const rightKeys: number[] = [];
-    const rest: Rex[] = [];
-    for (const c of conjuncts(rel.condition)) {
-      if (c.kind === 'call' && c.op === '=' && c.args[0].kind === 'input' && c.args[1].kind === 'input') {
-        const [a, b] = [c.args[0].index, c.args[1].index];
-        if (a < width && b >= width) {
-          leftKeys.push(a);
-          rightKeys.push(b - width);
-          continue;
-        }
-        if (b < width && a >= width) {
-          leftKeys.push(b);
-          rightKeys.push(a - width);
-          continue;
-        }
-      }
-      if (!(c.kind === 'literal' && c.value === true)) rest.push(c);
-    }
-    const residual =
-      rest.length === 0
-        ? null
-        : rest.reduce((a, b) =>
-            call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-          );
+    const { leftKeys, rightKeys, rest } = equiKeys(rel.condition, rel.left.fields.length);
+    const residual = conjunction(rest);
     const left = this.keyed(this.translate(rel.left), leftKeys);
     const right = this.keyed(this.translate(rel.right), rightKeys);
     const id = this.id();
@@ -606,12 +588,7 @@ class PhysicalPlanner {
         `Processing-time temporal join is not supported yet: table "${rel.table.table}": connector '${connector ?? '(none)'}' cannot be looked up (lookup connectors: ${lookupConnectors().join(', ')})`,
       );
     }
-    const residual =
-      rest.length === 0
-        ? null
-        : rest.reduce((a, b) =>
-            call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-          );
+    const residual = conjunction(rest);
     const table: TableConnectorContext = {
       table: rel.table.table,
       columns: rel.table.columns.map((c, i) => ({

@@ -7,39 +7,6 @@ import type { PhysicalTransformation, Transformation } from '../../graph/transfo
 import type { Rel } from '../plan/rel.ts';
 import { call, conjuncts, inputRef, inputsOf, mapInputs, type Rex } from '../plan/rex.ts';
 
-/** The equalities `left.a = right.b` of a join condition, and the rest AND-ed (null: none). */
-export function equiKeys(
-  condition: Rex,
-  leftWidth: number,
-): { leftKeys: number[]; rightKeys: number[]; residual: Rex | null } {
-  const leftKeys: number[] = [];
-  const rightKeys: number[] = [];
-  const rest: Rex[] = [];
-  for (const c of conjuncts(condition)) {
-    if (c.kind === 'call' && c.op === '=' && c.args[0].kind === 'input' && c.args[1].kind === 'input') {
-      const [a, b] = [c.args[0].index, c.args[1].index];
-      if (a < leftWidth && b >= leftWidth) {
-        leftKeys.push(a);
-        rightKeys.push(b - leftWidth);
-        continue;
-      }
-      if (b < leftWidth && a >= leftWidth) {
-        leftKeys.push(b);
-        rightKeys.push(a - leftWidth);
-        continue;
-      }
-    }
-    if (!(c.kind === 'literal' && c.value === true)) rest.push(c);
-  }
-  const residual =
-    rest.length === 0
-      ? null
-      : rest.reduce((a, b) =>
-          call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-        );
-  return { leftKeys, rightKeys, residual };
-}
-
 /**
  * The parallelism a stateless operator takes after `input`: the input's when it has a fixed one (a
  * global aggregate or join runs in one subtask), so the changes of an updating result stay in

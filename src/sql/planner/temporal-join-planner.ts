@@ -4,9 +4,9 @@
  * condition checked on each joined row.
  */
 import type { PhysicalTransformation, Transformation } from '../../graph/transformation.ts';
+import { conjunction, equiKeys } from '../plan/join-keys.ts';
 import type { Rel } from '../plan/rel.ts';
-import { call, type Rex } from '../plan/rex.ts';
-import { equiKeys } from '../plan/versioned-table.ts';
+import type { Rex } from '../plan/rex.ts';
 
 /** How the physical planner builds a temporal join's inputs. */
 export interface TemporalJoinInputs {
@@ -28,12 +28,7 @@ export function temporalJoinOperator(
   stateTtl: number,
 ): PhysicalTransformation {
   const { leftKeys, rightKeys, rest } = equiKeys(rel.condition, rel.left.fields.length);
-  const residual: Rex | null =
-    rest.length === 0
-      ? null
-      : rest.reduce((a, b) =>
-          call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-        );
+  const residual: Rex | null = conjunction(rest);
   // Inputs first: the graph builder orders operators by id.
   const left = inputs.keyed(rel.left, leftKeys);
   const right = inputs.keyed(rel.right, rightKeys);

@@ -22,3 +22,21 @@ export function emitGroupChange(
     output.collect({ kind: '+U', values: next }, timestamp);
   }
 }
+
+/**
+ * A group aggregate's result row: the group key fields `keys` of an input row `input`, then the
+ * aggregate results.
+ *
+ * @example
+ * groupResultRow([1], ['x', 'a', 3], [7]); // ['a', 7]
+ */
+export function groupResultRow(
+  keys: readonly number[],
+  input: readonly unknown[],
+  results: readonly unknown[],
+): unknown[] {
+  const out = new Array<unknown>(keys.length + results.length);
+  for (let i = 0; i < keys.length; i++) out[i] = input[keys[i]];
+  for (let i = 0; i < results.length; i++) out[keys.length + i] = results[i];
+  return out;
+}

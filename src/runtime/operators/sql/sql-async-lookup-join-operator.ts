@@ -10,7 +10,7 @@ import {
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import { AsyncWaitOperator } from '../async-wait-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
-import { compilePredicate, compileScalar } from './expression-compiler.ts';
+import { type JoinedRowSink, LookupJoinRows } from './sql-lookup-join-rows.ts';
 
 /**
  * SQL's lookup join on a table looked up through I/O (the `jdbc` connector), as Flink runs an async
@@ -29,23 +29,14 @@ export class SqlAsyncLookupJoinOperator extends AsyncWaitOperator {
 
 /** The lookup join's per-row work, as an async function of the Async I/O operator. */
 class SqlLookupJoinFunction implements AsyncFunctionObject<Row, Row> {
-  private readonly keys: ((values: unknown[]) => unknown)[];
-  private readonly tableKeys: number[];
-  private readonly residual: ((values: unknown[]) => boolean) | null;
-  private readonly left: boolean;
-  private readonly width: number;
+  private readonly rows: LookupJoinRows;
   private readonly table: AsyncTableLookup;
   private readonly tableName: string;
   private readonly timeoutMs: number;
 
   constructor(ctx: OperatorContext) {
     const config = operatorConfig(ctx.spec, 'sql-async-lookup-join');
-    const expressions = { now: () => ctx.clock.now() };
-    this.keys = (config.keys ?? []).map((k) => compileScalar(k, expressions));
-    this.tableKeys = config.tableKeys ?? [];
-    this.residual = config.residual ? compilePredicate(config.residual, expressions) : null;
-    this.left = config.joinType === 'LEFT';
-    this.width = config.table!.columns.length;
+    this.rows = new LookupJoinRows(config, ctx);
     this.table = createAsyncTableLookup(config.connector!, config.table!);
     this.tableName = config.table!.table;
     this.timeoutMs = Number(config.timeout ?? 0);
@@ -53,7 +44,7 @@ class SqlLookupJoinFunction implements AsyncFunctionObject<Row, Row> {
 
   async open(context: RuntimeContext): Promise<void> {
     await this.table.open({
-      keys: this.tableKeys,
+      keys: this.rows.tableKeys,
       subtaskIndex: context.getIndexOfThisSubtask(),
       parallelism: context.getNumberOfParallelSubtasks(),
       now: () => context.currentProcessingTime(),
@@ -65,14 +56,10 @@ class SqlLookupJoinFunction implements AsyncFunctionObject<Row, Row> {
   }
 
   asyncInvoke(row: Row, resultFuture: ResultFuture<Row>): void {
-    const values = new Array<unknown>(this.keys.length);
-    for (let i = 0; i < this.keys.length; i++) {
-      const k = this.keys[i](row.values);
-      if (k === null || k === undefined) {
-        this.join(row, NO_ROWS, resultFuture);
-        return;
-      }
-      values[i] = k;
+    const values = new Array<unknown>(this.rows.keyCount);
+    if (!this.rows.keyValues(row.values, values)) {
+      this.join(row, NO_ROWS, resultFuture);
+      return;
     }
     this.table.lookup(values, new JoinFuture(this, row, resultFuture));
   }
@@ -89,25 +76,27 @@ class SqlLookupJoinFunction implements AsyncFunctionObject<Row, Row> {
 
   /** The joined rows of `row` and the table's `found` rows. */
   join(row: Row, found: unknown[][], future: ResultFuture<Row>): void {
-    const out: Row[] = [];
+    const out = new JoinedRows();
     try {
-      for (let i = 0; i < found.length; i++) {
-        const joined = row.values.concat(found[i]);
-        if (this.residual !== null && !this.residual(joined)) continue;
-        out.push({ kind: row.kind, values: joined });
-      }
+      this.rows.join(row, found, out, 0);
     } catch (error) {
       future.completeExceptionally(error);
       return;
     }
-    if (out.length === 0 && this.left) {
-      out.push({ kind: row.kind, values: row.values.concat(new Array(this.width).fill(null)) });
-    }
-    future.complete(out);
+    future.complete(out.rows);
   }
 }
 
 const NO_ROWS: unknown[][] = [];
+
+/** The joined rows of one input row, for its future. */
+class JoinedRows implements JoinedRowSink {
+  readonly rows: Row[] = [];
+
+  collect(row: Row): void {
+    this.rows.push(row);
+  }
+}
 
 /** Joins the rows found for one input row, then completes the operator's future. */
 class JoinFuture implements TableLookupFuture {

@@ -1,11 +1,10 @@
-import { Counter } from '../../../core/accumulators.ts';
 import type { Key } from '../../../core/key.ts';
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig, type SqlWindowOutputField } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import type { InternalTimerService, Triggerable } from '../../../time/timer-service.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
+import { SqlAggregateOperator } from './sql-aggregate-operator.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
@@ -24,7 +23,7 @@ const mod = (a: number, b: number): number => ((a % b) + b) % b;
  * late: counted and dropped. On processing time (a `PROCTIME()` column) a row is in the slice of the
  * clock's time when it arrives and the clock ends the windows; no row is late.
  */
-export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator implements Triggerable {
+export class SqlCumulateWindowAggregateOperator extends SqlAggregateOperator implements Triggerable {
   private readonly aggs: SqlAggregates;
   private readonly state: ValueState<Slices>;
   private readonly timerService: InternalTimerService;
@@ -33,14 +32,14 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
   private readonly offset: number;
   private readonly keyCount: number;
   private readonly layout: SqlWindowOutputField[];
-  private readonly late = new Counter();
+  private readonly late = this.lateRecordsCounter();
   private readonly rowtime: boolean;
   /** Processing time: the latest timer fired (windows ending at it + 1 or before are done). */
   private processingTimeFired = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-cumulate-window-aggregate');
+    super(ctx, [config.aggs]);
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
     this.step = config.step ?? 1;
     this.size = config.size ?? 1;
@@ -53,11 +52,6 @@ export class SqlCumulateWindowAggregateOperator extends AbstractStreamOperator i
     );
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
-  }
-
-  override async open(): Promise<void> {
-    await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.late);
   }
 
   processElement(value: unknown, rowtime: number): void {

@@ -1,8 +1,9 @@
-import { type Row, sameValues } from '../../../core/row.ts';
+import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
+import { emitGroupChange, groupResultRow } from './group-aggregate-changes.ts';
+import { SqlAggregateOperator } from './sql-aggregate-operator.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
@@ -19,14 +20,14 @@ interface GroupState {
  * `+U` of the new one (nothing when the result is unchanged), the retraction of a group's last row
  * `-D`. Input rows may themselves be retractions (`-U`, `-D`), which the accumulators take back.
  */
-export class SqlGroupAggregateOperator extends AbstractStreamOperator {
+export class SqlGroupAggregateOperator extends SqlAggregateOperator {
   private readonly groupKeys: number[];
   private readonly aggs: SqlAggregates;
   private readonly state: ValueState<GroupState>;
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-group-aggregate');
+    super(ctx, [config.aggs]);
     this.groupKeys = config.groupKeys ?? [];
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
     this.state = ctx.keyedStateBackend!.getState(
@@ -47,27 +48,13 @@ export class SqlGroupAggregateOperator extends AbstractStreamOperator {
     else this.aggs.add(group.acc, row.values);
     const prev = group.prev;
     if (this.aggs.count(group.acc) <= 0) {
-      if (prev !== null) this.output.collect({ kind: '-D', values: prev }, timestamp);
+      emitGroupChange(this.output, prev, null, timestamp);
       this.state.clear();
       return;
     }
-    const next = this.resultRow(row.values, group.acc);
+    const next = groupResultRow(this.groupKeys, row.values, this.aggs.results(group.acc));
     group.prev = next;
     this.state.update(group);
-    if (prev === null) {
-      this.output.collect({ kind: '+I', values: next }, timestamp);
-    } else if (!sameValues(prev, next)) {
-      this.output.collect({ kind: '-U', values: prev }, timestamp);
-      this.output.collect({ kind: '+U', values: next }, timestamp);
-    }
-  }
-
-  private resultRow(input: unknown[], acc: unknown[]): unknown[] {
-    const keys = this.groupKeys;
-    const results = this.aggs.results(acc);
-    const out = new Array<unknown>(keys.length + results.length);
-    for (let i = 0; i < keys.length; i++) out[i] = input[keys[i]];
-    for (let i = 0; i < results.length; i++) out[keys.length + i] = results[i];
-    return out;
+    emitGroupChange(this.output, prev, next, timestamp);
   }
 }

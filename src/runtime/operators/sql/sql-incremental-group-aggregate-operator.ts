@@ -1,22 +1,17 @@
 import type { Key } from '../../../core/key.ts';
 import { KeyMap } from '../../../core/key-map.ts';
-import type { Row } from '../../../core/row.ts';
+import { type Row, sameValues } from '../../../core/row.ts';
 import { keySelectorFromSpec } from '../../../graph/key-selector-spec.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
-import { MiniBatchTrigger } from './mini-batch-trigger.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
+import {
+  bufferAccumulators,
+  type PendingAccumulators,
+  SqlMiniBatchAggregateOperator,
+} from './sql-mini-batch-aggregate-operator.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
-
-/** The local accumulators of one partial key merged in the current bundle. */
-interface Pending {
-  keys: unknown[];
-  acc: unknown[];
-  timestamp: number;
-  keyGroup: number;
-}
 
 /** A final group's accumulator of the changes in this bundle. */
 interface FinalDelta {
@@ -34,20 +29,18 @@ interface FinalDelta {
  * group, `[...final key values, accumulators]`, goes to the final GlobalGroupAggregate. The bundle
  * is emitted before a checkpoint's snapshot.
  */
-export class SqlIncrementalGroupAggregateOperator extends AbstractStreamOperator {
+export class SqlIncrementalGroupAggregateOperator extends SqlMiniBatchAggregateOperator<PendingAccumulators> {
   private readonly partialKeyCount: number;
   private readonly finalKeyCount: number;
   private readonly partial: SqlAggregates;
   private readonly final: SqlAggregates;
   private readonly state: ValueState<unknown[]>;
-  private readonly buffer = new KeyMap<Pending>();
-  private readonly trigger: MiniBatchTrigger;
   /** The final group key of a partial key's values (the planner's key of the final exchange). */
   private readonly finalKeyOf: (row: { values: unknown[] }) => Key;
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-incremental-group-aggregate');
+    super(ctx, config.miniBatch, [config.partialAggs, config.finalAggs]);
     this.partialKeyCount = config.partialKeyCount ?? 0;
     this.finalKeyCount = config.finalKeyCount ?? 0;
     this.partial = createAggregates(
@@ -63,7 +56,6 @@ export class SqlIncrementalGroupAggregateOperator extends AbstractStreamOperator
     this.state = ctx.keyedStateBackend!.getState(
       sqlStateDescriptor<unknown[]>('sql-incremental-group-aggregate', config.stateTtl),
     );
-    this.trigger = new MiniBatchTrigger(config.miniBatch, ctx, () => this.finishBundle());
     const finalKeys = Array.from({ length: this.finalKeyCount }, (_, i) => i);
     this.finalKeyOf =
       finalKeys.length === 0 ? () => 0 : keySelectorFromSpec({ kind: 'row-fields', indices: finalKeys });
@@ -71,41 +63,11 @@ export class SqlIncrementalGroupAggregateOperator extends AbstractStreamOperator
 
   processElement(value: unknown, timestamp: number): void {
     const values = (value as Row).values;
-    const acc = values[this.partialKeyCount] as unknown[];
-    const backend = this.keyed!;
-    const key = backend.getCurrentKey();
-    const pending = this.buffer.get(key);
-    if (pending === undefined) {
-      const keyGroup = backend.getCurrentKeyGroup();
-      this.buffer.set(key, { keys: values.slice(0, this.partialKeyCount), acc, timestamp, keyGroup });
-    } else {
-      this.partial.merge(pending.acc, acc);
-      pending.timestamp = timestamp;
-    }
+    bufferAccumulators(this.buffer, this.keyed!, values, this.partialKeyCount, this.partial, timestamp);
     this.trigger.onRow();
   }
 
-  override processWatermark(time: number): void {
-    this.finishBundle();
-    super.processWatermark(time);
-  }
-
-  override endInput(): void {
-    this.finishBundle();
-  }
-
-  snapshotState(_checkpointId: number): void {
-    this.finishBundle();
-  }
-
-  override async close(): Promise<void> {
-    this.trigger.reset();
-    await super.close();
-  }
-
-  private finishBundle(): void {
-    this.trigger.reset();
-    if (this.buffer.size === 0) return;
+  protected emitBundle(): void {
     const backend = this.keyed!;
     const partial = this.partial;
     const finals = new KeyMap<FinalDelta>();
@@ -132,7 +94,6 @@ export class SqlIncrementalGroupAggregateOperator extends AbstractStreamOperator
       if (after !== null) this.final.add(delta.acc, after);
       delta.timestamp = pending.timestamp;
     }
-    this.buffer.clear();
     for (const delta of finals.values()) {
       const values = delta.keys;
       values.push(delta.acc);
@@ -148,10 +109,4 @@ export class SqlIncrementalGroupAggregateOperator extends AbstractStreamOperator
     for (let i = 0; i < results.length; i++) row[keys.length + i] = results[i];
     return row;
   }
-}
-
-function sameValues(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Row } from '../../../core/row.ts';
 import { T } from '../../../core/sql-type.ts';
 import { KeySelectors } from '../../../graph/key-selector-spec.ts';
 import type { SqlIntervalJoinOperatorConfig } from '../../../graph/operator-spec.ts';
 import { OperatorHarness } from '../../../testing/operator-harness.ts';
 import type { HeapInternalTimerService } from '../../../time/internal-timer-service.ts';
+import { ins, outputChanges } from './test-support.ts';
 
 /**
  * An interval join of [key, time, name] rows with [key, time, amount] rows on key, with
@@ -33,10 +33,6 @@ function join(joinType: SqlIntervalJoinOperatorConfig['joinType']): OperatorHarn
   });
 }
 
-const ins = (...values: unknown[]): Row => ({ kind: '+I', values });
-const values = (h: OperatorHarness): string[] =>
-  (h.extractOutputValues() as Row[]).map((r) => `${r.kind}${JSON.stringify(r.values)}`);
-
 test('a row joins the rows of the other side within its bounds, whichever comes first', async () => {
   const h = join('INNER');
   await h.open();
@@ -47,7 +43,7 @@ test('a row joins the rows of the other side within its bounds, whichever comes 
   h.processElement2(ins('a', 111, 4)); // -11: no
   h.processElement2(ins('b', 100, 5)); // another key
   h.processElement(ins('a', 106, 'y')); // joins 110, 111 (and not 95 or 94)
-  assert.deepEqual(values(h), [
+  assert.deepEqual(outputChanges(h), [
     '+I["a",100,"x","a",95,2]',
     '+I["a",100,"x","a",110,3]',
     '+I["a",106,"y","a",110,3]',
@@ -72,7 +68,7 @@ test('the watermark drops the rows that can no longer match, and is held back by
   h.clearOutput();
   // A right row at 110 would have joined the left row at 100, which is gone.
   h.processElement2(ins('a', 110, 2));
-  assert.deepEqual(values(h), [], 'the left row at 100 is gone');
+  assert.deepEqual(outputChanges(h), [], 'the left row at 100 is gone');
 });
 
 test('a late row joins what is still kept and is not kept itself; on an outer side it is padded at once', async () => {
@@ -89,7 +85,7 @@ test('a late row joins what is still kept and is not kept itself; on an outer si
   // A left row at 190 is behind the watermark too, but right rows up to 200 may still come: it is kept.
   h.processElement(ins('a', 190, 'joins'));
   assert.equal(h.numEventTimeTimers(), 3);
-  assert.deepEqual(values(h), [
+  assert.deepEqual(outputChanges(h), [
     '+I["a",185,"late","a",193,2]',
     '+I["a",182,"alone",null,null,null]',
     '+I["a",190,"joins","a",200,1]',
@@ -105,15 +101,15 @@ test('outer rows that never matched are padded with NULLs when they expire, by t
   h.processElement(ins('b', 100, 'y'));
   h.processElement2(ins('b', 100, 2));
   h.processElement(ins(null, 100, 'n')); // a NULL key joins nothing: padded at once
-  assert.deepEqual(values(h), ['+I["b",100,"y","b",100,2]', '+I[null,100,"n",null,null,null]']);
+  assert.deepEqual(outputChanges(h), ['+I["b",100,"y","b",100,2]', '+I[null,100,"n",null,null,null]']);
   h.clearOutput();
   h.processWatermark(110);
-  assert.deepEqual(values(h), [], 'the left row at 100 can still match right rows at 110');
+  assert.deepEqual(outputChanges(h), [], 'the left row at 100 can still match right rows at 110');
   h.processWatermark(111);
-  assert.deepEqual(values(h), ['+I["a",100,"x",null,null,null]']);
+  assert.deepEqual(outputChanges(h), ['+I["a",100,"x",null,null,null]']);
   h.clearOutput();
   h.processWatermark(206);
-  assert.deepEqual(values(h), ['+I[null,null,null,"a",200,1]']);
+  assert.deepEqual(outputChanges(h), ['+I[null,null,null,"a",200,1]']);
   // The padded rows carry their own time as timestamp.
   h.clearOutput();
   h.processElement2(ins('c', 300, 3));
@@ -160,7 +156,7 @@ test('a residual condition decides which rows in bounds join; a row it rejects s
   h.processElement(ins('a', 10, 'skip'));
   h.processElement2(ins('a', 10, 1));
   h.processWatermark(20);
-  assert.deepEqual(values(h), ['+I["a",10,"keep","a",10,1]', '+I["a",10,"skip",null,null,null]']);
+  assert.deepEqual(outputChanges(h), ['+I["a",10,"keep","a",10,1]', '+I["a",10,"skip",null,null,null]']);
 });
 
 test('the buffered rows and their cleanup timers restore from a snapshot', async () => {
@@ -180,7 +176,7 @@ test('the buffered rows and their cleanup timers restore from a snapshot', async
   restored.processWatermark(200); // expires what is left: y matched, x matched now
   restored.processElement(ins('a', 300, 'z'));
   restored.processWatermark(400);
-  assert.deepEqual(values(restored), ['+I["a",100,"x","a",110,2]', '+I["a",300,"z",null,null,null]']);
+  assert.deepEqual(outputChanges(restored), ['+I["a",100,"x","a",110,2]', '+I["a",300,"z",null,null,null]']);
   assert.equal(restored.numEventTimeTimers(), 0);
 });
 
@@ -214,11 +210,11 @@ test('on processing time a row’s time is when it arrives, and the clock drops 
   h.processElement(ins('b', null, 'y'));
   h.setProcessingTime(104);
   h.processElement2(ins('a', null, 1));
-  assert.deepEqual(values(h), ['+I["a",null,"x","a",null,1]']);
+  assert.deepEqual(outputChanges(h), ['+I["a",null,"x","a",null,1]']);
   h.setProcessingTime(111);
-  assert.deepEqual(values(h).slice(1), ['+I["b",null,"y",null,null,null]'], 'y expired unmatched');
+  assert.deepEqual(outputChanges(h).slice(1), ['+I["b",null,"y",null,null,null]'], 'y expired unmatched');
   h.processElement2(ins('a', null, 2));
-  assert.equal(values(h).length, 2, 'x is gone');
+  assert.equal(outputChanges(h).length, 2, 'x is gone');
   h.processWatermark(50);
   assert.deepEqual(h.getWatermarks(), [50], 'processing time does not hold the watermark back');
 });

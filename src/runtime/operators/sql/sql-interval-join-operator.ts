@@ -1,4 +1,3 @@
-import { Counter } from '../../../core/accumulators.ts';
 import type { Key } from '../../../core/key.ts';
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
@@ -53,7 +52,7 @@ export class SqlIntervalJoinOperator extends AbstractCoStreamOperator implements
   /** A RIGHT join's rows carry the right row's time; the others' the left row's. */
   private readonly rightTimestamps: boolean;
   private readonly delay: number;
-  private readonly late = new Counter();
+  private readonly late = this.lateRecordsCounter();
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -82,11 +81,6 @@ export class SqlIntervalJoinOperator extends AbstractCoStreamOperator implements
     );
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
-  }
-
-  override async open(): Promise<void> {
-    await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.late);
   }
 
   processElement(value: unknown): void {

@@ -1,12 +1,10 @@
 import type { Key } from '../../../core/key.ts';
-import { KeyMap } from '../../../core/key-map.ts';
 import type { Row } from '../../../core/row.ts';
 import { keySelectorFromSpec } from '../../../graph/key-selector-spec.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
-import { MiniBatchTrigger } from './mini-batch-trigger.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
+import { SqlMiniBatchAggregateOperator } from './sql-mini-batch-aggregate-operator.ts';
 
 /** A group's accumulators in the current bundle, with its key values and last timestamp. */
 interface LocalGroup {
@@ -23,23 +21,20 @@ interface LocalGroup {
  * bundle ends, emits one `+I` row per group, `[...group key values, accumulators]`. It keeps no
  * state: the bundle is emitted before every checkpoint's snapshot.
  */
-export class SqlLocalGroupAggregateOperator extends AbstractStreamOperator {
+export class SqlLocalGroupAggregateOperator extends SqlMiniBatchAggregateOperator<LocalGroup> {
   private readonly groupKeys: number[];
   private readonly aggs: SqlAggregates;
   private readonly keyOf: (row: Row) => Key;
-  private readonly buffer = new KeyMap<LocalGroup>();
-  private readonly trigger: MiniBatchTrigger;
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-local-group-aggregate');
+    super(ctx, config.miniBatch, [config.aggs]);
     this.groupKeys = config.groupKeys ?? [];
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
     this.keyOf =
       this.groupKeys.length === 0
         ? () => 0
         : keySelectorFromSpec({ kind: 'row-fields', indices: this.groupKeys });
-    this.trigger = new MiniBatchTrigger(config.miniBatch, ctx, () => this.finishBundle());
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -59,32 +54,11 @@ export class SqlLocalGroupAggregateOperator extends AbstractStreamOperator {
     this.trigger.onRow();
   }
 
-  override processWatermark(time: number): void {
-    this.finishBundle();
-    super.processWatermark(time);
-  }
-
-  override endInput(): void {
-    this.finishBundle();
-  }
-
-  snapshotState(_checkpointId: number): void {
-    this.finishBundle();
-  }
-
-  override async close(): Promise<void> {
-    this.trigger.reset();
-    await super.close();
-  }
-
-  private finishBundle(): void {
-    this.trigger.reset();
-    if (this.buffer.size === 0) return;
+  protected emitBundle(): void {
     for (const group of this.buffer.values()) {
       const values = group.keys;
       values.push(group.acc);
       this.output.collect({ kind: '+I', values }, group.timestamp);
     }
-    this.buffer.clear();
   }
 }

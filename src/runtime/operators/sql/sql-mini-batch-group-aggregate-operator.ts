@@ -1,13 +1,11 @@
 import type { Key } from '../../../core/key.ts';
-import { KeyMap } from '../../../core/key-map.ts';
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
-import { emitGroupChange } from './group-aggregate-changes.ts';
-import { MiniBatchTrigger } from './mini-batch-trigger.ts';
+import { emitGroupChange, groupResultRow } from './group-aggregate-changes.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
+import { SqlMiniBatchAggregateOperator } from './sql-mini-batch-aggregate-operator.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
 /** A group's state: its accumulators and the result row last emitted for it (as the one-phase operator's). */
@@ -32,23 +30,20 @@ interface Pending {
  * head of a key's rows for a group that holds nothing are dropped, as in Flink. The bundle is
  * emitted before a checkpoint's snapshot is taken, so a snapshot holds no buffered rows.
  */
-export class SqlMiniBatchGroupAggregateOperator extends AbstractStreamOperator {
+export class SqlMiniBatchGroupAggregateOperator extends SqlMiniBatchAggregateOperator<Pending> {
   private readonly groupKeys: number[];
   private readonly aggs: SqlAggregates;
   private readonly state: ValueState<GroupState>;
-  private readonly buffer = new KeyMap<Pending>();
-  private readonly trigger: MiniBatchTrigger;
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-mini-batch-group-aggregate');
+    super(ctx, config.miniBatch, [config.aggs]);
     this.groupKeys = config.groupKeys ?? [];
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
     // The one-phase operator's state name: a savepoint taken with mini-batch off restores with it on.
     this.state = ctx.keyedStateBackend!.getState(
       sqlStateDescriptor<GroupState>('sql-group-aggregate', config.stateTtl),
     );
-    this.trigger = new MiniBatchTrigger(config.miniBatch, ctx, () => this.finishBundle());
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -64,34 +59,13 @@ export class SqlMiniBatchGroupAggregateOperator extends AbstractStreamOperator {
     this.trigger.onRow();
   }
 
-  override processWatermark(time: number): void {
-    this.finishBundle();
-    super.processWatermark(time);
-  }
-
-  override endInput(): void {
-    this.finishBundle();
-  }
-
-  snapshotState(_checkpointId: number): void {
-    this.finishBundle();
-  }
-
-  override async close(): Promise<void> {
-    this.trigger.reset();
-    await super.close();
-  }
-
   /** Folds every buffered key's rows into its state and emits one change per key. */
-  private finishBundle(): void {
-    this.trigger.reset();
-    if (this.buffer.size === 0) return;
+  protected emitBundle(): void {
     const backend = this.keyed!;
     for (const [key, pending] of this.buffer) {
       backend.setCurrentKeyAndGroup(key as Key, pending.keyGroup);
       this.fold(pending.rows, pending.timestamp);
     }
-    this.buffer.clear();
   }
 
   private fold(rows: Row[], timestamp: number): void {
@@ -115,18 +89,9 @@ export class SqlMiniBatchGroupAggregateOperator extends AbstractStreamOperator {
       this.state.clear();
       return;
     }
-    const next = this.resultRow(rows[rows.length - 1].values, group.acc);
+    const next = groupResultRow(this.groupKeys, rows[rows.length - 1].values, aggs.results(group.acc));
     group.prev = next;
     this.state.update(group);
     emitGroupChange(this.output, prev, next, timestamp);
-  }
-
-  private resultRow(input: unknown[], acc: unknown[]): unknown[] {
-    const keys = this.groupKeys;
-    const results = this.aggs.results(acc);
-    const out = new Array<unknown>(keys.length + results.length);
-    for (let i = 0; i < keys.length; i++) out[i] = input[keys[i]];
-    for (let i = 0; i < results.length; i++) out[keys.length + i] = results[i];
-    return out;
   }
 }

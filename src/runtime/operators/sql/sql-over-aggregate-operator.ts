@@ -1,11 +1,10 @@
-import { Counter } from '../../../core/accumulators.ts';
 import type { Key } from '../../../core/key.ts';
 import type { Row } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import type { InternalTimerService, Triggerable } from '../../../time/timer-service.ts';
-import { AbstractStreamOperator } from '../abstract-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
+import { SqlAggregateOperator } from './sql-aggregate-operator.ts';
 import { createAggregates, type SqlAggregates } from './sql-aggregates.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
@@ -30,7 +29,7 @@ interface OverState {
  *   (rows of the same time) included, so peers get the same result.
  * - `UNBOUNDED PRECEDING`: every row so far.
  */
-export class SqlOverAggregateOperator extends AbstractStreamOperator implements Triggerable {
+export class SqlOverAggregateOperator extends SqlAggregateOperator implements Triggerable {
   private readonly aggs: SqlAggregates;
   private readonly state: ValueState<OverState>;
   private readonly timerService: InternalTimerService;
@@ -38,11 +37,11 @@ export class SqlOverAggregateOperator extends AbstractStreamOperator implements 
   private readonly rowsFrame: boolean;
   private readonly preceding: number | null;
   private readonly time: number;
-  private readonly late = new Counter();
+  private readonly late = this.lateRecordsCounter();
 
   constructor(ctx: OperatorContext) {
-    super(ctx);
     const config = operatorConfig(ctx.spec, 'sql-over-aggregate');
+    super(ctx, [config.aggs]);
     this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
     this.rowtime = config.rowtime ?? true;
     this.rowsFrame = config.unit === 'ROWS';
@@ -53,11 +52,6 @@ export class SqlOverAggregateOperator extends AbstractStreamOperator implements 
     );
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
-  }
-
-  override async open(): Promise<void> {
-    await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.late);
   }
 
   private partition(): OverState {

@@ -115,7 +115,11 @@ export class SqlRankOperator extends AbstractStreamOperator {
 }
 
 /** The ranks of sorted rows: RANK counts the rows before, DENSE_RANK the distinct orders before. */
-function ranks(rows: unknown[][], compare: (a: unknown[], b: unknown[]) => number, dense: boolean): number[] {
+export function ranks(
+  rows: unknown[][],
+  compare: (a: unknown[], b: unknown[]) => number,
+  dense: boolean,
+): number[] {
   const out: number[] = [];
   let rank = 0;
   for (let i = 0; i < rows.length; i++) {
@@ -132,7 +136,7 @@ function withRank(values: unknown[], rank: number): unknown[] {
 }
 
 /** Compares two rows by the sort keys: SQL's order, NULLs first or last as each key says. */
-function comparator(keys: SortKey[]): (a: unknown[], b: unknown[]) => number {
+export function comparator(keys: SortKey[]): (a: unknown[], b: unknown[]) => number {
   return (a, b) => {
     for (const k of keys) {
       const x = a[k.field];

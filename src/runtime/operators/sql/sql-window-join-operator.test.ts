@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Row } from '../../../core/row.ts';
+import type { RuntimeContext } from '../../../api/runtime-context.ts';
 import { KeySelectors } from '../../../graph/key-selector-spec.ts';
 import type { SqlWindowJoinOperatorConfig, SqlWindowJoinSide } from '../../../graph/operator-spec.ts';
 import type { TableWindow } from '../../../sql/plan/rel.ts';
@@ -8,6 +8,7 @@ import type { Rex } from '../../../sql/plan/rex.ts';
 import { OperatorHarness } from '../../../testing/operator-harness.ts';
 import type { HeapInternalTimerService } from '../../../time/internal-timer-service.ts';
 import { forEachWindow } from './sql-window-join-operator.ts';
+import { ins, outputChanges } from './test-support.ts';
 
 /** A window join of [key, name, window_start, window_end] rows (a window aggregate's output) on key. */
 function join(joinType: SqlWindowJoinOperatorConfig['joinType']): OperatorHarness {
@@ -29,10 +30,6 @@ function join(joinType: SqlWindowJoinOperatorConfig['joinType']): OperatorHarnes
   });
 }
 
-const ins = (...values: unknown[]): Row => ({ kind: '+I', values });
-const values = (h: OperatorHarness): string[] =>
-  (h.extractOutputValues() as Row[]).map((r) => `${r.kind}${JSON.stringify(r.values)}`);
-
 test('a window joins when the watermark passes its end, then its rows are gone', async () => {
   const h = join('INNER');
   await h.open();
@@ -41,9 +38,9 @@ test('a window joins when the watermark passes its end, then its rows are gone',
   h.processElement2(ins('a', 'R2', 10, 20)); // another window
   h.processElement2(ins('b', 'R3', 0, 10)); // another key
   h.processWatermark(8);
-  assert.deepEqual(values(h), [], 'nothing before the window ends');
+  assert.deepEqual(outputChanges(h), [], 'nothing before the window ends');
   h.processWatermark(9); // end - 1
-  assert.deepEqual(values(h), ['+I["a","L1",0,10,"a","R1",0,10]']);
+  assert.deepEqual(outputChanges(h), ['+I["a","L1",0,10,"a","R1",0,10]']);
   const record = h.getOutput().find((o) => o.kind === 'record');
   assert.equal(
     record?.kind === 'record' && record.timestamp,
@@ -62,7 +59,10 @@ test('a row of a window that has fired is late: dropped', async () => {
   h.processElement(ins('a', 'late', 0, 10));
   h.processElement(ins('a', 'on time', 10, 20));
   h.processWatermark(19);
-  assert.deepEqual(values(h), ['+I["a","on time",10,20,null,null,null,null]']);
+  assert.deepEqual(outputChanges(h), ['+I["a","on time",10,20,null,null,null,null]']);
+  // Counted as Flink's numLateRecordsDropped, the accumulator the operator registers when it opens.
+  const context = (h.operator as unknown as { getRuntimeContext(): RuntimeContext }).getRuntimeContext();
+  assert.equal(context.getAccumulator<number>('numLateRecordsDropped')?.getLocalValue(), 1);
 });
 
 test('outer window joins pad the rows of their outer sides that joined nothing in the window', async () => {
@@ -75,7 +75,7 @@ test('outer window joins pad the rows of their outer sides that joined nothing i
   full.processElement(ins(null, 'L4', 0, 10)); // a NULL key joins nothing
   full.processElement2(ins(null, 'R4', 0, 10));
   full.processWatermark(100);
-  assert.deepEqual(values(full).sort(), [
+  assert.deepEqual(outputChanges(full).sort(), [
     '+I["a","L1",0,10,null,null,null,null]',
     '+I["b","L2",0,10,"b","R2",0,10]',
     '+I[null,"L4",0,10,null,null,null,null]',
@@ -87,7 +87,7 @@ test('outer window joins pad the rows of their outer sides that joined nothing i
   right.processElement(ins('a', 'L1', 0, 10));
   right.processElement2(ins('c', 'R3', 0, 10));
   right.processWatermark(100);
-  assert.deepEqual(values(right), ['+I[null,null,null,null,"c","R3",0,10]']);
+  assert.deepEqual(outputChanges(right), ['+I[null,null,null,null,"c","R3",0,10]']);
 });
 
 test('right over a window table function, the operator assigns the windows and runs the projection', async () => {
@@ -121,7 +121,7 @@ test('right over a window table function, the operator assigns the windows and r
   h.processElement(ins('a', 7)); // windows [0, 10) and [5, 15)
   h.processElement2(ins('a', 12)); // windows [5, 15) and [10, 20)
   h.processWatermark(100);
-  assert.deepEqual(values(h), ['+I["a",7,5,15,"a",12,5,15]']);
+  assert.deepEqual(outputChanges(h), ['+I["a",7,5,15,"a",12,5,15]']);
 });
 
 test('window assignment of TUMBLE, HOP and CUMULATE, offsets included', () => {
@@ -154,7 +154,7 @@ test('the buffered windows and their timers restore from a snapshot', async () =
   timerService(restored).restore([timers]);
   restored.processElement2(ins('a', 'R1', 0, 10));
   restored.processWatermark(9);
-  assert.deepEqual(values(restored).sort(), [
+  assert.deepEqual(outputChanges(restored).sort(), [
     '+I["a","L1",0,10,"a","R1",0,10]',
     '+I["b","L2",0,10,null,null,null,null]',
   ]);

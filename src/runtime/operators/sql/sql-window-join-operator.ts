@@ -1,4 +1,3 @@
-import { Counter } from '../../../core/accumulators.ts';
 import { WeirError } from '../../../core/errors.ts';
 import type { Key } from '../../../core/key.ts';
 import type { Row } from '../../../core/row.ts';
@@ -50,7 +49,7 @@ export class SqlWindowJoinOperator extends AbstractCoStreamOperator implements T
   private readonly semi: 'SEMI' | 'ANTI' | null;
   private readonly leftNulls: unknown[];
   private readonly rightNulls: unknown[];
-  private readonly late = new Counter();
+  private readonly late = this.lateRecordsCounter();
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -80,11 +79,6 @@ export class SqlWindowJoinOperator extends AbstractCoStreamOperator implements T
     this.right = side(config.right, config.rightKeys, 'sql-window-join-right');
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
-  }
-
-  override async open(): Promise<void> {
-    await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.late);
   }
 
   processElement(value: unknown): void {

@@ -1,12 +1,14 @@
 /**
- * Test support for the SQL expression runtime: binds SQL text with the real parser and binder over
- * a table `t`, compiles it, and evaluates it on rows of values.
+ * Test support for the SQL runtime: binds SQL text with the real parser and binder over a table
+ * `t`, compiles it, and evaluates it on rows of values; rows in and out of operator harnesses.
  */
+import type { Row } from '../../../core/row.ts';
 import { Binder, Catalog } from '../../../sql/binder/binder.ts';
 import { parseScript } from '../../../sql/parser/parser.ts';
 import type { Rel } from '../../../sql/plan/rel.ts';
 import type { Rex } from '../../../sql/plan/rex.ts';
 import type { SqlType } from '../../../sql/types.ts';
+import type { OperatorHarness } from '../../../testing/operator-harness.ts';
 import { compileProjection, compileScalar, type ExpressionContext } from './expression-compiler.ts';
 
 /** The columns of the test table `t` (every test row gives values in this order). */
@@ -92,3 +94,15 @@ export function project(
   const { exprs, condition } = bindSelect(select, where);
   return compileProjection(exprs, condition, fixedClock)(row(fields));
 }
+
+/** An insert row (`+I`) of `values`, for an operator harness's input. */
+export const ins = (...values: unknown[]): Row => ({ kind: '+I', values });
+
+/**
+ * The rows an operator harness emitted, as `kind` and JSON values.
+ *
+ * @example
+ * assert.deepEqual(outputChanges(h), ['+I["a",1]', '-U["a",1]', '+U["a",2]']);
+ */
+export const outputChanges = (h: OperatorHarness): string[] =>
+  (h.extractOutputValues() as Row[]).map((r) => `${r.kind}${JSON.stringify(r.values)}`);
