@@ -77,7 +77,7 @@ export function mergeCalc(
   if (condition !== null) count(condition);
   for (const [index, n] of reads) {
     const inner = input.exprs[index];
-    if (n > 1 && inner.kind !== 'input' && inner.kind !== 'literal') return null;
+    if (n > 1 && !cheap(inner)) return null;
   }
   const substitute = (rex: Rex): Rex => mapInputs(rex, (ref) => input.exprs[ref.index]);
   return {
@@ -102,4 +102,9 @@ function keepsRules(rel: Rel): boolean {
   if (rel.kind === 'project')
     return ruled(rel.input) || (rel.input.kind === 'filter' && ruled(rel.input.input));
   return false;
+}
+
+/** A field, a literal or a field of a ROW field: as cheap to read twice as to pass on. */
+function cheap(rex: Rex): boolean {
+  return rex.kind === 'input' || rex.kind === 'literal' || (rex.kind === 'field' && cheap(rex.expr));
 }

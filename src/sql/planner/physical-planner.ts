@@ -47,6 +47,7 @@ import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
 import { correlate } from './correlate-planner.ts';
 import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
 import { pruneJoinInputs } from './prune-join-inputs.ts';
+import { pushJoinConditions } from './push-join-conditions.ts';
 import { inputParallelism, projectJoinKeys, semiJoin } from './semi-join-planner.ts';
 import { temporalJoinOperator } from './temporal-join-planner.ts';
 import { valuesScan } from './values-planner.ts';
@@ -517,6 +518,8 @@ class PhysicalPlanner {
    * every row meets every other in one subtask.
    */
   private join(rel: Rel & { kind: 'join' }): Transformation {
+    const pushed = pushJoinConditions(rel);
+    if (pushed) return this.translate(pushed);
     // Interval and window joins have operators of their own (join-rules.ts).
     const timeBounded = planTimeBoundedJoin(rel, this.joinPlanContext());
     if (timeBounded) return timeBounded;
