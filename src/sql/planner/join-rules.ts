@@ -25,7 +25,8 @@ import type { SqlWindowJoinSide } from '../../graph/operator-spec.ts';
 import type { Transformation } from '../../graph/transformation.ts';
 import { conjunction, equiKeys, keyEquality } from '../plan/join-keys.ts';
 import type { Join, Rel, SemiJoin, TableWindow } from '../plan/rel.ts';
-import { conjuncts, inputRef, mapInputs, type Rex } from '../plan/rex.ts';
+import { conjuncts, inputRef, type Rex } from '../plan/rex.ts';
+import { overWindowTable } from './window-table-input.ts';
 
 /** An interval join's bounds: `lowerBound <= left[leftTime] - right[rightTime] <= upperBound` (ms). */
 export interface IntervalJoinBounds {
@@ -384,38 +385,21 @@ function windowJoinSide(
   if (!props.fromTable) {
     return { input: ctx.keyed(ctx.translate(rel), keys), side: { end: props.end, assign: null } };
   }
-  // Compose the projections and filters down to the table function: expressions over its fields.
-  let node = rel;
-  let exprs: Rex[] = rel.fields.map((f, i) => inputRef(i, f.type));
-  const conditions: Rex[] = [];
-  while (node.kind !== 'window-table') {
-    if (node.kind === 'project') {
-      const inner = node.exprs;
-      const through = (e: Rex): Rex => mapInputs(e, (ref) => inner[ref.index]);
-      exprs = exprs.map(through);
-      for (let i = 0; i < conditions.length; i++) conditions[i] = through(conditions[i]);
-    } else if (node.kind === 'filter') conditions.push(node.condition);
-    else throw new WeirError('SQL_UNSUPPORTED', `a window join side over ${node.kind} is not supported yet`);
-    node = node.input;
-  }
-  const table = node;
-  // The keys are side fields; the exchange runs before the window assignment, so they must be
-  // plain columns of the table function's input.
-  const inputKeys = keys.map((k) => {
-    const e = exprs[k];
-    if (e.kind !== 'input' || e.index >= table.input.fields.length) {
-      throw new WeirError(
-        'SQL_UNSUPPORTED',
-        'a window join right over a window table function joins on columns of the table (not computed ones) for now',
-      );
-    }
-    return e.index;
+  // The projections and filters down to the table function, composed: expressions over its fields.
+  const {
+    table,
+    exprs,
+    condition,
+    keys: inputKeys,
+  } = overWindowTable(rel, keys, {
+    operator: 'a window join side',
+    keysMessage: 'joins on columns of the table',
   });
   return {
     input: ctx.keyed(ctx.translate(table.input), inputKeys),
     side: {
       end: props.end,
-      assign: { window: table.window, time: table.time, exprs, condition: conjunction(conditions) },
+      assign: { window: table.window, time: table.time, exprs, condition },
     },
   };
 }

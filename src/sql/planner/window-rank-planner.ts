@@ -8,12 +8,11 @@
  * Anything else (processing time, SESSION windows, a partition without both window columns) stays
  * the regular, updating Top-N.
  */
-import { WeirError } from '../../core/errors.ts';
 import type { SqlWindowRankOperatorConfig } from '../../graph/operator-spec.ts';
 import type { Transformation } from '../../graph/transformation.ts';
 import type { Rel, TableWindow } from '../plan/rel.ts';
-import { call, inputRef, mapInputs, type Rex } from '../plan/rex.ts';
 import { type JoinPlanContext, type WindowProperties, windowProperties } from './join-rules.ts';
+import { overWindowTable } from './window-table-input.ts';
 
 type RankRel = Rel & { kind: 'rank' };
 
@@ -42,7 +41,10 @@ export function planWindowRank(rank: RankRel, ctx: JoinPlanContext): Transformat
   let input: Transformation;
   let assign: SqlWindowRankOperatorConfig['assign'] = null;
   if (props.fromTable) {
-    const side = overTable(rank.input, keys);
+    const side = overWindowTable(rank.input, keys, {
+      operator: 'a window Top-N',
+      keysMessage: 'partitions by columns of the table',
+    });
     input = ctx.keyed(ctx.translate(side.table.input), side.keys);
     assign = {
       window: side.table.window,
@@ -82,48 +84,6 @@ export function planWindowRank(rank: RankRel, ctx: JoinPlanContext): Transformat
     chainable: true,
     source: false,
   };
-}
-
-/**
- * The window table function under `rel` (through projections and filters), the expressions and
- * condition over its fields that make `rel`'s rows, and the keys as columns of its input.
- */
-function overTable(
-  rel: Rel,
-  keys: number[],
-): { table: Rel & { kind: 'window-table' }; exprs: Rex[]; condition: Rex | null; keys: number[] } {
-  let node = rel;
-  let exprs: Rex[] = rel.fields.map((f, i) => inputRef(i, f.type));
-  const conditions: Rex[] = [];
-  while (node.kind !== 'window-table') {
-    if (node.kind === 'project') {
-      const inner = node.exprs;
-      const through = (e: Rex): Rex => mapInputs(e, (ref) => inner[ref.index]);
-      exprs = exprs.map(through);
-      for (let i = 0; i < conditions.length; i++) conditions[i] = through(conditions[i]);
-    } else if (node.kind === 'filter') conditions.push(node.condition);
-    else throw new WeirError('SQL_UNSUPPORTED', `a window Top-N over ${node.kind} is not supported yet`);
-    node = node.input;
-  }
-  const table = node;
-  // The exchange runs before the windows are assigned: the keys must be columns of the table.
-  const inputKeys = keys.map((k) => {
-    const e = exprs[k];
-    if (e.kind !== 'input' || e.index >= table.input.fields.length) {
-      throw new WeirError(
-        'SQL_UNSUPPORTED',
-        'a window Top-N right over a window table function partitions by columns of the table (not computed ones) for now',
-      );
-    }
-    return e.index;
-  });
-  const condition =
-    conditions.length === 0
-      ? null
-      : conditions.reduce((a, b) =>
-          call('AND', [a, b], { kind: 'BOOLEAN', nullable: a.type.nullable || b.type.nullable }),
-        );
-  return { table, exprs, condition, keys: inputKeys };
 }
 
 function describeWindow(w: TableWindow): string {
