@@ -1230,7 +1230,8 @@ export class Binder {
           exprs.push(
             bind({
               kind: 'column',
-              path: f.table && qualifier ? [f.table, f.name] : [f.name],
+              // Qualified whenever the field has a table: two joined tables may share a column name.
+              path: f.table ? [f.table, f.name] : [f.name],
               pos: item.pos,
             }),
           );
