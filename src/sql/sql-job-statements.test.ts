@@ -3,20 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { waitFor } from '../../test/runtime/helpers.ts';
 import '../index.ts';
 import type { JobClient } from '../api/executor.ts';
 import type { Row } from '../core/row.ts';
 import { parseScript } from './parser/parser.ts';
 import { TableEnvironment, type TableResult } from './table-environment.ts';
-
-/** Waits until the job has completed a checkpoint (then it can take a savepoint), checking every 10 ms, for at most 30 s. */
-async function checkpointed(client: JobClient): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((client.getCheckpointStatistics?.().completed ?? 0) === 0) {
-    if (Date.now() > deadline) throw new Error(`job ${client.jobId} is still ${client.getJobStatus()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function rows(result: TableResult): Promise<unknown[][]> {
   const out: Row[] = [];
@@ -105,7 +97,12 @@ describe('job statements (SHOW JOBS, STOP JOB)', () => {
       const insert = await tEnv.executeSql('INSERT INTO drain SELECT n FROM ticks');
       client = insert.jobClient!;
       const jobId = client.jobId;
-      await checkpointed(client);
+      // A savepoint needs the job running: its first checkpoint shows that it is.
+      await waitFor(
+        () => (client!.getCheckpointStatistics?.().completed ?? 0) > 0,
+        `a completed checkpoint of job ${jobId}`,
+        30_000,
+      );
       await assert.rejects(tEnv.executeSql(`STOP JOB '${jobId}' WITH DRAIN`), { code: 'NOT_SUPPORTED' });
       await assert.rejects(tEnv.executeSql(`STOP JOB '${jobId}' WITH SAVEPOINT`), {
         code: 'INVALID_CONFIG',
