@@ -36,8 +36,6 @@ test('a SQL job stopped with a savepoint resumes from it: its group state (DISTI
     // Every group changes again after the restore, so the resumed run's last row of each group is
     // its final result: counts that go on from the savepoint's (restored accumulators, DISTINCT
     // sets and MAX counts) over the rows after its source position (none read twice or lost).
-    // (The first run's changelog is not joined to it: rows a job emits between the savepoint and
-    // its stop reach a non-transactional sink as well, so they would be counted twice.)
     const last = lastRowPerKey(resumed);
     assert.equal(last.size, 10);
     assert.deepEqual(finalRows([...last.values()]), finalRows(expected));
