@@ -10,8 +10,10 @@ import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
 import type { AggregateFunction, ValueState } from '../../state/state.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import { EventTimeSessionWindows } from '../../time/windows/event-time-session-windows.ts';
 import type { Evictor, TimestampedValue } from '../../time/windows/evictor.ts';
 import { evictorFromSpec } from '../../time/windows/evictor-spec.ts';
+import { ProcessingTimeSessionWindows } from '../../time/windows/processing-time-session-windows.ts';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../../time/windows/trigger.ts';
 import { triggerFromSpec } from '../../time/windows/trigger-spec.ts';
 import { TimeWindow, type Window } from '../../time/windows/window.ts';
@@ -19,6 +21,7 @@ import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
 import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { type MergeFunction, MergingWindowSet, sameWindow } from './merging-window-set.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 
@@ -33,9 +36,12 @@ import { TimestampedCollector } from './timestamped-collector.ts';
  * sliding windows whose slide exceeds their size) it is counted in `numRecordsInNoWindow`, as Flink
  * drops it too — never dropped silently.
  *
- * State layout: one keyed ValueState holding, per key, a Map from window identity to the window's
- * slot (contents, trigger state, window state, the timers it registered). Timers go through the
- * keyed timer service (per key and time); the slots say which windows asked for which time.
+ * State layout: one keyed ValueState holding, per key, the key's window slots (contents, trigger
+ * state, window state, the timers it registered): a Map from window identity to slot, or, under a
+ * merging assigner, the key's {@link MergingWindowSet} entries (an array, sorted by start for
+ * sessions). A merge keeps the earliest merged slot as the merge result's (Flink's state window)
+ * and merges the others into it. Timers go through the keyed timer service (per key and time); the
+ * slots say which windows asked for which time.
  */
 export type { WindowContents };
 
@@ -54,7 +60,13 @@ interface Slot<W extends Window> {
   processingTimers: Set<number>;
 }
 
-export class WindowOperator<W extends Window> extends AbstractStreamOperator implements Triggerable {
+/** The slots of a key: by window identity, or the merging set's entries. */
+type KeySlots<W extends Window> = Map<string | number, Slot<W>> | Slot<W>[];
+
+export class WindowOperator<W extends Window>
+  extends AbstractStreamOperator
+  implements Triggerable, MergeFunction<W, Slot<W>>
+{
   private readonly assigner: WindowAssigner<unknown, W>;
   private readonly trigger: Trigger<unknown, W>;
   private readonly evictor: Evictor<unknown, W> | undefined;
@@ -64,12 +76,20 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   private readonly windowFn: ProcessWindowFunctionObject<unknown, unknown, Key, W> | undefined;
   private readonly allowedLateness: number;
   private readonly lateTag: string | null;
-  private readonly slotsState: ValueState<Map<string | number, Slot<W>>>;
+  private readonly slotsState: ValueState<KeySlots<W>>;
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
   private readonly lateDropped = new Counter();
   private readonly inNoWindow = new Counter();
   private readonly merging: boolean;
+  private readonly mergingSet: MergingWindowSet<W, Slot<W>> | undefined;
+  /**
+   * During a merge, the merge result slot's previous window with the trigger state and timers it had
+   * (the trigger clears them as a merged window's); reused for every merge.
+   */
+  private readonly retired: Slot<W> = newSlot(undefined as unknown as W, 0);
+  private mergeTarget: Slot<W> | undefined;
+  private readonly mergeSources: Slot<W>[] = [];
   /** Time windows stored under their full identity (their start was taken): rare. */
   private fullKeys = 0;
 
@@ -110,9 +130,12 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     this.allowedLateness = Number(config.allowedLateness ?? 0);
     this.lateTag = config.lateTag ?? null;
     this.merging = typeof this.assigner.mergeWindows === 'function';
-    this.slotsState = ctx.keyedStateBackend!.getState(
-      new ValueStateDescriptor<Map<string | number, Slot<W>>>('_windows'),
-    );
+    // The built-in session assigners merge exactly the windows that intersect (merge-time-windows.ts).
+    const session =
+      this.assigner instanceof EventTimeSessionWindows ||
+      this.assigner instanceof ProcessingTimeSessionWindows;
+    this.mergingSet = this.merging ? new MergingWindowSet(this.assigner, session) : undefined;
+    this.slotsState = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<KeySlots<W>>('_windows'));
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
     this.collector = new TimestampedCollector(this.output);
@@ -130,9 +153,23 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 
   private slots(): Map<string | number, Slot<W>> {
-    let m = this.slotsState.value();
+    let m = this.slotsState.value() as Map<string | number, Slot<W>> | undefined;
     if (m === undefined) {
       m = new Map();
+      this.slotsState.update(m);
+    }
+    return m;
+  }
+
+  /** The key's merging set entries (created when missing). */
+  private mergingSlots(): Slot<W>[] {
+    let m = this.slotsState.value();
+    if (m === undefined) {
+      m = [];
+      this.slotsState.update(m);
+    } else if (m instanceof Map) {
+      // State from before the merging set (a Map by window identity): its slots, sorted by start.
+      m = [...m.values()].sort((a, b) => startOf(a.window) - startOf(b.window));
       this.slotsState.update(m);
     }
     return m;
@@ -152,35 +189,120 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     return this.assigner.isEventTime() ? max + this.allowedLateness : max;
   }
 
+  private readonly assignerContext = { getCurrentProcessingTime: () => this.ctx.clock.now() };
+
   processElement(value: unknown, timestamp: number): void {
-    const windows = this.assigner.assignWindows(value, timestamp, {
-      getCurrentProcessingTime: () => this.ctx.clock.now(),
-    });
+    const windows = this.assigner.assignWindows(value, timestamp, this.assignerContext);
+    if (this.mergingSet !== undefined) {
+      this.processMerging(value, timestamp, windows, this.mergingSet);
+      return;
+    }
     const slots = this.slots();
     let skipped = true;
-    for (const assigned of windows) {
-      // With merging windows, lateness is that of the window the element ends up in (Flink's
-      // order: merge, then check), so a late element that joins a session still kept extends it.
-      const window = this.merging ? this.mergeInto(slots, assigned) : assigned;
+    for (const window of windows) {
       if (this.isLate(window)) continue;
       skipped = false;
       const slot = this.slotFor(slots, window);
-      this.add(slot, value, timestamp);
-      const result = this.trigger.onElement(value, timestamp, window, this.triggerContext(slot));
-      this.adoptTriggerState();
-      this.apply(result, slot);
-      this.registerCleanup(slot);
+      this.onElement(slot, value, timestamp);
     }
-    if (skipped) {
-      if (this.isElementLate(timestamp)) {
-        if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
-        else this.lateDropped.add(1);
-      } else {
-        // In no window, and not late (sliding windows with gaps): dropped as in Flink, but counted.
-        this.inNoWindow.add(1);
+    if (skipped) this.dropSkipped(value, timestamp);
+    if (slots.size === 0) this.slotsState.clear();
+  }
+
+  private onElement(slot: Slot<W>, value: unknown, timestamp: number): void {
+    this.add(slot, value, timestamp);
+    const result = this.trigger.onElement(value, timestamp, slot.window, this.triggerContext(slot));
+    this.adoptTriggerState();
+    this.apply(result, slot);
+    this.registerCleanup(slot);
+  }
+
+  private processMerging(
+    value: unknown,
+    timestamp: number,
+    windows: W[],
+    set: MergingWindowSet<W, Slot<W>>,
+  ): void {
+    const slots = this.mergingSlots();
+    let skipped = true;
+    for (const assigned of windows) {
+      // Lateness is that of the window the element ends up in (Flink's order: merge, then check),
+      // so a late element that joins a session still kept extends it.
+      const slot = set.addWindow(slots, assigned, this);
+      if (this.isLate(slot.window)) {
+        // Only a new window standing alone can be late here (kept windows are not): Flink retires it.
+        this.dropTimers(slot);
+        set.remove(slots, slot);
+        continue;
+      }
+      skipped = false;
+      this.onElement(slot, value, timestamp);
+    }
+    if (skipped) this.dropSkipped(value, timestamp);
+    if (slots.length === 0) this.slotsState.clear();
+  }
+
+  /** A slot for a window that merged with nothing (MergeFunction). */
+  createEntry(window: W): Slot<W> {
+    return newSlot(window, 0);
+  }
+
+  /**
+   * Flink's merge function: the trigger merges its state into the merge result (onMerge), then the
+   * merged windows' trigger state and timers go, and their contents and window state join the
+   * target's. `target` already holds the merge result; `previous` was its window.
+   */
+  merge(mergeResult: W, target: Slot<W>, previous: W, merged: readonly Slot<W>[]): void {
+    for (const source of merged) {
+      this.mergeContents(target, source);
+      if (source.windowState) {
+        target.windowState ??= new Map();
+        for (const [name, v] of source.windowState)
+          if (!target.windowState.has(name)) target.windowState.set(name, v);
       }
     }
-    if (slots.size === 0) this.slotsState.clear();
+    // The target's previous window is one of the merged windows: its trigger state and timers move
+    // to the reused `retired` slot, so the merge result starts with none (as a new window in Flink).
+    const old = this.retired;
+    old.window = previous;
+    old.triggerState = target.triggerState;
+    target.triggerState = undefined;
+    const eventTimers = old.eventTimers;
+    old.eventTimers = target.eventTimers;
+    target.eventTimers = eventTimers;
+    const processingTimers = old.processingTimers;
+    old.processingTimers = target.processingTimers;
+    target.processingTimers = processingTimers;
+    const sources = this.mergeSources;
+    sources.push(old);
+    for (const source of merged) sources.push(source);
+    this.mergeTarget = target;
+    if (this.trigger.onMerge) {
+      this.triggerContext(target);
+      this.trigger.onMerge(mergeResult, this.reusableMergeContext);
+      this.adoptTriggerState();
+    }
+    for (const source of sources) {
+      this.trigger.clear(source.window, this.triggerContext(source));
+      this.adoptTriggerState();
+      this.dropTimers(source);
+    }
+    sources.length = 0;
+    this.mergeTarget = undefined;
+    old.triggerState = undefined;
+    old.windowState = undefined;
+    this.registerCleanup(target);
+  }
+
+  /** An element no window took: late (side output or counted) or in no window (counted). */
+  private dropSkipped(value: unknown, timestamp: number): void {
+    if (this.isElementLate(timestamp)) {
+      if (this.lateTag !== null) this.output.collectSide(this.lateTag, value, timestamp);
+      else this.lateDropped.add(1);
+    } else {
+      // In no window, and not late (sliding windows with gaps): dropped as in Flink, but counted.
+      this.inNoWindow.add(1);
+    }
   }
 
   /** The slot of `window`, created when missing. */
@@ -205,16 +327,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     }
     if (!slot) {
       if (typeof k === 'string' && window instanceof TimeWindow) this.fullKeys++;
-      slot = {
-        window,
-        key: k,
-        contents: undefined,
-        hasContents: false,
-        triggerState: undefined,
-        windowState: undefined,
-        eventTimers: new Set(),
-        processingTimers: NO_TIMERS,
-      };
+      slot = newSlot(window, k);
       slots.set(k, slot);
     }
     return slot;
@@ -241,54 +354,13 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
     slot.hasContents = true;
   }
 
-  /** Merges `window` with the key's overlapping windows; returns the window the element goes to. */
-  private mergeInto(slots: Map<string | number, Slot<W>>, window: W): W {
-    const existing = [...slots.values()].map((s) => s.window);
-    let result = window;
-    const merges: Array<{ members: W[]; into: W }> = [];
-    this.assigner.mergeWindows!([...existing, window], {
-      merge: (members, into) => merges.push({ members, into }),
-    });
-    for (const { members, into } of merges) {
-      const includesNew = members.some((m) => sameWindow(m, window));
-      if (includesNew) result = into;
-      const sources = members
-        .map((m) => this.findSlot(slots, m))
-        .filter((s): s is Slot<W> => s !== undefined);
-      if (sources.length === 0) continue;
-      const target = this.slotFor(slots, into);
-      const merged = sources.filter((source) => source !== target);
-      for (const source of merged) {
-        this.mergeContents(target, source);
-        if (source.windowState) {
-          target.windowState ??= new Map();
-          for (const [name, v] of source.windowState)
-            if (!target.windowState.has(name)) target.windowState.set(name, v);
-        }
-      }
-      // The trigger merges its state (mergePartitionedState reads the merged windows' state), then
-      // the merged windows' trigger state and timers go.
-      this.trigger.onMerge?.(into, this.mergeContext(target, merged));
-      this.adoptTriggerState();
-      for (const source of merged) {
-        this.trigger.clear(source.window, this.triggerContext(source));
-        this.adoptTriggerState();
-        this.dropTimers(source);
-        this.deleteSlot(slots, source);
-      }
-      this.registerCleanup(target);
+  private deleteSlot(slots: KeySlots<W>, slot: Slot<W>): void {
+    if (Array.isArray(slots)) {
+      this.mergingSet!.remove(slots, slot);
+      return;
     }
-    return result;
-  }
-
-  private deleteSlot(slots: Map<string | number, Slot<W>>, slot: Slot<W>): void {
     if (typeof slot.key === 'string' && slot.window instanceof TimeWindow) this.fullKeys--;
     slots.delete(slot.key);
-  }
-
-  private findSlot(slots: Map<string | number, Slot<W>>, window: W): Slot<W> | undefined {
-    for (const s of slots.values()) if (sameWindow(s.window, window)) return s;
-    return undefined;
   }
 
   private mergeContents(target: Slot<W>, source: Slot<W>): void {
@@ -441,34 +513,26 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
         : this.contextStore.getState(d as never)) as TriggerContext['getPartitionedState'],
   };
 
-  private mergeContext(target: Slot<W>, sources: Slot<W>[]): OnMergeContext {
-    const base = this.triggerContext(target);
-    return {
-      getCurrentProcessingTime: base.getCurrentProcessingTime,
-      getCurrentWatermark: base.getCurrentWatermark,
-      registerEventTimeTimer: base.registerEventTimeTimer,
-      registerProcessingTimeTimer: base.registerProcessingTimeTimer,
-      deleteEventTimeTimer: base.deleteEventTimeTimer,
-      deleteProcessingTimeTimer: base.deleteProcessingTimeTimer,
-      getPartitionedState: base.getPartitionedState,
-      mergePartitionedState: (d) => {
-        this.adoptTriggerState();
-        target.triggerState ??= new Map();
-        // The trigger reads the merged state through its context from now on.
-        this.contextStore.values = target.triggerState;
-        const into = new MapBackedStateStore(target.triggerState).getReducingState(d);
-        for (const s of sources) {
-          if (s === target) continue;
-          if (!s.triggerState) continue;
-          const v = new MapBackedStateStore(s.triggerState).getReducingState(d).get();
-          if (v !== undefined) into.add(v);
-        }
-      },
-    } as OnMergeContext;
-  }
+  /** The context of onMerge: the trigger context, plus merging of the merged windows' state. */
+  private readonly reusableMergeContext: OnMergeContext = {
+    ...this.reusableContext,
+    mergePartitionedState: (d) => {
+      const target = this.mergeTarget!;
+      this.adoptTriggerState();
+      target.triggerState ??= new Map();
+      // The trigger reads the merged state through its context from now on.
+      this.contextStore.values = target.triggerState;
+      const into = new MapBackedStateStore(target.triggerState).getReducingState(d);
+      for (const s of this.mergeSources) {
+        if (s === target || !s.triggerState) continue;
+        const v = new MapBackedStateStore(s.triggerState).getReducingState(d).get();
+        if (v !== undefined) into.add(v);
+      }
+    },
+  } as OnMergeContext;
 
   private anySlotHas(time: number, domain: 'event' | 'processing'): boolean {
-    const slots = this.slotsState.value();
+    const slots = this.slotsState.value() as KeySlots<W> | undefined;
     if (!slots) return false;
     for (const s of slots.values()) {
       if ((domain === 'event' ? s.eventTimers : s.processingTimers).has(time)) return true;
@@ -492,7 +556,7 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 
   private dropTimers(slot: Slot<W>): void {
-    const slots = this.slotsState.value();
+    const slots = this.slotsState.value() as KeySlots<W> | undefined;
     for (const t of slot.eventTimers) {
       slot.eventTimers.delete(t);
       let used = false;
@@ -516,29 +580,41 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 
   private onTimer(time: number, domain: 'event' | 'processing'): void {
-    const slots = this.slotsState.value();
-    if (!slots) return;
-    // Deleting the current entry while iterating a Map is safe; entries added meanwhile are visited too.
-    for (const slot of slots.values()) {
-      const set = domain === 'event' ? slot.eventTimers : slot.processingTimers;
-      if (!set.has(time)) continue;
-      set.delete(time);
-      const ctx = this.triggerContext(slot);
-      const result =
-        domain === 'event'
-          ? this.trigger.onEventTime(time, slot.window, ctx)
-          : this.trigger.onProcessingTime(time, slot.window, ctx);
-      this.adoptTriggerState();
-      this.apply(result, slot);
-      const eventTimeCleanup = this.assigner.isEventTime() && domain === 'event';
-      const processingCleanup = !this.assigner.isEventTime() && domain === 'processing';
-      if ((eventTimeCleanup || processingCleanup) && time === this.cleanupTime(slot.window))
-        this.clearWindow(slot, slots);
+    if (this.slotsState.value() === undefined) return;
+    const slots = this.mergingSet !== undefined ? this.mergingSlots() : this.slots();
+    if (Array.isArray(slots)) {
+      // Timers do not merge windows: the array changes only by the removal of the slot at i.
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        this.onSlotTimer(slot, time, domain, slots);
+        if (slots[i] !== slot) i--;
+      }
+      if (slots.length === 0) this.slotsState.clear();
+      return;
     }
+    // Deleting the current entry while iterating a Map is safe; entries added meanwhile are visited too.
+    for (const slot of slots.values()) this.onSlotTimer(slot, time, domain, slots);
     if (slots.size === 0) this.slotsState.clear();
   }
 
-  private clearWindow(slot: Slot<W>, slots: Map<string | number, Slot<W>>): void {
+  private onSlotTimer(slot: Slot<W>, time: number, domain: 'event' | 'processing', slots: KeySlots<W>): void {
+    const set = domain === 'event' ? slot.eventTimers : slot.processingTimers;
+    if (!set.has(time)) return;
+    set.delete(time);
+    const ctx = this.triggerContext(slot);
+    const result =
+      domain === 'event'
+        ? this.trigger.onEventTime(time, slot.window, ctx)
+        : this.trigger.onProcessingTime(time, slot.window, ctx);
+    this.adoptTriggerState();
+    this.apply(result, slot);
+    const eventTimeCleanup = this.assigner.isEventTime() && domain === 'event';
+    const processingCleanup = !this.assigner.isEventTime() && domain === 'processing';
+    if ((eventTimeCleanup || processingCleanup) && time === this.cleanupTime(slot.window))
+      this.clearWindow(slot, slots);
+  }
+
+  private clearWindow(slot: Slot<W>, slots: KeySlots<W>): void {
     this.trigger.clear(slot.window, this.triggerContext(slot));
     this.adoptTriggerState();
     if (this.windowFn?.clear) this.windowFn.clear(this.windowContext(slot));
@@ -547,10 +623,22 @@ export class WindowOperator<W extends Window> extends AbstractStreamOperator imp
   }
 }
 
-function sameWindow(a: Window, b: Window): boolean {
-  if (a === b) return true;
-  if (a instanceof TimeWindow && b instanceof TimeWindow) return a.start === b.start && a.end === b.end;
-  return a.key() === b.key() && a.maxTimestamp() === b.maxTimestamp() && String(a) === String(b);
+function newSlot<W extends Window>(window: W, key: string | number): Slot<W> {
+  return {
+    window,
+    key,
+    contents: undefined,
+    hasContents: false,
+    triggerState: undefined,
+    windowState: undefined,
+    eventTimers: new Set(),
+    processingTimers: NO_TIMERS,
+  };
+}
+
+/** Sort order of a merging set's windows restored from the older Map layout. */
+function startOf(window: Window): number {
+  return window instanceof TimeWindow ? window.start : 0;
 }
 
 /** The processing-time timers of a slot that has none (shared, never written). */
