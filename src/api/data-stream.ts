@@ -231,7 +231,9 @@ export class DataStream<T> {
   }
 
   /**
-   * Windows over the whole stream, not keyed: one subtask sees every element (as in Flink).
+   * Windows over the whole stream, not keyed: one subtask computes every window (as in Flink).
+   * `reduce` and `aggregate` over event-time tumbling or sliding windows are pre-aggregated per
+   * input subtask where AllWindowedStream says, with identical output.
    * @example
    * events.windowAll(TumblingEventTimeWindows.of(Time.minutes(1))).aggregate(countAll);
    */
