@@ -95,18 +95,31 @@ export class CoGroupWindowFunction<A, B, R, K extends Key, W extends Window>
       else rights.push(e.value);
     }
     try {
-      if (lefts.length === 0 || rights.length === 0) return;
-      if (this.mode === 'join') {
-        const fn = this.inner as JoinFunctionObject<A, B, R>;
-        for (const l of lefts) for (const r of rights) out.collect(fn.join(l, r));
-      } else {
-        const fn = this.inner as FlatJoinFunctionObject<A, B, R>;
-        for (const l of lefts) for (const r of rights) fn.join(l, r, out);
-      }
+      this.processSides(lefts, rights, out);
     } finally {
       // Drops the references, so the scratch arrays keep no window's elements alive.
       lefts.length = 0;
       rights.length = 0;
+    }
+  }
+
+  /**
+   * One key's window, its sides already apart (the two-input window operator keeps them so): the
+   * coGroup function once, or the join function once per pair. A coGroup function may keep the
+   * arrays it gets.
+   */
+  processSides(lefts: readonly A[], rights: readonly B[], out: Collector<R>): void {
+    if (this.mode === 'co-group') {
+      (this.inner as CoGroupFunctionObject<A, B, R>).coGroup(lefts as A[], rights as B[], out);
+      return;
+    }
+    if (lefts.length === 0 || rights.length === 0) return;
+    if (this.mode === 'join') {
+      const fn = this.inner as JoinFunctionObject<A, B, R>;
+      for (const l of lefts) for (const r of rights) out.collect(fn.join(l, r));
+    } else {
+      const fn = this.inner as FlatJoinFunctionObject<A, B, R>;
+      for (const l of lefts) for (const r of rights) fn.join(l, r, out);
     }
   }
 }

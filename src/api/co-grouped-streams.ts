@@ -5,6 +5,7 @@ import type { Evictor } from '../time/windows/evictor.ts';
 import type { Trigger } from '../time/windows/trigger.ts';
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
+import { alignedTimeWindowSpec, windowAssignerToSpec } from '../time/windows/window-assigner-spec.ts';
 import { CoGroupWindowFunction, type CoGroupWindowFunctionFactory } from './co-group-window-function.ts';
 import type { DataStream } from './data-stream.ts';
 import type { CoGroupFunction, TaggedUnion } from './join-functions.ts';
@@ -185,6 +186,23 @@ export function windowedCoGroup<A, B, K extends Key, W extends Window, R>(
   name: string,
 ): DataStream<R> {
   const { keyA, keyB } = spec;
+  const assignerName = spec.assigner.constructor?.name ?? 'assigner';
+  const aligned = alignedTimeWindowSpec(
+    windowAssignerToSpec(spec.assigner),
+    spec.trigger ?? null,
+    spec.evictor ?? null,
+  );
+  if (aligned !== undefined) {
+    // Tumbling or sliding windows with the default trigger: a two-input operator keeps each side
+    // in state of its own (window-co-group-operator.ts), with no tagging and no union.
+    return spec.left
+      .connect(spec.right)
+      .keyBy(keyA, keyB)
+      .windowCoGroup<R>(`${name}(${assignerName})`, fn, {
+        assigner: aligned,
+        allowedLateness: spec.lateness,
+      });
+  }
   const left = tagInput(spec.left, tagLeft as (v: A) => TaggedUnion<A, B>, `${name}: tag input 1`);
   const right = tagInput(spec.right, tagRight as (v: B) => TaggedUnion<A, B>, `${name}: tag input 2`);
   let windowed = left
@@ -194,7 +212,6 @@ export function windowedCoGroup<A, B, K extends Key, W extends Window, R>(
   if (spec.trigger) windowed = windowed.trigger(spec.trigger);
   if (spec.evictor) windowed = windowed.evictor(spec.evictor);
   if (spec.lateness > 0) windowed = windowed.allowedLateness(spec.lateness);
-  const assignerName = spec.assigner.constructor?.name ?? 'assigner';
   return windowed.process(fn.asWindowFunction()).name(`${name}(${assignerName})`);
 }
 

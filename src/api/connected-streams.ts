@@ -1,5 +1,6 @@
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
+import type { WindowCoGroupOperatorConfig } from '../graph/operator-spec.ts';
 import {
   type CoFlatMapFunction,
   type CoMapFunction,
@@ -150,5 +151,21 @@ export class KeyedConnectedStreams<IN1, IN2, K extends Key> extends ConnectedStr
   override process<R>(fn: KeyedCoProcessFunctionObject<K, IN1, IN2, R>): DataStream<R> {
     requireMethods(fn, 'connect(...).process', 'processElement1', 'processElement2');
     return this.transform<R>('keyed-co-process', 'Co-Keyed-Process', fn);
+  }
+
+  /** @internal The window coGroup or join of these inputs (co-grouped-streams.ts builds it). */
+  windowCoGroup<R>(
+    name: string,
+    windowFunction: unknown,
+    config: WindowCoGroupOperatorConfig,
+  ): DataStream<R> {
+    const t = this.environment.addPhysical({
+      operator: 'window-co-group',
+      name,
+      inputs: [[this.first.transformation], [this.second.transformation]],
+      extra: { windowFunction },
+      config,
+    });
+    return new this.streamClass<R>(this.environment, t);
   }
 }

@@ -232,15 +232,20 @@ describe('job graphs as data', () => {
     keyed.window(SlidingEventTimeWindows.of(10_000, 5_000)).aggregate(count).print();
     const plan = JSON.parse(JSON.stringify(env.getJobGraph())) as JobGraph;
     const ops = plan.vertices.flatMap((v) => v.operators);
-    const windows = ops.filter((o) => o.kind === 'window' || o.kind === 'sliced-window');
+    const windows = ops.filter(
+      (o) => o.kind === 'window' || o.kind === 'sliced-window' || o.kind === 'time-window',
+    );
+    assert.deepEqual(
+      windows.map((w) => w.kind),
+      ['time-window', 'window', 'sliced-window'],
+    );
     assert.deepEqual(
       windows.map((w) => w.config),
       [
         {
+          // The default trigger and no evictor: the aligned time window operator, with no trigger to name.
           contents: 'aggregate',
           assigner: { kind: 'tumbling-event-time', size: 10_000, offset: 0 },
-          trigger: null,
-          evictor: null,
           allowedLateness: 0,
           lateTag: null,
         },

@@ -27,6 +27,7 @@ import {
 } from 'weir';
 import { CollectSink, type OperatorHarness, windowHarness } from 'weir/testing';
 import { SlicedWindowOperator } from '../../src/runtime/operators/sliced-window-operator.ts';
+import { TimeWindowOperator } from '../../src/runtime/operators/time-window-operator.ts';
 import { WindowOperator } from '../../src/runtime/operators/window-operator.ts';
 
 interface Ev {
@@ -497,29 +498,23 @@ describe('sliding windows by slices: when they apply', () => {
     (await windowHarness(build)).operator;
   const keyed = (s: DataStream<Ev>) => s.keyBy((e) => e.k);
 
-  it('sliding event-time and processing-time windows with reduce or aggregate (with merge) are sliced', async () => {
+  it('sliding event-time windows with reduce or aggregate (with merge) are sliced', async () => {
     assert.ok(
       (await kindOf((s) => keyed(s).window(SlidingEventTimeWindows.of(10, 2)).reduce(sumReduce))) instanceof
         SlicedWindowOperator,
     );
     assert.ok(
       (await kindOf((s) =>
-        keyed(s).window(SlidingProcessingTimeWindows.of(10, 2)).aggregate(sumAggregate, describeWindows([])),
+        keyed(s).window(SlidingEventTimeWindows.of(10, 2)).aggregate(sumAggregate, describeWindows([])),
       )) instanceof SlicedWindowOperator,
     );
   });
 
-  it('a trigger, an evictor, an aggregate without merge, process() or tumbling windows keep the general operator', async () => {
+  it('processing-time windows, an aggregate without merge, process() and tumbling windows take the aligned operator', async () => {
     const { merge: _, ...noMerge } = sumAggregate;
-    const general = [
+    const aligned = [
       await kindOf((s) =>
-        keyed(s)
-          .window(SlidingEventTimeWindows.of(10, 2))
-          .trigger(EventTimeTrigger.create())
-          .reduce(sumReduce),
-      ),
-      await kindOf((s) =>
-        keyed(s).window(SlidingEventTimeWindows.of(10, 2)).evictor(CountEvictor.of(2)).reduce(sumReduce),
+        keyed(s).window(SlidingProcessingTimeWindows.of(10, 2)).aggregate(sumAggregate, describeWindows([])),
       ),
       await kindOf((s) =>
         keyed(s)
@@ -536,11 +531,26 @@ describe('sliding windows by slices: when they apply', () => {
       ),
       await kindOf((s) => keyed(s).window(TumblingEventTimeWindows.of(10)).reduce(sumReduce)),
     ];
+    for (const operator of aligned) assert.ok(operator instanceof TimeWindowOperator);
+  });
+
+  it('a trigger or an evictor keeps the general operator', async () => {
+    const general = [
+      await kindOf((s) =>
+        keyed(s)
+          .window(SlidingEventTimeWindows.of(10, 2))
+          .trigger(EventTimeTrigger.create())
+          .reduce(sumReduce),
+      ),
+      await kindOf((s) =>
+        keyed(s).window(SlidingEventTimeWindows.of(10, 2)).evictor(CountEvictor.of(2)).reduce(sumReduce),
+      ),
+    ];
     for (const operator of general) assert.ok(operator instanceof WindowOperator);
   });
 });
 
-describe('sliding processing-time windows by slices, in virtual time', () => {
+describe('sliding processing-time windows (the aligned operator), in virtual time', () => {
   it('fires when the clock reaches a window end − 1, with the merge of its slices', async () => {
     const h = await windowHarness((s: DataStream<Ev>) =>
       s
@@ -562,7 +572,7 @@ describe('sliding processing-time windows by slices, in virtual time', () => {
     assert.equal(h.numProcessingTimeTimers(), 0);
   });
 
-  it('an element in the millisecond in which its first window fired counts in the windows still to fire', async () => {
+  it('an element in the millisecond in which its first window fired fires that window again, alone (ProcessingTimeTrigger)', async () => {
     const harness = (size: number, slide: number) =>
       windowHarness((s: DataStream<Ev>) =>
         s
@@ -576,9 +586,8 @@ describe('sliding processing-time windows by slices, in virtual time', () => {
     h.setProcessingTime(9); // both fired
     h.processElement({ k: 'a', v: 2 }); // in [0, 10), fired a moment ago, and [5, 15)
     h.setProcessingTime(100);
-    assert.deepEqual(h.extractOutputValues(), ['a:1/1', 'a:1/1', 'a:2/1']);
-    // With no window left to fire (slide = size), the window fires again with such elements alone,
-    // as the general operator does.
+    // Its timer at 9 is due at once: [0, 10) fires again with the new element only, then [5, 15).
+    assert.deepEqual(h.extractOutputValues(), ['a:1/1', 'a:1/1', 'a:2/1', 'a:2/1']);
     const t = await harness(5, 5);
     t.setProcessingTime(3);
     t.processElement({ k: 'a', v: 1 });
@@ -597,10 +606,8 @@ describe('sliding processing-time windows by slices, in virtual time', () => {
           let now = 1_000;
           for (let i = 0; i < 300; i++) {
             now += Math.floor(rnd() * 3);
-            // An element in the same millisecond as, but after, the firing of a window ending at the
-            // next millisecond would fire that window again alone in the general operator (a race
-            // of the clock, not a rule): keep arrivals off those instants.
-            if (mod(now + 1 - shape.offset - shape.size, shape.slide) === 0) now++;
+            // Arrivals fall on window ends − 1 too: a window that fired in that millisecond fires
+            // again with the late arrivals alone, in both operators.
             arrivals.push({ at: now, e: { k: 'abc'[Math.floor(rnd() * 3)], v: 1 + Math.floor(rnd() * 9) } });
           }
           const run = async (forceGeneral: boolean) => {
@@ -608,7 +615,7 @@ describe('sliding processing-time windows by slices, in virtual time', () => {
             const h = (await windowHarness(pipeline(shape, fn, 0, forceGeneral, cleared, true), {
               processingTime: 1_000,
             })) as OperatorHarness<unknown>;
-            assert.ok(h.operator instanceof (forceGeneral ? WindowOperator : SlicedWindowOperator));
+            assert.ok(h.operator instanceof (forceGeneral ? WindowOperator : TimeWindowOperator));
             for (const { at, e } of arrivals) {
               h.setProcessingTime(at);
               h.processElement(e);

@@ -261,7 +261,8 @@ describe('event-time windows in a job', () => {
       })
       .sinkTo(described);
     const graph = env.getJobGraph();
-    const windows = graph.vertices.filter((v) => v.operators.some((o) => o.kind === 'window'));
+    const windowKinds = new Set(['window', 'time-window', 'sliced-window']);
+    const windows = graph.vertices.filter((v) => v.operators.some((o) => windowKinds.has(o.kind)));
     assert.deepEqual(
       windows.map((v) => v.parallelism),
       [1, 1],

@@ -97,3 +97,38 @@ export function windowAssignerFromSpec(
   })();
   return built as WindowAssigner<unknown, Window>;
 }
+
+/** The specs of the assigners whose windows all have one size and aligned starts: tumbling and sliding. */
+export type AlignedTimeWindowSpec = Extract<
+  WindowAssignerSpec,
+  {
+    kind:
+      | 'tumbling-event-time'
+      | 'tumbling-processing-time'
+      | 'sliding-event-time'
+      | 'sliding-processing-time';
+  }
+>;
+
+/**
+ * `assigner` when its windows can be kept by the aligned time window operators
+ * (aligned-time-window-operator.ts): a built-in tumbling or sliding assigner with its default
+ * trigger (`trigger` null) and no evictor (`evictor` null). Any other trigger, even an explicit
+ * default one, keeps the general window operator.
+ */
+export function alignedTimeWindowSpec(
+  assigner: WindowAssignerSpec,
+  trigger: unknown,
+  evictor: unknown,
+): AlignedTimeWindowSpec | undefined {
+  if (trigger !== null || evictor !== null) return undefined;
+  switch (assigner.kind) {
+    case 'tumbling-event-time':
+    case 'tumbling-processing-time':
+    case 'sliding-event-time':
+    case 'sliding-processing-time':
+      return assigner;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,126 @@
+import type { RichFunction } from '../../api/functions.ts';
+import type { ProcessWindowFunctionObject } from '../../api/window-functions.ts';
+import type { Key } from '../../core/key.ts';
+import { operatorConfig, type WindowContents } from '../../graph/operator-spec.ts';
+import type { InternalListState, InternalValueState } from '../../state/internal-kv-state.ts';
+import type { AggregateFunction } from '../../state/state.ts';
+import { ListStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptor.ts';
+import type { TimeWindow } from '../../time/windows/window.ts';
+import { windowFunctionInstance } from '../task/function-instance.ts';
+import { AlignedTimeWindowOperator } from './aligned-time-window-operator.ts';
+import type { OperatorContext } from './operator-context.ts';
+
+/**
+ * A keyed stream's tumbling or sliding time windows with the default trigger and no evictor
+ * (aligned-time-window-operator.ts): each window's contents are the key's state in the namespace
+ * of the window's start: a list of the elements (list state), the reduced value or the
+ * accumulator (value state). WindowedStream picks it where the general window operator would give
+ * the same output and the sliced operator does not apply.
+ */
+export class TimeWindowOperator extends AlignedTimeWindowOperator {
+  private readonly contentsKind: WindowContents;
+  private readonly reduceFn: ((a: unknown, b: unknown) => unknown) | undefined;
+  private readonly aggregateFn: AggregateFunction<unknown, unknown, unknown> | undefined;
+  private readonly windowFn: ProcessWindowFunctionObject<unknown, unknown, Key, TimeWindow> | undefined;
+  /** The elements of each window (contents `list`). */
+  private readonly elements: InternalListState<unknown>;
+  /** The reduced value or the accumulator of each window (contents `reduce`, `aggregate`). */
+  private readonly value: InternalValueState<unknown>;
+  private readonly listContents: boolean;
+  /** One-element array for a reduce's or an aggregate's result (reused: the function gets it to iterate). */
+  private readonly single: unknown[] = [undefined];
+
+  constructor(ctx: OperatorContext) {
+    const config = operatorConfig(ctx.spec, 'time-window');
+    super(ctx, config.assigner!, Number(config.allowedLateness ?? 0), config.lateTag ?? null);
+    const extra = ctx.functions.extra ?? {};
+    this.contentsKind = config.contents ?? 'list';
+    this.listContents = this.contentsKind === 'list';
+    const reduce = extra.reduce as
+      | ((a: unknown, b: unknown) => unknown)
+      | { reduce(a: unknown, b: unknown): unknown }
+      | undefined;
+    this.reduceFn =
+      reduce === undefined
+        ? undefined
+        : typeof reduce === 'function'
+          ? reduce
+          : (a, b) => reduce.reduce(a, b);
+    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
+    // Each subtask gets its own instance of the window function, as of any user function.
+    this.windowFn =
+      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
+    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
+      | RichFunction
+      | undefined;
+    const fn = this.windowFn;
+    if (fn?.clear !== undefined) this.windowFunctionClear = (context) => fn.clear!(context);
+    const backend = ctx.keyedStateBackend!;
+    this.elements = backend.getListState(
+      new ListStateDescriptor<unknown>('_window-contents'),
+    ) as InternalListState<unknown>;
+    this.value = backend.getState(
+      new ValueStateDescriptor<unknown>('_window-value'),
+    ) as InternalValueState<unknown>;
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    this.addElement(value, timestamp, 1);
+  }
+
+  protected setWindow(start: number): void {
+    if (this.listContents) this.elements.setCurrentNamespace(start);
+    else this.value.setCurrentNamespace(start);
+  }
+
+  protected add(value: unknown, _input: number): void {
+    if (this.listContents) {
+      this.elements.add(value);
+      return;
+    }
+    const current = this.value.value();
+    if (this.reduceFn !== undefined) {
+      this.value.update(current === undefined ? value : this.reduceFn(current, value));
+    } else {
+      const agg = this.aggregateFn!;
+      this.value.update(agg.add(value, current === undefined ? agg.createAccumulator() : current));
+    }
+  }
+
+  protected hasContents(): boolean {
+    return this.listContents ? !isEmpty(this.elements.get()) : this.value.value() !== undefined;
+  }
+
+  protected emit(start: number): void {
+    let contents: Iterable<unknown>;
+    if (this.listContents) {
+      contents = this.elements.get();
+      if (isEmpty(contents)) return;
+    } else {
+      const v = this.value.value();
+      if (v === undefined) return;
+      this.single[0] = this.contentsKind === 'aggregate' ? this.aggregateFn!.getResult(v) : v;
+      contents = this.single;
+    }
+    this.collector.timestamp = start + this.size - 1;
+    const fn = this.windowFn;
+    if (fn === undefined) {
+      for (const e of contents) this.collector.collect(e);
+    } else {
+      fn.process(this.keyed!.getCurrentKey(), this.contextFor(start), contents, this.collector);
+      this.flushWindowState();
+    }
+    this.single[0] = undefined;
+  }
+
+  protected clearContents(): void {
+    if (this.listContents) this.elements.clear();
+    else this.value.clear();
+  }
+}
+
+function isEmpty(contents: Iterable<unknown>): boolean {
+  if (Array.isArray(contents)) return contents.length === 0;
+  for (const _ of contents) return false;
+  return true;
+}
