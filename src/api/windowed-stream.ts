@@ -2,7 +2,11 @@ import type { Collector } from '../core/collector.ts';
 import { OutputTag } from '../core/collector.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
-import type { SlicedWindowOperatorConfig, WindowContents } from '../graph/operator-spec.ts';
+import type {
+  SessionWindowOperatorConfig,
+  SlicedWindowOperatorConfig,
+  WindowContents,
+} from '../graph/operator-spec.ts';
 import type { AggregateFunction } from '../state/state.ts';
 import type { Evictor } from '../time/windows/evictor.ts';
 import { evictorNeedsObject, evictorToSpec } from '../time/windows/evictor-spec.ts';
@@ -11,6 +15,7 @@ import { triggerNeedsObject, triggerToSpec } from '../time/windows/trigger-spec.
 import type { Window } from '../time/windows/window.ts';
 import type { WindowAssigner } from '../time/windows/window-assigner.ts';
 import {
+  alignedTimeWindowSpec,
   type WindowAssignerSpec,
   windowAssignerNeedsObject,
   windowAssignerToSpec,
@@ -152,6 +157,20 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     if (evictor !== null && evictorNeedsObject(evictor)) extra.evictor = this.windowEvictor;
     const name = `Window(${this.assigner.constructor?.name ?? 'assigner'})`;
     const inputs = [[this.input.transformation]];
+    // Sessions with their default trigger: the session window operator (session-window-operator.ts).
+    const session = sessionAssignerSpec(contents, assigner, trigger, evictor, fns);
+    if (session !== undefined) {
+      const config = {
+        contents,
+        assigner: session,
+        allowedLateness: this.lateness,
+        lateTag: this.lateTag?.id ?? null,
+      };
+      return new DataStream<R>(
+        env,
+        env.addPhysical({ operator: 'session-window', name, inputs, extra, config }),
+      );
+    }
     const sliced = this.slicedAssigner(contents, assigner, trigger, evictor, fns);
     const t =
       sliced !== undefined
@@ -170,6 +189,19 @@ export class WindowedStream<T, K extends Key, W extends Window> {
               lateTag: this.lateTag?.id ?? null,
             },
           })
+        : alignedTimeWindowSpec(assigner, trigger, evictor) !== undefined
+          ? env.addPhysical({
+              operator: 'time-window',
+              name,
+              inputs,
+              extra,
+              config: {
+                contents,
+                assigner: alignedTimeWindowSpec(assigner, trigger, evictor)!,
+                allowedLateness: this.lateness,
+                lateTag: this.lateTag?.id ?? null,
+              },
+            })
         : env.addPhysical({
             operator: 'window',
             name,
@@ -188,7 +220,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   }
 
   /**
-   * The sliding assigner's spec when the windows can be aggregated by slices
+   * The event-time sliding assigner's spec when the windows can be aggregated by slices
    * (docs/windows-slicing.md): the assigner's default trigger, no evictor, and a reduce or an
    * aggregate with `merge`. Any other trigger (even an explicit default one) keeps the general
    * window operator.
@@ -200,14 +232,42 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     evictor: unknown,
     fns: Record<string, unknown>,
   ): Pick<SlicedWindowOperatorConfig, 'contents' | 'assigner'> | undefined {
-    if (assigner.kind !== 'sliding-event-time' && assigner.kind !== 'sliding-processing-time')
-      return undefined;
+    // Event time only: in processing time, an element that comes in the millisecond of a window's
+    // end − 1 after that window fired must fire it again alone (ProcessingTimeTrigger), which slices
+    // shared with later windows cannot give; the aligned time window operator does.
+    if (assigner.kind !== 'sliding-event-time') return undefined;
     if (trigger !== null || evictor !== null) return undefined;
     if (contents === 'reduce') return { contents, assigner };
     if (contents === 'aggregate' && typeof (fns.aggregate as { merge?: unknown }).merge === 'function')
       return { contents, assigner };
     return undefined;
   }
+}
+
+/**
+ * The session assigner's spec when the session window operator gives the general operator's output:
+ * the assigner's default trigger (an explicit trigger, even the default one, keeps the general
+ * operator), no evictor, and an aggregate that can merge accumulators (Flink requires `merge` of
+ * merging windows; without it the general operator reports the failure as before).
+ */
+function sessionAssignerSpec(
+  contents: WindowContents,
+  assigner: WindowAssignerSpec,
+  trigger: unknown,
+  evictor: unknown,
+  fns: Record<string, unknown>,
+): SessionWindowOperatorConfig['assigner'] | undefined {
+  if (
+    assigner.kind !== 'event-time-session' &&
+    assigner.kind !== 'processing-time-session' &&
+    assigner.kind !== 'dynamic-event-time-session' &&
+    assigner.kind !== 'dynamic-processing-time-session'
+  )
+    return undefined;
+  if (trigger !== null || evictor !== null) return undefined;
+  if (contents === 'aggregate' && typeof (fns.aggregate as { merge?: unknown }).merge !== 'function')
+    return undefined;
+  return assigner;
 }
 
 /** Fails at the call, not in a subtask, when `fn` is given but is no window function (INVALID_ARGUMENT). */

@@ -15,7 +15,7 @@ import type { Rex } from '../sql/plan/rex.ts';
 import type { WatermarkStrategySpec } from '../time/watermark-strategy-spec.ts';
 import type { EvictorSpec } from '../time/windows/evictor-spec.ts';
 import type { TriggerSpec } from '../time/windows/trigger-spec.ts';
-import type { WindowAssignerSpec } from '../time/windows/window-assigner-spec.ts';
+import type { AlignedTimeWindowSpec, WindowAssignerSpec } from '../time/windows/window-assigner-spec.ts';
 import type {
   SqlGlobalGroupAggregateOperatorConfig,
   SqlIncrementalGroupAggregateOperatorConfig,
@@ -72,6 +72,23 @@ export interface WindowOperatorConfig {
   lateTag: string | null;
 }
 
+/**
+ * Tumbling or sliding time windows with the default trigger and no evictor, contents as state
+ * namespaced by window (aligned-time-window-operator.ts).
+ */
+export interface TimeWindowOperatorConfig {
+  contents: WindowContents;
+  assigner: AlignedTimeWindowSpec;
+  allowedLateness: number;
+  lateTag: string | null;
+}
+
+/** A window coGroup or join of two keyed inputs over tumbling or sliding time windows (window-co-group-operator.ts). */
+export interface WindowCoGroupOperatorConfig {
+  assigner: AlignedTimeWindowSpec;
+  allowedLateness: number;
+}
+
 /** Sliding windows aggregated by slices (docs/windows-slicing.md). */
 export interface SlicedWindowOperatorConfig {
   contents: 'reduce' | 'aggregate';
@@ -79,6 +96,34 @@ export interface SlicedWindowOperatorConfig {
   size: number;
   slide: number;
   offset: number;
+  allowedLateness: number;
+  lateTag: string | null;
+}
+
+/**
+ * The local phase of `windowAll(...).reduce` / `.aggregate` over event-time tumbling or sliding
+ * windows (window-all-pre-aggregate-operator.ts): each input subtask folds its elements per slice
+ * of the windows and sends the partials to the one global window operator. The function (the
+ * reduce or the AggregateFunction) is the operator's own.
+ */
+export interface WindowAllPreAggregateOperatorConfig {
+  contents: 'reduce' | 'aggregate';
+  assigner: Extract<WindowAssignerSpec, { kind: 'tumbling-event-time' | 'sliding-event-time' }>;
+}
+
+/** Session windows with their default trigger, no evictor (session-window-operator.ts). */
+export interface SessionWindowOperatorConfig {
+  contents: WindowContents;
+  assigner: Extract<
+    WindowAssignerSpec,
+    {
+      kind:
+        | 'event-time-session'
+        | 'processing-time-session'
+        | 'dynamic-event-time-session'
+        | 'dynamic-processing-time-session';
+    }
+  >;
   allowedLateness: number;
   lateTag: string | null;
 }
@@ -147,6 +192,8 @@ export interface SqlGroupAggregateOperatorConfig {
   resultTypes: SqlType[];
   /** `table.exec.state.ttl` (ms): a group not updated for this long is forgotten; 0 or absent: never. */
   stateTtl?: number;
+  /** The input only inserts: MIN and MAX keep their extreme alone, not every value (Flink's MaxAggFunction). */
+  insertOnly?: boolean;
 }
 
 /** One field of a window aggregate's output row: a group key, an aggregate result or a window property. */
@@ -163,6 +210,8 @@ export interface SqlWindowAggregateOperatorConfig {
   resultTypes: SqlType[];
   assigner: WindowAssignerSpec;
   output: SqlWindowOutputField[];
+  /** The input only inserts: MIN and MAX keep their extreme alone, not every value (Flink's MaxAggFunction). */
+  insertOnly?: boolean;
 }
 
 /**
@@ -180,6 +229,8 @@ export interface SqlJoinOperatorConfig {
   residual: Rex | null;
   /** `table.exec.state.ttl` (ms): rows kept for a key not written for this long are forgotten. */
   stateTtl?: number;
+  /** The left row's column types (an inner join keeps left rows column-wise with them). */
+  leftTypes?: SqlType[];
 }
 
 /**
@@ -368,6 +419,10 @@ export interface OperatorConfigs {
   collect: FunctionOperatorConfig;
   window: WindowOperatorConfig;
   'sliced-window': SlicedWindowOperatorConfig;
+  'session-window': SessionWindowOperatorConfig;
+  'window-all-pre-aggregate': WindowAllPreAggregateOperatorConfig;
+  'time-window': TimeWindowOperatorConfig;
+  'window-co-group': WindowCoGroupOperatorConfig;
   'co-map': FunctionOperatorConfig;
   'co-flat-map': FunctionOperatorConfig;
   'co-process': FunctionOperatorConfig;
@@ -387,6 +442,7 @@ export interface OperatorConfigs {
   'sql-window-aggregate': SqlWindowAggregateOperatorConfig;
   /** The same for sliding windows, aggregated by slices: the planner picks it for HOP. */
   'sql-sliced-window-aggregate': SqlWindowAggregateOperatorConfig;
+  'sql-slicing-window-aggregate': SqlWindowAggregateOperatorConfig;
   'sql-join': SqlJoinOperatorConfig;
   'sql-interval-join': SqlIntervalJoinOperatorConfig;
   'sql-window-join': SqlWindowJoinOperatorConfig;
@@ -419,6 +475,10 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'collect',
   'window',
   'sliced-window',
+  'session-window',
+  'window-all-pre-aggregate',
+  'time-window',
+  'window-co-group',
   'co-map',
   'co-flat-map',
   'co-process',
@@ -436,6 +496,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
   'sql-incremental-group-aggregate',
   'sql-window-aggregate',
   'sql-sliced-window-aggregate',
+  'sql-slicing-window-aggregate',
   'sql-join',
   'sql-interval-join',
   'sql-window-join',
@@ -461,6 +522,10 @@ export const FUNCTION_KINDS: ReadonlySet<OperatorKind> = new Set<OperatorKind>([
   'reduce',
   'window',
   'sliced-window',
+  'session-window',
+  'window-all-pre-aggregate',
+  'time-window',
+  'window-co-group',
   'co-map',
   'co-flat-map',
   'co-process',

@@ -15,6 +15,7 @@ import { MapOperator } from './map-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { ProcessOperator } from './process-operator.ts';
 import { ReduceOperator } from './reduce-operator.ts';
+import { SessionWindowOperator } from './session-window-operator.ts';
 import { SinkOperator } from './sink-operator.ts';
 import { SlicedWindowOperator } from './sliced-window-operator.ts';
 import { SourceOperator } from './source-operator.ts';
@@ -34,6 +35,7 @@ import { SqlMiniBatchGroupAggregateOperator } from './sql/sql-mini-batch-group-a
 import { SqlOverAggregateOperator } from './sql/sql-over-aggregate-operator.ts';
 import { SqlRankOperator } from './sql/sql-rank-operator.ts';
 import { SqlSemiAntiJoinOperator } from './sql/sql-semi-anti-join-operator.ts';
+import { SqlSlicingWindowAggregateOperator } from './sql/sql-slicing-window-aggregate-operator.ts';
 import { SqlTemporalJoinOperator } from './sql/sql-temporal-join-operator.ts';
 import { SqlWatermarkAssignerOperator } from './sql/sql-watermark-assigner-operator.ts';
 import {
@@ -43,7 +45,10 @@ import {
 import { SqlWindowJoinOperator } from './sql/sql-window-join-operator.ts';
 import { SqlWindowRankOperator } from './sql/sql-window-rank-operator.ts';
 import type { StreamOperator } from './stream-operator.ts';
+import { TimeWindowOperator } from './time-window-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
+import { WindowAllPreAggregateOperator } from './window-all-pre-aggregate-operator.ts';
+import { WindowCoGroupOperator } from './window-co-group-operator.ts';
 import { WindowOperator } from './window-operator.ts';
 
 type OperatorClass = new (ctx: OperatorContext) => StreamOperator;
@@ -66,6 +71,10 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   collect: CollectOperator,
   window: WindowOperator,
   'sliced-window': SlicedWindowOperator,
+  'session-window': SessionWindowOperator,
+  'window-all-pre-aggregate': WindowAllPreAggregateOperator,
+  'time-window': TimeWindowOperator,
+  'window-co-group': WindowCoGroupOperator,
   'co-map': CoMapOperator,
   'co-flat-map': CoFlatMapOperator,
   'co-process': CoProcessOperator,
@@ -83,6 +92,7 @@ const operators: { readonly [K in OperatorKind]: OperatorClass } = {
   'sql-incremental-group-aggregate': SqlIncrementalGroupAggregateOperator,
   'sql-window-aggregate': SqlWindowAggregateOperator,
   'sql-sliced-window-aggregate': SqlSlicedWindowAggregateOperator,
+  'sql-slicing-window-aggregate': SqlSlicingWindowAggregateOperator,
   'sql-join': SqlJoinOperator,
   'sql-interval-join': SqlIntervalJoinOperator,
   'sql-window-join': SqlWindowJoinOperator,
