@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -27,6 +27,11 @@ export interface CheckpointStorage {
   /** A new directory for a savepoint under `targetDirectory`. */
   savepointLocation(targetDirectory: string, jobId: string, id: number): string;
   writeState(location: string, name: string, data: Uint8Array): Promise<StateHandle>;
+  /**
+   * Writes a state file from parts produced while it is written (a streamed snapshot,
+   * streamed-task-state.ts). Optional: without it the parts are collected and given to `writeState`.
+   */
+  writeStateStream?(location: string, name: string, data: AsyncIterable<Uint8Array>): Promise<StateHandle>;
   writeMetadata(location: string, metadata: CheckpointMetadata): Promise<void>;
   discard(location: string): Promise<void>;
   /**
@@ -54,6 +59,15 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   }
   async writeState(_location: string, _name: string, data: Uint8Array): Promise<StateHandle> {
     return { kind: 'inline', data };
+  }
+  async writeStateStream(
+    _location: string,
+    _name: string,
+    data: AsyncIterable<Uint8Array>,
+  ): Promise<StateHandle> {
+    const parts: Uint8Array[] = [];
+    for await (const part of data) parts.push(part);
+    return { kind: 'inline', data: Buffer.concat(parts) };
   }
   async writeMetadata(): Promise<void> {}
   async discard(): Promise<void> {}
@@ -87,6 +101,37 @@ export class FileCheckpointStorage implements CheckpointStorage {
       await writeFileSynced(file, data);
       return { kind: 'file', file: name, bytes: data.byteLength, sha256: sha256(data) };
     } catch (error) {
+      throw await ioError(`cannot write checkpoint state to ${location}`, error);
+    }
+  }
+
+  /** Writes the parts as they come (each written before the next is asked for), hashing as it goes. */
+  async writeStateStream(
+    location: string,
+    name: string,
+    data: AsyncIterable<Uint8Array>,
+  ): Promise<StateHandle> {
+    try {
+      await mkdir(location, { recursive: true });
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const handle = await open(join(location, name), 'w');
+      try {
+        for await (const part of data) {
+          hash.update(part);
+          bytes += part.byteLength;
+          for (let offset = 0; offset < part.byteLength; ) {
+            offset += (await handle.write(part, offset, part.byteLength - offset)).bytesWritten;
+          }
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return { kind: 'file', file: name, bytes, sha256: hash.digest('hex') };
+    } catch (error) {
+      // The snapshot's own failure (a backend disposed while it was read) says what it is.
+      if (error instanceof WeirError) throw error;
       throw await ioError(`cannot write checkpoint state to ${location}`, error);
     }
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isRecoverable, isWeirError } from '../core/errors.ts';
+import { msgpackr, strictPackrOptions } from '../core/msgpack.ts';
 import { registerRecordType } from '../core/type-registry.ts';
 import { decodeTaskState, encodeTaskState, type TaskStateSnapshot } from './task-state.ts';
 
@@ -62,5 +63,29 @@ describe('checkpoint state files', () => {
         ),
     );
     assert.throws(() => encodeTaskState(snapshot({ f: () => 1 })), /value\.f is a function/);
+  });
+
+  it('refuse a cycle with STATE_ERROR naming it (written without structured clone, as records)', () => {
+    const value: { name: string; self?: unknown } = { name: 'loop' };
+    value.self = value;
+    assert.throws(
+      () => encodeTaskState(snapshot(value)),
+      (e) => isWeirError(e, 'STATE_ERROR') && /for key "k" .*value\.self is a cycle/.test(e.message),
+    );
+  });
+
+  it('read files written with structured clone (shared references, as before)', () => {
+    const shared = { n: 1 };
+    const { Packr } = msgpackr();
+    const old = new Packr(strictPackrOptions({ structuredClone: true })).pack(snapshot([shared, shared]));
+    const restored = decodeTaskState(old).operators.op.keyed!.states[0].keyGroups[0].entries[0][1];
+    assert.deepEqual(restored, [shared, shared]);
+    assert.equal((restored as unknown[])[0], (restored as unknown[])[1]);
+    // Written now: the same value, as two equal objects.
+    assert.deepEqual(
+      decodeTaskState(encodeTaskState(snapshot([shared, shared]))).operators.op.keyed!.states[0].keyGroups[0]
+        .entries[0][1],
+      [shared, shared],
+    );
   });
 });

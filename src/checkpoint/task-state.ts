@@ -5,6 +5,7 @@ import { findUnserializable } from '../core/serializable.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import type { OperatorStateSnapshot } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
+import { decodeStreamedTaskState, isStreamedTaskState } from './streamed-task-state.ts';
 // Registers the window classes' msgpack encoding.
 import '../time/windows/window.ts';
 
@@ -30,10 +31,14 @@ export interface TaskStateSnapshot {
 }
 
 /**
- * State files are msgpack with structured clone (Maps, Sets, Dates, cycles survive), configured as
- * the packers of exchanges and LMDB values ({@link strictPackrOptions}): values must be plain data
- * or instances of registered types; a function or an unregistered class fails the checkpoint.
- * The codec is built on first use (see core/msgpack.ts).
+ * State files are msgpack configured as the packers of exchanges and LMDB values
+ * ({@link strictPackrOptions}: Maps, Sets, Dates, typed arrays keep their type): values must be
+ * plain data or instances of registered types; a function, a cycle or an unregistered class fails
+ * the checkpoint with STATE_ERROR, as for records (docs/types.md). They are written without
+ * msgpackr's structured clone: its tracking of every object (for cycles and shared references)
+ * made encoding 5 to 20 times slower, which was most of the cost of a checkpoint. They are read
+ * with it, so files written before (which may hold references) still restore.
+ * The codecs are built on first use (see core/msgpack.ts).
  */
 let packr: Packr | undefined;
 function taskStatePackr(): Packr {
@@ -43,9 +48,18 @@ function taskStatePackr(): Packr {
   return packr;
 }
 
+let encoder: Packr | undefined;
+/** The packer that writes state files (and the frames of the streamed form): no structured clone. */
+export function taskStateEncoder(): Packr {
+  if (encoder !== undefined) return encoder;
+  const { Packr } = msgpackr();
+  encoder = new Packr(strictPackrOptions());
+  return encoder;
+}
+
 export function encodeTaskState(state: TaskStateSnapshot): Uint8Array {
   try {
-    return taskStatePackr().pack(state);
+    return taskStateEncoder().pack(state);
   } catch (error) {
     throw unserializableState(state, error);
   }
@@ -80,6 +94,8 @@ function unserializableState(state: TaskStateSnapshot, cause: unknown): unknown 
   return cause;
 }
 
+/** Decodes a state file, in the plain form or the streamed one (streamed-task-state.ts). */
 export function decodeTaskState(bytes: Uint8Array): TaskStateSnapshot {
+  if (isStreamedTaskState(bytes)) return decodeStreamedTaskState(bytes);
   return taskStatePackr().unpack(bytes) as TaskStateSnapshot;
 }

@@ -4,6 +4,7 @@ import { ManualClock } from '../core/clock.ts';
 import { isWeirError } from '../core/errors.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import type { HeapKeyedStateSnapshot } from './heap-keyed-state-snapshot.ts';
+import { type InternalValueState, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { assignToKeyGroup } from './key-groups.ts';
 import { keyedStateBackendContract } from './keyed-state-backend.contract.ts';
 import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor } from './state-descriptor.ts';
@@ -100,6 +101,40 @@ describe('HeapKeyedStateBackend', () => {
     copy.setCurrentKey('a');
     assert.equal(copy.getState(new ValueStateDescriptor<number>('v')).value(), 1);
     assert.equal(copy.getMapState(new MapStateDescriptor<string, number>('m')).get('x'), 2);
+  });
+
+  it('snapshots the values of the moment, namespaced ones beside them, and no emptied namespace', () => {
+    const b = full();
+    const v = b.getState(new ValueStateDescriptor<number>('v')) as InternalValueState<number>;
+    b.setCurrentKey('a');
+    v.update(1);
+    v.setCurrentNamespace(7);
+    v.update(2);
+    v.setCurrentNamespace(8);
+    v.update(3);
+    v.clear(); // namespace 8 is empty again: it must not appear
+    v.setCurrentNamespace(VOID_NAMESPACE);
+    const snapshot = b.snapshot();
+    // Later writes do not reach the snapshot's pairs (they are not the store's).
+    v.update(10);
+    b.setCurrentKey('b');
+    v.update(20);
+    const group = assignToKeyGroup('a', 128);
+    assert.deepEqual(snapshot.states[0].keyGroups, [
+      { keyGroup: group, entries: [['a', 1]], namespaced: [['a', 7, 2]] },
+    ]);
+    const copy = full();
+    copy.restore([snapshot]);
+    const w = copy.getState(new ValueStateDescriptor<number>('v')) as InternalValueState<number>;
+    copy.setCurrentKey('a');
+    assert.equal(w.value(), 1);
+    w.setCurrentNamespace(7);
+    assert.equal(w.value(), 2);
+    w.setCurrentNamespace(8);
+    assert.equal(w.value(), undefined);
+    w.setCurrentNamespace(VOID_NAMESPACE);
+    copy.setCurrentKey('b');
+    assert.equal(w.value(), undefined);
   });
 
   it('keeps restored state that no operator asked for in the next snapshot', () => {

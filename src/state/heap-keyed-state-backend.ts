@@ -195,26 +195,41 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   // ---- snapshots ----------------------------------------------------------------------------
 
-  /** Every state, registered or restored, as plain data per key group (expired values included). */
+  /**
+   * Every state, registered or restored, as plain data per key group (expired values included).
+   * It runs on the task thread in the synchronous part of every checkpoint, once per entry, so it
+   * allocates no more than the pairs themselves: a value that is its own plain form (value,
+   * reducing and aggregating state without TTL) goes in the `[key, value]` array the Map's
+   * iterator yields, into an array of the group's size.
+   */
   snapshot(): HeapKeyedStateSnapshot {
     const states: HeapStateSnapshot[] = [];
     for (const table of this.tables.values()) {
+      const { kind, wrapped } = table;
+      const asIs = !wrapped && kind !== 'list' && kind !== 'map';
       const keyGroups: KeyGroupSnapshot[] = [];
       for (let i = 0; i < this.groupCount; i++) {
-        const entries: Array<[Key, unknown]> = [];
-        const namespaced: Array<[Key, Key, unknown]> = [];
-        table.forEachIn(i, (map, namespace) => {
-          for (const [key, stored] of map) {
-            const plain = storedToPlain(table.kind, table.wrapped, stored);
-            if (namespace === VOID_NAMESPACE) entries.push([key, plain]);
-            else namespaced.push([key, namespace, plain]);
+        const map = table.groups[i];
+        const entries: Array<[Key, unknown]> = new Array(map.size);
+        let n = 0;
+        if (asIs) for (const entry of map) entries[n++] = entry;
+        else for (const [key, stored] of map) entries[n++] = [key, storedToPlain(kind, wrapped, stored)];
+        const namespaces = table.namespaced[i];
+        let namespaced: Array<[Key, Key, unknown]> | undefined;
+        if (namespaces !== undefined && namespaces.size > 0) {
+          namespaced = [];
+          for (const [namespace, values] of namespaces) {
+            for (const [key, stored] of values) {
+              namespaced.push([key, namespace, asIs ? stored : storedToPlain(kind, wrapped, stored)]);
+            }
           }
-        });
-        if (entries.length === 0 && namespaced.length === 0) continue;
+        }
+        if (namespaced?.length === 0) namespaced = undefined;
+        if (n === 0 && namespaced === undefined) continue;
         const keyGroup = this.keyGroupRange.start + i;
-        keyGroups.push(namespaced.length === 0 ? { keyGroup, entries } : { keyGroup, entries, namespaced });
+        keyGroups.push(namespaced === undefined ? { keyGroup, entries } : { keyGroup, entries, namespaced });
       }
-      states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
+      states.push({ name: table.name, kind, ttl: wrapped, keyGroups });
     }
     return { maxParallelism: this.maxParallelism, keyGroupRange: { ...this.keyGroupRange }, states };
   }

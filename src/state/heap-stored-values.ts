@@ -71,12 +71,7 @@ export function removeExpired(kind: StateKind, stored: unknown, ttl: TtlPolicy, 
  * is copied, a map becomes an array of `[key, value]` pairs, a TTL wrapper a `{ value, timestamp }`.
  */
 export function storedToPlain(kind: StateKind, wrapped: boolean, stored: unknown): unknown {
-  const unit = wrapped
-    ? (v: unknown): unknown => {
-        const e = v as TtlValue<unknown>;
-        return { value: e.value, timestamp: e.timestamp } satisfies TtlEntrySnapshot;
-      }
-    : (v: unknown): unknown => v;
+  const unit = wrapped ? ttlEntryToPlain : asIs;
   switch (kind) {
     case 'list':
       return (stored as unknown[]).map(unit);
@@ -88,6 +83,15 @@ export function storedToPlain(kind: StateKind, wrapped: boolean, stored: unknown
     default:
       return unit(stored);
   }
+}
+
+function ttlEntryToPlain(v: unknown): TtlEntrySnapshot {
+  const e = v as TtlValue<unknown>;
+  return { value: e.value, timestamp: e.timestamp };
+}
+
+function asIs(v: unknown): unknown {
+  return v;
 }
 
 /**

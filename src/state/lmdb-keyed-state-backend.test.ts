@@ -9,11 +9,13 @@ import { isWeirError, type WeirErrorCode } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import { keyedStateBackendContract } from './keyed-state-backend.contract.ts';
+import { appendKeyedStateChunk } from './keyed-state-snapshot-stream.ts';
 import {
   LmdbKeyedStateBackend,
   type LmdbKeyedStateBackendOptions,
   removeStaleTemporaryDirectories,
 } from './lmdb-keyed-state-backend.ts';
+import { CHUNK_UNITS } from './lmdb-snapshot-stream.ts';
 import { MapStateDescriptor, ValueStateDescriptor } from './state-descriptor.ts';
 
 const heap = {
@@ -295,6 +297,122 @@ describe('LmdbKeyedStateBackend', () => {
         );
       }
       assert.equal(b.size(), 4_000, 'a map state counts keys, not entries');
+    });
+  });
+
+  describe('streamed snapshots', () => {
+    /** Writes `n` keys into a value state (`count` = key + 1) and a map state (two entries per key). */
+    const fill = (b: LmdbKeyedStateBackend, n: number) => {
+      const count = b.getState(new ValueStateDescriptor('count', 0));
+      const seen = b.getMapState(new MapStateDescriptor<number, number>('seen'));
+      for (let i = 0; i < n; i++) {
+        b.setCurrentKey(i);
+        count.update(i + 1);
+        seen.put(0, i);
+        seen.put(1, i + 1_000);
+      }
+      return { count, seen };
+    };
+
+    it('reads the state as it was when taken, while the backend goes on writing between chunks', () => {
+      // Two key groups of about 6k keys each: each group is read in several chunks.
+      const b = backend({ maxParallelism: 2, keyGroupRange: { start: 0, end: 1 }, writeBatchSize: 500 });
+      const n = 3 * CHUNK_UNITS;
+      const { count, seen } = fill(b, n);
+      const expected = b.snapshot();
+      const stream = b.snapshotStream();
+      const taken = stream.header;
+      assert.deepEqual(
+        taken.states.map((s) => [s.name, s.keyGroups.length]),
+        [
+          ['count', 0],
+          ['seen', 0],
+        ],
+        'the header has every state and no key groups',
+      );
+      let chunks = 0;
+      for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
+        chunks++;
+        const units = chunk.group.entries.reduce((sum, [, v]) => sum + (Array.isArray(v) ? v.length : 1), 0);
+        assert.ok(units <= CHUNK_UNITS + 1, `a chunk holds at most ${CHUNK_UNITS} values, got ${units}`);
+        appendKeyedStateChunk(taken, chunk);
+        // Writes between chunks, flushed to LMDB: none of them may show in the snapshot.
+        for (let i = 0; i < 200; i++) {
+          b.setCurrentKey((chunks * 200 + i) % n);
+          count.update(-1);
+          seen.remove(0);
+        }
+        b.flush();
+      }
+      assert.ok(chunks >= 9, `read in several chunks per key group (${chunks})`);
+      assert.deepEqual(
+        taken.states.map((s) => s.keyGroups.map((g) => g.keyGroup)),
+        [
+          [0, 1],
+          [0, 1],
+        ],
+        "a key group's chunks make one group again",
+      );
+      assert.deepEqual(taken, expected);
+      assert.equal(stream.next(), undefined, 'an ended stream stays ended');
+    });
+
+    it('restores into either backend as the plain snapshot does', () => {
+      const b = backend();
+      fill(b, 1_000);
+      const stream = b.snapshotStream();
+      const snapshot = stream.header;
+      for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
+        appendKeyedStateChunk(snapshot, chunk);
+      }
+      const onHeap = new HeapKeyedStateBackend({
+        maxParallelism: 128,
+        keyGroupRange: { start: 0, end: 127 },
+        clock: new ManualClock(0),
+      });
+      const onLmdb = backend();
+      for (const target of [onHeap, onLmdb]) {
+        target.restore([snapshot]);
+        const count = target.getState(new ValueStateDescriptor('count', 0));
+        const seen = target.getMapState(new MapStateDescriptor<number, number>('seen'));
+        for (const key of [0, 1, 500, 999]) {
+          target.setCurrentKey(key);
+          assert.equal(count.value(), key + 1);
+          assert.deepEqual(
+            [...seen.entries()],
+            [
+              [0, key],
+              [1, key + 1_000],
+            ],
+          );
+        }
+      }
+      onHeap.dispose();
+    });
+
+    it('ends with the backend: reading on after dispose is a STATE_ERROR', () => {
+      const b = full();
+      fill(b, 2 * CHUNK_UNITS);
+      const stream = b.snapshotStream();
+      assert.ok(stream.next() !== undefined);
+      b.dispose();
+      assert.throws(() => stream.next(), isError('STATE_ERROR', /disposed during a snapshot/));
+      stream.close();
+    });
+
+    it('releases its read transaction when closed early, so the backend can take more', () => {
+      const b = backend();
+      fill(b, 2 * CHUNK_UNITS);
+      for (let i = 0; i < 5; i++) {
+        const stream = b.snapshotStream();
+        assert.ok(stream.next() !== undefined);
+        stream.close();
+        stream.close();
+      }
+      assert.equal(
+        b.snapshot().states[0].keyGroups.reduce((n, g) => n + g.entries.length, 0),
+        2 * CHUNK_UNITS,
+      );
     });
   });
 });

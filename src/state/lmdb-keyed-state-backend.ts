@@ -12,6 +12,9 @@
  * environment is working storage, not durability: it is never synced to disk, starts empty, and
  * is deleted on dispose; checkpoints carry the state, as the same plain-data snapshot per key group
  * as the heap backend, so either backend restores the other's snapshots, at any parallelism.
+ * A checkpoint reads that snapshot as a stream (`snapshotStream`, lmdb-snapshot-stream.ts): from an
+ * LMDB read transaction opened at the barrier, chunk by chunk while the task goes on, so the state
+ * is never on the JS heap as a whole.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,29 +30,30 @@ import {
   forEachTtlValue,
   plainToStored,
   removeExpired,
-  storedToPlain,
   unwrapStored,
   wrapStored,
 } from './heap-stored-values.ts';
 import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
-import type {
-  KeyedStateSnapshot,
-  KeyGroupSnapshot,
-  SnapshottableKeyedStateBackend,
-  StateSnapshot,
-} from './keyed-state-snapshot.ts';
+import type { KeyedStateSnapshot, StateSnapshot } from './keyed-state-snapshot.ts';
+import {
+  appendKeyedStateChunk,
+  type KeyedStateSnapshotStream,
+  type StreamingKeyedStateBackend,
+} from './keyed-state-snapshot-stream.ts';
 import { LmdbAggregatingState } from './lmdb-aggregating-state.ts';
 import { type LmdbKey, readLmdbKey, writeLmdbKey } from './lmdb-key-codec.ts';
 import { LmdbListState } from './lmdb-list-state.ts';
 import { LmdbMapState } from './lmdb-map-state.ts';
 import { LmdbReducingState } from './lmdb-reducing-state.ts';
+import { LmdbSnapshotStream } from './lmdb-snapshot-stream.ts';
 import {
   DELETED,
   type LmdbDatabase,
   LmdbKeyContext,
   LmdbMapStateTable,
+  type LmdbReadTransaction,
   LmdbStateTable,
   type LmdbTable,
   type LmdbTableContext,
@@ -126,7 +130,7 @@ function loadLmdb(): typeof import('lmdb') {
 /** The files of an LMDB environment: all an environment directory may hold when it is reused. */
 const ENVIRONMENT_FILES = new Set(['data.mdb', 'lock.mdb']);
 
-export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
+export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   /** The environment's directory. */
@@ -146,6 +150,8 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   private readonly time: TtlTimeProvider;
   private disposed = false;
   private readonly mapSize: number | undefined;
+  /** Snapshots being read: their read transactions end before the environment closes. */
+  private readonly streams = new Set<LmdbSnapshotStream>();
 
   constructor(options: LmdbKeyedStateBackendOptions) {
     checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
@@ -375,6 +381,7 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const stream of [...this.streams]) stream.abort();
     this.tables.clear();
     this.ctx.index = -1;
     this.ctx.keyGroup = -1;
@@ -388,33 +395,34 @@ export class LmdbKeyedStateBackend implements SnapshottableKeyedStateBackend {
 
   /** Every state, registered or restored, as plain data per key group (expired values included). */
   snapshot(): KeyedStateSnapshot {
-    this.flush();
-    const states: StateSnapshot[] = [];
-    for (const table of this.tables.values()) {
-      const keyGroups: KeyGroupSnapshot[] = [];
-      let current: KeyGroupSnapshot | undefined;
-      const { kind, unitKind, wrapped } = table;
-      table.readGroups((keyGroup, key, namespace, stored) => {
-        if (current?.keyGroup !== keyGroup) keyGroups.push((current = { keyGroup, entries: [] }));
-        let plain: unknown;
-        if (kind === 'map') {
-          const pairs = stored as Array<[Key, unknown]>;
-          for (const pair of pairs) pair[1] = storedToPlain(unitKind, wrapped, pair[1]);
-          plain = pairs;
-        } else {
-          plain = storedToPlain(kind, wrapped, stored);
-        }
-        if (namespace === VOID_NAMESPACE) current.entries.push([key, plain]);
-        else
-          ((current as { namespaced?: Array<[Key, Key, unknown]> }).namespaced ??= []).push([
-            key,
-            namespace,
-            plain,
-          ]);
-      });
-      states.push({ name: table.name, kind: table.kind, ttl: table.wrapped, keyGroups });
+    const stream = this.snapshotStream();
+    const snapshot = stream.header;
+    for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
+      appendKeyedStateChunk(snapshot, chunk);
     }
-    return { maxParallelism: this.maxParallelism, keyGroupRange: { ...this.keyGroupRange }, states };
+    return snapshot;
+  }
+
+  /**
+   * The snapshot of {@link snapshot}, read chunk by chunk from an LMDB read transaction opened now
+   * (after writing out the cache): later writes are not in it, and only the chunk being read is
+   * on the JS heap. Disposing of the backend ends it.
+   */
+  snapshotStream(): KeyedStateSnapshotStream {
+    if (this.disposed) throw new WeirError('STATE_ERROR', 'the LMDB state backend was disposed');
+    this.flush();
+    const tables = [...this.tables.values()];
+    const states: StateSnapshot[] = tables.map((table) => ({
+      name: table.name,
+      kind: table.kind,
+      ttl: table.wrapped,
+      keyGroups: [],
+    }));
+    const header = { maxParallelism: this.maxParallelism, keyGroupRange: { ...this.keyGroupRange }, states };
+    const transaction = this.root.useReadTransaction() as LmdbReadTransaction;
+    const stream = new LmdbSnapshotStream(header, tables, transaction, (s) => this.streams.delete(s));
+    this.streams.add(stream);
+    return stream;
   }
 
   /**

@@ -39,10 +39,28 @@ export interface LmdbDatabase {
   getBinaryFast(key: LmdbKey): Uint8Array | undefined;
   put(key: LmdbKey, value: Uint8Array): unknown;
   remove(key: LmdbKey): unknown;
-  getRange(options?: { start?: LmdbKey; end?: LmdbKey }): Iterable<{ key: LmdbKey; value: Uint8Array }>;
+  getRange(options?: {
+    start?: LmdbKey;
+    end?: LmdbKey;
+    transaction?: LmdbReadTransaction;
+  }): Iterable<{ key: LmdbKey; value: Uint8Array }>;
   getKeys(options?: { start?: LmdbKey; end?: LmdbKey }): Iterable<LmdbKey>;
   getStats(): { entryCount: number };
   clearSync(): void;
+}
+
+/** An LMDB read transaction held open (lmdb's `useReadTransaction`): a consistent view until `done`. */
+export interface LmdbReadTransaction {
+  done(): void;
+}
+
+/** One (key, namespace)'s stored value, as {@link LmdbTable.storedEntries} yields it: one object, reused. */
+export class LmdbStoredEntry {
+  keyGroup = 0;
+  key: Key = '';
+  namespace: Namespace = VOID_NAMESPACE;
+  /** The stored value; for map state `Array<[mapKey, stored]>` (fresh for each entry). */
+  stored: unknown = undefined;
 }
 
 /** The backend's current key and cache bookkeeping, shared by all its tables and state objects. */
@@ -107,12 +125,11 @@ export abstract class LmdbTable {
   /** The number of (key, namespace) values (the cache must be flushed). */
   abstract count(): number;
   /**
-   * The values of every key group as heap-form stored values, in key and namespace order: `stored`,
-   * and for map state `Array<[mapKey, stored]>` (the cache must be flushed).
+   * The values of every key group as heap-form stored values, in key group, key and namespace
+   * order, from `transaction` (or the current view): `stored`, and for map state
+   * `Array<[mapKey, stored]>` (the cache must be flushed). The yielded object is reused.
    */
-  abstract readGroups(
-    visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void,
-  ): void;
+  abstract storedEntries(transaction?: LmdbReadTransaction): Generator<LmdbStoredEntry, void, undefined>;
   /** Writes one restored (key, namespace)'s stored value (map state: `[mapKey, stored]` pairs); inside a transaction. */
   abstract writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void;
 
@@ -294,10 +311,16 @@ export class LmdbStateTable extends LmdbTable {
     return this.db.getStats().entryCount;
   }
 
-  readGroups(visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void): void {
+  *storedEntries(transaction?: LmdbReadTransaction): Generator<LmdbStoredEntry, void, undefined> {
     const codec = this.shared.codec;
-    for (const { key: ref, value } of this.db.getRange({ start: LmdbKey.first() }))
-      visit(ref.keyGroup, ref.key, ref.namespace, codec.decode(value));
+    const out = new LmdbStoredEntry();
+    for (const { key: ref, value } of this.db.getRange({ start: LmdbKey.first(), transaction })) {
+      out.keyGroup = ref.keyGroup;
+      out.key = ref.key;
+      out.namespace = ref.namespace;
+      out.stored = codec.decode(value);
+      yield out;
+    }
   }
 
   writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void {
@@ -513,42 +536,45 @@ export class LmdbMapStateTable extends LmdbTable {
 
   count(): number {
     let n = 0;
-    this.readGroups(() => {
-      n++;
-    }, false);
+    for (const _ of this.storedEntries(undefined, false)) n++;
     return n;
   }
 
-  readGroups(
-    visit: (keyGroup: number, key: Key, namespace: Namespace, stored: unknown) => void,
+  /** As {@link LmdbTable.storedEntries}; without `decode`, map values are left undefined (for counting). */
+  *storedEntries(
+    transaction?: LmdbReadTransaction,
     decode = true,
-  ): void {
+  ): Generator<LmdbStoredEntry, void, undefined> {
     const codec = this.shared.codec;
-    let group = -1;
-    let key: Key | undefined;
-    let namespace: Namespace = VOID_NAMESPACE;
+    const out = new LmdbStoredEntry();
     let pairs: Array<[Key, unknown]> = [];
     const entries = decode
-      ? this.db.getRange({ start: LmdbKey.first() })
+      ? this.db.getRange({ start: LmdbKey.first(), transaction })
       : (function* (keys: Iterable<LmdbKey>) {
           for (const key of keys) yield { key, value: EMPTY_BYTES };
         })(this.db.getKeys({ start: LmdbKey.first() }));
     for (const { key: ref, value } of entries) {
       if (
-        ref.keyGroup !== group ||
-        key === undefined ||
-        !sameKey(ref.key, key) ||
-        !sameNamespace(ref.namespace, namespace)
+        pairs.length > 0 &&
+        (ref.keyGroup !== out.keyGroup ||
+          !sameKey(ref.key, out.key) ||
+          !sameNamespace(ref.namespace, out.namespace))
       ) {
-        if (pairs.length > 0) visit(group, key!, namespace, pairs);
-        group = ref.keyGroup;
-        key = ref.key;
-        namespace = ref.namespace;
+        out.stored = pairs;
+        yield out;
         pairs = [];
+      }
+      if (pairs.length === 0) {
+        out.keyGroup = ref.keyGroup;
+        out.key = ref.key;
+        out.namespace = ref.namespace;
       }
       pairs.push([ref.mapKey, decode ? codec.decode(value) : undefined]);
     }
-    if (pairs.length > 0) visit(group, key!, namespace, pairs);
+    if (pairs.length > 0) {
+      out.stored = pairs;
+      yield out;
+    }
   }
 
   writeRestored(keyGroup: number, key: Key, namespace: Namespace, stored: unknown): void {

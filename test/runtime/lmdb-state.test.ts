@@ -25,6 +25,8 @@ import {
   WatermarkStrategy,
 } from 'weir';
 import { CollectSink } from 'weir/testing';
+import { setExecutionContext } from '../../src/api/executor.ts';
+import { isStreamedTaskState } from '../../src/checkpoint/streamed-task-state.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { sorted } from './helpers.ts';
 
@@ -251,6 +253,79 @@ describe('the LMDB state backend in jobs', () => {
       assert.deepEqual(fs.readdirSync(base), [], 'the environments of every attempt are removed');
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('writes its snapshots as a stream to checkpoint files, which restore into the heap backend', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-lmdb-savepoint-'));
+    try {
+      const events = 60_000;
+      const keys = 3_000;
+      const job = (backend: StateBackendSpec, sink: CollectSink<[number, number]>, rate: number) => {
+        const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+        env.setStateBackend(backend);
+        env.enableCheckpointing(200);
+        env.getCheckpointConfig().setCheckpointStorage(path.join(dir, 'checkpoints'));
+        env
+          .fromSource(
+            new DataGeneratorSource((i) => i, events, { rateLimit: rate }),
+            WatermarkStrategy.noWatermarks(),
+            'numbers',
+          )
+          .keyBy((i) => i % keys)
+          .process(
+            new (class extends KeyedProcessFunction<number, number, [number, number]> {
+              private count!: ValueState<number, number>;
+              override open(): void {
+                this.count = this.getRuntimeContext().getState(new ValueStateDescriptor('count', 0));
+              }
+              processElement(
+                _v: number,
+                ctx: KeyedProcessContext<number>,
+                out: Collector<[number, number]>,
+              ): void {
+                const n = this.count.value() + 1;
+                this.count.update(n);
+                out.collect([ctx.getCurrentKey(), n]);
+              }
+            })(),
+          )
+          .uid('counts')
+          .sinkTo(sink);
+        return env;
+      };
+      const first = new CollectSink<[number, number]>();
+      const client = await job(lmdb(), first, 50_000).executeAsync('lmdb counts');
+      await new Promise<void>((resolve) => {
+        const check = () => (first.values.length >= 2 * keys ? resolve() : setImmediate(check));
+        check();
+      });
+      const savepoint = await client.stopWithSavepoint!(path.join(dir, 'savepoints'));
+      await client.getJobExecutionResult();
+      const files = fs.readdirSync(savepoint).filter((f) => f.endsWith('.state'));
+      const streamed = files.filter((f) => isStreamedTaskState(fs.readFileSync(path.join(savepoint, f))));
+      assert.ok(streamed.length >= 1, `the keyed operator's file is streamed (${files.join(', ')})`);
+
+      setExecutionContext({ restore: { path: savepoint, kind: 'savepoint', allowNonRestoredState: false } });
+      const second = new CollectSink<[number, number]>();
+      try {
+        await (
+          await job({ kind: 'heap' }, second, 1_000_000).executeAsync('heap counts')
+        ).getJobExecutionResult();
+      } finally {
+        setExecutionContext(undefined);
+      }
+      const last = new Map<number, number>();
+      for (const [k, n] of first.values) last.set(k, Math.max(last.get(k) ?? 0, n));
+      const counts = new Map<number, number[]>();
+      for (const [k, n] of second.values) (counts.get(k) ?? counts.set(k, []).get(k)!).push(n);
+      assert.equal(first.values.length + second.values.length, events, 'every record counted once');
+      for (const [k, ns] of counts) {
+        assert.equal(Math.min(...ns), (last.get(k) ?? 0) + 1, `the count of key ${k} continues`);
+        assert.equal(Math.max(...ns), events / keys, `the final count of key ${k}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,8 @@
 import type { Accumulator } from '../../api/accumulators.ts';
-import type { TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
+import type { StateHandle, TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
 import { type CheckpointStorage, savepointStorage } from '../../checkpoint/checkpoint-storage.ts';
 import { type RestoredJobState, subtaskRestore } from '../../checkpoint/restored-state.ts';
+import { writeStreamedTaskState } from '../../checkpoint/streamed-task-state.ts';
 import {
   encodeTaskState,
   type OperatorSubtaskState,
@@ -23,6 +24,10 @@ import type { OperatorMetrics, TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
 import type { SnapshottableKeyedStateBackend } from '../../state/keyed-state-snapshot.ts';
+import {
+  isStreamingKeyedStateBackend,
+  type KeyedStateSnapshotStream,
+} from '../../state/keyed-state-snapshot-stream.ts';
 import { OperatorStateStore } from '../../state/operator-state-store.ts';
 import { createKeyedStateBackend } from '../../state/state-backend-factory.ts';
 import { HeapInternalTimerService } from '../../time/internal-timer-service.ts';
@@ -892,9 +897,15 @@ export class StreamTask {
       if (pending !== undefined) (preCommits ??= []).push(pending);
     }
     const operators: Record<string, OperatorSubtaskState> = {};
+    let streams: Map<string, KeyedStateSnapshotStream> | undefined;
     for (const part of this.snapshotParts) {
       const s: OperatorSubtaskState = {};
-      if (part.keyed) s.keyed = part.keyed.snapshot();
+      if (part.keyed !== undefined && isStreamingKeyedStateBackend(part.keyed)) {
+        // A view taken now, read and written while the task goes on (streamed-task-state.ts).
+        const stream = part.keyed.snapshotStream();
+        (streams ??= new Map()).set(part.uid, stream);
+        s.keyed = stream.header;
+      } else if (part.keyed) s.keyed = part.keyed.snapshot();
       if (part.timers) s.timers = part.timers.snapshot();
       const operatorState = part.operatorState.snapshot();
       if (operatorState.states.length > 0) s.operator = operatorState;
@@ -906,8 +917,8 @@ export class StreamTask {
       parallelism: this.parallelism,
       operators,
     };
-    const bytes = encodeTaskState(snapshot);
-    this.checkpointSizes.set(id, bytes.byteLength);
+    const bytes = streams === undefined ? encodeTaskState(snapshot) : undefined;
+    if (bytes !== undefined) this.checkpointSizes.set(id, bytes.byteLength);
     const alignmentMs = this.options.inputs.length > 0 ? this.aligner.lastAlignmentMs : 0;
     this.flushOutputs();
     for (const writer of this.writers) writer.broadcastControl(barrier);
@@ -918,24 +929,31 @@ export class StreamTask {
     }
     const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
     const storage = barrier.savepoint ? savepointStorage(cp.storage) : cp.storage;
+    const write = (): Promise<StateHandle> =>
+      streams === undefined
+        ? storage.writeState(barrier.location, file, bytes!)
+        : writeStreamedTaskState(storage, barrier.location, file, snapshot, streams).then((handle) => {
+            this.checkpointSizes.set(
+              id,
+              handle.kind === 'file' ? handle.bytes : handle.kind === 'inline' ? handle.data.byteLength : 0,
+            );
+            return handle;
+          });
     // A failed pre-commit (a transaction that could not be flushed) fails the task: the records
     // before the barrier are then in no transaction, so this checkpoint must never complete.
     const written =
       preCommits === undefined
-        ? storage.writeState(barrier.location, file, bytes)
-        : Promise.all(preCommits).then(
-            () => storage.writeState(barrier.location, file, bytes),
-            (error) => {
-              this.enqueueMail(() => {
-                throw new WeirError(
-                  'CHECKPOINT_FAILED',
-                  `the pre-commit of checkpoint ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
-                  { cause: error },
-                );
-              });
-              throw error;
-            },
-          );
+        ? write()
+        : Promise.all(preCommits).then(write, (error) => {
+            this.enqueueMail(() => {
+              throw new WeirError(
+                'CHECKPOINT_FAILED',
+                `the pre-commit of checkpoint ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+                { cause: error },
+              );
+            });
+            throw error;
+          });
     written.then(
       (handle) =>
         cp.acknowledge(
