@@ -1,13 +1,32 @@
-import { Counter, type Sink, type SinkContext } from 'weir';
+import { type Accumulator, Counter, type Sink, type SinkContext } from 'weir';
+
+/** The largest number added (merged over subtasks): when the last sink subtask saw its input end. */
+class Latest implements Accumulator<number> {
+  private value = 0;
+  add(value: number): void {
+    if (value > this.value) this.value = value;
+  }
+  getLocalValue(): number {
+    return this.value;
+  }
+  merge(other: number): void {
+    this.add(other);
+  }
+  create(): Latest {
+    return new Latest();
+  }
+}
 
 /**
  * Discards records while touching every field (Nexmark's rule for throughput runs). It counts rows
  * and sums an order-independent checksum in accumulators (`rows`, `checksum`), which the job result
- * merges over all subtasks and threads, so that runs can be compared.
+ * merges over all subtasks and threads, so that runs can be compared, and the epoch ms at which its input ended (`inputEndedAt`):
+ * with checkpoints a bounded job then still waits for its final checkpoint (docs/checkpoints.md).
  */
 export class BlackholeSink<T extends object> implements Sink<T> {
   private rows = new Counter();
   private checksum = new Counter();
+  private inputEndedAt = new Latest();
   private local = 0;
 
   open(context: SinkContext): void {
@@ -15,6 +34,8 @@ export class BlackholeSink<T extends object> implements Sink<T> {
     this.checksum = new Counter();
     context.addAccumulator('rows', this.rows);
     context.addAccumulator('checksum', this.checksum);
+    this.inputEndedAt = new Latest();
+    context.addAccumulator('inputEndedAt', this.inputEndedAt);
   }
 
   invoke(value: T): void {
@@ -30,5 +51,6 @@ export class BlackholeSink<T extends object> implements Sink<T> {
 
   finish(): void {
     this.checksum.add(this.local);
+    this.inputEndedAt.add(Date.now());
   }
 }

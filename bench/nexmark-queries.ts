@@ -32,6 +32,14 @@ import { BlackholeSink } from './blackhole-sink.ts';
  */
 export type QueryBuilder = (env: StreamExecutionEnvironment, events: number) => void;
 
+/** Generator settings every query of a run uses unless it gives its own (bench/run.ts `--rate`). */
+const generatorDefaults: Partial<NexmarkConfig> = {};
+
+/** Sets the generator settings of every query of this run (the event rate, for windows that turn over). */
+export function setGeneratorDefaults(config: Partial<NexmarkConfig>): void {
+  Object.assign(generatorDefaults, config);
+}
+
 /** The bids of `events` generated events; `config` overrides the generator's defaults (tests: the rate). */
 export function bids(
   env: StreamExecutionEnvironment,
@@ -41,7 +49,11 @@ export function bids(
 ): DataStream<Bid> {
   const p = env.getParallelism();
   return env
-    .fromSource(new NexmarkSource({ ...config, events, numberOfGenerators: p }), strategy, 'Nexmark')
+    .fromSource(
+      new NexmarkSource({ ...generatorDefaults, ...config, events, numberOfGenerators: p }),
+      strategy,
+      'Nexmark',
+    )
     .flatMap((e: NexmarkEvent, out: Collector<Bid>) => {
       if (e.kind === 'bid') out.collect(e.bid);
     })
@@ -179,7 +191,11 @@ export function nexmarkEvents(
   config: Partial<NexmarkConfig> = {},
 ): DataStream<NexmarkEvent> {
   const p = env.getParallelism();
-  return env.fromSource(new NexmarkSource({ numberOfGenerators: p, ...config, events }), strategy, 'Nexmark');
+  return env.fromSource(
+    new NexmarkSource({ numberOfGenerators: p, ...generatorDefaults, ...config, events }),
+    strategy,
+    'Nexmark',
+  );
 }
 
 /** A q3 result: a seller in Oregon, Idaho or California and one of their auctions in category 10. */

@@ -7,10 +7,20 @@
  *
  * `--metrics` runs the Prometheus exporter in this process, as `weir run --metrics-port` does, and
  * scrapes its /metrics every second while the job runs; without it nothing is exposed or scraped.
- * `--latency-interval <ms>` turns latency tracking on (off by default). `--print-metrics` prints
- * the job's task metrics after each run.
+ * `--rate <events/s>` sets the generator's rate of event time (default 10,000,000: 10 M events span one
+ * second, so windows of seconds do not turn over; 100,000 makes them). `--backend heap|lmdb` picks
+ * the keyed state backend (heap by default; lmdb in temporary directories). `--latency-interval
+ * <ms>` turns latency tracking on (off by default). `--print-metrics` prints the job's task metrics
+ * after each run. `--checkpoint-interval <ms>` takes EXACTLY_ONCE checkpoints
+ * every that many ms into a temporary directory (filesystem storage, as `weir run` jobs use),
+ * removed after the runs; each run line then says how many completed. Each run line also gives
+ * when the sinks' input ended: a bounded job with checkpoints then waits for its final checkpoint
+ * (up to one interval), which is end latency, not throughput.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobClient } from 'weir';
 import { setExecutionContext } from '../src/api/executor.ts';
@@ -31,6 +41,9 @@ const { values, positionals } = parseArgs({
     metrics: { type: 'boolean', default: false },
     'latency-interval': { type: 'string', default: '0' },
     'print-metrics': { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'heap' },
+    'checkpoint-interval': { type: 'string', default: '0' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const query = positionals[0];
@@ -48,6 +61,17 @@ const warmup =
     ? Number(values.warmup)
     : Math.min(2_000_000, Math.max(100_000, Math.floor(events / 10)));
 const latencyInterval = Number(values['latency-interval']);
+const backend = values.backend;
+if (backend !== 'heap' && backend !== 'lmdb') {
+  console.error(`--backend must be heap or lmdb, got ${backend}`);
+  process.exit(2);
+}
+const checkpointInterval = Number(values['checkpoint-interval']);
+/** Filesystem checkpoint storage of the runs (with --checkpoint-interval), removed at the end. */
+const checkpointDir =
+  checkpointInterval > 0 ? mkdtempSync(join(tmpdir(), 'weir-bench-checkpoints-')) : undefined;
+// Also when a run fails.
+if (checkpointDir) process.on('exit', () => rmSync(checkpointDir, { recursive: true, force: true }));
 
 let moduleRuns = 0;
 /** The clients of the jobs of the run in progress: what the exporter reads. */
@@ -119,12 +143,22 @@ async function runModule(): Promise<{ results: JobExecutionResult[]; clients: Jo
   }
 }
 
-async function runOnce(
-  n: number,
-): Promise<{ seconds: number; cpuSeconds: number; rows: number; checksum: number }> {
+async function runOnce(n: number): Promise<{
+  seconds: number;
+  cpuSeconds: number;
+  rows: number;
+  checksum: number;
+  checkpoints: number;
+  inputSeconds: number;
+}> {
   process.env.WEIR_BENCH_QUERY = query;
   process.env.WEIR_BENCH_EVENTS = String(n);
+  process.env.WEIR_BENCH_BACKEND = backend;
+  process.env.WEIR_BENCH_RATE = values.rate;
+  process.env.WEIR_BENCH_CHECKPOINT_INTERVAL = String(checkpointInterval);
+  process.env.WEIR_BENCH_CHECKPOINT_DIR = checkpointDir ?? '';
   const cpu0 = process.cpuUsage();
+  const start = Date.now();
   const t0 = performance.now();
   const { results, clients } = await runModule();
   if (values['print-metrics']) console.log(clients[0].getMetrics());
@@ -136,6 +170,8 @@ async function runOnce(
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rows: result.getAccumulatorResult<number>('rows') ?? 0,
     checksum: (result.getAccumulatorResult<number>('checksum') ?? 0) | 0,
+    checkpoints: clients[0].getCheckpointStatistics?.().completed ?? 0,
+    inputSeconds: ((result.getAccumulatorResult<number>('inputEndedAt') ?? 0) - start) / 1000,
   };
 }
 
@@ -145,13 +181,13 @@ for (let i = 0; i < runs; i++) {
   const r = await runOnce(events);
   results.push(r);
   console.log(
-    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}${values.metrics ? `, ${scrapes} scrapes of ${(scrapeMs / Math.max(1, scrapes)).toFixed(1)} ms` : ''}`,
+    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}${checkpointDir ? `, ${r.checkpoints} checkpoints` : ''}, input ended at ${r.inputSeconds.toFixed(2)} s (${Math.round(events / r.inputSeconds)} events/s)${values.metrics ? `, ${scrapes} scrapes of ${(scrapeMs / Math.max(1, scrapes)).toFixed(1)} ms` : ''}`,
   );
 }
 results.sort((a, b) => a.seconds - b.seconds);
 const median = results[Math.floor(results.length / 2)];
 console.log(
-  `node ${process.version}, parallelism ${parallelism}, heap state backend, no checkpoints, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
+  `node ${process.version}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
 );
 console.log(
   `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,
