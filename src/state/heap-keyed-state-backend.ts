@@ -9,10 +9,11 @@ import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { HeapAggregatingState } from './heap-aggregating-state.ts';
-import type {
-  HeapKeyedStateSnapshot,
-  HeapStateSnapshot,
-  KeyGroupSnapshot,
+import {
+  type HeapKeyedStateSnapshot,
+  type HeapStateSnapshot,
+  type KeyGroupSnapshot,
+  voidEntries,
 } from './heap-keyed-state-snapshot.ts';
 import { HeapListState } from './heap-list-state.ts';
 import { HeapMapState } from './heap-map-state.ts';
@@ -210,10 +211,14 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       const keyGroups: KeyGroupSnapshot[] = [];
       for (let i = 0; i < this.groupCount; i++) {
         const map = table.groups[i];
-        const entries: Array<[Key, unknown]> = new Array(map.size);
-        let n = 0;
-        if (asIs) for (const entry of map) entries[n++] = entry;
-        else for (const [key, stored] of map) entries[n++] = [key, storedToPlain(kind, wrapped, stored)];
+        const numbers = asIs ? numericEntries(map) : undefined;
+        let entries: Array<[Key, unknown]> = NO_ENTRIES;
+        let n = numbers === undefined ? 0 : numbers.length;
+        if (numbers === undefined && map.size > 0) {
+          entries = new Array(map.size);
+          if (asIs) for (const entry of map) entries[n++] = entry;
+          else for (const [key, stored] of map) entries[n++] = [key, storedToPlain(kind, wrapped, stored)];
+        }
         const namespaces = table.namespaced[i];
         let namespaced: Array<[Key, Key, unknown]> | undefined;
         if (namespaces !== undefined && namespaces.size > 0) {
@@ -227,7 +232,15 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         if (namespaced?.length === 0) namespaced = undefined;
         if (n === 0 && namespaced === undefined) continue;
         const keyGroup = this.keyGroupRange.start + i;
-        keyGroups.push(namespaced === undefined ? { keyGroup, entries } : { keyGroup, entries, namespaced });
+        const group: {
+          keyGroup: number;
+          entries: Array<[Key, unknown]>;
+          namespaced?: Array<[Key, Key, unknown]>;
+          numbers?: Float64Array;
+        } = { keyGroup, entries };
+        if (namespaced !== undefined) group.namespaced = namespaced;
+        if (numbers !== undefined) group.numbers = numbers;
+        keyGroups.push(group);
       }
       states.push({ name: table.name, kind, ttl: wrapped, keyGroups });
     }
@@ -269,7 +282,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const group of state.keyGroups) {
       if (group.keyGroup < start || group.keyGroup > end) continue;
       const index = group.keyGroup - start;
-      for (const [key, plain] of group.entries) {
+      for (const [key, plain] of voidEntries(group)) {
         table.setAt(
           index,
           VOID_NAMESPACE,
@@ -353,4 +366,28 @@ function kindMismatch(name: string, registered: StateKind, requested: StateKind)
     `state "${name}" is ${registered} state and cannot be used as ${requested} state: ` +
       'a state name must keep its kind (rename the state to change it)',
   );
+}
+
+const NO_ENTRIES: Array<[Key, unknown]> = [];
+
+/**
+ * A key group's entries as `[key, value, key, value, …]` when every key and value is a number, else
+ * undefined. A snapshot runs on the task thread in every checkpoint: for a group of numbers this is
+ * one typed array (written as its bytes) instead of a pair array per key.
+ */
+function numericEntries(map: Map<Key, unknown>): Float64Array | undefined {
+  if (map.size === 0) return undefined;
+  const numbers = new Float64Array(map.size * 2);
+  let n = 0;
+  let all = true;
+  map.forEach((value, key) => {
+    if (!all) return;
+    if (typeof key !== 'number' || typeof value !== 'number') {
+      all = false;
+      return;
+    }
+    numbers[n++] = key;
+    numbers[n++] = value;
+  });
+  return all ? numbers : undefined;
 }

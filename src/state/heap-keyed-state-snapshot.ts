@@ -39,4 +39,19 @@ export interface KeyGroupSnapshot {
    * state are what they always were.
    */
   readonly namespaced?: Array<[Key, Key, unknown]>;
+  /**
+   * The void namespace's values as one array `[key, value, key, value, …]`, when every key and value
+   * of the group is a number (counts, sums, ids: a snapshot of such state writes one typed array
+   * per group instead of a pair per key); `entries` is then empty. Read both through
+   * {@link voidEntries}.
+   */
+  readonly numbers?: Float64Array;
+}
+
+/** The void namespace's `[key, stored]` pairs of a key group, from `entries` and `numbers`. */
+export function* voidEntries(group: KeyGroupSnapshot): Iterable<[Key, unknown]> {
+  yield* group.entries;
+  const numbers = group.numbers;
+  if (numbers === undefined) return;
+  for (let i = 0; i + 1 < numbers.length; i += 2) yield [numbers[i], numbers[i + 1]];
 }

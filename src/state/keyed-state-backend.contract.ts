@@ -10,6 +10,7 @@ import type { Codec } from '../core/codec.ts';
 import { isWeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { registerRecordType } from '../core/type-registry.ts';
+import { type KeyGroupSnapshot, voidEntries } from './heap-keyed-state-snapshot.ts';
 import {
   asInternalState,
   type InternalAggregatingState,
@@ -101,11 +102,15 @@ function canonical(snapshot: unknown): unknown {
       keyGroups: Array<{
         entries: Array<[unknown, unknown]>;
         namespaced?: Array<[unknown, unknown, unknown]>;
+        numbers?: Float64Array;
       }>;
     }>;
   };
   for (const state of s.states) {
     for (const group of state.keyGroups) {
+      // A group of numbers may come as one typed array: compare its pairs.
+      group.entries = [...voidEntries(group as KeyGroupSnapshot)] as Array<[unknown, unknown]>;
+      delete group.numbers;
       group.entries.sort(byKey);
       group.namespaced?.sort(byKeyAndNamespace);
       if (state.kind === 'map') {

@@ -26,6 +26,7 @@ import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
 import { isProcessAlive } from '../core/process-alive.ts';
+import { voidEntries } from './heap-keyed-state-snapshot.ts';
 import {
   forEachTtlValue,
   plainToStored,
@@ -465,7 +466,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     const { start, end } = this.keyGroupRange;
     for (const group of state.keyGroups) {
       if (group.keyGroup < start || group.keyGroup > end) continue;
-      for (const [key, plain] of group.entries) {
+      for (const [key, plain] of voidEntries(group)) {
         table.writeRestored(
           group.keyGroup,
           key,
