@@ -43,7 +43,7 @@ import {
   tuneLogicalPlan,
 } from './aggregate-tuning.ts';
 import { consumersOf, mergeCalc } from './calc-merge.ts';
-import { checkTableSink, primaryKeyFields } from './changelog-mode.ts';
+import { changeKinds, checkTableSink, primaryKeyFields } from './changelog-mode.ts';
 import { correlate } from './correlate-planner.ts';
 import { type JoinPlanContext, planTimeBoundedJoin, planWindowSemiJoin } from './join-rules.ts';
 import { pruneJoinInputs } from './prune-join-inputs.ts';
@@ -462,6 +462,7 @@ class PhysicalPlanner {
         inputTypes: rel.input.fields.map((f) => f.type),
         resultTypes,
         stateTtl: this.stateTtl,
+        insertOnly: isInsertOnly(rel.input),
       },
       parallelism: rel.groupKeys.length === 0 ? 1 : undefined,
       chainable: true,
@@ -484,18 +485,29 @@ class PhysicalPlanner {
       kind: 'physical',
       id,
       // Tumbling and sliding windows aggregate by slices: a row updates one slice, not every window
-      // it is in, and a key keeps one timer rather than one per window.
+      // it is in, and a key keeps one timer rather than one per window; on event time, without the
+      // timer service (sql-slicing-window-aggregate-operator.ts).
       operator:
-        assigner.kind === 'sliding-event-time' ||
-        assigner.kind === 'sliding-processing-time' ||
-        assigner.kind === 'tumbling-event-time' ||
-        assigner.kind === 'tumbling-processing-time'
-          ? 'sql-sliced-window-aggregate'
-          : 'sql-window-aggregate',
+        (assigner.kind === 'sliding-event-time' && assigner.slide <= assigner.size) ||
+        assigner.kind === 'tumbling-event-time'
+          ? 'sql-slicing-window-aggregate'
+          : assigner.kind === 'sliding-event-time' ||
+              assigner.kind === 'sliding-processing-time' ||
+              assigner.kind === 'tumbling-processing-time'
+            ? 'sql-sliced-window-aggregate'
+            : 'sql-window-aggregate',
       name: `WindowAggregate(window=[${assigner.kind}], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
       uid: this.uid('window-aggregate', id),
       inputs: [[keyed]],
-      config: { keyCount: keys.length, aggs: rel.aggs, inputTypes, resultTypes, assigner, output },
+      config: {
+        keyCount: keys.length,
+        aggs: rel.aggs,
+        inputTypes,
+        resultTypes,
+        assigner,
+        output,
+        insertOnly: isInsertOnly(rel.input),
+      },
       parallelism: keys.length === 0 ? 1 : undefined,
       chainable: true,
       source: false,
@@ -544,6 +556,7 @@ class PhysicalPlanner {
         rightKeys,
         residual,
         stateTtl: this.stateTtl,
+        leftTypes: rel.left.fields.map((f) => f.type),
       },
       parallelism: leftKeys.length === 0 ? 1 : undefined,
       chainable: true,
@@ -1070,4 +1083,10 @@ function describeKind(rel: Rel): string {
     default:
       return rel.kind;
   }
+}
+
+/** Whether `rel`'s result only inserts (its aggregates then need not take retractions). */
+function isInsertOnly(rel: Rel): boolean {
+  const kinds = changeKinds(rel);
+  return !kinds.update && !kinds.delete;
 }

@@ -3,7 +3,8 @@
  * SUM, SUM0, AVG, MIN, MAX, FIRST_VALUE, LAST_VALUE, each with DISTINCT and FILTER (WHERE ...).
  * One accumulator per aggregate call, in an array per group. Accumulators can take retractions
  * (a `-U`/`-D` input row), so a grouped aggregate over an updating input stays exact: MIN and MAX
- * then count each value, DISTINCT counts each distinct value.
+ * then count each value (over an insert-only input they keep the extreme alone), DISTINCT counts
+ * each distinct value.
  *
  * Results follow Flink: COUNT is 0 for no rows, SUM and AVG are NULL for no (non-NULL) values, AVG
  * of integers is an integer (truncated), DECIMAL results are rounded half-up to their scale.
@@ -114,10 +115,11 @@ function avgAgg(type: SqlType): Agg {
  * added in an earlier bundle); only values counted above zero take part in the result. When the
  * extreme leaves, the next one is found when the result is asked for, once for a whole bundle.
  */
-function extremeAgg(max: boolean): Agg {
+function extremeAgg(max: boolean, insertOnly: boolean): Agg {
   const better = max
     ? (x: unknown, y: unknown) => (x as number) > (y as number)
     : (x: unknown, y: unknown) => (x as number) < (y as number);
+  if (insertOnly) return insertOnlyExtremeAgg(better);
   // `best` is at least as good as every value counted above zero; `stale` when it may itself be gone.
   type S = { best: unknown; counts: Counts | null; stale?: boolean };
   const change = (s: S, v: unknown, n: number): void => {
@@ -155,6 +157,36 @@ function extremeAgg(max: boolean): Agg {
       }
       return s.best;
     },
+  };
+}
+
+/**
+ * MIN/MAX over an input that only inserts (Flink's MinAggFunction/MaxAggFunction rather than the
+ * ...WithRetract ones): the extreme alone, no multiset. A window's MAX(price) over millions of
+ * distinct prices then keeps one value, not a Map of millions. The accumulator has the multiset
+ * form's shape with `counts` null, so either reads the other's state.
+ */
+function insertOnlyExtremeAgg(better: (x: unknown, y: unknown) => boolean): Agg {
+  type S = { best: unknown; counts: Counts | null; stale?: boolean };
+  const retracting = extremeAgg(better(1, 0), false);
+  return {
+    init: () => ({ best: null, counts: null }) as S,
+    add: (a, v) => {
+      const s = a as S;
+      if (s.counts !== null) return retracting.add(s, v);
+      if (s.best === null || better(v, s.best)) s.best = v;
+      return s;
+    },
+    // Never called for an insert-only input; exact anyway for state written with counts.
+    retract: (a, v) => retracting.retract(a, v),
+    merge: (a, b) => {
+      const s = a as S;
+      const t = b as S;
+      if (s.counts !== null || t.counts !== null) return retracting.merge(s, t);
+      if (t.best !== null && (s.best === null || better(t.best, s.best))) s.best = t.best;
+      return s;
+    },
+    result: (a) => retracting.result(a),
   };
 }
 
@@ -206,7 +238,7 @@ function countDistinct(acc: unknown[], slot: number, v: unknown, c: number, i: n
   else if (before > 0 && after <= 0) acc[i] = impl.retract(acc[i], v);
 }
 
-function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlType): Agg {
+function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlType, insertOnly: boolean): Agg {
   switch (call.fn) {
     case 'COUNT':
       return countAgg();
@@ -217,9 +249,9 @@ function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlTyp
     case 'AVG':
       return avgAgg(resultType);
     case 'MIN':
-      return extremeAgg(false);
+      return extremeAgg(false, insertOnly);
     case 'MAX':
-      return extremeAgg(true);
+      return extremeAgg(true, insertOnly);
     case 'FIRST_VALUE':
       return edgeAgg(false);
     case 'LAST_VALUE':
@@ -233,15 +265,17 @@ function baseAgg(call: AggCall, argType: SqlType | undefined, resultType: SqlTyp
 
 /**
  * The runtime of `aggs` over input rows with fields of `inputTypes`; `resultTypes` are the
- * aggregates' result types (for DECIMAL scales and integer averages).
+ * aggregates' result types (for DECIMAL scales and integer averages). `insertOnly`: the input never
+ * retracts, so MIN and MAX need not keep every value.
  */
 export function createAggregates(
   aggs: AggCall[],
   inputTypes: SqlType[],
   resultTypes: SqlType[],
+  insertOnly = false,
 ): SqlAggregates {
   const n = aggs.length;
-  const impls = aggs.map((a, i) => baseAgg(a, inputTypes[a.args[0]], resultTypes[i]));
+  const impls = aggs.map((a, i) => baseAgg(a, inputTypes[a.args[0]], resultTypes[i], insertOnly));
   // -2: a user aggregate reads its arguments from the row itself (NULLs included).
   const arg = aggs.map((a) => (a.location && !a.distinct ? -2 : a.args.length > 0 ? a.args[0] : -1));
   const filter = aggs.map((a) => (a.filter === null ? -1 : a.filter));

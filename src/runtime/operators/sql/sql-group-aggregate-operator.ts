@@ -29,7 +29,12 @@ export class SqlGroupAggregateOperator extends SqlAggregateOperator {
     const config = operatorConfig(ctx.spec, 'sql-group-aggregate');
     super(ctx, [config.aggs]);
     this.groupKeys = config.groupKeys ?? [];
-    this.aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
+    this.aggs = createAggregates(
+      config.aggs ?? [],
+      config.inputTypes ?? [],
+      config.resultTypes ?? [],
+      config.insertOnly === true,
+    );
     this.state = ctx.keyedStateBackend!.getState(
       sqlStateDescriptor<GroupState>('sql-group-aggregate', config.stateTtl),
     );

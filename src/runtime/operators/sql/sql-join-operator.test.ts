@@ -4,6 +4,7 @@ import type { Row } from '../../../core/row.ts';
 import { KeySelectors } from '../../../graph/key-selector-spec.ts';
 import { materialize } from '../../../sql/result-printer.ts';
 import { OperatorHarness } from '../../../testing/operator-harness.ts';
+import { sqlStateDescriptor } from './sql-state.ts';
 
 /** A join of [key, name] rows with [key, amount] rows on key. */
 function join(joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'): OperatorHarness {
@@ -112,4 +113,63 @@ test('an inner join keeps a key with one left row as that row, and retracts and 
     row('+I', 3, 'd', 3, 30),
     row('+I', 3, 'e', 3, 30),
   ]);
+});
+
+test('an inner join keeps left rows column-wise until their key has a right row, and snapshots them as rows', async () => {
+  const config = {
+    joinType: 'INNER',
+    leftWidth: 3,
+    rightWidth: 2,
+    leftKeys: [0],
+    rightKeys: [0],
+    // The residual: the left row's amount (field 2) at least the right one's (field 4).
+    residual: {
+      kind: 'call',
+      op: '>=',
+      args: [
+        { kind: 'input', index: 2, type: { kind: 'BIGINT', nullable: true } },
+        { kind: 'input', index: 4, type: { kind: 'BIGINT', nullable: true } },
+      ],
+      type: { kind: 'BOOLEAN', nullable: true },
+    },
+    leftTypes: [
+      { kind: 'BIGINT', nullable: true },
+      { kind: 'VARCHAR', length: 10, nullable: true },
+      { kind: 'BIGINT', nullable: true },
+    ],
+  };
+  const make = () =>
+    new OperatorHarness({
+      kind: 'sql-join',
+      keySelector: KeySelectors.rowFields(0),
+      keySelector2: KeySelectors.rowFields(0),
+      config,
+    });
+  const h = make();
+  await h.open();
+  h.processElement(row('+I', 1, 'a', 5));
+  h.processElement(row('+I', 2, 'b', 7));
+  h.processElement(row('+I', 1, 'c', null));
+  h.processElement(row('+I', 1, 'd', 9));
+  // Key 2's rows go into the snapshot as rows; key 1 joins before it.
+  h.processElement2(row('+I', 1, 6));
+  assert.deepEqual(h.extractOutputValues(), [row('+I', 1, 'd', 9, 1, 6)]);
+  (h.operator as unknown as { snapshotState(id: number): void }).snapshotState(1);
+  const backend = h.stateBackend()!;
+  backend.setCurrentKey(2);
+  const stored = backend.getState(sqlStateDescriptor('sql-join', undefined)).value();
+  assert.deepEqual(stored, [2, 'b', 7], 'a one-row key is its row in the snapshot, not a chain index');
+  const snapshot = backend.snapshot();
+  h.processElement(row('+I', 2, 'f', 1));
+  assert.equal(
+    typeof backend.getState(sqlStateDescriptor('sql-join', undefined)).value(),
+    'number',
+    'the next left row puts the key back into a chain',
+  );
+  const restored = make();
+  restored.stateBackend()!.restore([snapshot]);
+  await restored.open();
+  restored.processElement(row('+I', 2, 'e', 8));
+  restored.processElement2(row('+I', 2, 7));
+  assert.deepEqual(restored.extractOutputValues(), [row('+I', 2, 'b', 7, 2, 7), row('+I', 2, 'e', 8, 2, 7)]);
 });

@@ -1,9 +1,11 @@
 import { type Row, type RowKind, sameValues } from '../../../core/row.ts';
 import { operatorConfig } from '../../../graph/operator-spec.ts';
+import { HeapKeyedStateBackend } from '../../../state/heap-keyed-state-backend.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { AbstractCoStreamOperator } from '../co-stream-operator.ts';
 import type { OperatorContext } from '../operator-context.ts';
 import { compilePredicate } from './expression-compiler.ts';
+import { SqlRowColumns } from './sql-row-columns.ts';
 import { sqlStateDescriptor } from './sql-state.ts';
 
 /**
@@ -23,13 +25,17 @@ interface JoinState {
 const NO_ROWS: unknown[][] = [];
 
 /**
- * A key's state: its {@link JoinState}, or, in an inner join, the key's one left row alone while it
- * has no other row (the values array itself, no object around it). A regular join keeps every row
- * of a stream joined with a rarer one (Nexmark q7 keeps every bid until its window's maximum comes),
- * so most keys hold one row of the larger side, conventionally the left; this halves the objects
- * kept per such key.
+ * A key's state: its {@link JoinState}; or, in an inner join, while the key has left rows only,
+ * either the key's one left row alone (the values array itself, no object around it) or the index
+ * of the chain of its left rows in the operator's {@link SqlRowColumns} (a small integer: no object
+ * at all). A regular join keeps every row of a stream joined with a rarer one (Nexmark q7 keeps
+ * every bid until its window's maximum comes), so most keys hold rows of the larger side only,
+ * conventionally the left.
+ *
+ * Chains live in operator memory, so they are used only on the heap backend without a state TTL,
+ * and never reach a snapshot: {@link SqlJoinOperator.snapshotState} turns them into rows first.
  */
-type StoredJoin = JoinState | unknown[];
+type StoredJoin = JoinState | unknown[] | number;
 
 /**
  * SQL's regular (unbounded) join, as Flink's streaming join: both inputs are keyed by the equality
@@ -54,6 +60,10 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
   private readonly rightOuter: boolean;
   private readonly leftNulls: unknown[];
   private readonly rightNulls: unknown[];
+  /** The left rows of inner-join keys without right rows, column-wise (null: not used). */
+  private readonly columns: SqlRowColumns | null;
+  /** A joined row to test the residual condition on before allocating the row. */
+  private readonly scratch: unknown[] = [];
 
   constructor(ctx: OperatorContext) {
     super(ctx);
@@ -70,6 +80,41 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
       ? compilePredicate(config.residual, { now: () => ctx.clock.now() })
       : null;
     this.state = ctx.keyedStateBackend!.getState(sqlStateDescriptor<StoredJoin>('sql-join', config.stateTtl));
+    this.columns =
+      this.inner &&
+      config.leftTypes !== undefined &&
+      !(config.stateTtl !== undefined && config.stateTtl > 0) &&
+      ctx.keyedStateBackend instanceof HeapKeyedStateBackend
+        ? new SqlRowColumns(config.leftTypes)
+        : null;
+  }
+
+  /** Turns every chain of left rows into rows in the keyed state, which the snapshot then holds. */
+  snapshotState(): void {
+    const columns = this.columns;
+    if (columns === null || columns.count === 0) return;
+    const backend = this.ctx.keyedStateBackend!;
+    // The keys first: their values change while they are visited.
+    const keys = Array.from(backend.keys('sql-join'));
+    for (const key of keys) {
+      backend.setCurrentKey(key);
+      const stored = this.state.value();
+      if (typeof stored !== 'number') continue;
+      const rows = columns.readChain(stored);
+      this.state.update(
+        rows.length === 1 ? rows[0] : { left: rows, right: null, leftMatches: null, rightMatches: null },
+      );
+    }
+    columns.clear();
+  }
+
+  /** A new chain of `rows` and then `last`; returns its index. */
+  private chain(rows: unknown[][], last: unknown[]): number {
+    const columns = this.columns!;
+    const head = columns.start(rows[0]);
+    for (let i = 1; i < rows.length; i++) columns.append(head, rows[i]);
+    columns.append(head, last);
+    return head;
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -111,14 +156,30 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
       if (retract) return;
       if (left && this.inner) {
         // Nothing to join with yet: the row is the key's whole state.
-        this.state.update(row.values);
+        this.state.update(this.columns === null ? row.values : this.columns.start(row.values));
         return;
       }
       state = { left: null, right: null, leftMatches: null, rightMatches: null };
+    } else if (typeof stored === 'number') {
+      if (left && !retract) {
+        // Still nothing to join with: one more row in the key's chain (the state is unchanged).
+        this.columns!.append(stored, row.values);
+        return;
+      }
+      state = { left: this.columns!.readChain(stored), right: null, leftMatches: null, rightMatches: null };
     } else if (Array.isArray(stored)) {
+      if (left && !retract && this.columns !== null) {
+        // Back into a chain (the key's rows became rows for a snapshot).
+        this.state.update(this.chain([stored], row.values));
+        return;
+      }
       state = { left: [stored], right: null, leftMatches: null, rightMatches: null };
     } else {
       state = stored;
+      if (left && !retract && this.columns !== null && state.right === null && state.left !== null) {
+        this.state.update(this.chain(state.left, row.values));
+        return;
+      }
     }
     const other = (left ? state.right : state.left) ?? NO_ROWS;
     const otherMatches = left ? state.rightMatches : state.leftMatches;
@@ -126,9 +187,22 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     const ownNulls = left ? this.leftNulls : this.rightNulls;
     const residual = this.residual;
     let matches = 0;
+    // The residual condition is tested on one scratch row; a joined row is made only for a match.
+    const own = row.values;
+    const ownAt = left ? 0 : other.length > 0 ? other[0].length : 0;
+    const otherAt = left ? own.length : 0;
+    const scratch = this.scratch;
+    if (residual !== null && other.length > 0) {
+      scratch.length = own.length + other[0].length;
+      for (let c = 0; c < own.length; c++) scratch[ownAt + c] = own[c];
+    }
     for (let i = 0; i < other.length; i++) {
-      const joined = this.joined(left, row.values, other[i]);
-      if (residual !== null && !residual(joined)) continue;
+      const candidate = other[i];
+      if (residual !== null) {
+        for (let c = 0; c < candidate.length; c++) scratch[otherAt + c] = candidate[c];
+        if (!residual(scratch)) continue;
+      }
+      const joined = this.joined(left, own, candidate);
       matches++;
       if (!otherOuter) {
         this.emit(this.leftOuter || this.rightOuter ? (retract ? '-D' : '+I') : row.kind, joined, timestamp);
@@ -148,18 +222,18 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
     }
     if (ownOuter && matches === 0)
       this.emit(retract ? '-D' : '+I', this.joined(left, row.values, otherNulls), timestamp);
-    const own = left ? state.left : state.right;
+    const ownRows = left ? state.left : state.right;
     if (retract) {
-      const at = own === null ? -1 : own.findIndex((v) => sameValues(v, row.values));
+      const at = ownRows === null ? -1 : ownRows.findIndex((v) => sameValues(v, row.values));
       if (at >= 0) {
-        own!.splice(at, 1);
+        ownRows!.splice(at, 1);
         (left ? state.leftMatches : state.rightMatches)?.splice(at, 1);
-        if (own!.length === 0) {
+        if (ownRows!.length === 0) {
           if (left) state.left = state.leftMatches = null;
           else state.right = state.rightMatches = null;
         }
       }
-    } else if (own === null) {
+    } else if (ownRows === null) {
       if (left) {
         state.left = [row.values];
         if (ownOuter) state.leftMatches = [matches];
@@ -168,7 +242,7 @@ export class SqlJoinOperator extends AbstractCoStreamOperator {
         if (ownOuter) state.rightMatches = [matches];
       }
     } else {
-      own.push(row.values);
+      ownRows.push(row.values);
       (left ? state.leftMatches : state.rightMatches)?.push(matches);
     }
     if (state.left === null && state.right === null) this.state.clear();

@@ -17,7 +17,12 @@ import { loadUserAggregates } from './sql-user-aggregates.ts';
 
 /** The aggregate and window function both SQL window operators run, from the operator's config. */
 function windowFunctions(config: Partial<SqlWindowAggregateOperatorConfig>) {
-  const aggs = createAggregates(config.aggs ?? [], config.inputTypes ?? [], config.resultTypes ?? []);
+  const aggs = createAggregates(
+    config.aggs ?? [],
+    config.inputTypes ?? [],
+    config.resultTypes ?? [],
+    config.insertOnly === true,
+  );
   const keyCount = config.keyCount ?? 0;
   const output = config.output ?? [];
   const aggregate = {
