@@ -8,6 +8,7 @@ import type { KeyedStateStore } from '../../state/keyed-state-store.ts';
 import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import { mod } from '../../time/windows/time-arithmetic.ts';
 import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
 import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec.ts';
@@ -263,9 +264,4 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
     output: <X>(tag: OutputTag<X>, value: X) =>
       this.output.collectSide(tag.id, value, this.collector.timestamp),
   };
-}
-
-function mod(a: number, m: number): number {
-  const r = a % m;
-  return r < 0 ? r + m : r;
 }

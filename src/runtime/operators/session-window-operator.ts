@@ -1,4 +1,3 @@
-import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
@@ -12,10 +11,10 @@ import type { InternalTimerService, Triggerable } from '../../time/timer-service
 import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
-import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
+import { windowFunctionsOf } from './window-functions-of.ts';
 
 /**
  * Session windows with their assigner's default trigger. Its output is the general WindowOperator's
@@ -87,23 +86,11 @@ export class SessionWindowOperator extends AbstractStreamOperator implements Tri
     this.lateness = this.eventTime ? Number(config.allowedLateness ?? 0) : 0;
     this.lateTag = config.lateTag ?? null;
     this.contents = config.contents ?? 'list';
-    const reduce = extra.reduce as
-      | ((a: unknown, b: unknown) => unknown)
-      | { reduce(a: unknown, b: unknown): unknown }
-      | undefined;
-    this.reduceFn =
-      reduce === undefined
-        ? undefined
-        : typeof reduce === 'function'
-          ? reduce
-          : (a, b) => reduce.reduce(a, b);
-    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
-    // Each subtask gets its own instance of the window function, as of any user function.
-    this.windowFn =
-      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
-    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
-      | RichFunction
-      | undefined;
+    const functions = windowFunctionsOf<TimeWindow>(extra);
+    this.reduceFn = functions.reduceFn;
+    this.aggregateFn = functions.aggregateFn;
+    this.windowFn = functions.windowFn;
+    this.userFunction = functions.userFunction;
     this.sessionsState = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<Session[]>('_sessions'));
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;

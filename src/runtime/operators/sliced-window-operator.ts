@@ -1,4 +1,3 @@
-import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
@@ -9,13 +8,14 @@ import { MapBackedStateStore } from '../../state/map-backed-state-store.ts';
 import type { AggregateFunction, ValueState } from '../../state/state.ts';
 import { ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { InternalTimerService, Triggerable } from '../../time/timer-service.ts';
+import { ceilTo, dropFront, floorTo, gcd, lowerBound, mod } from '../../time/windows/time-arithmetic.ts';
 import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
-import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
+import { windowFunctionsOf } from './window-functions-of.ts';
 
 /**
  * Sliding windows by slices (panes). A window of `size` starting every `slide` is the union of
@@ -101,23 +101,11 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     this.gaps = this.slide > this.size;
     this.lateness = Number(config.allowedLateness ?? 0);
     this.lateTag = config.lateTag ?? null;
-    const reduce = extra.reduce as
-      | ((a: unknown, b: unknown) => unknown)
-      | { reduce(a: unknown, b: unknown): unknown }
-      | undefined;
-    this.reduceFn =
-      reduce === undefined
-        ? undefined
-        : typeof reduce === 'function'
-          ? reduce
-          : (a, b) => reduce.reduce(a, b);
-    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
-    // Each subtask gets its own instance of the window function, as of any user function.
-    this.windowFn =
-      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
-    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
-      | RichFunction
-      | undefined;
+    const functions = windowFunctionsOf<TimeWindow>(extra);
+    this.reduceFn = functions.reduceFn;
+    this.aggregateFn = functions.aggregateFn;
+    this.windowFn = functions.windowFn;
+    this.userFunction = functions.userFunction;
     this.slicesState = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<KeySlices>('_slices'));
     this.timerService = ctx.createTimerService(this);
     this.timers = this.timerService;
@@ -383,46 +371,4 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     output: <X>(tag: OutputTag<X>, value: X) =>
       this.output.collectSide(tag.id, value, this.collector.timestamp),
   };
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) {
-    const t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-function mod(a: number, m: number): number {
-  const r = a % m;
-  return r < 0 ? r + m : r;
-}
-
-/** The largest value <= `time` that is `phase` modulo `period`. */
-function floorTo(time: number, phase: number, period: number): number {
-  return time - mod(time - phase, period);
-}
-
-/** The smallest value >= `time` that is `phase` modulo `period`. */
-function ceilTo(time: number, phase: number, period: number): number {
-  return time + mod(phase - time, period);
-}
-
-/** The first index of `sorted` whose value is >= `x`. */
-function lowerBound(sorted: number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Removes the first `n` entries in place (no array allocated, unlike splice). */
-function dropFront(array: unknown[], n: number): void {
-  array.copyWithin(0, n);
-  array.length -= n;
 }

@@ -1,4 +1,3 @@
-import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import type { Key } from '../../core/key.ts';
 import { operatorConfig, type WindowContents } from '../../graph/operator-spec.ts';
@@ -6,9 +5,9 @@ import type { InternalListState, InternalValueState } from '../../state/internal
 import type { AggregateFunction } from '../../state/state.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { TimeWindow } from '../../time/windows/window.ts';
-import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AlignedTimeWindowOperator } from './aligned-time-window-operator.ts';
 import type { OperatorContext } from './operator-context.ts';
+import { windowFunctionsOf } from './window-functions-of.ts';
 
 /**
  * A keyed stream's tumbling or sliding time windows with the default trigger and no evictor
@@ -36,23 +35,11 @@ export class TimeWindowOperator extends AlignedTimeWindowOperator {
     const extra = ctx.functions.extra ?? {};
     this.contentsKind = config.contents ?? 'list';
     this.listContents = this.contentsKind === 'list';
-    const reduce = extra.reduce as
-      | ((a: unknown, b: unknown) => unknown)
-      | { reduce(a: unknown, b: unknown): unknown }
-      | undefined;
-    this.reduceFn =
-      reduce === undefined
-        ? undefined
-        : typeof reduce === 'function'
-          ? reduce
-          : (a, b) => reduce.reduce(a, b);
-    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
-    // Each subtask gets its own instance of the window function, as of any user function.
-    this.windowFn =
-      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
-    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
-      | RichFunction
-      | undefined;
+    const functions = windowFunctionsOf<TimeWindow>(extra);
+    this.reduceFn = functions.reduceFn;
+    this.aggregateFn = functions.aggregateFn;
+    this.windowFn = functions.windowFn;
+    this.userFunction = functions.userFunction;
     const fn = this.windowFn;
     if (fn?.clear !== undefined) this.windowFunctionClear = (context) => fn.clear!(context);
     const backend = ctx.keyedStateBackend!;

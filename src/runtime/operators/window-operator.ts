@@ -1,4 +1,3 @@
-import type { RichFunction } from '../../api/functions.ts';
 import type { ProcessWindowContext, ProcessWindowFunctionObject } from '../../api/window-functions.ts';
 import { Counter } from '../../core/accumulators.ts';
 import type { OutputTag } from '../../core/collector.ts';
@@ -19,11 +18,11 @@ import { triggerFromSpec } from '../../time/windows/trigger-spec.ts';
 import { TimeWindow, type Window } from '../../time/windows/window.ts';
 import type { WindowAssigner } from '../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
-import { windowFunctionInstance } from '../task/function-instance.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import { type MergeFunction, MergingWindowSet, sameWindow } from './merging-window-set.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
+import { windowFunctionsOf } from './window-functions-of.ts';
 
 /**
  * Windows on a keyed stream. Each element goes to the windows its assigner gives (merging session
@@ -110,23 +109,11 @@ export class WindowOperator<W extends Window>
         : undefined
     ) as Evictor<unknown, W> | undefined;
     this.contentsKind = config.contents ?? 'list';
-    const reduce = extra.reduce as
-      | ((a: unknown, b: unknown) => unknown)
-      | { reduce(a: unknown, b: unknown): unknown }
-      | undefined;
-    this.reduceFn =
-      reduce === undefined
-        ? undefined
-        : typeof reduce === 'function'
-          ? reduce
-          : (a, b) => reduce.reduce(a, b);
-    this.aggregateFn = extra.aggregate as AggregateFunction<unknown, unknown, unknown> | undefined;
-    // Each subtask gets its own instance of the window function, as of any user function.
-    this.windowFn =
-      extra.windowFunction === undefined ? undefined : windowFunctionInstance(extra.windowFunction);
-    this.userFunction = (this.windowFn ?? (typeof reduce === 'object' ? reduce : undefined)) as
-      | RichFunction
-      | undefined;
+    const functions = windowFunctionsOf<W>(extra);
+    this.reduceFn = functions.reduceFn;
+    this.aggregateFn = functions.aggregateFn;
+    this.windowFn = functions.windowFn;
+    this.userFunction = functions.userFunction;
     this.allowedLateness = Number(config.allowedLateness ?? 0);
     this.lateTag = config.lateTag ?? null;
     this.merging = typeof this.assigner.mergeWindows === 'function';

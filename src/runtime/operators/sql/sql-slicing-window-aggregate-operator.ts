@@ -3,6 +3,7 @@ import type { Row } from '../../../core/row.ts';
 import { operatorConfig, type SqlWindowOutputField } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
+import { ceilTo, dropFront, floorTo, gcd, lowerBound, mod } from '../../../time/windows/time-arithmetic.ts';
 import type { TimeWindow } from '../../../time/windows/window.ts';
 import type { WindowAssigner } from '../../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../../time/windows/window-assigner-spec.ts';
@@ -246,45 +247,3 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
 }
 
 const NO_CONTEXT = { getCurrentProcessingTime: () => Date.now() };
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) {
-    const t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-function mod(a: number, m: number): number {
-  const r = a % m;
-  return r < 0 ? r + m : r;
-}
-
-/** The largest value <= `time` that is `phase` modulo `period`. */
-function floorTo(time: number, phase: number, period: number): number {
-  return time - mod(time - phase, period);
-}
-
-/** The smallest value >= `time` that is `phase` modulo `period`. */
-function ceilTo(time: number, phase: number, period: number): number {
-  return time + mod(phase - time, period);
-}
-
-/** The first index of `sorted` whose value is >= `x`. */
-function lowerBound(sorted: number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Removes the first `n` entries in place (no array allocated, unlike splice). */
-function dropFront(array: unknown[], n: number): void {
-  array.copyWithin(0, n);
-  array.length -= n;
-}
