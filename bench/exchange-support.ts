@@ -22,6 +22,8 @@ export interface ExchangeOptions {
 export interface ExchangeResult {
   received: number;
   seconds: number;
+  /** CPU seconds of the whole process (every thread) over the same time. */
+  cpuSeconds: number;
   checksum: number;
 }
 
@@ -97,12 +99,13 @@ export async function produce(
   output.push({ kind: 'end' });
 }
 
-/** Receives from `port` until the end, timing from the first batch. */
+/** Receives from `port` until the end, timing (wall and the process's CPU) from the first batch. */
 export async function consume(port: MessagePort): Promise<ExchangeResult> {
   const wakeup = new Wakeup();
   const input = new RemoteInputChannel(0, new PeerLink(port), new BatchCodec(), wakeup);
   let received = 0;
   let started = 0;
+  let cpu0 = process.cpuUsage();
   let checksum = 0;
   for (;;) {
     const e = input.poll();
@@ -111,11 +114,16 @@ export async function consume(port: MessagePort): Promise<ExchangeResult> {
       continue;
     }
     if (e.kind === 'records') {
-      if (started === 0) started = performance.now();
+      if (started === 0) {
+        started = performance.now();
+        cpu0 = process.cpuUsage();
+      }
       received += e.values.length;
       const v = e.values[e.values.length - 1];
       checksum = (checksum + (typeof v === 'number' ? v : (v as { price: number }).price)) | 0;
     } else if (e.kind === 'end') break;
   }
-  return { received, seconds: (performance.now() - started) / 1000, checksum };
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { received, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, checksum };
 }

@@ -1,13 +1,15 @@
 import type { Packr, Unpackr } from 'msgpackr';
 import { msgpackr, strictPackrOptions } from '../../core/msgpack.ts';
 import { NO_TIMESTAMP, type RecordBatch } from '../../core/stream-element.ts';
+import type { BatchMemory } from './batch-memory.ts';
 
 /**
  * Serializes record batches for exchanges between threads. Values go through msgpackr with record
  * structures (objects of one shape cost their field values only), except batches of plain numbers,
  * which travel as a Float64Array with no encoding at all. Timestamps travel as a Float64Array, or not
- * at all when no record of the batch has one. Everything ends up in fresh ArrayBuffers that are
- * transferred to the receiving thread, not copied.
+ * at all when no record of the batch has one. Without a {@link BatchMemory} everything ends up in
+ * fresh ArrayBuffers that are transferred to the receiving thread, not copied; with one, the
+ * Float64Arrays are views of its shared blocks, and only msgpackr bytes get buffers of their own.
  *
  * Use one codec per direction of a link: the encoder's record structures and those the decoder
  * learns from the other side must never share a table.
@@ -28,31 +30,52 @@ export class BatchCodec {
   /** For {@link roundTrip}: packs and unpacks with one table of record structures. */
   private local: Packr | undefined;
 
-  encode(batch: RecordBatch): EncodedBatch {
+  /**
+   * Encodes a batch into buffers of its own (to be transferred), or, given `memory`, writes plain
+   * numbers and timestamps into one of its shared blocks instead (see {@link BatchMemory}).
+   */
+  encode(batch: RecordBatch, memory?: BatchMemory): EncodedBatch {
     const vs = batch.values;
+    const n = vs.length;
     const numeric = allNumbers(vs);
+    const ts = batch.timestamps;
+    const stamped = ts !== null && anyTimestamp(ts);
+    if (memory !== undefined && (numeric || stamped)) {
+      const block = memory.take(((numeric ? n : 0) + (stamped ? n : 0)) * 8);
+      let values: Uint8Array | Float64Array;
+      if (numeric) {
+        const numbers = new Float64Array(block, 0, n);
+        // A plain loop: TypedArray.from goes through the iterator protocol, several times slower.
+        for (let i = 0; i < n; i++) numbers[i] = vs[i] as number;
+        values = numbers;
+      } else {
+        values = this.packed(vs);
+      }
+      let timestamps: Float64Array | null = null;
+      if (stamped) {
+        timestamps = new Float64Array(block, numeric ? n * 8 : 0, n);
+        for (let i = 0; i < n; i++) timestamps[i] = ts[i];
+      }
+      return { values, timestamps };
+    }
     let values: Uint8Array | Float64Array;
     if (numeric) {
-      // A plain loop: TypedArray.from goes through the iterator protocol, several times slower.
-      const numbers = new Float64Array(vs.length);
-      for (let i = 0; i < vs.length; i++) numbers[i] = vs[i] as number;
+      const numbers = new Float64Array(n);
+      for (let i = 0; i < n; i++) numbers[i] = vs[i] as number;
       values = numbers;
     } else {
-      const packed = this.packr.pack(vs);
-      // msgpackr packs into a shared buffer: copy into one the receiver can own.
-      values = new Uint8Array(packed.length);
-      values.set(packed);
+      values = this.packed(vs);
     }
-    const ts = batch.timestamps;
-    if (ts === null) return { values, timestamps: null };
-    let any = false;
-    for (let i = 0; i < ts.length; i++) {
-      if (ts[i] !== NO_TIMESTAMP) {
-        any = true;
-        break;
-      }
-    }
-    return { values, timestamps: any ? toFloat64Array(ts) : null };
+    return { values, timestamps: stamped ? toFloat64Array(ts) : null };
+  }
+
+  /** msgpackr bytes of `values`, in a buffer of their own that the receiver can own. */
+  private packed(values: unknown[]): Uint8Array {
+    // msgpackr packs into a shared buffer: copy out of it.
+    const packed = this.packr.pack(values);
+    const out = new Uint8Array(packed.length);
+    out.set(packed);
+    return out;
   }
 
   /**
@@ -77,6 +100,12 @@ export class BatchCodec {
     const timestamps = encoded.timestamps === null ? null : toArray(encoded.timestamps);
     return { kind: 'records', values, timestamps };
   }
+}
+
+/** Whether any record of a batch has a timestamp (a batch with none carries no timestamps). */
+function anyTimestamp(ts: readonly number[]): boolean {
+  for (let i = 0; i < ts.length; i++) if (ts[i] !== NO_TIMESTAMP) return true;
+  return false;
 }
 
 function toFloat64Array(numbers: number[]): Float64Array {

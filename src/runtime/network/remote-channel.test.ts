@@ -73,3 +73,55 @@ describe('remote channels', () => {
     port2.close();
   });
 });
+
+describe('remote channels and shared memory', () => {
+  it('keep every batch intact while the producer overdraws its credit and reuses memory once credit returns', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const producerWakeup = new Wakeup();
+    const consumerWakeup = new Wakeup();
+    const out = new RemoteOutputChannel(3, 2, new PeerLink(port1), new BatchCodec(), producerWakeup, 4);
+    const input = new RemoteInputChannel(3, new PeerLink(port2), new BatchCodec(), consumerWakeup);
+    // The credit messages the producer's side receives.
+    const credits: number[] = [];
+    const total = () => credits.reduce((a, b) => a + b, 0);
+    let allCredited!: () => void;
+    const nineCredited = new Promise<void>((resolve) => (allCredited = resolve));
+    port1.on('message', (m: { t: string; n?: number }) => {
+      if (m.t !== 'c') return;
+      credits.push(m.n!);
+      if (total() >= 9) allCredited();
+    });
+    const batch = (n: number): StreamElement => ({
+      kind: 'records',
+      values: [n, n + 0.5, -n],
+      timestamps: [n * 10, NO_TIMESTAMP, n * 10 + 1],
+    });
+    const received: StreamElement[] = [];
+    const drain = async (count: number) => {
+      while (received.length < count) {
+        const e = input.poll();
+        if (e === undefined) await consumerWakeup.wait();
+        else received.push(e);
+      }
+    };
+    // Three batches on two credits (a unit of work may overdraw): none may share memory in flight.
+    for (let n = 1; n <= 3; n++) out.push(batch(n));
+    assert.equal(out.hasCapacity(), false);
+    await drain(3);
+    // Then each batch reuses the memory of one taken before, which must not change what arrived.
+    for (let n = 4; n <= 9; n++) {
+      while (!out.hasCapacity()) await producerWakeup.wait();
+      out.push(batch(n));
+      await drain(n);
+    }
+    assert.deepEqual(
+      received,
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map(batch),
+      'each batch arrives as sent, though later ones reuse the memory of earlier ones',
+    );
+    await nineCredited;
+    assert.equal(total(), 9, 'one credit per batch taken, no more');
+    port1.close();
+    port2.close();
+  });
+});

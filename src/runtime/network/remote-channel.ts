@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { StreamElement } from '../../core/stream-element.ts';
 import type { BatchCodec, EncodedBatch } from './batch-codec.ts';
+import { BatchMemory } from './batch-memory.ts';
 import type { InputChannel, OutputChannel } from './channel.ts';
 import type { Wakeup } from './wakeup.ts';
 
@@ -9,6 +10,9 @@ import type { Wakeup } from './wakeup.ts';
  * MessagePort, which keeps each channel's elements in order. Flow control is credit-based: a
  * producer starts with `capacity` credits, spends one per record batch it sends, and gets one back
  * each time the consumer takes a batch from its queue; without credit it is back-pressured.
+ *
+ * Numbers and timestamps travel in shared memory that each output channel reuses once their batch's
+ * credit is back ({@link BatchMemory}): no buffer is allocated or transferred per batch.
  */
 export type PeerMessage =
   | { t: 'd'; k: number; v: Uint8Array | Float64Array; ts: Float64Array | null }
@@ -60,6 +64,7 @@ export class RemoteOutputChannel implements OutputChannel {
   private readonly link: PeerLink;
   private readonly codec: BatchCodec;
   private readonly wakeup: Wakeup;
+  private readonly memory = new BatchMemory();
   /** Bytes sent, for metrics. */
   bytes = 0;
 
@@ -84,12 +89,18 @@ export class RemoteOutputChannel implements OutputChannel {
     const k = this.key;
     switch (element.kind) {
       case 'records': {
-        const encoded = this.codec.encode(element);
+        const encoded = this.codec.encode(element, this.memory);
+        const { values, timestamps } = encoded;
         this.credits--;
-        this.bytes += encoded.values.byteLength + (encoded.timestamps?.byteLength ?? 0);
-        const transfer: ArrayBuffer[] = [encoded.values.buffer as ArrayBuffer];
-        if (encoded.timestamps) transfer.push(encoded.timestamps.buffer as ArrayBuffer);
-        this.link.send({ t: 'd', k, v: encoded.values, ts: encoded.timestamps }, transfer);
+        this.bytes += values.byteLength + (timestamps?.byteLength ?? 0);
+        // Buffers of their own are transferred; views of the shared blocks are shared as they are.
+        let transfer: ArrayBuffer[] | undefined;
+        if (values.buffer instanceof ArrayBuffer) transfer = [values.buffer];
+        if (timestamps !== null && timestamps.buffer instanceof ArrayBuffer) {
+          (transfer ??= []).push(timestamps.buffer);
+        }
+        this.link.send({ t: 'd', k, v: values, ts: timestamps }, transfer);
+        this.memory.sent();
         return;
       }
       case 'watermark':
@@ -131,6 +142,7 @@ export class RemoteOutputChannel implements OutputChannel {
   }
 
   credit(n: number): void {
+    this.memory.returned(n);
     const was = this.credits;
     this.credits += n;
     if (was <= 0 && this.credits > 0) this.wakeup.signal();
@@ -171,7 +183,8 @@ export class RemoteInputChannel implements InputChannel {
     const message = m as PeerMessage;
     switch (message.t) {
       case 'd': {
-        // Decoded when taken, so the cost counts as this task's work; the credit goes back now.
+        // Decoded when taken, so the cost counts as this task's work. Only then is the batch's credit
+        // due: the producer may reuse the memory the batch arrived in (BatchMemory) once it is back.
         const batch = this.codec.decode({ values: message.v, timestamps: message.ts } as EncodedBatch);
         this.bytes += message.v.byteLength + (message.ts?.byteLength ?? 0);
         this.link.send({ t: 'c', k: this.key, n: 1 });
