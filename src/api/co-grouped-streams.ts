@@ -195,13 +195,10 @@ export function windowedCoGroup<A, B, K extends Key, W extends Window, R>(
   if (aligned !== undefined) {
     // Tumbling or sliding windows with the default trigger: a two-input operator keeps each side
     // in state of its own (window-co-group-operator.ts), with no tagging and no union.
-    return spec.left
-      .connect(spec.right)
-      .keyBy(keyA, keyB)
-      .windowCoGroup<R>(`${name}(${assignerName})`, fn, {
-        assigner: aligned,
-        allowedLateness: spec.lateness,
-      });
+    return spec.left.connect(spec.right).keyBy(keyA, keyB).windowCoGroup<R>(`${name}(${assignerName})`, fn, {
+      assigner: aligned,
+      allowedLateness: spec.lateness,
+    });
   }
   const left = tagInput(spec.left, tagLeft as (v: A) => TaggedUnion<A, B>, `${name}: tag input 1`);
   const right = tagInput(spec.right, tagRight as (v: B) => TaggedUnion<A, B>, `${name}: tag input 2`);

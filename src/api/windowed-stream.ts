@@ -202,20 +202,20 @@ export class WindowedStream<T, K extends Key, W extends Window> {
                 lateTag: this.lateTag?.id ?? null,
               },
             })
-        : env.addPhysical({
-            operator: 'window',
-            name,
-            inputs,
-            extra,
-            config: {
-              contents,
-              assigner,
-              trigger,
-              evictor,
-              allowedLateness: this.lateness,
-              lateTag: this.lateTag?.id ?? null,
-            },
-          });
+          : env.addPhysical({
+              operator: 'window',
+              name,
+              inputs,
+              extra,
+              config: {
+                contents,
+                assigner,
+                trigger,
+                evictor,
+                allowedLateness: this.lateness,
+                lateTag: this.lateTag?.id ?? null,
+              },
+            });
     return new DataStream<R>(env, t);
   }
 
