@@ -45,7 +45,8 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
   private readonly lateTag: string | null;
   private readonly timerService: InternalTimerService;
   protected readonly collector: TimestampedCollector<unknown>;
-  private readonly lateDropped = new Counter();
+  /** numLateRecordsDropped, registered by the base operator. */
+  private readonly lateDropped = this.lateRecordsCounter();
   private readonly inNoWindow = new Counter();
   private readonly assignerContext: WindowAssignerContext;
   /** The per-window state of a ProcessWindowFunction (`windowState()`), namespaced by window start. */
@@ -86,7 +87,6 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
 
   override async open(): Promise<void> {
     await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
@@ -246,21 +246,14 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
     states.setCurrentNamespace(VOID_NAMESPACE);
   }
 
-  private readonly globalState: KeyedStateStore = {
-    getState: (d) => this.getRuntimeContext().getState(d),
-    getListState: (d) => this.getRuntimeContext().getListState(d),
-    getMapState: (d) => this.getRuntimeContext().getMapState(d),
-    getReducingState: (d) => this.getRuntimeContext().getReducingState(d),
-    getAggregatingState: (d) => this.getRuntimeContext().getAggregatingState(d),
-  };
-
   private readonly windowContext: ProcessWindowContext<TimeWindow> = {
     // The window object is made only when asked for, and kept for the firing.
     window: () => (this.window ??= new TimeWindow(this.windowStart, this.windowStart + this.size)),
     currentProcessingTime: () => this.ctx.clock.now(),
     currentWatermark: () => this.currentWatermark,
     windowState: () => this.windowStateStore(),
-    globalState: () => this.globalState,
+    // The runtime context is the key's state store (the void namespace).
+    globalState: (): KeyedStateStore => this.getRuntimeContext(),
     output: <X>(tag: OutputTag<X>, value: X) =>
       this.output.collectSide(tag.id, value, this.collector.timestamp),
   };

@@ -68,7 +68,8 @@ export class SessionWindowOperator extends AbstractStreamOperator implements Tri
   private readonly sessionsState: ValueState<Session[]>;
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
-  private readonly lateDropped = new Counter();
+  /** numLateRecordsDropped, registered by the base operator. */
+  private readonly lateDropped = this.lateRecordsCounter();
   private readonly assignerContext: WindowAssignerContext;
 
   constructor(ctx: OperatorContext) {
@@ -100,7 +101,6 @@ export class SessionWindowOperator extends AbstractStreamOperator implements Tri
 
   override async open(): Promise<void> {
     await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
     // As the general operator; a session window never misses an element that is not late.
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', new Counter());
   }
@@ -319,21 +319,14 @@ export class SessionWindowOperator extends AbstractStreamOperator implements Tri
     this.currentWindow = undefined;
   }
 
-  private readonly globalState: KeyedStateStore = {
-    getState: (d) => this.getRuntimeContext().getState(d),
-    getListState: (d) => this.getRuntimeContext().getListState(d),
-    getMapState: (d) => this.getRuntimeContext().getMapState(d),
-    getReducingState: (d) => this.getRuntimeContext().getReducingState(d),
-    getAggregatingState: (d) => this.getRuntimeContext().getAggregatingState(d),
-  };
-
   /** One context for the operator, pointed at the session being emitted or cleared. */
   private readonly windowContext: ProcessWindowContext<TimeWindow> = {
     window: () => (this.currentWindow ??= new TimeWindow(this.current!.start, this.current!.end)),
     currentProcessingTime: () => this.ctx.clock.now(),
     currentWatermark: () => this.currentWatermark,
     windowState: () => new MapBackedStateStore((this.current!.windowState ??= new Map())),
-    globalState: () => this.globalState,
+    // The runtime context is the key's state store (the void namespace).
+    globalState: (): KeyedStateStore => this.getRuntimeContext(),
     output: <X>(tag: OutputTag<X>, value: X) =>
       this.output.collectSide(tag.id, value, this.collector.timestamp),
   };

@@ -75,7 +75,8 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
   private readonly slicesState: ValueState<KeySlices>;
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
-  private readonly lateDropped = new Counter();
+  /** numLateRecordsDropped, registered by the base operator. */
+  private readonly lateDropped = this.lateRecordsCounter();
   private readonly inNoWindow = new Counter();
   private readonly assignerContext: WindowAssignerContext;
   /** The latest processing-time timer fired: windows ending at it + 1 or before have fired. */
@@ -115,7 +116,6 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
 
   override async open(): Promise<void> {
     await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
@@ -352,14 +352,6 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     return m;
   }
 
-  private readonly globalState: KeyedStateStore = {
-    getState: (d) => this.getRuntimeContext().getState(d),
-    getListState: (d) => this.getRuntimeContext().getListState(d),
-    getMapState: (d) => this.getRuntimeContext().getMapState(d),
-    getReducingState: (d) => this.getRuntimeContext().getReducingState(d),
-    getAggregatingState: (d) => this.getRuntimeContext().getAggregatingState(d),
-  };
-
   /** One context for the operator, pointed at the window being emitted or cleared (no per-firing allocation). */
   private readonly windowContext: ProcessWindowContext<TimeWindow> = {
     // The window object is made only when asked for, and kept for the firing.
@@ -367,7 +359,8 @@ export class SlicedWindowOperator extends AbstractStreamOperator implements Trig
     currentProcessingTime: () => this.ctx.clock.now(),
     currentWatermark: () => this.currentWatermark,
     windowState: () => new MapBackedStateStore(this.windowStateMap()),
-    globalState: () => this.globalState,
+    // The runtime context is the key's state store (the void namespace).
+    globalState: (): KeyedStateStore => this.getRuntimeContext(),
     output: <X>(tag: OutputTag<X>, value: X) =>
       this.output.collectSide(tag.id, value, this.collector.timestamp),
   };

@@ -26,8 +26,6 @@ export class TimeWindowOperator extends AlignedTimeWindowOperator {
   /** The reduced value or the accumulator of each window (contents `reduce`, `aggregate`). */
   private readonly value: InternalValueState<unknown>;
   private readonly listContents: boolean;
-  /** One-element array for a reduce's or an aggregate's result (reused: the function gets it to iterate). */
-  private readonly single: unknown[] = [undefined];
 
   constructor(ctx: OperatorContext) {
     const config = operatorConfig(ctx.spec, 'time-window');
@@ -86,8 +84,8 @@ export class TimeWindowOperator extends AlignedTimeWindowOperator {
     } else {
       const v = this.value.value();
       if (v === undefined) return;
-      this.single[0] = this.contentsKind === 'aggregate' ? this.aggregateFn!.getResult(v) : v;
-      contents = this.single;
+      // A fresh array per firing (not per record): the window function may keep what it gets.
+      contents = [this.contentsKind === 'aggregate' ? this.aggregateFn!.getResult(v) : v];
     }
     this.collector.timestamp = start + this.size - 1;
     const fn = this.windowFn;
@@ -97,7 +95,6 @@ export class TimeWindowOperator extends AlignedTimeWindowOperator {
       fn.process(this.keyed!.getCurrentKey(), this.contextFor(start), contents, this.collector);
       this.flushWindowState();
     }
-    this.single[0] = undefined;
   }
 
   protected clearContents(): void {

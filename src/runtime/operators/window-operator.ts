@@ -78,7 +78,8 @@ export class WindowOperator<W extends Window>
   private readonly slotsState: ValueState<KeySlots<W>>;
   private readonly timerService: InternalTimerService;
   private readonly collector: TimestampedCollector<unknown>;
-  private readonly lateDropped = new Counter();
+  /** numLateRecordsDropped, registered by the base operator. */
+  private readonly lateDropped = this.lateRecordsCounter();
   private readonly inNoWindow = new Counter();
   private readonly merging: boolean;
   private readonly mergingSet: MergingWindowSet<W, Slot<W>> | undefined;
@@ -130,7 +131,6 @@ export class WindowOperator<W extends Window>
 
   override async open(): Promise<void> {
     await super.open();
-    this.getRuntimeContext().addAccumulator('numLateRecordsDropped', this.lateDropped);
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
   }
 
@@ -426,13 +426,8 @@ export class WindowOperator<W extends Window>
       currentProcessingTime: () => this.ctx.clock.now(),
       currentWatermark: () => this.currentWatermark,
       windowState: () => new MapBackedStateStore((slot.windowState ??= new Map())),
-      globalState: (): KeyedStateStore => ({
-        getState: (d) => runtime.getState(d),
-        getListState: (d) => runtime.getListState(d),
-        getMapState: (d) => runtime.getMapState(d),
-        getReducingState: (d) => runtime.getReducingState(d),
-        getAggregatingState: (d) => runtime.getAggregatingState(d),
-      }),
+      // The runtime context is the key's state store (the void namespace).
+      globalState: (): KeyedStateStore => runtime,
       output: <X>(tag: OutputTag<X>, value: X) =>
         this.output.collectSide(tag.id, value, this.collector.timestamp),
     };
