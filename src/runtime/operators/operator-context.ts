@@ -43,6 +43,14 @@ export interface OperatorContext {
   clientBlocked?(): Promise<void> | undefined;
   /** Runs `fn` in the task's mailbox (for results of asynchronous work). */
   enqueueMail(fn: () => void): void;
+  /**
+   * Hands the task work that would emit too much at once (a watermark firing a million windows):
+   * the task calls `work` while its outputs have credit, between its other duties, until it returns
+   * false, and reads no input meanwhile, so the rows go downstream (and die young) instead of piling
+   * up in memory. Before a snapshot and at the end of input the task finishes it at once. A context
+   * without it (a test harness) leaves the operator to run its work to the end itself.
+   */
+  deferWork?(work: () => boolean): void;
   /** Fails the task from asynchronous code. */
   fail(error: unknown): void;
 }

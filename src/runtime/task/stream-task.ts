@@ -445,6 +445,7 @@ export class StreamTask {
       sendToClient: (values) => o.sendToClient(spec.uid, values, o.subtaskIndex),
       clientBlocked: () => o.clientBlocked?.(spec.uid),
       enqueueMail: (fn) => this.enqueueMail(fn),
+      deferWork: (work) => this.deferWork(work),
       fail: (error) =>
         this.enqueueMail(() => {
           throw error;
@@ -478,6 +479,28 @@ export class StreamTask {
   private fireTimer(callback: (time: number) => void, time: number): void {
     if (this.synchronousSavepoint.id >= 0) this.synchronousSavepoint.heldTimers.push(() => callback(time));
     else callback(time);
+  }
+
+  /** Work an operator handed over (OperatorContext.deferWork), done before any more input is read. */
+  private deferred: Array<() => boolean> = [];
+
+  private deferWork(work: () => boolean): void {
+    this.deferred.push(work);
+  }
+
+  /** One piece of the deferred work; false once there is none left. */
+  private stepDeferred(): boolean {
+    const deferred = this.deferred;
+    if (deferred.length === 0) return false;
+    if (!deferred[0]()) deferred.shift();
+    return true;
+  }
+
+  /** Finishes the deferred work at once: before a snapshot and at the end of input. */
+  private drainDeferred(): void {
+    while (this.stepDeferred()) {
+      // Each call does a piece.
+    }
   }
 
   enqueueMail(mail: () => void): void {
@@ -583,6 +606,11 @@ export class StreamTask {
     for (let first = true; this.state === 'running'; first = false) {
       if (!first && performance.now() - started >= 1) break;
       if (!this.outputsAvailable()) break;
+      if (this.deferred.length > 0) {
+        this.stepDeferred();
+        worked = true;
+        continue;
+      }
       if (this.source) {
         if (this.sourceWaiting || this.endOfData !== 'none') break;
         const status = this.source.emitNext(batchSize);
@@ -730,6 +758,7 @@ export class StreamTask {
     if (this.options.inputs.length === 0 && !this.source) {
       this.headTarget.pushWatermark(MAX_WATERMARK);
     }
+    this.drainDeferred();
     for (const op of this.operators) op.endInput();
     if (this.options.checkpointing) {
       this.endOfData = 'finishing';
@@ -891,6 +920,8 @@ export class StreamTask {
       return;
     }
     if (this.endOfData === 'awaiting-checkpoint' && id < this.finalCheckpointId) this.finalCheckpointId = id;
+    // The snapshot sees the operators after the work they deferred, as if it had run at once.
+    this.drainDeferred();
     let preCommits: Promise<void>[] | undefined;
     for (const op of this.operators) {
       const pending = op.snapshotState?.(id);

@@ -124,10 +124,15 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
       due = ceilTo(watermark + 2, this.endPhase, this.slide) - 1;
     }
     const row = value as Row;
-    let slices = this.state.value();
+    const slices = this.state.value();
     if (slices === undefined) {
-      slices = { starts: [], values: [], timer: Number.POSITIVE_INFINITY, windowStates: undefined };
-      this.state.update(slices);
+      // A key's first row: its arrays are made to size (a splice into an empty array reserves 17).
+      const acc = this.aggs.create();
+      this.state.update({ starts: [sliceStart], values: [acc], timer: due, windowStates: undefined });
+      this.listDue(due);
+      if (row.kind === '-U' || row.kind === '-D') this.aggs.retract(acc, row.values);
+      else this.aggs.add(acc, row.values);
+      return;
     }
     const starts = slices.starts;
     // Rows mostly go to the newest slice: search from the end.
@@ -150,21 +155,59 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
   }
 
   override processWatermark(time: number): void {
+    // A watermark's firing still under way (only a chained operator could get here first) ends first.
+    const pending = this.pendingFiring;
+    if (pending !== undefined) while (pending()) {}
     this.currentWatermark = time;
+    this.keyed!.setCurrentWatermark(time);
+    if (!this.fireDue()) {
+      this.output.emitWatermark(time);
+      return;
+    }
+    // Many keys due: the task fires them piece by piece as downstream takes the rows, then the
+    // watermark follows them.
+    const work = (): boolean => {
+      if (this.pendingFiring !== work) return false;
+      if (this.fireDue()) return true;
+      this.pendingFiring = undefined;
+      this.output.emitWatermark(time);
+      return false;
+    };
+    this.pendingFiring = work;
+    if (this.ctx.deferWork !== undefined) this.ctx.deferWork(work);
+    else while (work()) {}
+  }
+
+  /** The rest of a watermark's firing, while the task has it (see processWatermark). */
+  private pendingFiring: (() => boolean) | undefined = undefined;
+
+  /** The keys being fired: those due at `at`, from `next` on. */
+  private firing: (DueKeys & { at: number; next: number }) | undefined = undefined;
+
+  /** Fires up to {@link FIRE_PIECE} due keys; true when more are due. */
+  private fireDue(): boolean {
     const keyed = this.keyed!;
-    keyed.setCurrentWatermark(time);
     const dueTimes = this.dueTimes;
-    while (dueTimes.length > 0 && dueTimes[0] <= time) {
-      const at = dueTimes.shift()!;
-      const { keys, groups } = this.due.get(at)!;
-      this.due.delete(at);
-      if (at === this.lastDueTime) this.lastDueTime = Number.NaN;
-      for (let i = 0; i < keys.length; i++) {
+    let budget = FIRE_PIECE;
+    for (;;) {
+      let firing = this.firing;
+      if (firing === undefined) {
+        if (dueTimes.length === 0 || dueTimes[0] > this.currentWatermark) return false;
+        const at = dueTimes.shift()!;
+        const { keys, groups } = this.due.get(at)!;
+        this.due.delete(at);
+        if (at === this.lastDueTime) this.lastDueTime = Number.NaN;
+        firing = this.firing = { keys, groups, at, next: 0 };
+      }
+      const { keys, groups, at } = firing;
+      while (firing.next < keys.length) {
+        if (budget-- === 0) return true;
+        const i = firing.next++;
         keyed.setCurrentKeyAndGroup(keys[i], groups[i]);
         this.onDue(keys[i], at);
       }
+      this.firing = undefined;
     }
-    this.output.emitWatermark(time);
   }
 
   /** Lists the current key at `time`. */
@@ -245,5 +288,8 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
     this.output.collect({ kind: '+I', values: out }, end - 1);
   }
 }
+
+/** Keys fired per piece of a watermark's work (see processWatermark). */
+const FIRE_PIECE = 512;
 
 const NO_CONTEXT = { getCurrentProcessingTime: () => Date.now() };
