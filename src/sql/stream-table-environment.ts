@@ -26,7 +26,7 @@ import type { RowField } from '../core/sql-type.ts';
 import type { Transformation } from '../graph/transformation.ts';
 import { parseScript } from './parser/parser.ts';
 import type { Rel } from './plan/rel.ts';
-import { changeKinds } from './planner/changelog-mode.ts';
+import { changeKinds, groupsByWindowTable } from './planner/changelog-mode.ts';
 import { translateQuery } from './planner/physical-planner.ts';
 import { isWindowRank } from './planner/window-rank-planner.ts';
 import { TableEnvironment, type TableEnvironmentSettings } from './table-environment.ts';
@@ -355,7 +355,7 @@ function updatingOperator(rel: Rel): string | null {
       if (changeKinds(rel).producer !== null) return `${rel.options.connector} table`;
       break;
     case 'aggregate':
-      if (!rel.window) return 'GROUP BY';
+      if (!rel.window && !groupsByWindowTable(rel)) return 'GROUP BY';
       break;
     case 'rank':
     case 'over':

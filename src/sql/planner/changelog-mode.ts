@@ -33,6 +33,24 @@ export interface ChangeKinds {
 
 const INSERT_ONLY: ChangeKinds = { update: false, delete: false, producer: null };
 
+/**
+ * Whether an aggregate groups a window table function's rows by window_start and window_end (a
+ * window aggregate: each window's result is final when it fires, so it only inserts).
+ */
+export function groupsByWindowTable(rel: Rel & { kind: 'aggregate' }): boolean {
+  const project = rel.input.kind === 'project' ? rel.input : null;
+  const table = project ? project.input : rel.input;
+  if (table.kind !== 'window-table') return false;
+  const width = table.input.fields.length;
+  const props = new Set<number>();
+  for (const k of rel.groupKeys) {
+    const e = project ? project.exprs[k] : { kind: 'input' as const, index: k };
+    if (e.kind === 'input' && e.index >= width) props.add(e.index - width);
+  }
+  // window_start and window_end are the table function's first two added columns.
+  return props.has(0) && props.has(1);
+}
+
 /** The node as EXPLAIN prints it (its first line). */
 function nodeName(rel: Rel): string {
   return formatRel(rel).split('\n', 1)[0];
@@ -70,7 +88,7 @@ export function changeKinds(rel: Rel): ChangeKinds {
     case 'values':
       return INSERT_ONLY;
     case 'aggregate': {
-      if (rel.window) return INSERT_ONLY;
+      if (rel.window || groupsByWindowTable(rel)) return INSERT_ONLY;
       const input = changeKinds(rel.input);
       const updating = input.update || input.delete;
       const names = rel.fields.map((f) => f.name);

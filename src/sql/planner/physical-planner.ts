@@ -193,10 +193,56 @@ class PhysicalPlanner {
     const key = JSON.stringify(rel);
     let t = this.translated.get(key);
     if (t === undefined) {
-      t = this.translateNode(rel);
+      const reordered = this.reordered.get(key);
+      // A window aggregate already emitting its fields in another order: put them back in a Calc.
+      t = reordered
+        ? this.calcOver(
+            reordered.t,
+            rel.fields.map((f, i) => inputRef(reordered.order.indexOf(i), f.type)),
+            null,
+            rel.fields.map((f) => f.name),
+          )
+        : this.translateNode(rel);
       this.translated.set(key, t);
     }
     return t;
+  }
+
+  /** Window aggregates translated with their output fields in another order ({@link reorderedAggregate}). */
+  private readonly reordered = new Map<string, { t: Transformation; order: number[] }>();
+
+  /**
+   * A Calc that only reorders the fields of a window aggregate is the aggregate's own output order:
+   * the aggregate builds each result row in that order and no Calc makes a second row per result (in
+   * q5, a million rows per ten million bids). The first such Calc fixes the order; other readers of
+   * the aggregate read its fields where that order put them. Null when the aggregate is not a
+   * window aggregate, `exprs` is not a permutation of all its fields, or it was translated already.
+   */
+  private reorderedAggregate(
+    rel: Rel & { kind: 'aggregate' },
+    exprs: Rex[],
+    names: string[],
+  ): Transformation | null {
+    const key = JSON.stringify(rel);
+    const done = this.reordered.get(key);
+    if (done === undefined) {
+      if (this.translated.has(key) || !this.isWindowAggregate(rel)) return null;
+      const order = permutationOf(exprs, rel.fields.length);
+      if (order === null) return null;
+      const t = this.aggregate(rel, order);
+      this.reordered.set(key, { t, order });
+      return t;
+    }
+    const remapped = exprs.map((e) =>
+      mapInputs(e, (ref) => inputRef(done.order.indexOf(ref.index), ref.type)),
+    );
+    if (permutationOf(remapped, rel.fields.length)?.every((index, i) => index === i)) return done.t;
+    return this.calcOver(done.t, remapped, null, names);
+  }
+
+  /** Whether {@link aggregate} translates `rel` to a window aggregate (whose output order is free). */
+  private isWindowAggregate(rel: Rel & { kind: 'aggregate' }): boolean {
+    return rel.window !== null || this.windowTable(rel) !== null;
   }
 
   private translateNode(rel: Rel): Transformation {
@@ -351,7 +397,7 @@ class PhysicalPlanner {
    * and window_end of a window table function, else a group aggregate. Either is keyed by its
    * (other) group keys through a hash exchange; without keys, one subtask takes every row.
    */
-  private aggregate(rel: Rel & { kind: 'aggregate' }): Transformation {
+  private aggregate(rel: Rel & { kind: 'aggregate' }, order?: number[]): Transformation {
     const tvf = this.windowTable(rel);
     const resultTypes = rel.fields
       .slice(rel.groupKeys.length, rel.groupKeys.length + rel.aggs.length)
@@ -369,12 +415,13 @@ class PhysicalPlanner {
         exprs.map((_, i) => `$f${i}`),
       );
       const keys = rel.groupKeys.filter((k) => !windowKeys.has(k));
-      const output: SqlWindowOutputField[] = rel.fields.map((_, i) => {
+      const fieldsOut: SqlWindowOutputField[] = rel.fields.map((_, i) => {
         if (i >= rel.groupKeys.length) return { kind: 'agg', index: i - rel.groupKeys.length };
         const prop = windowKeys.get(rel.groupKeys[i]);
         return prop ? { kind: 'window', prop } : { kind: 'key', index: keys.indexOf(rel.groupKeys[i]) };
       });
       const rowtime = isRowtime(table.input.fields[table.time].type);
+      const output = order ? order.map((i) => fieldsOut[i]) : fieldsOut;
       if (table.window.kind === 'cumulate') {
         const keyed = this.keyed(input, keys);
         const id = this.id();
@@ -382,7 +429,7 @@ class PhysicalPlanner {
           kind: 'physical',
           id,
           operator: 'sql-cumulate-window-aggregate',
-          name: `WindowAggregate(window=[CUMULATE], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
+          name: `WindowAggregate(window=[CUMULATE], select=[${fieldNames(rel, order)}])`,
           uid: this.uid('cumulate-window-aggregate', id),
           inputs: [[keyed]],
           config: {
@@ -409,12 +456,13 @@ class PhysicalPlanner {
         tableWindowAssigner(table.window, rowtime),
         output,
         pre.map((e) => e.type),
+        order,
       );
     }
     const window = rel.window;
     if (window) {
       const timeType = rel.input.fields[window.time].type;
-      const output: SqlWindowOutputField[] = rel.fields.map((_, i) => {
+      const fieldsOut: SqlWindowOutputField[] = rel.fields.map((_, i) => {
         if (i < rel.groupKeys.length) return { kind: 'key', index: i };
         if (i < rel.groupKeys.length + rel.aggs.length)
           return { kind: 'agg', index: i - rel.groupKeys.length };
@@ -426,6 +474,7 @@ class PhysicalPlanner {
           );
         return { kind: 'window', prop };
       });
+      const output = order ? order.map((i) => fieldsOut[i]) : fieldsOut;
       const input = this.translate(rel.input);
       return this.windowAggregate(
         input,
@@ -435,6 +484,7 @@ class PhysicalPlanner {
         groupWindowAssigner(window, isRowtime(timeType)),
         output,
         rel.input.fields.map((f) => f.type),
+        order,
       );
     }
     const tuned = planGroupAggregate(rel, resultTypes, this.stateTtl, this.tuning, {
@@ -478,6 +528,7 @@ class PhysicalPlanner {
     assigner: WindowAssignerSpec,
     output: SqlWindowOutputField[],
     inputTypes: SqlType[],
+    order: number[] | undefined,
   ): Transformation {
     const keyed = this.keyed(input, keys);
     const id = this.id();
@@ -496,7 +547,7 @@ class PhysicalPlanner {
               assigner.kind === 'tumbling-processing-time'
             ? 'sql-sliced-window-aggregate'
             : 'sql-window-aggregate',
-      name: `WindowAggregate(window=[${assigner.kind}], select=[${rel.fields.map((f) => f.name).join(', ')}])`,
+      name: `WindowAggregate(window=[${assigner.kind}], select=[${fieldNames(rel, order)}])`,
       uid: this.uid('window-aggregate', id),
       inputs: [[keyed]],
       config: {
@@ -687,6 +738,10 @@ class PhysicalPlanner {
   }
 
   private calc(input: Rel, exprs: Rex[], condition: Rex | null, names: string[]): Transformation {
+    if (condition === null && input.kind === 'aggregate') {
+      const reordered = this.reorderedAggregate(input, exprs, names);
+      if (reordered) return reordered;
+    }
     if (this.soleUse(input)) {
       // A Calc right over the table's watermark runs inside the watermark assigner: one operator and
       // one row less per record, the watermark still computed from every row of the table.
@@ -1089,4 +1144,20 @@ function describeKind(rel: Rel): string {
 function isInsertOnly(rel: Rel): boolean {
   const kinds = changeKinds(rel);
   return !kinds.update && !kinds.delete;
+}
+
+/** The names of `rel`'s fields, in `order` when given. */
+function fieldNames(rel: Rel, order?: number[]): string {
+  return (order ?? rel.fields.map((_, i) => i)).map((i) => rel.fields[i].name).join(', ');
+}
+
+/** The field indexes `exprs` read, when they are plain references to each of `width` fields once. */
+function permutationOf(exprs: Rex[], width: number): number[] | null {
+  if (exprs.length !== width) return null;
+  const seen = new Set<number>();
+  for (const e of exprs) {
+    if (e.kind !== 'input' || seen.has(e.index)) return null;
+    seen.add(e.index);
+  }
+  return exprs.map((e) => (e as Rex & { kind: 'input' }).index);
 }
