@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../index.ts';
 import type { ProcessContext } from '../api/functions.ts';
-import type { Collector } from '../core/collector.ts';
 import { StreamExecutionEnvironment } from '../api/stream-execution-environment.ts';
+import type { Collector } from '../core/collector.ts';
 import { StreamTableEnvironment } from './stream-table-environment.ts';
 
 const KEYS = 2_000;
