@@ -1,51 +1,45 @@
 import { WeirError } from '../core/errors.ts';
 import type { InternalListState } from './internal-kv-state.ts';
 import { LmdbMergingKvState } from './lmdb-kv-state.ts';
-import type { LmdbStateTable } from './lmdb-state-table.ts';
+import type { LmdbListStateTable } from './lmdb-list-state-table.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
 
-const EMPTY: readonly never[] = Object.freeze([]);
-
 /**
- * {@link ListState} on the LMDB backend: one LMDB entry holds a key's whole list. The list is read
- * once and then cached (see lmdb-state-table.ts), so a run of `add`s for one key appends to an
- * array, and the list is written once per flush. Without TTL, `get()` returns the cached array
- * (do not mutate it). With TTL each element expires on its own, as on the heap. An empty list is
- * not stored.
+ * {@link ListState} on the LMDB backend: one LMDB entry per element (lmdb-list-state-table.ts), so
+ * `add` writes the new element alone, at the next flush, without reading the list. `get()` reads
+ * the list's range and returns a fresh array: changing an element in place does not change the
+ * state (write it back with `update`). With TTL each element expires on its own, as on the heap; a
+ * read that drops expired elements or refreshes timestamps (`OnReadAndWrite`) rewrites the list.
  */
-export class LmdbListState<T> extends LmdbMergingKvState<LmdbStateTable> implements InternalListState<T> {
+export class LmdbListState<T> extends LmdbMergingKvState<LmdbListStateTable> implements InternalListState<T> {
   private readonly ttl: TtlPolicy | undefined;
 
-  constructor(table: LmdbStateTable, ttl: TtlPolicy | undefined) {
+  constructor(table: LmdbListStateTable, ttl: TtlPolicy | undefined) {
     super(table);
     this.ttl = ttl;
   }
 
   get(): Iterable<T> {
-    const stored = this.table.get() as unknown[] | undefined;
-    if (stored === undefined) return EMPTY;
-    if (this.ttl === undefined) return stored as T[];
+    const stored = this.table.elements();
+    if (this.ttl === undefined || stored.length === 0) return stored as readonly T[];
     return this.readTtl(stored as Array<TtlValue<T>>, this.ttl);
+  }
+
+  /** Whether the current (key, namespace)'s list has an element, expired ones included; reads at most one. */
+  hasElements(): boolean {
+    return this.table.hasElements();
   }
 
   add(value: T): void {
     if (value === undefined) throw this.undefinedElement();
-    const element = this.ttl === undefined ? value : new TtlValue(value, this.ttl.now());
-    const stored = this.table.get() as unknown[] | undefined;
-    // A stored list is cached once read: appending to it is enough.
-    if (stored === undefined) this.table.set([element]);
-    else stored.push(element);
+    this.table.append(this.ttl === undefined ? value : new TtlValue(value, this.ttl.now()));
   }
 
   addAll(values: Iterable<T>): void {
     const now = this.ttl === undefined ? 0 : this.ttl.now();
-    let stored = this.table.get() as unknown[] | undefined;
-    // `addAll(state.get())` must not iterate the array it is appending to.
-    const source = (values as unknown) === stored ? (stored as T[]).slice() : values;
-    for (const value of source) {
+    for (const value of values) {
       if (value === undefined) throw this.undefinedElement();
-      if (stored === undefined) this.table.set((stored = []));
-      stored.push(this.ttl === undefined ? value : new TtlValue(value, now));
+      this.table.append(this.ttl === undefined ? value : new TtlValue(value, now));
     }
   }
 
@@ -56,19 +50,18 @@ export class LmdbListState<T> extends LmdbMergingKvState<LmdbStateTable> impleme
       if (value === undefined) throw this.undefinedElement();
       next.push(this.ttl === undefined ? value : new TtlValue(value, now));
     }
-    if (next.length === 0) this.table.delete();
-    else this.table.set(next);
+    this.table.replace(next);
   }
 
   clear(): void {
-    this.table.delete();
+    this.table.clearList();
   }
 
   /** For merging: the stored elements (wrapped with a TTL, the expired ones dropped), removed from the store. */
   take(): unknown {
-    const stored = this.table.get() as unknown[] | undefined;
-    if (stored === undefined) return undefined;
-    this.table.delete();
+    const stored = this.table.elements();
+    if (stored.length === 0) return undefined;
+    this.table.clearList();
     const ttl = this.ttl;
     if (ttl === undefined) return stored;
     const now = ttl.now();
@@ -83,13 +76,14 @@ export class LmdbListState<T> extends LmdbMergingKvState<LmdbStateTable> impleme
   }
 
   put(value: unknown): void {
-    this.table.set(value);
+    this.table.replace(value as unknown[]);
   }
 
+  /** The live elements; the list is rewritten when elements expired or timestamps were refreshed. */
   private readTtl(stored: Array<TtlValue<T>>, ttl: TtlPolicy): T[] {
     const now = ttl.now();
     const result: T[] = [];
-    let kept = 0;
+    const kept: Array<TtlValue<T>> = [];
     for (let i = 0; i < stored.length; i++) {
       const element = stored[i];
       if (ttl.isExpired(element.timestamp, now)) {
@@ -98,10 +92,9 @@ export class LmdbListState<T> extends LmdbMergingKvState<LmdbStateTable> impleme
       }
       if (ttl.updateOnRead) element.timestamp = now;
       result.push(element.value);
-      stored[kept++] = element;
+      kept.push(element);
     }
-    if (kept === 0) this.table.delete();
-    else stored.length = kept;
+    if (kept.length !== stored.length || ttl.updateOnRead) this.table.replace(kept);
     return result;
   }
 

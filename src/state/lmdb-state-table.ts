@@ -9,9 +9,10 @@
  * written back at the next flush: an object changed in place while its key is current is kept, as
  * on the heap (operators and user functions rely on it). Flushes happen only between keys, so such
  * an object is valid until the current key changes; a value held longer must be written with
- * `update`/`put`. Values are stored in the same form as on the heap (the value, an array for list
- * state, each map entry's value; with a TTL, each wrapped as `{ value, timestamp }`), so the heap's
- * TTL and snapshot conversions apply to them unchanged.
+ * `update`/`put`. Values are stored in the same form as on the heap (the value, each list element,
+ * each map entry's value; with a TTL, each wrapped as `{ value, timestamp }`), so the heap's TTL and
+ * snapshot conversions apply to them unchanged. List state has a table of its own, one entry per
+ * element (lmdb-list-state-table.ts).
  */
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
@@ -44,7 +45,7 @@ export interface LmdbDatabase {
     end?: LmdbKey;
     transaction?: LmdbReadTransaction;
   }): Iterable<{ key: LmdbKey; value: Uint8Array }>;
-  getKeys(options?: { start?: LmdbKey; end?: LmdbKey }): Iterable<LmdbKey>;
+  getKeys(options?: { start?: LmdbKey; end?: LmdbKey; limit?: number }): Iterable<LmdbKey>;
   getStats(): { entryCount: number };
   clearSync(): void;
 }
@@ -97,7 +98,10 @@ export abstract class LmdbTable {
   /** The namespace of the state object's accesses (one state object per table). */
   namespace: Namespace = VOID_NAMESPACE;
   readonly db: LmdbDatabase;
-  /** The kind of one stored unit, for the heap's TTL and snapshot conversions: a map entry is a value. */
+  /**
+   * The kind of one stored unit, for the heap's TTL conversions: a map entry, and a list element
+   * (lmdb-list-state-table.ts), is a value.
+   */
   readonly unitKind: StateKind;
   protected readonly shared: LmdbTableContext;
   /** Addresses entries while flushing and transforming. */
@@ -109,7 +113,7 @@ export abstract class LmdbTable {
     this.db = db;
     this.wrapped = wrapped;
     this.shared = shared;
-    this.unitKind = kind === 'map' ? 'value' : kind;
+    this.unitKind = kind === 'map' || kind === 'list' ? 'value' : kind;
   }
 
   /** Writes the cached entries to LMDB and empties the cache; runs inside the backend's write transaction. */
@@ -168,8 +172,8 @@ export abstract class LmdbTable {
 }
 
 /**
- * Value, list, reducing and aggregating state: one LMDB entry per (key, namespace) holding the
- * stored value (for list state, the whole list).
+ * Value, reducing and aggregating state: one LMDB entry per (key, namespace) holding the stored
+ * value. (List state has one entry per element: lmdb-list-state-table.ts.)
  */
 export class LmdbStateTable extends LmdbTable {
   /** Write-back cache per owned key group, void namespace: stored value or {@link DELETED}. */
@@ -335,7 +339,7 @@ export class LmdbStateTable extends LmdbTable {
 }
 
 /** The range of the current key's namespaced entries: `[group][key][namespace mark]...`. */
-function namespaceRange(ctx: LmdbKeyContext): { start: LmdbKey; end: LmdbKey } {
+export function namespaceRange(ctx: LmdbKeyContext): { start: LmdbKey; end: LmdbKey } {
   const start = new LmdbKey();
   start.keyGroup = ctx.keyGroup;
   start.key = ctx.key;
@@ -646,7 +650,7 @@ const EMPTY_BYTES = new Uint8Array(0);
  * key's namespaced entries begin (the namespace mark); a namespace's are every key with the prefix
  * `[group][key][mark][namespace]`.
  */
-function mapRange(keyGroup: number, key: Key, namespace: Namespace): { start: LmdbKey; end: LmdbKey } {
+export function mapRange(keyGroup: number, key: Key, namespace: Namespace): { start: LmdbKey; end: LmdbKey } {
   const start = new LmdbKey();
   start.keyGroup = keyGroup;
   start.key = key;
