@@ -49,7 +49,7 @@ export function buildJobGraph(
   const uids = new Map<PhysicalTransformation, string>();
   const seenUids = new Set<string>();
   for (const t of nodes) {
-    const uid = t.uid ?? `${t.operator}-${t.id}`;
+    const uid = t.uid ?? `${UID_KIND[t.operator] ?? t.operator}-${t.id}`;
     if (seenUids.has(uid)) throw new WeirError('INVALID_GRAPH', `two operators share the uid "${uid}"`);
     seenUids.add(uid);
     uids.set(t, uid);
@@ -254,3 +254,11 @@ function collectUpstream(sinks: readonly PhysicalTransformation[]): PhysicalTran
   for (const s of sinks) visit(s);
   return [...seen].sort((a, b) => a.id - b.id);
 }
+
+/**
+ * The kind a derived uid names for operators that took over another kind's windows: the time and
+ * session window operators run what the general window operator ran before, and restore its
+ * savepoints (legacy-window-slots.ts), so a job without `.uid()` keeps its window's uid
+ * (`window-<id>`) across the change.
+ */
+const UID_KIND: Partial<Record<string, string>> = { 'time-window': 'window', 'session-window': 'window' };

@@ -14,6 +14,15 @@ import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/w
 import type { WindowAssignerSpec } from '../../time/windows/window-assigner-spec.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import {
+  adoptLegacyWindowSlots,
+  type LegacySlot,
+  type LegacyWindowsTarget,
+  legacyDueTime,
+  legacyWindowsError,
+  rejectSlicedWindows,
+  windowText,
+} from './legacy-window-slots.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 
@@ -88,7 +97,54 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
   override async open(): Promise<void> {
     await super.open();
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', this.inNoWindow);
+    if (this.ctx.isRestored) this.adoptLegacyWindows();
   }
+
+  /**
+   * A savepoint of the general window operator, which ran these windows before this operator did
+   * (legacy-window-slots.ts): each of its windows becomes this operator's (contents in the
+   * window's namespace, window state, the timers at end − 1 and at the clean-up time).
+   */
+  private adoptLegacyWindows(): void {
+    const target: LegacyWindowsTarget = { uid: this.uid, kind: this.ctx.spec.kind };
+    rejectSlicedWindows(this.ctx.keyedStateBackend!, target);
+    adoptLegacyWindowSlots(this.ctx.keyedStateBackend!, this.timerService, target, (slots) => {
+      for (const slot of slots) {
+        const window = slot.window as TimeWindow;
+        const start = window.start;
+        if (window.end - start !== this.size || !this.isStart(start)) {
+          throw legacyWindowsError(
+            target,
+            `holds window ${windowText(window)}, which is not one of this operator's windows (size ${this.size}, slide ${this.slide}, offset ${this.offset}): the window assigner changed`,
+          );
+        }
+        const due = legacyDueTime(slot, this.eventTime, this.lateness);
+        // A window that fired and that this job keeps no longer (no allowed lateness left).
+        if (due === undefined) continue;
+        this.enterLegacyWindow();
+        this.setWindow(start);
+        if (slot.hasContents) this.adoptLegacyContents(slot, target);
+        if (slot.windowState !== undefined && slot.windowState.size > 0) {
+          this.windowStateUsed = true;
+          this.windowStates.setCurrentNamespace(start);
+          this.windowStates.update(slot.windowState);
+          this.windowStates.setCurrentNamespace(VOID_NAMESPACE);
+        }
+        const maxTimestamp = start + this.size - 1;
+        if (due === maxTimestamp) {
+          if (this.eventTime) this.timerService.registerEventTimeTimer(maxTimestamp);
+          else this.timerService.registerProcessingTimeTimer(maxTimestamp);
+        }
+        if (this.lateness > 0) this.timerService.registerEventTimeTimer(maxTimestamp + this.lateness);
+      }
+    });
+  }
+
+  /** Called before a restored window of the general operator is adopted, with its key current. */
+  protected enterLegacyWindow(): void {}
+
+  /** Writes a restored window's contents (the current window, set by `setWindow`). */
+  protected abstract adoptLegacyContents(slot: LegacySlot, target: LegacyWindowsTarget): void;
 
   /** Flink's numLateRecordsDropped: records dropped as too late (not those sent to the late side output). */
   lateRecordsDropped(): number {

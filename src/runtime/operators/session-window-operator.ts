@@ -12,6 +12,7 @@ import { TimeWindow } from '../../time/windows/window.ts';
 import type { WindowAssigner, WindowAssignerContext } from '../../time/windows/window-assigner.ts';
 import { windowAssignerFromSpec } from '../../time/windows/window-assigner-spec.ts';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { adoptLegacyWindowSlots, legacyDueTime, legacyElements } from './legacy-window-slots.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 import { windowFunctionsOf } from './window-functions-of.ts';
@@ -103,6 +104,38 @@ export class SessionWindowOperator extends AbstractStreamOperator implements Tri
     await super.open();
     // As the general operator; a session window never misses an element that is not late.
     this.getRuntimeContext().addAccumulator('numRecordsInNoWindow', new Counter());
+    if (this.ctx.isRestored) this.adoptLegacyWindows();
+  }
+
+  /**
+   * A savepoint of the general window operator, which ran sessions before this operator did
+   * (legacy-window-slots.ts): each of its merged windows becomes a session, due at its end − 1, or
+   * at its clean-up time when it has fired.
+   */
+  private adoptLegacyWindows(): void {
+    const target = { uid: this.uid, kind: this.ctx.spec.kind };
+    adoptLegacyWindowSlots(this.ctx.keyedStateBackend!, this.timerService, target, (slots) => {
+      const sessions = this.sessionsState.value() ?? [];
+      for (const slot of slots) {
+        const due = legacyDueTime(slot, this.eventTime, this.lateness);
+        // Nothing to emit, or fired and kept no longer by this job (no allowed lateness left).
+        if (!slot.hasContents || due === undefined) continue;
+        const window = slot.window as TimeWindow;
+        sessions.push({
+          start: window.start,
+          end: window.end,
+          timer: due,
+          contents:
+            this.contents === 'list' ? legacyElements(slot, target).map((e) => e.value) : slot.contents,
+          windowState:
+            slot.windowState !== undefined && slot.windowState.size > 0 ? slot.windowState : undefined,
+        });
+        this.registerTimer(due);
+      }
+      if (sessions.length === 0) return;
+      sessions.sort((a, b) => a.start - b.start);
+      this.sessionsState.update(sessions);
+    });
   }
 
   /** Flink's numLateRecordsDropped: records dropped as too late (not those sent to the late side output). */

@@ -6,6 +6,7 @@ import type { AggregateFunction } from '../../state/state.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptor.ts';
 import type { TimeWindow } from '../../time/windows/window.ts';
 import { AlignedTimeWindowOperator } from './aligned-time-window-operator.ts';
+import { type LegacySlot, type LegacyWindowsTarget, legacyElements } from './legacy-window-slots.ts';
 import type { OperatorContext } from './operator-context.ts';
 import { windowFunctionsOf } from './window-functions-of.ts';
 
@@ -95,6 +96,11 @@ export class TimeWindowOperator extends AlignedTimeWindowOperator {
       fn.process(this.keyed!.getCurrentKey(), this.contextFor(start), contents, this.collector);
       this.flushWindowState();
     }
+  }
+
+  protected adoptLegacyContents(slot: LegacySlot, target: LegacyWindowsTarget): void {
+    if (this.listContents) this.elements.addAll(legacyElements(slot, target).map((e) => e.value));
+    else this.value.update(slot.contents);
   }
 
   protected clearContents(): void {
