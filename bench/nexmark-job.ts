@@ -19,6 +19,8 @@ const checkpointInterval = Number(process.env.WEIR_BENCH_CHECKPOINT_INTERVAL ?? 
 if (checkpointInterval > 0) {
   env.enableCheckpointing(checkpointInterval);
   env.getCheckpointConfig().setCheckpointStorage(process.env.WEIR_BENCH_CHECKPOINT_DIR!);
+  // Set by bench/run.ts --incremental.
+  if (process.env.WEIR_BENCH_INCREMENTAL) env.getCheckpointConfig().enableIncrementalCheckpointing();
 }
 // Set by bench/run.ts --rate: events per second of event time (the generator's default is 10 M).
 const rate = Number(process.env.WEIR_BENCH_RATE ?? 0);

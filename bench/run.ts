@@ -15,7 +15,9 @@
  * every that many ms into a temporary directory (filesystem storage, as `weir run` jobs use),
  * removed after the runs; each run line then says how many completed. Each run line also gives
  * when the sinks' input ended: a bounded job with checkpoints then waits for its final checkpoint
- * (up to one interval), which is end latency, not throughput.
+ * (up to one interval), which is end latency, not throughput. `--incremental` makes those
+ * checkpoints incremental (CheckpointConfig.enableIncrementalCheckpointing); each run line then
+ * also gives the mean bytes written per checkpoint (of the last ten).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -43,6 +45,7 @@ const { values, positionals } = parseArgs({
     'print-metrics': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'heap' },
     'checkpoint-interval': { type: 'string', default: '0' },
+    incremental: { type: 'boolean', default: false },
     rate: { type: 'string', default: '0' },
   },
 });
@@ -149,6 +152,7 @@ async function runOnce(n: number): Promise<{
   rows: number;
   checksum: number;
   checkpoints: number;
+  checkpointBytes: number;
   inputSeconds: number;
 }> {
   process.env.WEIR_BENCH_QUERY = query;
@@ -157,6 +161,7 @@ async function runOnce(n: number): Promise<{
   process.env.WEIR_BENCH_RATE = values.rate;
   process.env.WEIR_BENCH_CHECKPOINT_INTERVAL = String(checkpointInterval);
   process.env.WEIR_BENCH_CHECKPOINT_DIR = checkpointDir ?? '';
+  process.env.WEIR_BENCH_INCREMENTAL = values.incremental ? '1' : '';
   const cpu0 = process.cpuUsage();
   const start = Date.now();
   const t0 = performance.now();
@@ -171,8 +176,17 @@ async function runOnce(n: number): Promise<{
     rows: result.getAccumulatorResult<number>('rows') ?? 0,
     checksum: (result.getAccumulatorResult<number>('checksum') ?? 0) | 0,
     checkpoints: clients[0].getCheckpointStatistics?.().completed ?? 0,
+    checkpointBytes: meanCheckpointBytes(clients[0]),
     inputSeconds: ((result.getAccumulatorResult<number>('inputEndedAt') ?? 0) - start) / 1000,
   };
+}
+
+/** Mean state bytes written per completed checkpoint, over the history's (the last ten). */
+function meanCheckpointBytes(client: JobClient): number {
+  const completed = (client.getCheckpointHistory?.() ?? []).filter(
+    (h) => h.status === 'COMPLETED' && !h.isSavepoint,
+  );
+  return completed.length === 0 ? 0 : completed.reduce((sum, h) => sum + h.stateSize, 0) / completed.length;
 }
 
 if (warmup > 0) await runOnce(warmup);
@@ -181,13 +195,13 @@ for (let i = 0; i < runs; i++) {
   const r = await runOnce(events);
   results.push(r);
   console.log(
-    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}${checkpointDir ? `, ${r.checkpoints} checkpoints` : ''}, input ended at ${r.inputSeconds.toFixed(2)} s (${Math.round(events / r.inputSeconds)} events/s)${values.metrics ? `, ${scrapes} scrapes of ${(scrapeMs / Math.max(1, scrapes)).toFixed(1)} ms` : ''}`,
+    `run ${i + 1}: ${r.seconds.toFixed(2)} s, ${Math.round(events / r.seconds)} events/s, cpu ${r.cpuSeconds.toFixed(2)} s, rows ${r.rows}, checksum ${r.checksum}${checkpointDir ? `, ${r.checkpoints} checkpoints of ${Math.round(r.checkpointBytes)} bytes written on average` : ''}, input ended at ${r.inputSeconds.toFixed(2)} s (${Math.round(events / r.inputSeconds)} events/s)${values.metrics ? `, ${scrapes} scrapes of ${(scrapeMs / Math.max(1, scrapes)).toFixed(1)} ms` : ''}`,
   );
 }
 results.sort((a, b) => a.seconds - b.seconds);
 const median = results[Math.floor(results.length / 2)];
 console.log(
-  `node ${process.version}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
+  `node ${process.version}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `${values.incremental ? 'incremental ' : ''}checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
 );
 console.log(
   `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,

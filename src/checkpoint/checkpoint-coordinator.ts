@@ -1,9 +1,11 @@
+import { basename, dirname, join } from 'node:path';
 import type { CheckpointSettings } from '../core/checkpointing.ts';
 import type { Cancellable, Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { CheckpointHistoryEntry } from '../core/job-client.ts';
 import type { CheckpointMetadata, StateHandle, TaskStateEntry } from './checkpoint-metadata.ts';
 import { type CheckpointStorage, MemoryCheckpointStorage, savepointStorage } from './checkpoint-storage.ts';
+import { isShared, SharedStateRegistry } from './shared-state-registry.ts';
 
 /** Checkpoints kept in the history by default, as Flink's `web.checkpoints.history`. */
 export const DEFAULT_CHECKPOINT_HISTORY = 10;
@@ -19,7 +21,9 @@ export const DEFAULT_CHECKPOINT_HISTORY = 10;
  * asynchronous write of its state file) and acknowledges with the handle of that file. When the
  * last acknowledgement arrives the coordinator writes the metadata atomically, and only then tells
  * every task that the checkpoint is complete (transactional sinks commit on that). Aborted
- * checkpoints are notified too. The latest N completed checkpoints are kept, older ones discarded.
+ * checkpoints are notified too. The latest N completed checkpoints are kept, older ones discarded;
+ * the state files incremental checkpoints share are deleted when no retained one uses them any more
+ * (shared-state-registry.ts).
  */
 export interface CheckpointGateway {
   /**
@@ -109,6 +113,8 @@ export class CheckpointCoordinator {
   /** Subtasks still running: finished ones take no part in later checkpoints. */
   private readonly live: Set<string>;
   private readonly savepoints: CheckpointStorage;
+  /** Who uses the shared files of incremental checkpoints: the retained ones and the one restored from. */
+  private readonly shared: SharedStateRegistry;
   readonly stats: CheckpointStats = {
     triggered: 0,
     completed: 0,
@@ -128,6 +134,7 @@ export class CheckpointCoordinator {
     this.live = new Set(options.tasks);
     this.savepoints = savepointStorage(options.storage);
     if (options.restoredFrom) this.completed.push(options.restoredFrom);
+    this.shared = SharedStateRegistry.of(options.restoredFrom ? [options.restoredFrom] : []);
   }
 
   /** Starts periodic checkpoints. */
@@ -178,11 +185,44 @@ export class CheckpointCoordinator {
   private readonly discarding = new Set<Promise<unknown>>();
 
   private discard(location: string): void {
-    const done = this.o.storage
-      .discard(location)
-      .catch(() => {})
-      .finally(() => this.discarding.delete(done));
+    this.track(this.o.storage.discard(location));
+  }
+
+  /** Deletes shared files no retained checkpoint uses any more (incremental checkpoints). */
+  private discardUnusedShared(): void {
+    const storage = this.o.storage;
+    if (storage.discardFile === undefined) return;
+    for (const file of this.shared.takeUnused())
+      this.track(storage.discardFile(dirname(file), basename(file)));
+  }
+
+  /** Deletes the shared file of an aborted checkpoint's subtask, unless a retained checkpoint uses it. */
+  private discardUnregistered(location: string, entry: TaskStateEntry): void {
+    const storage = this.o.storage;
+    const handle = entry.handle;
+    if (storage.discardFile === undefined || handle.kind !== 'file' || !isShared(handle.file)) return;
+    if (!this.shared.isRegistered(join(location, handle.file))) {
+      this.track(storage.discardFile(location, handle.file));
+    }
+  }
+
+  private track(deletion: Promise<unknown>): void {
+    const done = deletion.catch(() => {}).finally(() => this.discarding.delete(done));
     this.discarding.add(done);
+  }
+
+  /**
+   * At the end of the job: deletes `checkpoint` (the latest, unless it is retained on cancellation)
+   * and the shared files that no checkpoint left uses; resolves when done.
+   */
+  async discardOnEnd(checkpoint: CompletedCheckpoint | undefined): Promise<void> {
+    if (checkpoint !== undefined && checkpoint !== this.o.restoredFrom) {
+      this.shared.release(checkpoint);
+      this.track(this.o.storage.discard(checkpoint.location));
+    }
+    // No checkpoint comes any more that could use again what was released.
+    this.discardUnusedShared();
+    await this.discarded();
   }
 
   /** Resolves when the deletions of subsumed checkpoints started so far are done. */
@@ -249,8 +289,12 @@ export class CheckpointCoordinator {
   /** `alignmentMs`: the subtask's barrier alignment (first to last barrier), for the history. */
   acknowledge(task: string, id: number, entry: TaskStateEntry, alignmentMs = 0): void {
     const p = this.pending.get(id);
-    if (!p || p.completing) return;
-    if (!p.expected.has(task)) return;
+    if (!p || p.completing || !p.expected.has(task)) {
+      // Too late (aborted, or completing without it): an incremental file of it is of no use.
+      if (p === undefined)
+        this.discardUnregistered(this.o.storage.checkpointLocation(this.o.jobId, id), entry);
+      return;
+    }
     if (!p.acks.has(task)) {
       const h = p.history;
       h.numAcknowledgedSubtasks++;
@@ -372,6 +416,13 @@ export class CheckpointCoordinator {
       maxParallelism: this.o.maxParallelism,
       tasks,
     };
+    const missing =
+      p.kind === 'checkpoint' ? this.shared.missingFiles({ location: p.location, metadata }) : [];
+    if (missing.length > 0) {
+      p.completing = false;
+      this.abort(p, `it references shared state files that were deleted already (${missing[0]})`, false);
+      return;
+    }
     try {
       await this.storageOf(p).writeMetadata(p.location, metadata);
     } catch (error) {
@@ -398,10 +449,15 @@ export class CheckpointCoordinator {
     } satisfies Partial<CheckpointHistoryEntry>);
     if (p.kind === 'checkpoint') {
       this.completed.push(done);
+      // Shared files released at the last completion go now, unless this one uses them again.
+      this.shared.register(done);
+      this.discardUnusedShared();
       // Subsumed: older checkpoints beyond the retained number, and older pending ones.
       while (this.completed.length > this.o.settings.retained) {
         const old = this.completed.shift()!;
-        if (old !== this.o.restoredFrom) this.discard(old.location);
+        if (old === this.o.restoredFrom) continue;
+        this.shared.release(old);
+        this.discard(old.location);
       }
       for (const other of [...this.pending.values()]) {
         if (other.id < p.id && other.kind === 'checkpoint')
@@ -433,6 +489,8 @@ export class CheckpointCoordinator {
     void this.storageOf(p)
       .discard(p.location)
       .catch(() => {});
+    if (p.kind === 'checkpoint')
+      for (const entry of p.acks.values()) this.discardUnregistered(p.location, entry);
     p.settle?.reject(error);
     this.lastEnd = this.o.clock.now();
     if (countsAsFailure) {

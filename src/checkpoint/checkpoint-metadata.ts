@@ -18,6 +18,22 @@ export interface TaskStateEntry {
   /** Operator uids whose state is in the handle. */
   operators: string[];
   handle: StateHandle;
+  /**
+   * Incremental checkpoints (checkpoint/incremental-snapshots.ts): the key groups that did not
+   * change since an earlier checkpoint, read from the state files that wrote them. Absent in full
+   * checkpoints and in savepoints, which are self-contained.
+   */
+  references?: StateReference[];
+}
+
+/** Key groups of a subtask's keyed state and timers kept in the state file of an earlier checkpoint. */
+export interface StateReference {
+  /** The checkpoint that wrote the file. */
+  checkpointId: number;
+  /** Its file (relative to the referencing checkpoint's directory, as every handle is), or its bytes. */
+  handle: Extract<StateHandle, { kind: 'file' } | { kind: 'inline' }>;
+  /** Per operator uid, the key groups read from the file, as `[first, last]` ranges. */
+  keyGroups: Record<string, Array<[number, number]>>;
 }
 
 /**

@@ -2,6 +2,8 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogJob } from './checkpoint-catalog.ts';
 import { OWNER_FILE } from './checkpoint-storage.ts';
+import { SHARED_STATE_DIRECTORY } from './incremental-snapshots.ts';
+import { SharedStateRegistry } from './shared-state-registry.ts';
 
 /**
  * Retention of whole job directories. A storage root collects one directory per job run
@@ -34,7 +36,11 @@ export async function deleteJobDirectory(job: CatalogJob): Promise<JobDeletion> 
     };
   }
   const foreign = (await readdir(job.directory)).filter(
-    (name) => !/^chk-\d+$/.test(name) && name !== OWNER_FILE && !name.startsWith('.probe-'),
+    (name) =>
+      !/^chk-\d+$/.test(name) &&
+      name !== OWNER_FILE &&
+      name !== SHARED_STATE_DIRECTORY &&
+      !name.startsWith('.probe-'),
   );
   if (foreign.length > 0) {
     const shown = `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}`;
@@ -43,6 +49,31 @@ export async function deleteJobDirectory(job: CatalogJob): Promise<JobDeletion> 
   const bytes = await directorySize(job.directory);
   await rm(job.directory, { recursive: true, force: true });
   return { kind: 'deleted', job, bytes };
+}
+
+/**
+ * Deletes the files of a job's shared directory (incremental checkpoints) that none of its complete
+ * checkpoints uses, after one of them was deleted by hand; returns the bytes freed. Nothing is
+ * deleted while the job runs, nor when a damaged checkpoint (whose references are unknown) is left.
+ */
+export async function deleteUnusedSharedFiles(job: CatalogJob): Promise<number> {
+  if (job.owner || job.invalid.length > 0) return 0;
+  const used = new Set<string>();
+  for (const c of job.checkpoints) {
+    for (const file of SharedStateRegistry.sharedFiles({ location: c.directory, metadata: c.metadata })) {
+      used.add(file);
+    }
+  }
+  const shared = join(job.directory, SHARED_STATE_DIRECTORY);
+  let freed = 0;
+  for (const name of await readdir(shared).catch(() => [] as string[])) {
+    const file = join(shared, name);
+    if (used.has(file)) continue;
+    freed += (await stat(file).catch(() => undefined))?.size ?? 0;
+    await rm(file, { force: true });
+  }
+  if (used.size === 0) await rm(shared, { recursive: true, force: true });
+  return freed;
 }
 
 /** Bytes of the files under `dir`, recursively (0 for what cannot be read). */

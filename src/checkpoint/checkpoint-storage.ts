@@ -35,6 +35,12 @@ export interface CheckpointStorage {
   writeMetadata(location: string, metadata: CheckpointMetadata): Promise<void>;
   discard(location: string): Promise<void>;
   /**
+   * Deletes one state file of incremental checkpoints (`file` relative to `location`, in the job's
+   * shared directory), and that directory once it is empty. Optional: storages that keep state in
+   * memory have nothing to delete.
+   */
+  discardFile?(location: string, file: string): Promise<void>;
+  /**
    * Checks, at the start of job `jobId`, that its checkpoints can be written: creates the job's
    * directory, writes and removes a probe file, and marks the directory as owned by this process
    * (OWNER_FILE). Throws CHECKPOINT_FAILED naming the storage and the reason (read-only, permission
@@ -96,8 +102,9 @@ export class FileCheckpointStorage implements CheckpointStorage {
 
   async writeState(location: string, name: string, data: Uint8Array): Promise<StateHandle> {
     try {
-      await mkdir(location, { recursive: true });
       const file = join(location, name);
+      // An incremental checkpoint's file goes to the job's shared directory (`../shared/...`).
+      await mkdir(dirname(file), { recursive: true });
       await writeFileSynced(file, data);
       return { kind: 'file', file: name, bytes: data.byteLength, sha256: sha256(data) };
     } catch (error) {
@@ -112,7 +119,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
     data: AsyncIterable<Uint8Array>,
   ): Promise<StateHandle> {
     try {
-      await mkdir(location, { recursive: true });
+      await mkdir(dirname(join(location, name)), { recursive: true });
       const hash = createHash('sha256');
       let bytes = 0;
       const handle = await open(join(location, name), 'w');
@@ -149,6 +156,12 @@ export class FileCheckpointStorage implements CheckpointStorage {
 
   async discard(location: string): Promise<void> {
     await rm(location, { recursive: true, force: true });
+  }
+
+  async discardFile(location: string, file: string): Promise<void> {
+    const path = join(location, file);
+    await rm(path, { force: true });
+    await rmdir(dirname(path)).catch(() => {}); // only if empty
   }
 
   async prepareJob(jobId: string): Promise<void> {

@@ -5,8 +5,13 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import type { HeapKeyedStateSnapshot } from '../state/heap-keyed-state-snapshot.ts';
 import { type OperatorStateSnapshot, redistributeOperatorState } from '../state/operator-state-store.ts';
 import type { TimerServiceSnapshot } from '../time/internal-timer-service.ts';
-import { type CheckpointMetadata, type StateHandle, sha256 } from './checkpoint-metadata.ts';
-import { decodeTaskState, type OperatorSubtaskState } from './task-state.ts';
+import {
+  type CheckpointMetadata,
+  type StateHandle,
+  type StateReference,
+  sha256,
+} from './checkpoint-metadata.ts';
+import { decodeTaskState, type OperatorSubtaskState, type TaskStateSnapshot } from './task-state.ts';
 
 /** What one new subtask of an operator restores. */
 export interface SubtaskRestore {
@@ -60,6 +65,8 @@ export async function loadCheckpointState(
   metadata: CheckpointMetadata,
 ): Promise<RestoredJobState> {
   const operators: Record<string, OperatorSubtaskState[]> = {};
+  // Files of earlier checkpoints an incremental one references, read once however many use them.
+  const referenced = new Map<string, Promise<TaskStateSnapshot>>();
   for (const task of metadata.tasks) {
     if (task.handle.kind === 'finished') {
       // Present but empty: a source restores no splits instead of reading its input again.
@@ -75,6 +82,15 @@ export async function loadCheckpointState(
         ? task.handle.data
         : await readStateFile(directory, task.handle, metadata.checkpointId);
     const state = decodeTaskState(bytes);
+    for (const ref of task.references ?? []) {
+      const file = ref.handle.kind === 'file' ? join(directory, ref.handle.file) : undefined;
+      let read = file === undefined ? undefined : referenced.get(file);
+      if (read === undefined) {
+        read = readReferenced(directory, ref, metadata.checkpointId);
+        if (file !== undefined) referenced.set(file, read);
+      }
+      addReferencedKeyGroups(state, ref, await read);
+    }
     for (const [uid, s] of Object.entries(state.operators)) {
       const list = operators[uid] ?? [];
       list[task.subtask] = s;
@@ -93,8 +109,59 @@ export async function loadCheckpointState(
  * await verifyCheckpointState(checkpoint.location, checkpoint.metadata);
  */
 export async function verifyCheckpointState(directory: string, metadata: CheckpointMetadata): Promise<void> {
+  const verified = new Set<string>();
   for (const task of metadata.tasks) {
     if (task.handle.kind === 'file') await readStateFile(directory, task.handle, metadata.checkpointId);
+    for (const ref of task.references ?? []) {
+      if (ref.handle.kind !== 'file' || verified.has(ref.handle.file)) continue;
+      verified.add(ref.handle.file);
+      await readStateFile(directory, ref.handle, metadata.checkpointId);
+    }
+  }
+}
+
+/** The state file an incremental checkpoint references, verified and decoded. */
+async function readReferenced(
+  directory: string,
+  ref: StateReference,
+  checkpointId: number,
+): Promise<TaskStateSnapshot> {
+  const bytes =
+    ref.handle.kind === 'inline' ? ref.handle.data : await readStateFile(directory, ref.handle, checkpointId);
+  return decodeTaskState(bytes);
+}
+
+/**
+ * Adds to a subtask's state (from its own file) the key groups `ref` names from the file of an
+ * earlier checkpoint: per operator, its keyed state's and its timers' groups in those ranges. The
+ * states of the earlier file are added as they were written (their TTL flag may differ); a
+ * backend's restore takes several snapshots of the same state, as it does when rescaling.
+ */
+function addReferencedKeyGroups(
+  state: TaskStateSnapshot,
+  ref: StateReference,
+  from: TaskStateSnapshot,
+): void {
+  for (const [uid, ranges] of Object.entries(ref.keyGroups)) {
+    const old = from.operators[uid];
+    if (old === undefined) continue;
+    const inRanges = (group: number): boolean =>
+      ranges.some(([first, last]) => group >= first && group <= last);
+    const target = (state.operators[uid] ??= {});
+    if (old.keyed !== undefined) {
+      const states = old.keyed.states.map((s) => ({
+        ...s,
+        keyGroups: s.keyGroups.filter((g) => inRanges(g.keyGroup)),
+      }));
+      target.keyed =
+        target.keyed === undefined
+          ? { ...old.keyed, states }
+          : { ...target.keyed, states: [...target.keyed.states, ...states] };
+    }
+    if (old.timers !== undefined) {
+      const groups = old.timers.keyGroups.filter((g) => inRanges(g.keyGroup));
+      target.timers = { keyGroups: [...(target.timers?.keyGroups ?? []), ...groups] };
+    }
   }
 }
 

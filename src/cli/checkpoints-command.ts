@@ -10,6 +10,7 @@ import {
 } from '../checkpoint/checkpoint-catalog.ts';
 import {
   deleteJobDirectory,
+  deleteUnusedSharedFiles,
   directorySize,
   formatBytes,
   type JobDeletion,
@@ -140,8 +141,19 @@ async function remove(
     return report(await deleteJobDirectory(entry.job), out, err) ? 0 : 1;
   }
   const c = entry.checkpoint;
-  const bytes = await directorySize(c.directory);
+  let bytes = await directorySize(c.directory);
   await rm(c.directory, { recursive: true, force: true });
+  // Incremental checkpoints: the shared files only it used go too (those others use stay).
+  if (c.metadata.kind === 'checkpoint') {
+    const jobDirectory = dirname(c.directory);
+    const job = await readCatalog(jobDirectory).catch(() => undefined);
+    if (job?.kind === 'job') bytes += await deleteUnusedSharedFiles(job.job);
+    else if (job?.kind === 'root' && job.jobs.length === 0) {
+      // Its last checkpoint gone, the job's directory holds only shared files, which nothing uses.
+      const empty = { directory: jobDirectory, jobId: basename(jobDirectory), checkpoints: [], invalid: [] };
+      bytes += await deleteUnusedSharedFiles({ ...empty, jobName: undefined, owner: undefined });
+    }
+  }
   out(
     `deleted ${c.directory} (${c.metadata.kind} ${c.id} of job "${c.metadata.jobName}", ${formatBytes(bytes)})`,
   );

@@ -30,6 +30,12 @@ export interface CheckpointSettings {
   /** Completed checkpoints kept (the latest N). */
   retained: number;
   /**
+   * Incremental checkpoints (Flink's `execution.checkpointing.incremental`): a checkpoint writes
+   * only the key groups that changed since the last completed one and references the others.
+   * Unset: off. Savepoints are always full.
+   */
+  incremental?: boolean;
+  /**
    * Directories of earlier runs of the same job (by name) kept in the storage root, the latest
    * completed first; older ones are deleted when a run starts. Unset: none is deleted.
    */

@@ -534,7 +534,8 @@ export class TableEnvironment {
 
   /**
    * Checkpointing of the session's jobs, as Flink's settings say: `execution.checkpointing.interval`
-   * (off when unset), `execution.checkpointing.mode`, `execution.checkpointing.dir` (in memory when unset).
+   * (off when unset), `execution.checkpointing.mode`, `execution.checkpointing.dir` (in memory when unset),
+   * `execution.checkpointing.incremental` (`true` or `false`, the default).
    */
   private checkpointing(): CheckpointSettings | null {
     const interval = this.settings.get('execution.checkpointing.interval');
@@ -546,12 +547,21 @@ export class TableEnvironment {
         `'execution.checkpointing.mode' must be EXACTLY_ONCE or AT_LEAST_ONCE, got '${mode}'`,
       );
     }
-    return {
+    const incremental = (this.settings.get('execution.checkpointing.incremental') ?? 'false').toLowerCase();
+    if (incremental !== 'true' && incremental !== 'false') {
+      throw new WeirError(
+        'INVALID_CONFIG',
+        `'execution.checkpointing.incremental' must be true or false, got '${incremental}'`,
+      );
+    }
+    const settings: CheckpointSettings = {
       ...DEFAULT_CHECKPOINT_SETTINGS,
       interval: durationMs('execution.checkpointing.interval', interval),
       mode,
       storage: this.settings.get('execution.checkpointing.dir') ?? null,
     };
+    if (incremental === 'true') settings.incremental = true;
+    return settings;
   }
 
   /** @internal */

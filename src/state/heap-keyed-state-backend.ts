@@ -4,6 +4,13 @@
  * computed once there, so state accesses are an array index and a Map lookup. Values are stored as
  * they are (no copy, no serialization); with a TTL they are wrapped with their timestamp.
  * Snapshots are plain data per key group and restore into any backend whose range overlaps them.
+ *
+ * Incremental checkpoints (checkpoint/incremental-snapshots.ts) need the key groups changed since
+ * the last snapshot: a group is flagged when a key of it becomes the current key (a record or a
+ * timer of it is processed), when TTL cleanup removes a value of it, and all at a restore. Flagging
+ * on access rather than on write is deliberate: heap values are stored by reference, so a value an
+ * operator read and changed in place is changed state without any write call. A flag is one store
+ * into a typed array on the record path.
  */
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
@@ -60,6 +67,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly groupCount: number;
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly time: TtlTimeProvider;
+  /** Per owned key group (`keyGroup - range.start`): 1 when it may have changed since the last drain. */
+  private readonly changed: Uint8Array;
 
   constructor(options: HeapKeyedStateBackendOptions) {
     checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
@@ -68,6 +77,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.clock = options.clock;
     this.groupCount = this.keyGroupRange.end - this.keyGroupRange.start + 1;
     this.ctx = new HeapKeyContext(this.groupCount);
+    this.changed = new Uint8Array(this.groupCount);
     this.time = {
       processingTime: () => this.clock.now(),
       eventTime: () => this.watermark,
@@ -85,6 +95,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (!(index >= 0 && index < this.groupCount) || (index | 0) !== index) {
       throw keyGroupNotOwned(key, keyGroup, this.keyGroupRange, this.maxParallelism);
     }
+    this.changed[index] = 1;
     this.ctx.set(key, keyGroup, index);
   }
 
@@ -182,9 +193,29 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       const now = ttl.now();
       for (let i = 0; i < this.groupCount; i++) {
         table.forEachIn(i, (map, namespace) => {
-          for (const [key, stored] of map)
-            if (removeExpired(table.kind, stored, ttl, now)) table.deleteAt(i, namespace, key, undefined);
+          for (const [key, stored] of map) {
+            // removeExpired trims lists and maps in place: a shorter one changed its group too.
+            const units = storedUnits(table.kind, stored);
+            if (removeExpired(table.kind, stored, ttl, now)) {
+              table.deleteAt(i, namespace, key, undefined);
+              this.changed[i] = 1;
+            } else if (storedUnits(table.kind, stored) !== units) this.changed[i] = 1;
+          }
         });
+      }
+    }
+  }
+
+  /**
+   * ORs into `into` (indexed by `keyGroup - range.start`) the key groups that may have changed since
+   * the last call, and clears them: what an incremental checkpoint must write again.
+   */
+  drainChangedKeyGroups(into: Uint8Array): void {
+    const changed = this.changed;
+    for (let i = 0; i < changed.length; i++) {
+      if (changed[i] !== 0) {
+        into[i] = 1;
+        changed[i] = 0;
       }
     }
   }
@@ -201,15 +232,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
    * It runs on the task thread in the synchronous part of every checkpoint, once per entry, so it
    * allocates no more than the pairs themselves: a value that is its own plain form (value,
    * reducing and aggregating state without TTL) goes in the `[key, value]` array the Map's
-   * iterator yields, into an array of the group's size.
+   * iterator yields, into an array of the group's size. `only` (indexed by `keyGroup - range.start`)
+   * limits it to the flagged groups: an incremental checkpoint's changed ones; every state is listed.
    */
-  snapshot(): HeapKeyedStateSnapshot {
+  snapshot(only?: Uint8Array): HeapKeyedStateSnapshot {
     const states: HeapStateSnapshot[] = [];
     for (const table of this.tables.values()) {
       const { kind, wrapped } = table;
       const asIs = !wrapped && kind !== 'list' && kind !== 'map';
       const keyGroups: KeyGroupSnapshot[] = [];
       for (let i = 0; i < this.groupCount; i++) {
+        if (only !== undefined && only[i] === 0) continue;
         const map = table.groups[i];
         const numbers = asIs ? numericEntries(map) : undefined;
         let entries: Array<[Key, unknown]> = NO_ENTRIES;
@@ -263,6 +296,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       }
     }
     for (const table of this.tables.values()) table.clearAll();
+    // Nothing restored is in a file this subtask wrote: the next incremental checkpoint writes all.
+    this.changed.fill(1);
     for (const snapshot of snapshots) {
       for (const state of snapshot.states) this.restoreState(state);
     }
@@ -369,6 +404,13 @@ function kindMismatch(name: string, registered: StateKind, requested: StateKind)
 }
 
 const NO_ENTRIES: Array<[Key, unknown]> = [];
+
+/** The number of TTL units of a stored value: a list's elements, a map's entries, else 1. */
+function storedUnits(kind: StateKind, stored: unknown): number {
+  if (kind === 'list') return (stored as unknown[]).length;
+  if (kind === 'map') return (stored as Map<unknown, unknown>).size;
+  return 1;
+}
 
 /**
  * A key group's entries as `[key, value, key, value, …]` when every key and value is a number, else

@@ -36,9 +36,10 @@ export interface KeyedStateSnapshotStream {
 export interface StreamingKeyedStateBackend extends SnapshottableKeyedStateBackend {
   /**
    * Takes a snapshot as of now (synchronously: later writes are not in it) to be read chunk by
-   * chunk, at any later time, while the backend is used.
+   * chunk, at any later time, while the backend is used. `only` (indexed by `keyGroup -
+   * range.start`) limits it to the flagged key groups (incremental-keyed-state-backend.ts).
    */
-  snapshotStream(): KeyedStateSnapshotStream;
+  snapshotStream(only?: Uint8Array): KeyedStateSnapshotStream;
 }
 
 export function isStreamingKeyedStateBackend(

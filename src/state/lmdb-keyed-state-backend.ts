@@ -46,6 +46,7 @@ import {
 import { LmdbAggregatingState } from './lmdb-aggregating-state.ts';
 import { type LmdbKey, readLmdbKey, writeLmdbKey } from './lmdb-key-codec.ts';
 import { LmdbListState } from './lmdb-list-state.ts';
+import { LmdbListStateTable } from './lmdb-list-state-table.ts';
 import { LmdbMapState } from './lmdb-map-state.ts';
 import { LmdbReducingState } from './lmdb-reducing-state.ts';
 import { LmdbSnapshotStream } from './lmdb-snapshot-stream.ts';
@@ -153,6 +154,12 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
   private readonly mapSize: number | undefined;
   /** Snapshots being read: their read transactions end before the environment closes. */
   private readonly streams = new Set<LmdbSnapshotStream>();
+  /**
+   * Per owned key group (`keyGroup - range.start`): 1 when it may have changed since the last
+   * drain (incremental checkpoints). Flagged when a key of the group becomes the current key, as
+   * in the heap backend: a record's reads and writes, its timers, all go through that.
+   */
+  private readonly changed: Uint8Array;
 
   constructor(options: LmdbKeyedStateBackendOptions) {
     checkKeyGroupRange(options.keyGroupRange, options.maxParallelism);
@@ -166,6 +173,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     this.keyGroupRange = { start: options.keyGroupRange.start, end: options.keyGroupRange.end };
     this.clock = options.clock;
     this.groupCount = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+    this.changed = new Uint8Array(this.groupCount);
     this.writeBatchSize = batch;
     this.time = {
       processingTime: () => this.clock.now(),
@@ -229,6 +237,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     if (this.disposed) throw new WeirError('STATE_ERROR', 'the LMDB state backend was disposed');
     // Between keys: no value of the previous key is in use, the cache may be written out.
     if (this.ctx.pending >= this.writeBatchSize) this.flush();
+    this.changed[index] = 1;
     const ctx = this.ctx;
     ctx.key = key;
     ctx.keyGroup = keyGroup;
@@ -270,7 +279,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     return this.stateFor(
       descriptor,
       'list',
-      (table) => new LmdbListState<T>(table as LmdbStateTable, table.ttl),
+      (table) => new LmdbListState<T>(table as LmdbListStateTable, table.ttl),
     ) as ListState<T>;
   }
 
@@ -342,13 +351,23 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     for (const table of this.tables.values()) {
       const ttl = table.ttl;
       if (ttl === undefined || !table.wrapped) continue;
+      // Which groups lose values is not tracked here: the next incremental checkpoint writes all.
+      this.changed.fill(1);
       const now = ttl.now();
       const unitKind = table.unitKind;
-      table.transformAll((stored) => {
-        const before = unitKind === 'list' ? (stored as unknown[]).length : 1;
-        if (removeExpired(unitKind, stored, ttl, now)) return DELETED;
-        return unitKind === 'list' && (stored as unknown[]).length !== before ? stored : UNCHANGED;
-      });
+      // A unit is one value, map entry or list element: it expires whole.
+      table.transformAll((stored) => (removeExpired(unitKind, stored, ttl, now) ? DELETED : UNCHANGED));
+    }
+  }
+
+  /** ORs into `into` the key groups that may have changed since the last call, and clears them. */
+  drainChangedKeyGroups(into: Uint8Array): void {
+    const changed = this.changed;
+    for (let i = 0; i < changed.length; i++) {
+      if (changed[i] !== 0) {
+        into[i] = 1;
+        changed[i] = 0;
+      }
     }
   }
 
@@ -394,9 +413,12 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
 
   // ---- snapshots ----------------------------------------------------------------------------
 
-  /** Every state, registered or restored, as plain data per key group (expired values included). */
-  snapshot(): KeyedStateSnapshot {
-    const stream = this.snapshotStream();
+  /**
+   * Every state, registered or restored, as plain data per key group (expired values included);
+   * with `only` (indexed by `keyGroup - range.start`), the flagged groups only.
+   */
+  snapshot(only?: Uint8Array): KeyedStateSnapshot {
+    const stream = this.snapshotStream(only);
     const snapshot = stream.header;
     for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
       appendKeyedStateChunk(snapshot, chunk);
@@ -407,9 +429,9 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
   /**
    * The snapshot of {@link snapshot}, read chunk by chunk from an LMDB read transaction opened now
    * (after writing out the cache): later writes are not in it, and only the chunk being read is
-   * on the JS heap. Disposing of the backend ends it.
+   * on the JS heap. Disposing of the backend ends it. `only`: as for {@link snapshot}.
    */
-  snapshotStream(): KeyedStateSnapshotStream {
+  snapshotStream(only?: Uint8Array): KeyedStateSnapshotStream {
     if (this.disposed) throw new WeirError('STATE_ERROR', 'the LMDB state backend was disposed');
     this.flush();
     const tables = [...this.tables.values()];
@@ -421,7 +443,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     }));
     const header = { maxParallelism: this.maxParallelism, keyGroupRange: { ...this.keyGroupRange }, states };
     const transaction = this.root.useReadTransaction() as LmdbReadTransaction;
-    const stream = new LmdbSnapshotStream(header, tables, transaction, (s) => this.streams.delete(s));
+    const stream = new LmdbSnapshotStream(header, tables, transaction, (s) => this.streams.delete(s), only);
     this.streams.add(stream);
     return stream;
   }
@@ -451,6 +473,8 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     }
     for (const table of this.tables.values()) table.dropCache();
     this.ctx.pending = 0;
+    // Nothing restored is in a file this subtask wrote: the next incremental checkpoint writes all.
+    this.changed.fill(1);
     this.root.transactionSync(() => {
       for (const table of this.tables.values()) table.db.clearSync();
       for (const snapshot of snapshots) {
@@ -520,6 +544,8 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
   private createTable(name: string, kind: StateKind, wrapped: boolean): LmdbTable {
     if (this.disposed) throw new WeirError('STATE_ERROR', 'the LMDB state backend was disposed');
     const isMap = kind === 'map';
+    // A list's entries are its elements, keyed as map entries by sequence number (lmdb-list-state-table.ts).
+    const withEntryKey = isMap || kind === 'list';
     const maxKeySize = this.maxKeySize;
     let db: LmdbDatabase;
     try {
@@ -530,7 +556,8 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
         keyEncoder: {
           writeKey: (ref: LmdbKey | Uint8Array, target: Buffer, start: number) =>
             writeLmdbKey(ref, target, start, maxKeySize),
-          readKey: (source: Buffer, start: number, end: number) => readLmdbKey(source, start, end, isMap),
+          readKey: (source: Buffer, start: number, end: number) =>
+            readLmdbKey(source, start, end, withEntryKey),
         },
       };
       db = this.root.openDB(dbOptions) as unknown as LmdbDatabase;
@@ -544,7 +571,9 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
     }
     const table = isMap
       ? new LmdbMapStateTable(name, db, wrapped, this.shared)
-      : new LmdbStateTable(name, kind, db, wrapped, this.shared);
+      : kind === 'list'
+        ? new LmdbListStateTable(name, db, wrapped, this.shared)
+        : new LmdbStateTable(name, kind, db, wrapped, this.shared);
     this.tables.set(name, table);
     return table;
   }

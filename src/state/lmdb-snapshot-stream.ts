@@ -31,13 +31,19 @@ export class LmdbSnapshotStream implements KeyedStateSnapshotStream {
   private entries: Generator<LmdbStoredEntry, void, undefined> | undefined;
   /** An entry read past the end of the last chunk (the next key group's first), converted. */
   private held: { keyGroup: number; key: Key; namespace: Namespace; plain: unknown } | undefined;
+  /** The key groups to read (`keyGroup - start`), for an incremental checkpoint; all when undefined. */
+  private readonly only: Uint8Array | undefined;
+  private readonly start: number;
 
   constructor(
     header: KeyedStateSnapshot,
     tables: LmdbTable[],
     transaction: LmdbReadTransaction,
     onClose: (stream: LmdbSnapshotStream) => void,
+    only?: Uint8Array,
   ) {
+    this.only = only;
+    this.start = header.keyGroupRange.start;
     this.header = header;
     this.tables = tables;
     this.transaction = transaction;
@@ -68,7 +74,8 @@ export class LmdbSnapshotStream implements KeyedStateSnapshotStream {
       group = { keyGroup: held.keyGroup, entries: [] };
       units += add(group, held.key, held.namespace, held.plain);
     } else {
-      const first = this.entries.next();
+      let first = this.entries.next();
+      while (first.done !== true && this.skipped(first.value.keyGroup)) first = this.entries.next();
       if (first.done === true) return undefined;
       const e = first.value;
       group = { keyGroup: e.keyGroup, entries: [] };
@@ -78,6 +85,7 @@ export class LmdbSnapshotStream implements KeyedStateSnapshotStream {
       const next = this.entries.next();
       if (next.done === true) break;
       const e = next.value;
+      if (this.skipped(e.keyGroup)) continue;
       const plain = toPlain(table, e.stored);
       if (e.keyGroup !== group.keyGroup) {
         this.held = { keyGroup: e.keyGroup, key: e.key, namespace: e.namespace, plain };
@@ -86,6 +94,11 @@ export class LmdbSnapshotStream implements KeyedStateSnapshotStream {
       units += add(group, e.key, e.namespace, plain);
     }
     return { state: this.table, group: group as KeyGroupSnapshot };
+  }
+
+  /** Whether `keyGroup` is left out (an incremental checkpoint's unchanged group). */
+  private skipped(keyGroup: number): boolean {
+    return this.only !== undefined && this.only[keyGroup - this.start] === 0;
   }
 
   close(): void {

@@ -139,19 +139,24 @@ export class HeapInternalTimerService implements InternalTimerService {
     return pairs(this.processingTime);
   }
 
-  /** Every pending timer as plain data, per key group. */
-  snapshot(): TimerServiceSnapshot {
+  /**
+   * Every pending timer as plain data, per key group; with `only` (indexed by `keyGroup -
+   * range.start`), those of the flagged groups (an incremental checkpoint's changed ones).
+   */
+  snapshot(only?: Uint8Array): TimerServiceSnapshot {
     const groups = new Map<number, TimerKeyGroupSnapshot>();
-    const group = (keyGroup: number): TimerKeyGroupSnapshot => {
+    const start = this.backend.keyGroupRange.start;
+    const group = (keyGroup: number): TimerKeyGroupSnapshot | undefined => {
+      if (only !== undefined && only[keyGroup - start] === 0) return undefined;
       let g = groups.get(keyGroup);
       if (g === undefined) groups.set(keyGroup, (g = { keyGroup, eventTime: [], processingTime: [] }));
       return g;
     };
     this.eventTime.forEach((key, keyGroup, time) => {
-      group(keyGroup).eventTime.push([key, time]);
+      group(keyGroup)?.eventTime.push([key, time]);
     });
     this.processingTime.forEach((key, keyGroup, time) => {
-      group(keyGroup).processingTime.push([key, time]);
+      group(keyGroup)?.processingTime.push([key, time]);
     });
     return { keyGroups: [...groups.values()].sort((a, b) => a.keyGroup - b.keyGroup) };
   }

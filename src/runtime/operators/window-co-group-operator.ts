@@ -3,12 +3,19 @@ import type { RichFunction } from '../../api/functions.ts';
 import type { Key } from '../../core/key.ts';
 import { KeyMap } from '../../core/key-map.ts';
 import { operatorConfig } from '../../graph/operator-spec.ts';
-import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
 import type { InternalListState } from '../../state/internal-kv-state.ts';
 import { keyGroupOf } from '../../state/key-groups.ts';
+import { LmdbListState } from '../../state/lmdb-list-state.ts';
 import { ListStateDescriptor } from '../../state/state-descriptor.ts';
 import { subtaskInstance } from '../task/function-instance.ts';
 import { AlignedTimeWindowOperator } from './aligned-time-window-operator.ts';
+import {
+  type LegacySlot,
+  type LegacyWindowsTarget,
+  legacyElements,
+  legacyWindowsError,
+  windowText,
+} from './legacy-window-slots.ts';
 import type { OperatorContext } from './operator-context.ts';
 
 /**
@@ -27,9 +34,14 @@ import type { OperatorContext } from './operator-context.ts';
  * number whose key group it is), so they are snapshotted, restored and rescaled with their key
  * group like any keyed state, and the group's timers are that key's. When the window fires, the
  * sides are grouped by key (their key selectors run again) and each key is emitted with the
- * current key set to it, as if each key had its own lists. With allowed lateness (a late element
- * fires its key's window again) or state off the heap (LMDB rewrites a list when written), the
- * lists stay per key.
+ * current key set to it, as if each key had its own lists. The LMDB backend keeps a list as one
+ * entry per element, so there too an append writes one element and a window costs one timer per
+ * key group rather than per key; a key group's window is one range read when it fires. With allowed
+ * lateness (a late element fires its key's window again) the lists stay per key.
+ *
+ * A join emits nothing for a window with an empty side: the right side is looked at first (for q7,
+ * a window's maximum, in one key group), and the left one, which holds most elements, is read only
+ * when the right one has any.
  */
 export class WindowCoGroupOperator extends AlignedTimeWindowOperator {
   private readonly fn: CoGroupWindowFunction<unknown, unknown, unknown, Key, never>;
@@ -60,7 +72,7 @@ export class WindowCoGroupOperator extends AlignedTimeWindowOperator {
     ) as InternalListState<unknown>;
     this.firstGroup = backend.keyGroupRange.start;
     this.groupKeys =
-      this.lateness === 0 && backend instanceof HeapKeyedStateBackend
+      this.lateness === 0
         ? representativeKeys(backend.keyGroupRange.start, backend.keyGroupRange.end, backend.maxParallelism)
         : undefined;
   }
@@ -93,12 +105,13 @@ export class WindowCoGroupOperator extends AlignedTimeWindowOperator {
   }
 
   protected hasContents(): boolean {
-    return !isEmpty(this.lefts.get()) || !isEmpty(this.rights.get());
+    return hasElements(this.lefts) || hasElements(this.rights);
   }
 
   protected emit(start: number): void {
-    const lefts = asArray(this.lefts.get(), this.lateness > 0);
     const rights = asArray(this.rights.get(), this.lateness > 0);
+    if (rights.length === 0 && this.fn.mode !== 'co-group') return;
+    const lefts = asArray(this.lefts.get(), this.lateness > 0);
     if (lefts.length === 0 && rights.length === 0) return;
     this.collector.timestamp = start + this.size - 1;
     if (this.groupKeys === undefined) this.fn.processSides(lefts, rights, this.collector);
@@ -164,6 +177,28 @@ export class WindowCoGroupOperator extends AlignedTimeWindowOperator {
     keyed.setCurrentKeyAndGroup(groupKey, group);
   }
 
+  protected override enterLegacyWindow(): void {
+    if (this.groupKeys !== undefined) this.toGroupKey();
+  }
+
+  /**
+   * The general operator ran a window join or coGroup over the union of both inputs, each element
+   * tagged with its side (`{ input: 1 | 2, value }`, co-grouped-streams.ts): each goes to its side.
+   */
+  protected adoptLegacyContents(slot: LegacySlot, target: LegacyWindowsTarget): void {
+    for (const { value: tagged } of legacyElements(slot, target)) {
+      const t = tagged as { input?: unknown; value?: unknown } | null;
+      if (t === null || typeof t !== 'object' || (t.input !== 1 && t.input !== 2)) {
+        throw legacyWindowsError(
+          target,
+          `holds for window ${windowText(slot.window)} an element that is not tagged with its join side: it was not a window join or coGroup`,
+        );
+      }
+      if (t.input === 1) this.lefts.add(t.value);
+      else this.rights.add(t.value);
+    }
+  }
+
   protected clearContents(): void {
     this.lefts.clear();
     this.rights.clear();
@@ -196,8 +231,11 @@ function asArray(side: Iterable<unknown>, copy: boolean): readonly unknown[] {
   return [...side];
 }
 
-function isEmpty(contents: Iterable<unknown>): boolean {
-  if (Array.isArray(contents)) return contents.length === 0;
-  for (const _ of contents) return false;
-  return true;
+/** Whether a side holds an element: on LMDB without reading the whole list. */
+function hasElements(side: InternalListState<unknown>): boolean {
+  if (side instanceof LmdbListState) return side.hasElements();
+  const contents = side.get();
+  if (Array.isArray(contents)) return contents.length > 0;
+  for (const _ of contents) return true;
+  return false;
 }

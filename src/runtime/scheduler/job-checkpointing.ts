@@ -280,10 +280,9 @@ export class JobCheckpointing {
     const settings = this.plan.graph.config.checkpointing;
     if (!settings || !this.storage || !this.coordinator) return;
     await this.coordinator.discarded();
-    if (settings.retention !== 'RETAIN_ON_CANCELLATION') {
-      const latest = this.coordinator.latestCompleted();
-      if (latest && latest !== this.restoredFrom) await this.storage.discard(latest.location).catch(() => {});
-    }
+    // The latest goes unless retained, with the shared files (incremental checkpoints) only it used.
+    const latest = this.coordinator.latestCompleted();
+    await this.coordinator.discardOnEnd(settings.retention !== 'RETAIN_ON_CANCELLATION' ? latest : undefined);
     // The job no longer runs: its mark goes, and its directory if nothing is retained in it.
     await this.storage.releaseJob(this.jobId);
   }

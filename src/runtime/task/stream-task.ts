@@ -1,6 +1,7 @@
 import type { Accumulator } from '../../api/accumulators.ts';
 import type { StateHandle, TaskStateEntry } from '../../checkpoint/checkpoint-metadata.ts';
 import { type CheckpointStorage, savepointStorage } from '../../checkpoint/checkpoint-storage.ts';
+import { IncrementalSnapshots, sharedStateFile } from '../../checkpoint/incremental-snapshots.ts';
 import { type RestoredJobState, subtaskRestore } from '../../checkpoint/restored-state.ts';
 import { writeStreamedTaskState } from '../../checkpoint/streamed-task-state.ts';
 import {
@@ -22,6 +23,10 @@ import {
 } from '../../core/task-failure.ts';
 import type { OperatorMetrics, TaskMetrics } from '../../core/task-metrics.ts';
 import type { JobConfig, JobFunctions, JobVertex, OperatorSpec } from '../../graph/job-graph.ts';
+import {
+  type IncrementalKeyedStateBackend,
+  isIncrementalKeyedStateBackend,
+} from '../../state/incremental-keyed-state-backend.ts';
 import { keyGroupRangeForOperator } from '../../state/key-groups.ts';
 import type { SnapshottableKeyedStateBackend } from '../../state/keyed-state-snapshot.ts';
 import {
@@ -169,6 +174,8 @@ export class StreamTask {
   /** The barrier being aligned (its location and kind travel with it). */
   private alignedBarrier: Barrier | undefined;
   private readonly snapshotParts: SnapshotPart[] = [];
+  /** What incremental checkpoints write and reference (when enabled; created at the first). */
+  private incremental: IncrementalSnapshots | undefined;
   /** Source tasks with latency tracking on (`latencyTrackingInterval` > 0). */
   private latencyMarkers: LatencyMarkerEmitter | undefined;
   /** The latency histograms of the chain's sinks (operators with no output). */
@@ -862,6 +869,7 @@ export class StreamTask {
     this.undeliveredCompletions.add(checkpointId);
     this.enqueueMail(() => {
       this.checkpointSizeCompleted(checkpointId);
+      this.incremental?.completed(checkpointId);
       this.deliverCompletion(checkpointId);
       this.synchronousSavepoint.aborted.delete(checkpointId);
       if (checkpointId === this.synchronousSavepoint.id) {
@@ -895,6 +903,7 @@ export class StreamTask {
   notifyCheckpointAborted(checkpointId: number): void {
     this.enqueueMail(() => {
       this.checkpointSizes.delete(checkpointId);
+      this.incremental?.aborted(checkpointId);
       this.synchronousSavepointAborted(checkpointId);
       if (this.aligner.abort(checkpointId)) this.alignedBarrier = undefined;
       for (const op of this.operators) op.notifyCheckpointAborted?.(checkpointId);
@@ -929,15 +938,28 @@ export class StreamTask {
     }
     const operators: Record<string, OperatorSubtaskState> = {};
     let streams: Map<string, KeyedStateSnapshotStream> | undefined;
+    // Savepoints are always full; incremental checkpoints write the changed key groups only.
+    const incremental =
+      !barrier.savepoint && this.options.config.checkpointing?.incremental === true
+        ? (this.incremental ??= new IncrementalSnapshots())
+        : undefined;
     for (const part of this.snapshotParts) {
       const s: OperatorSubtaskState = {};
+      let only: Uint8Array | undefined;
+      if (part.keyed !== undefined && incremental && isIncrementalKeyedStateBackend(part.keyed)) {
+        only = incremental.prepare(id, part.uid, part.keyed);
+      }
       if (part.keyed !== undefined && isStreamingKeyedStateBackend(part.keyed)) {
         // A view taken now, read and written while the task goes on (streamed-task-state.ts).
-        const stream = part.keyed.snapshotStream();
+        let stream = part.keyed.snapshotStream(only);
+        if (only !== undefined) stream = incremental!.watch(id, part.uid, stream);
         (streams ??= new Map()).set(part.uid, stream);
         s.keyed = stream.header;
+      } else if (only !== undefined) {
+        s.keyed = (part.keyed as IncrementalKeyedStateBackend).snapshot(only);
       } else if (part.keyed) s.keyed = part.keyed.snapshot();
-      if (part.timers) s.timers = part.timers.snapshot();
+      if (part.timers) s.timers = part.timers.snapshot(only);
+      if (only !== undefined) incremental!.holdsAll(id, part.uid, s.keyed, s.timers);
       const operatorState = part.operatorState.snapshot();
       if (operatorState.states.length > 0) s.operator = operatorState;
       operators[part.uid] = s;
@@ -958,7 +980,9 @@ export class StreamTask {
     if (barrier.synchronous === true && !this.synchronousSavepoint.aborted.delete(id)) {
       this.synchronousSavepoint.id = id;
     }
-    const file = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
+    const name = `${this.options.vertex.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${this.subtaskIndex}.state`;
+    const file = incremental === undefined ? name : sharedStateFile(id, name);
+    const references = incremental?.references(id);
     const storage = barrier.savepoint ? savepointStorage(cp.storage) : cp.storage;
     const write = (): Promise<StateHandle> =>
       streams === undefined
@@ -986,19 +1010,18 @@ export class StreamTask {
             throw error;
           });
     written.then(
-      (handle) =>
-        cp.acknowledge(
-          this.taskKey,
-          id,
-          {
-            vertex: this.options.vertex.id,
-            subtask: this.subtaskIndex,
-            parallelism: this.parallelism,
-            operators: Object.keys(operators),
-            handle,
-          },
-          alignmentMs,
-        ),
+      (handle) => {
+        incremental?.written(id, handle);
+        const entry: TaskStateEntry = {
+          vertex: this.options.vertex.id,
+          subtask: this.subtaskIndex,
+          parallelism: this.parallelism,
+          operators: Object.keys(operators),
+          handle,
+        };
+        if (references !== undefined) entry.references = references;
+        cp.acknowledge(this.taskKey, id, entry, alignmentMs);
+      },
       // A failure no restart can fix (a Kafka topic that does not exist) fails this task above: it
       // must not also count as a failed checkpoint, whose job failure would be restarted.
       (error) =>
