@@ -3,7 +3,9 @@
  * Runs a warm-up, then R measured runs, and ends with one line:
  *   nexmark <query>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
  * taken from the median run (by wall time). CPU time is the whole process's (all threads). At
- * parallelism above 1 the job's task slots run on worker threads, one per core.
+ * parallelism above 1 the job's task slots run on worker threads, one per core. When the slots take
+ * every core, the runner starts itself again with `--single-threaded-gc`, as `weir cluster start`
+ * starts its TaskManagers (src/runtime/cluster/gc-threads.ts); `--default-gc` keeps V8's default.
  *
  * `--metrics` runs the Prometheus exporter in this process, as `weir run --metrics-port` does, and
  * scrapes its /metrics every second while the job runs; without it nothing is exposed or scraped.
@@ -19,6 +21,7 @@
  * checkpoints incremental (CheckpointConfig.enableIncrementalCheckpointing); each run line then
  * also gives the mean bytes written per checkpoint (of the last ten).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ import { parseArgs } from 'node:util';
 import type { JobClient } from 'weir';
 import { setExecutionContext } from '../src/api/executor.ts';
 import type { JobExecutionResult } from '../src/core/job-execution-result.ts';
+import { gcFlagsForSlots, hasSingleThreadedGc } from '../src/runtime/cluster/gc-threads.ts';
 import { PrometheusExporter } from '../src/runtime/metrics/prometheus-exporter.ts';
 import { startPrometheusServer } from '../src/runtime/metrics/prometheus-server.ts';
 import { localRunScopes } from '../src/runtime/metrics/prometheus-views.ts';
@@ -47,6 +51,7 @@ const { values, positionals } = parseArgs({
     'checkpoint-interval': { type: 'string', default: '0' },
     incremental: { type: 'boolean', default: false },
     rate: { type: 'string', default: '0' },
+    'default-gc': { type: 'boolean', default: false },
   },
 });
 const query = positionals[0];
@@ -58,6 +63,15 @@ if (!query || !(query in queries)) {
 }
 const events = Number(values.events);
 const parallelism = Number(values.parallelism);
+// Slots on every core: the runner starts again with the collector a TaskManager would get
+// (runtime/cluster/gc-threads.ts), unless --default-gc asks for V8's default.
+const gcFlags = values['default-gc'] ? [] : gcFlagsForSlots(parallelism);
+if (gcFlags.length > 0 && !hasSingleThreadedGc()) {
+  const child = spawnSync(process.execPath, [...process.execArgv, ...gcFlags, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(child.status ?? 1);
+}
 const runs = Number(values.runs);
 const warmup =
   values.warmup !== undefined
@@ -201,7 +215,7 @@ for (let i = 0; i < runs; i++) {
 results.sort((a, b) => a.seconds - b.seconds);
 const median = results[Math.floor(results.length / 2)];
 console.log(
-  `node ${process.version}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `${values.incremental ? 'incremental ' : ''}checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
+  `node ${process.version}${hasSingleThreadedGc() ? ' (single-threaded GC)' : ''}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `${values.incremental ? 'incremental ' : ''}checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
 );
 console.log(
   `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,

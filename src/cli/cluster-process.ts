@@ -23,6 +23,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WeirError } from '../core/errors.ts';
+import { loadClusterConfig } from '../runtime/cluster/cluster-config.ts';
+import { gcFlagsForSlots } from '../runtime/cluster/gc-threads.ts';
 import { jobTable } from './cluster-commands.ts';
 import { type ClusterEndpoint, hostForUrl, loadEndpoint } from './cluster-endpoint.ts';
 import {
@@ -176,6 +178,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       await client.overview();
       return true;
     });
+    const gcFlags = gcFlagsForSlots(configuredSlots(options));
     for (let i = 1; i <= options.taskManagers; i++) {
       const args = [
         'taskmanager',
@@ -184,7 +187,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
         ...(options.slots ? ['--slots', String(options.slots)] : []),
         ...common,
       ];
-      started.push(launch(`taskmanager-${i}`, 'taskmanager', args, pidDir, logDir));
+      started.push(launch(`taskmanager-${i}`, 'taskmanager', args, pidDir, logDir, gcFlags));
     }
     const state: ClusterState = {
       restUrl,
@@ -239,6 +242,7 @@ function launch(
   args: string[],
   pidDir: string,
   logDir: string,
+  v8Flags: readonly string[] = [],
 ): Started {
   const log = join(logDir, `${name}.out`);
   const fd = openSync(log, 'a', 0o600);
@@ -249,7 +253,7 @@ function launch(
     );
     const child = spawn(
       process.execPath,
-      [...nodeFlags(), WEIR_BIN, ...args, '-D', `env.log.dir=${logDir}`],
+      [...nodeFlags(), ...v8Flags, WEIR_BIN, ...args, '-D', `env.log.dir=${logDir}`],
       {
         detached: true,
         stdio: ['ignore', fd, fd],
@@ -266,6 +270,20 @@ function launch(
     return started;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The slots each TaskManager will run: `--slots`, else the configuration's. A configuration that
+ * does not load counts as one slot here; the TaskManager itself reports what is wrong with it.
+ */
+function configuredSlots(options: { slots?: number; config: { file?: string; defines: string[] } }): number {
+  if (options.slots !== undefined) return options.slots;
+  try {
+    return loadClusterConfig({ file: options.config.file, defines: options.config.defines }).taskmanager
+      .numberOfTaskSlots;
+  } catch {
+    return 1;
   }
 }
 
