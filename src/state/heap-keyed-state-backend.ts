@@ -235,8 +235,25 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
    * iterator yields, into an array of the group's size. `only` (indexed by `keyGroup - range.start`)
    * limits it to the flagged groups: an incremental checkpoint's changed ones; every state is listed.
    */
-  snapshot(only?: Uint8Array): HeapKeyedStateSnapshot {
+  /** Numbers of `scratch` snapshots: views into it, from `scratchUsed` on (see snapshot). */
+  private scratch = new Float64Array(0);
+  private scratchUsed = 0;
+
+  /** A view of `length` numbers in the scratch buffer; a larger buffer when it is full (views stay valid). */
+  private readonly scratchNumbers = (length: number): Float64Array => {
+    if (this.scratchUsed + length > this.scratch.length) {
+      this.scratch = new Float64Array(Math.max(length, this.scratch.length * 2, 1 << 16));
+      this.scratchUsed = 0;
+    }
+    const view = this.scratch.subarray(this.scratchUsed, this.scratchUsed + length);
+    this.scratchUsed += length;
+    return view;
+  };
+
+  snapshot(only?: Uint8Array, scratch = false): HeapKeyedStateSnapshot {
     const states: HeapStateSnapshot[] = [];
+    this.scratchUsed = 0;
+    const numbersFor = scratch ? this.scratchNumbers : freshNumbers;
     for (const table of this.tables.values()) {
       const { kind, wrapped } = table;
       const asIs = !wrapped && kind !== 'list' && kind !== 'map';
@@ -244,7 +261,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       for (let i = 0; i < this.groupCount; i++) {
         if (only !== undefined && only[i] === 0) continue;
         const map = table.groups[i];
-        const numbers = asIs ? numericEntries(map) : undefined;
+        const numbers = asIs ? numericEntries(map, numbersFor) : undefined;
         let entries: Array<[Key, unknown]> = NO_ENTRIES;
         let n = numbers === undefined ? 0 : numbers.length;
         if (numbers === undefined && map.size > 0) {
@@ -417,9 +434,16 @@ function storedUnits(kind: StateKind, stored: unknown): number {
  * undefined. A snapshot runs on the task thread in every checkpoint: for a group of numbers this is
  * one typed array (written as its bytes) instead of a pair array per key.
  */
-function numericEntries(map: Map<Key, unknown>): Float64Array | undefined {
+function freshNumbers(length: number): Float64Array {
+  return new Float64Array(length);
+}
+
+function numericEntries(
+  map: Map<Key, unknown>,
+  numbersFor: (length: number) => Float64Array,
+): Float64Array | undefined {
   if (map.size === 0) return undefined;
-  const numbers = new Float64Array(map.size * 2);
+  const numbers = numbersFor(map.size * 2);
   let n = 0;
   let all = true;
   map.forEach((value, key) => {

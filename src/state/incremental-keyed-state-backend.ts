@@ -12,7 +12,7 @@ export interface IncrementalKeyedStateBackend extends SnapshottableKeyedStateBac
    */
   drainChangedKeyGroups(into: Uint8Array): void;
   /** `snapshot()` limited to the key groups flagged in `only`; every state is listed. */
-  snapshot(only?: Uint8Array): KeyedStateSnapshot;
+  snapshot(only?: Uint8Array, scratch?: boolean): KeyedStateSnapshot;
 }
 
 export function isIncrementalKeyedStateBackend(

@@ -19,8 +19,13 @@ export type { TtlEntrySnapshot } from './heap-stored-values.ts';
 
 /** A keyed state backend that checkpoints can snapshot and restore (every backend Weir has). */
 export interface SnapshottableKeyedStateBackend extends KeyedStateBackend {
-  /** Every state, registered or restored, as plain data per key group. */
-  snapshot(): KeyedStateSnapshot;
+  /**
+   * Every state, registered or restored, as plain data per key group. With `scratch`, a backend may
+   * put numbers in buffers that its next `scratch` snapshot overwrites: for a caller that encodes
+   * the snapshot before anything else happens (a checkpoint), so that it does not pay for fresh
+   * memory each time.
+   */
+  snapshot(only?: Uint8Array, scratch?: boolean): KeyedStateSnapshot;
   /** Replaces all state with the key groups of `snapshots` in this backend's range. */
   restore(snapshots: readonly KeyedStateSnapshot[]): void;
   /** Removes every expired value of every state with a time to live. */

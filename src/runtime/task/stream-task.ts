@@ -5,7 +5,7 @@ import { IncrementalSnapshots, sharedStateFile } from '../../checkpoint/incremen
 import { type RestoredJobState, subtaskRestore } from '../../checkpoint/restored-state.ts';
 import { writeStreamedTaskState } from '../../checkpoint/streamed-task-state.ts';
 import {
-  encodeTaskState,
+  encodeTaskStateReusing,
   type OperatorSubtaskState,
   type TaskStateSnapshot,
 } from '../../checkpoint/task-state.ts';
@@ -174,6 +174,8 @@ export class StreamTask {
   /** The barrier being aligned (its location and kind travel with it). */
   private alignedBarrier: Barrier | undefined;
   private readonly snapshotParts: SnapshotPart[] = [];
+  /** The size of the last state file this subtask encoded (to pick a buffer for the next). */
+  private lastStateBytes = 0;
   /** What incremental checkpoints write and reference (when enabled; created at the first). */
   private incremental: IncrementalSnapshots | undefined;
   /** Source tasks with latency tracking on (`latencyTrackingInterval` > 0). */
@@ -956,8 +958,9 @@ export class StreamTask {
         (streams ??= new Map()).set(part.uid, stream);
         s.keyed = stream.header;
       } else if (only !== undefined) {
-        s.keyed = (part.keyed as IncrementalKeyedStateBackend).snapshot(only);
-      } else if (part.keyed) s.keyed = part.keyed.snapshot();
+        // Scratch numbers: the snapshot is encoded below, before the task goes on.
+        s.keyed = (part.keyed as IncrementalKeyedStateBackend).snapshot(only, true);
+      } else if (part.keyed) s.keyed = part.keyed.snapshot(undefined, true);
       if (part.timers) s.timers = part.timers.snapshot(only);
       if (only !== undefined) incremental!.holdsAll(id, part.uid, s.keyed, s.timers);
       const operatorState = part.operatorState.snapshot();
@@ -970,7 +973,9 @@ export class StreamTask {
       parallelism: this.parallelism,
       operators,
     };
-    const bytes = streams === undefined ? encodeTaskState(snapshot) : undefined;
+    const encoded = streams === undefined ? encodeTaskStateReusing(snapshot, this.lastStateBytes) : undefined;
+    if (encoded !== undefined) this.lastStateBytes = encoded.bytes.byteLength;
+    const bytes = encoded?.bytes;
     if (bytes !== undefined) this.checkpointSizes.set(id, bytes.byteLength);
     const alignmentMs = this.options.inputs.length > 0 ? this.aligner.lastAlignmentMs : 0;
     this.flushOutputs();
@@ -1009,6 +1014,7 @@ export class StreamTask {
             });
             throw error;
           });
+    if (encoded !== undefined) written.then(encoded.release, encoded.release);
     written.then(
       (handle) => {
         incremental?.written(id, handle);
