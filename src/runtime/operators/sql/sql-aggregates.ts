@@ -25,6 +25,8 @@ export interface SqlAggregates {
   merge(acc: unknown[], other: unknown[]): void;
   /** The result values, one per aggregate call. */
   results(acc: unknown[]): unknown[];
+  /** The result of aggregate call `index` alone (no array made). */
+  result(acc: unknown[], index: number): unknown;
   /** Rows counted into the accumulator, net of retractions: 0 means the group is empty. */
   count(acc: unknown[]): number;
 }
@@ -330,6 +332,9 @@ export function createAggregates(
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) out[i] = impls[i].result(acc[i]);
       return out;
+    },
+    result(acc, index) {
+      return impls[index].result(acc[index]);
     },
     count(acc) {
       return acc[n] as number;

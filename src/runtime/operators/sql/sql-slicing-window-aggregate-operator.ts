@@ -1,6 +1,6 @@
 import type { Key } from '../../../core/key.ts';
 import type { Row } from '../../../core/row.ts';
-import { operatorConfig, type SqlWindowOutputField } from '../../../graph/operator-spec.ts';
+import { operatorConfig } from '../../../graph/operator-spec.ts';
 import type { ValueState } from '../../../state/state.ts';
 import { ValueStateDescriptor } from '../../../state/state-descriptor.ts';
 import { ceilTo, dropFront, floorTo, gcd, lowerBound, mod } from '../../../time/windows/time-arithmetic.ts';
@@ -54,7 +54,9 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
   /** Window ends are `endPhase` modulo the slide. */
   private readonly endPhase: number;
   private readonly keyCount: number;
-  private readonly layout: SqlWindowOutputField[];
+  /** The output row's fields, as the plan lays them out: what each is (FIELD_*) and its index. */
+  private readonly fields: Uint8Array;
+  private readonly indexes: Int32Array;
   private readonly late = this.lateRecordsCounter();
   /** Keys by due time, and the due times listed, ascending. */
   private readonly due = new Map<number, DueKeys>();
@@ -85,7 +87,19 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
     this.sliceSize = gcd(this.size, this.slide);
     this.endPhase = mod(this.offset + this.size, this.slide);
     this.keyCount = config.keyCount ?? 0;
-    this.layout = config.output ?? [];
+    const layout = config.output ?? [];
+    this.fields = Uint8Array.from(layout, (o) =>
+      o.kind === 'agg'
+        ? FIELD_AGG
+        : o.kind === 'key'
+          ? FIELD_KEY
+          : o.prop === 'start'
+            ? FIELD_START
+            : o.prop === 'end'
+              ? FIELD_END
+              : FIELD_ROWTIME,
+    );
+    this.indexes = Int32Array.from(layout, (o) => (o.kind === 'window' ? -1 : o.index));
     this.state = ctx.keyedStateBackend!.getState(new ValueStateDescriptor<KeySlices>('_slices'));
   }
 
@@ -229,35 +243,44 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
   }
 
   /** Fires the key's window ending at `time` + 1, drops the slices no window needs, lists the key again. */
-  private onDue(key: Key, time: number): void {
+  private onDue(key: Key, due: number): void {
     const slices = this.state.value();
     // Not due then any more (listed again at an earlier time, which has passed).
-    if (slices === undefined || slices.timer !== time) return;
-    const end = time + 1;
-    if (mod(end - this.endPhase, this.slide) === 0) this.fire(key, slices, end - this.size);
-    // Slices whose last window ends at `end` or before are no longer needed.
-    const keepFrom = floorTo(end - this.size, this.offset, this.slide) + this.slide;
+    if (slices === undefined || slices.timer !== due) return;
     const starts = slices.starts;
-    const drop = lowerBound(starts, keepFrom);
-    if (drop === starts.length) {
-      this.state.clear();
-      return;
+    // The key's later windows that the watermark has passed too fire now, in order, rather than
+    // after the key is listed and found again for each (a watermark that jumps, as at the end of
+    // the input, fires every window of a key: five per key for a 10 s window sliding by 2 s).
+    for (let time = due; ; ) {
+      const end = time + 1;
+      if (mod(end - this.endPhase, this.slide) === 0) this.fire(key, slices, end - this.size);
+      // Slices whose last window ends at `end` or before are no longer needed.
+      const keepFrom = floorTo(end - this.size, this.offset, this.slide) + this.slide;
+      const drop = lowerBound(starts, keepFrom);
+      if (drop === starts.length) {
+        this.state.clear();
+        return;
+      }
+      if (drop > 0) {
+        dropFront(starts, drop);
+        dropFront(slices.values, drop);
+      }
+      // The next window end after `end` of a window holding a slice.
+      const next = ceilTo(end + 1, this.endPhase, this.slide);
+      const at = lowerBound(starts, next - this.size);
+      if (at === starts.length) {
+        slices.timer = Number.POSITIVE_INFINITY;
+        return;
+      }
+      const first = starts[at];
+      const nextEnd = first < next ? next : ceilTo(first + this.sliceSize, this.endPhase, this.slide);
+      slices.timer = nextEnd - 1;
+      if (nextEnd - 1 > this.currentWatermark) {
+        this.listDue(nextEnd - 1);
+        return;
+      }
+      time = nextEnd - 1;
     }
-    if (drop > 0) {
-      dropFront(starts, drop);
-      dropFront(slices.values, drop);
-    }
-    // The next window end after `end` of a window holding a slice.
-    const next = ceilTo(end + 1, this.endPhase, this.slide);
-    const at = lowerBound(starts, next - this.size);
-    if (at === starts.length) {
-      slices.timer = Number.POSITIVE_INFINITY;
-      return;
-    }
-    const first = starts[at];
-    const nextEnd = first < next ? next : ceilTo(first + this.sliceSize, this.endPhase, this.slide);
-    slices.timer = nextEnd - 1;
-    this.listDue(nextEnd - 1);
   }
 
   /** Emits the key's window starting at `start` if it holds a slice: the merge of its slices. */
@@ -274,20 +297,40 @@ export class SqlSlicingWindowAggregateOperator extends SqlAggregateOperator {
       acc = this.aggs.create();
       for (; i < starts.length && starts[i] < end; i++) this.aggs.merge(acc, values[i]);
     }
-    const results = this.aggs.results(acc);
-    const layout = this.layout;
-    const out = new Array<unknown>(layout.length);
-    for (let f = 0; f < layout.length; f++) {
-      const o = layout[f];
-      if (o.kind === 'agg') out[f] = results[o.index];
-      else if (o.kind === 'key')
-        out[f] =
-          this.keyCount === 1 ? (Array.isArray(key) ? null : key) : (key as unknown as unknown[])[o.index];
-      else out[f] = o.prop === 'start' ? start : o.prop === 'end' ? end : end - 1;
+    const { fields, indexes } = this;
+    const out = new Array<unknown>(fields.length);
+    for (let f = 0; f < fields.length; f++) {
+      switch (fields[f]) {
+        case FIELD_AGG:
+          out[f] = this.aggs.result(acc, indexes[f]);
+          break;
+        case FIELD_KEY:
+          out[f] =
+            this.keyCount === 1
+              ? Array.isArray(key)
+                ? null
+                : key
+              : (key as unknown as unknown[])[indexes[f]];
+          break;
+        case FIELD_START:
+          out[f] = start;
+          break;
+        case FIELD_END:
+          out[f] = end;
+          break;
+        default:
+          out[f] = end - 1;
+      }
     }
     this.output.collect({ kind: '+I', values: out }, end - 1);
   }
 }
+
+const FIELD_AGG = 0;
+const FIELD_KEY = 1;
+const FIELD_START = 2;
+const FIELD_END = 3;
+const FIELD_ROWTIME = 4;
 
 /** Keys fired per piece of a watermark's work (see processWatermark). */
 const FIRE_PIECE = 512;
