@@ -12,6 +12,7 @@
  * operator read and changed in place is changed state without any write call. A flag is one store
  * into a typed array on the record path.
  */
+
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key.ts';
@@ -35,6 +36,7 @@ import {
   wrapStored,
 } from './heap-stored-values.ts';
 import { HeapValueState } from './heap-value-state.ts';
+import { drainFlags } from './incremental-keyed-state-backend.ts';
 import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyedStateBackend, KeyGroupRange } from './keyed-state-backend.ts';
@@ -211,13 +213,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
    * the last call, and clears them: what an incremental checkpoint must write again.
    */
   drainChangedKeyGroups(into: Uint8Array): void {
-    const changed = this.changed;
-    for (let i = 0; i < changed.length; i++) {
-      if (changed[i] !== 0) {
-        into[i] = 1;
-        changed[i] = 0;
-      }
-    }
+    drainFlags(this.changed, into);
   }
 
   dispose(): void {

@@ -20,3 +20,13 @@ export function isIncrementalKeyedStateBackend(
 ): backend is IncrementalKeyedStateBackend {
   return typeof (backend as Partial<IncrementalKeyedStateBackend>).drainChangedKeyGroups === 'function';
 }
+
+/** ORs the flags of `changed` into `into` and clears them (a backend's drainChangedKeyGroups). */
+export function drainFlags(changed: Uint8Array, into: Uint8Array): void {
+  for (let i = 0; i < changed.length; i++) {
+    if (changed[i] !== 0) {
+      into[i] = 1;
+      changed[i] = 0;
+    }
+  }
+}

@@ -16,6 +16,7 @@
  * LMDB read transaction opened at the barrier, chunk by chunk while the task goes on, so the state
  * is never on the JS heap as a whole.
  */
+
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -34,6 +35,7 @@ import {
   unwrapStored,
   wrapStored,
 } from './heap-stored-values.ts';
+import { drainFlags } from './incremental-keyed-state-backend.ts';
 import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { checkKeyGroupRange, keyGroupNotOwned, keyGroupOf } from './key-groups.ts';
 import type { KeyGroupRange } from './keyed-state-backend.ts';
@@ -362,13 +364,7 @@ export class LmdbKeyedStateBackend implements StreamingKeyedStateBackend {
 
   /** ORs into `into` the key groups that may have changed since the last call, and clears them. */
   drainChangedKeyGroups(into: Uint8Array): void {
-    const changed = this.changed;
-    for (let i = 0; i < changed.length; i++) {
-      if (changed[i] !== 0) {
-        into[i] = 1;
-        changed[i] = 0;
-      }
-    }
+    drainFlags(this.changed, into);
   }
 
   /** Writes every cached entry to LMDB, in one transaction. */

@@ -35,6 +35,7 @@ import {
   type LmdbTableContext,
   mapRange,
   namespaceRange,
+  pendingChanges,
 } from './lmdb-state-table.ts';
 
 /** The cached changes of one (key, namespace)'s list: elements added, and whether it was cleared first. */
@@ -254,27 +255,16 @@ export class LmdbListStateTable extends LmdbTable {
   }
 
   private changesOf(ctx: LmdbKeyContext, create: boolean): ListChanges | undefined {
-    const namespace = this.namespace;
-    let cache: KeyMap<ListChanges> | undefined;
-    if (namespace === VOID_NAMESPACE) {
-      cache = this.cache[ctx.index];
-      if (cache === undefined) throw noCurrentKey(this.name);
-    } else {
-      const index = ctx.index;
-      if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
-      let namespaces = this.namespacedCache[index];
-      if (namespaces === undefined) {
-        if (!create) return undefined;
-        this.namespacedCache[index] = namespaces = new KeyMap();
-      }
-      cache = namespaces.get(namespace);
-      if (cache === undefined) {
-        if (!create) return undefined;
-        namespaces.set(namespace, (cache = new KeyMap()));
-      }
-    }
-    let changes = cache.get(ctx.key);
-    if (changes === undefined && create) cache.set(ctx.key, (changes = new ListChanges()));
-    return changes;
+    return pendingChanges(
+      this.name,
+      this.namespace,
+      this.cache,
+      this.namespacedCache,
+      ctx,
+      create,
+      newListChanges,
+    );
   }
 }
+
+const newListChanges = (): ListChanges => new ListChanges();

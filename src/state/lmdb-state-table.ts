@@ -595,28 +595,15 @@ export class LmdbMapStateTable extends LmdbTable {
   }
 
   private changesOf(ctx: LmdbKeyContext, create: boolean): MapChanges | undefined {
-    const namespace = this.namespace;
-    let cache: KeyMap<MapChanges> | undefined;
-    if (namespace === VOID_NAMESPACE) {
-      cache = this.cache[ctx.index];
-      if (cache === undefined) throw noCurrentKey(this.name);
-    } else {
-      const index = ctx.index;
-      if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
-      let namespaces = this.namespacedCache[index];
-      if (namespaces === undefined) {
-        if (!create) return undefined;
-        this.namespacedCache[index] = namespaces = new KeyMap();
-      }
-      cache = namespaces.get(namespace);
-      if (cache === undefined) {
-        if (!create) return undefined;
-        namespaces.set(namespace, (cache = new KeyMap()));
-      }
-    }
-    let changes = cache.get(ctx.key);
-    if (changes === undefined && create) cache.set(ctx.key, (changes = new MapChanges()));
-    return changes;
+    return pendingChanges(
+      this.name,
+      this.namespace,
+      this.cache,
+      this.namespacedCache,
+      ctx,
+      create,
+      newMapChanges,
+    );
   }
 
   /** The cached changes of `key`'s map in `namespace` of the group at `index`, if any. */
@@ -711,4 +698,43 @@ export function checkMapKey(stateName: string, mapKey: unknown): void {
     `map state "${stateName}" cannot use ${mapKey === null ? 'null' : type} as a map key on the LMDB backend: ` +
       'map keys are part of the stored key and must be a string, number, bigint or boolean',
   );
+}
+
+const newMapChanges = (): MapChanges => new MapChanges();
+
+/**
+ * The current key's pending changes in `namespace`, from a table's write-back caches (per key group,
+ * and per namespace besides the void one; map and list state tables): made with `make` when missing
+ * and `create` is set, else undefined when missing.
+ */
+export function pendingChanges<C>(
+  name: string,
+  namespace: Namespace,
+  caches: Array<KeyMap<C>>,
+  namespacedCaches: Array<KeyMap<KeyMap<C>> | undefined>,
+  ctx: LmdbKeyContext,
+  create: boolean,
+  make: () => C,
+): C | undefined {
+  let cache: KeyMap<C> | undefined;
+  if (namespace === VOID_NAMESPACE) {
+    cache = caches[ctx.index];
+    if (cache === undefined) throw noCurrentKey(name);
+  } else {
+    const index = ctx.index;
+    if (index < 0 || index >= caches.length) throw noCurrentKey(name);
+    let namespaces = namespacedCaches[index];
+    if (namespaces === undefined) {
+      if (!create) return undefined;
+      namespacedCaches[index] = namespaces = new KeyMap();
+    }
+    cache = namespaces.get(namespace);
+    if (cache === undefined) {
+      if (!create) return undefined;
+      namespaces.set(namespace, (cache = new KeyMap()));
+    }
+  }
+  let changes = cache.get(ctx.key);
+  if (changes === undefined && create) cache.set(ctx.key, (changes = make()));
+  return changes;
 }
