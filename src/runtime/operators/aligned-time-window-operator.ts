@@ -52,7 +52,7 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
   protected readonly offset: number;
   protected readonly lateness: number;
   private readonly lateTag: string | null;
-  private readonly timerService: InternalTimerService;
+  protected readonly timerService: InternalTimerService;
   protected readonly collector: TimestampedCollector<unknown>;
   /** numLateRecordsDropped, registered by the base operator. */
   private readonly lateDropped = this.lateRecordsCounter();
@@ -232,7 +232,7 @@ export abstract class AlignedTimeWindowOperator extends AbstractStreamOperator i
     }
   }
 
-  private isStart(start: number): boolean {
+  protected isStart(start: number): boolean {
     return mod(start - this.offset, this.slide) === 0;
   }
 

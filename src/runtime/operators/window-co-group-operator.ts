@@ -77,6 +77,47 @@ export class WindowCoGroupOperator extends AlignedTimeWindowOperator {
         : undefined;
   }
 
+  override async open(): Promise<void> {
+    await super.open();
+    if (this.ctx.isRestored && this.groupKeys !== undefined) this.moveKeySidesToGroups();
+  }
+
+  /**
+   * Sides restored from a layout that kept them per key (this operator with allowed lateness, or on
+   * LMDB before it kept them per key group there too) move into their key group's lists, with their
+   * window's timer: otherwise a key's elements from before the restore and after it would sit in two
+   * lists that fire apart, and their pairs would never meet. Each window of such a key has its timer
+   * at end − 1 (and, with lateness, one at the clean-up time, which is dropped: this job has none).
+   */
+  private moveKeySidesToGroups(): void {
+    const keyed = this.keyed!;
+    const timers = this.timerService;
+    const eventTime = this.eventTime;
+    for (const [key, time] of eventTime ? timers.eventTimeTimers() : timers.processingTimeTimers()) {
+      keyed.setCurrentKey(key);
+      const group = keyed.getCurrentKeyGroup();
+      const groupKey = this.groupKeys![group - this.firstGroup];
+      if (key === groupKey) continue;
+      if (eventTime) timers.deleteEventTimeTimer(time);
+      else timers.deleteProcessingTimeTimer(time);
+      const start = time + 1 - this.size;
+      // A clean-up timer of a window with allowed lateness: not one of this job's times.
+      if (!this.isStart(start)) continue;
+      this.setWindow(start);
+      const lefts = [...this.lefts.get()];
+      const rights = [...this.rights.get()];
+      if (lefts.length === 0 && rights.length === 0) continue;
+      this.lefts.clear();
+      this.rights.clear();
+      keyed.setCurrentKeyAndGroup(groupKey, group);
+      this.setWindow(start);
+      for (const l of lefts) this.lefts.add(l);
+      for (const r of rights) this.rights.add(r);
+      if (eventTime) timers.registerEventTimeTimer(time);
+      else timers.registerProcessingTimeTimer(time);
+    }
+  }
+
   processElement(value: unknown, timestamp: number): void {
     if (this.groupKeys !== undefined) this.toGroupKey();
     this.addElement(value, timestamp, 1);
