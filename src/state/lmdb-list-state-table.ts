@@ -28,14 +28,12 @@ import { sameNamespace } from './kv-state-merge.ts';
 import { LmdbKey, MAP_ENTRY } from './lmdb-key-codec.ts';
 import {
   type LmdbDatabase,
-  type LmdbKeyContext,
+  LmdbEntriesTable,
   type LmdbReadTransaction,
   LmdbStoredEntry,
-  LmdbTable,
   type LmdbTableContext,
   mapRange,
   namespaceRange,
-  pendingChanges,
 } from './lmdb-state-table.ts';
 
 /** The cached changes of one (key, namespace)'s list: elements added, and whether it was cleared first. */
@@ -46,19 +44,23 @@ class ListChanges {
 
 const NO_ELEMENTS: readonly never[] = Object.freeze([]);
 
-export class LmdbListStateTable extends LmdbTable {
-  /** Write-back cache per owned key group, void namespace: the changes of each touched key's list. */
-  private readonly cache: Array<KeyMap<ListChanges>>;
-  /** The same for other namespaces: namespace -> key -> changes; undefined until used. */
-  private readonly namespacedCache: Array<KeyMap<KeyMap<ListChanges>> | undefined>;
+export class LmdbListStateTable extends LmdbEntriesTable<ListChanges> {
   /** The number of the next element written (see the module comment). */
   private sequence = 0;
 
   constructor(name: string, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, 'list', db, wrapped, shared);
-    this.cache = new Array(shared.groupCount);
-    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
+  }
+
+  protected newChanges(): ListChanges {
+    return new ListChanges();
+  }
+
+  protected writeChanges(ref: LmdbKey, key: Key, changes: ListChanges): void {
+    for (const element of changes.added) {
+      ref.mapKey = this.sequence++;
+      this.db.put(ref, this.encode(element, key));
+    }
   }
 
   /**
@@ -107,66 +109,6 @@ export class LmdbListStateTable extends LmdbTable {
   /** Removes the current (key, namespace)'s list. */
   clearList(): void {
     this.replace([]);
-  }
-
-  flush(): void {
-    const ref = this.writeRef;
-    for (let i = 0; i < this.cache.length; i++) {
-      ref.keyGroup = this.shared.rangeStart + i;
-      const cache = this.cache[i];
-      if (cache.size > 0) {
-        ref.namespace = VOID_NAMESPACE;
-        this.flushCache(ref, cache);
-      }
-      const namespaces = this.namespacedCache[i];
-      if (namespaces === undefined) continue;
-      for (const [namespace, nsCache] of namespaces) {
-        ref.namespace = namespace;
-        this.flushCache(ref, nsCache);
-      }
-      this.namespacedCache[i] = undefined;
-    }
-    ref.namespace = VOID_NAMESPACE;
-  }
-
-  private flushCache(ref: LmdbKey, cache: KeyMap<ListChanges>): void {
-    for (const [key, changes] of cache) {
-      ref.key = key;
-      if (changes.cleared) this.removeList(ref);
-      ref.depth = MAP_ENTRY;
-      for (const element of changes.added) {
-        ref.mapKey = this.sequence++;
-        this.db.put(ref, this.encode(element, key));
-      }
-    }
-    cache.clear();
-  }
-
-  /** Removes every element of `ref`'s (key, namespace) list from LMDB (collected first: no deletes under an open cursor). */
-  private removeList(ref: LmdbKey): void {
-    const doomed = [...this.db.getKeys(mapRange(ref.keyGroup, ref.key, ref.namespace))];
-    for (const entry of doomed) this.db.remove(entry);
-  }
-
-  dropCache(): void {
-    for (const cache of this.cache) cache.clear();
-    this.namespacedCache.fill(undefined);
-  }
-
-  keys(): Iterable<Key> {
-    return this.keysIn(VOID_NAMESPACE);
-  }
-
-  *keysIn(namespace: Namespace): Iterable<Key> {
-    let group = -1;
-    let last: Key | undefined;
-    for (const ref of this.db.getKeys({ start: LmdbKey.first() })) {
-      if (!sameNamespace(ref.namespace, namespace)) continue;
-      if (ref.keyGroup === group && last !== undefined && sameKey(ref.key, last)) continue;
-      group = ref.keyGroup;
-      last = ref.key;
-      yield ref.key;
-    }
   }
 
   namespacesOf(): Key[] {
@@ -253,18 +195,4 @@ export class LmdbListStateTable extends LmdbTable {
     }
     ref.namespace = VOID_NAMESPACE;
   }
-
-  private changesOf(ctx: LmdbKeyContext, create: boolean): ListChanges | undefined {
-    return pendingChanges(
-      this.name,
-      this.namespace,
-      this.cache,
-      this.namespacedCache,
-      ctx,
-      create,
-      newListChanges,
-    );
-  }
 }
-
-const newListChanges = (): ListChanges => new ListChanges();

@@ -353,6 +353,118 @@ export function namespaceRange(ctx: LmdbKeyContext): { start: LmdbKey; end: Lmdb
 }
 
 /** The cached changes of one key's map: entries put or deleted, and whether the map was cleared first. */
+/**
+ * A table of one LMDB entry per unit of a (key, namespace): a map's entries, a list's elements,
+ * keyed `[key group][key]([namespace])[sub key]`, behind a write-back cache of each touched key's
+ * changes (`C`), per owned key group and, for other namespaces, per namespace too. Map and list
+ * state share its cache, flush and key scans; each writes its own changes.
+ */
+export abstract class LmdbEntriesTable<C extends { cleared: boolean }> extends LmdbTable {
+  /** Write-back cache per owned key group, void namespace: the changes of each touched key. */
+  protected readonly cache: Array<KeyMap<C>>;
+  /** The same for other namespaces: namespace -> key -> changes; undefined until used. */
+  protected readonly namespacedCache: Array<KeyMap<KeyMap<C>> | undefined>;
+
+  constructor(name: string, kind: StateKind, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
+    super(name, kind, db, wrapped, shared);
+    this.cache = new Array(shared.groupCount);
+    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
+    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
+  }
+
+  /** New, empty changes of a key. */
+  protected abstract newChanges(): C;
+
+  /** Writes a key's changes after its entries were removed if `changes.cleared` (`ref` is at MAP_ENTRY depth). */
+  protected abstract writeChanges(ref: LmdbKey, key: Key, changes: C): void;
+
+  flush(): void {
+    const ref = this.writeRef;
+    for (let i = 0; i < this.cache.length; i++) {
+      ref.keyGroup = this.shared.rangeStart + i;
+      const cache = this.cache[i];
+      if (cache.size > 0) {
+        ref.namespace = VOID_NAMESPACE;
+        this.flushCache(ref, cache);
+      }
+      const namespaces = this.namespacedCache[i];
+      if (namespaces === undefined) continue;
+      for (const [namespace, nsCache] of namespaces) {
+        ref.namespace = namespace;
+        this.flushCache(ref, nsCache);
+      }
+      this.namespacedCache[i] = undefined;
+    }
+    ref.namespace = VOID_NAMESPACE;
+  }
+
+  private flushCache(ref: LmdbKey, cache: KeyMap<C>): void {
+    for (const [key, changes] of cache) {
+      ref.key = key;
+      if (changes.cleared) this.removeEntries(ref);
+      ref.depth = MAP_ENTRY;
+      this.writeChanges(ref, key, changes);
+    }
+    cache.clear();
+  }
+
+  /** Removes every entry of `ref`'s (key, namespace) from LMDB (collected first: no deletes under an open cursor). */
+  protected removeEntries(ref: LmdbKey): void {
+    const doomed = [...this.db.getKeys(mapRange(ref.keyGroup, ref.key, ref.namespace))];
+    for (const entry of doomed) this.db.remove(entry);
+  }
+
+  dropCache(): void {
+    for (const cache of this.cache) cache.clear();
+    this.namespacedCache.fill(undefined);
+  }
+
+  keys(): Iterable<Key> {
+    return this.keysIn(VOID_NAMESPACE);
+  }
+
+  *keysIn(namespace: Namespace): Iterable<Key> {
+    let group = -1;
+    let last: Key | undefined;
+    for (const ref of this.db.getKeys({ start: LmdbKey.first() })) {
+      if (!sameNamespace(ref.namespace, namespace)) continue;
+      if (ref.keyGroup === group && last !== undefined && sameKey(ref.key, last)) continue;
+      group = ref.keyGroup;
+      last = ref.key;
+      yield ref.key;
+    }
+  }
+
+  /**
+   * The current key's pending changes in the current namespace: made when missing and `create` is
+   * set, else undefined when missing.
+   */
+  protected changesOf(ctx: LmdbKeyContext, create: boolean): C | undefined {
+    const namespace = this.namespace;
+    let cache: KeyMap<C> | undefined;
+    if (namespace === VOID_NAMESPACE) {
+      cache = this.cache[ctx.index];
+      if (cache === undefined) throw noCurrentKey(this.name);
+    } else {
+      const index = ctx.index;
+      if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
+      let namespaces = this.namespacedCache[index];
+      if (namespaces === undefined) {
+        if (!create) return undefined;
+        this.namespacedCache[index] = namespaces = new KeyMap();
+      }
+      cache = namespaces.get(namespace);
+      if (cache === undefined) {
+        if (!create) return undefined;
+        namespaces.set(namespace, (cache = new KeyMap()));
+      }
+    }
+    let changes = cache.get(ctx.key);
+    if (changes === undefined && create) cache.set(ctx.key, (changes = this.newChanges()));
+    return changes;
+  }
+}
+
 class MapChanges {
   cleared = false;
   readonly entries = new Map<Key, unknown>();
@@ -363,17 +475,21 @@ class MapChanges {
  * can be far larger than memory and a lookup reads one entry. A (key, namespace) exists while its
  * map has an entry.
  */
-export class LmdbMapStateTable extends LmdbTable {
-  /** Write-back cache per owned key group, void namespace: the changes of each touched key's map. */
-  private readonly cache: Array<KeyMap<MapChanges>>;
-  /** The same for other namespaces: namespace -> key -> changes; undefined until used. */
-  private readonly namespacedCache: Array<KeyMap<KeyMap<MapChanges>> | undefined>;
-
+export class LmdbMapStateTable extends LmdbEntriesTable<MapChanges> {
   constructor(name: string, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, 'map', db, wrapped, shared);
-    this.cache = new Array(shared.groupCount);
-    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
+  }
+
+  protected newChanges(): MapChanges {
+    return new MapChanges();
+  }
+
+  protected writeChanges(ref: LmdbKey, key: Key, changes: MapChanges): void {
+    for (const [mapKey, stored] of changes.entries) {
+      ref.mapKey = mapKey;
+      if (stored === DELETED) this.db.remove(ref);
+      else this.db.put(ref, this.encode(stored, key));
+    }
   }
 
   /** The stored value of `mapKey` in the current (key, namespace)'s map, or undefined; objects stay cached. */
@@ -483,61 +599,6 @@ export class LmdbMapStateTable extends LmdbTable {
     return found;
   }
 
-  flush(): void {
-    const ref = this.writeRef;
-    for (let i = 0; i < this.cache.length; i++) {
-      ref.keyGroup = this.shared.rangeStart + i;
-      const cache = this.cache[i];
-      if (cache.size > 0) {
-        ref.namespace = VOID_NAMESPACE;
-        this.flushCache(ref, cache);
-      }
-      const namespaces = this.namespacedCache[i];
-      if (namespaces === undefined) continue;
-      for (const [namespace, nsCache] of namespaces) {
-        ref.namespace = namespace;
-        this.flushCache(ref, nsCache);
-      }
-      this.namespacedCache[i] = undefined;
-    }
-    ref.namespace = VOID_NAMESPACE;
-  }
-
-  private flushCache(ref: LmdbKey, cache: KeyMap<MapChanges>): void {
-    for (const [key, changes] of cache) {
-      ref.key = key;
-      if (changes.cleared) this.removeMap(ref);
-      ref.depth = MAP_ENTRY;
-      for (const [mapKey, stored] of changes.entries) {
-        ref.mapKey = mapKey;
-        if (stored === DELETED) this.db.remove(ref);
-        else this.db.put(ref, this.encode(stored, key));
-      }
-    }
-    cache.clear();
-  }
-
-  dropCache(): void {
-    for (const cache of this.cache) cache.clear();
-    this.namespacedCache.fill(undefined);
-  }
-
-  keys(): Iterable<Key> {
-    return this.keysIn(VOID_NAMESPACE);
-  }
-
-  *keysIn(namespace: Namespace): Iterable<Key> {
-    let group = -1;
-    let last: Key | undefined;
-    for (const ref of this.db.getKeys({ start: LmdbKey.first() })) {
-      if (!sameNamespace(ref.namespace, namespace)) continue;
-      if (ref.keyGroup === group && last !== undefined && sameKey(ref.key, last)) continue;
-      group = ref.keyGroup;
-      last = ref.key;
-      yield ref.key;
-    }
-  }
-
   count(): number {
     let n = 0;
     for (const _ of this.storedEntries(undefined, false)) n++;
@@ -594,18 +655,6 @@ export class LmdbMapStateTable extends LmdbTable {
     ref.namespace = VOID_NAMESPACE;
   }
 
-  private changesOf(ctx: LmdbKeyContext, create: boolean): MapChanges | undefined {
-    return pendingChanges(
-      this.name,
-      this.namespace,
-      this.cache,
-      this.namespacedCache,
-      ctx,
-      create,
-      newMapChanges,
-    );
-  }
-
   /** The cached changes of `key`'s map in `namespace` of the group at `index`, if any. */
   private lookupChanges(index: number, namespace: Namespace, key: Key): MapChanges | undefined {
     const cache =
@@ -621,12 +670,6 @@ export class LmdbMapStateTable extends LmdbTable {
     ref.mapKey = mapKey;
     ref.depth = MAP_ENTRY;
     return ref;
-  }
-
-  /** Removes every entry of `ref`'s (key, namespace) map from LMDB (collected first: no deletes under an open cursor). */
-  private removeMap(ref: LmdbKey): void {
-    const doomed = [...this.db.getKeys(mapRange(ref.keyGroup, ref.key, ref.namespace))];
-    for (const entry of doomed) this.db.remove(entry);
   }
 }
 
@@ -698,43 +741,4 @@ export function checkMapKey(stateName: string, mapKey: unknown): void {
     `map state "${stateName}" cannot use ${mapKey === null ? 'null' : type} as a map key on the LMDB backend: ` +
       'map keys are part of the stored key and must be a string, number, bigint or boolean',
   );
-}
-
-const newMapChanges = (): MapChanges => new MapChanges();
-
-/**
- * The current key's pending changes in `namespace`, from a table's write-back caches (per key group,
- * and per namespace besides the void one; map and list state tables): made with `make` when missing
- * and `create` is set, else undefined when missing.
- */
-export function pendingChanges<C>(
-  name: string,
-  namespace: Namespace,
-  caches: Array<KeyMap<C>>,
-  namespacedCaches: Array<KeyMap<KeyMap<C>> | undefined>,
-  ctx: LmdbKeyContext,
-  create: boolean,
-  make: () => C,
-): C | undefined {
-  let cache: KeyMap<C> | undefined;
-  if (namespace === VOID_NAMESPACE) {
-    cache = caches[ctx.index];
-    if (cache === undefined) throw noCurrentKey(name);
-  } else {
-    const index = ctx.index;
-    if (index < 0 || index >= caches.length) throw noCurrentKey(name);
-    let namespaces = namespacedCaches[index];
-    if (namespaces === undefined) {
-      if (!create) return undefined;
-      namespacedCaches[index] = namespaces = new KeyMap();
-    }
-    cache = namespaces.get(namespace);
-    if (cache === undefined) {
-      if (!create) return undefined;
-      namespaces.set(namespace, (cache = new KeyMap()));
-    }
-  }
-  let changes = cache.get(ctx.key);
-  if (changes === undefined && create) cache.set(ctx.key, (changes = make()));
-  return changes;
 }
