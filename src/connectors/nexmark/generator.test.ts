@@ -40,6 +40,24 @@ describe('NexmarkGenerator', () => {
     assert.notDeepEqual(forward[10], forward[11]);
   });
 
+  it('numbers events by block the same in any order of ids, and gives the time of the last one', () => {
+    // Three generators over 1000 events: blocks of 333 ids, the last one open-ended.
+    const config = { events: 1000, numberOfGenerators: 3, firstEventId: 5 };
+    const expected = (id: number) => new NexmarkGenerator(config).eventNumber(id);
+    const ids = [0, 4, 5, 6, 337, 338, 339, 671, 672, 2000, 671, 5, 338, 337, 4, 1004, 3];
+    const generator = new NexmarkGenerator(config);
+    for (const id of ids) assert.equal(generator.eventNumber(id), expected(id), `event ${id}`);
+    for (let id = 0; id < 1100; id++) {
+      assert.equal(generator.eventNumber(id), expected(id), `event ${id} in order`);
+      generator.generateEvent(id);
+      assert.equal(generator.lastTimestamp, generator.eventTimestamp(id), `time of event ${id}`);
+    }
+    assert.deepEqual(
+      [5, 337, 338, 670, 671, 1004].map((id) => generator.eventNumber(id)),
+      [1, 333, 1, 333, 1, 334],
+    );
+  });
+
   it('fills a batch in place with the events of consecutive ids', () => {
     const generator = new NexmarkGenerator();
     const batch: NexmarkEvent[] = events(generator, 1, 10);

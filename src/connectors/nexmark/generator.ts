@@ -84,6 +84,14 @@ export class NexmarkGenerator {
   private readonly channelUrls: readonly string[];
   /** Mulberry32 state, reseeded by each event's id. */
   private state = 0;
+  /**
+   * The id range (as `eventId - firstEventId`) of the block `eventNumber` found last, from and to
+   * (exclusive): a reader asks for ids in order, so they stay in one block and need no division.
+   */
+  private blockFrom = 0;
+  private blockTo = -1;
+  /** The event time of the event made last by {@link generateEvent}: `eventTimestamp` of its id. */
+  lastTimestamp = 0;
 
   constructor(config: Partial<NexmarkConfig> = {}) {
     this.config = resolveNexmarkConfig(config);
@@ -112,6 +120,7 @@ export class NexmarkGenerator {
   generateEvent(eventId: number): NexmarkEvent {
     const eventNumber = this.eventNumber(eventId);
     const dateTime = this.timestampOf(eventNumber);
+    this.lastTimestamp = dateTime;
     this.state = mix32((eventId | 0) ^ Math.imul((eventId / TWO_POW_32) | 0, 0x9e3779b9));
     const slot = eventId % this.proportions;
     if (slot < this.persons) return { kind: 'person', person: this.person(eventId, dateTime) };
@@ -144,9 +153,16 @@ export class NexmarkGenerator {
   eventNumber(eventId: number): number {
     const index = eventId - this.firstEventId;
     if (this.generators === 1) return index + 1;
+    if (index >= this.blockFrom && index < this.blockTo) return index - this.blockFrom + 1;
     const size = this.timelineSize;
-    const block = size === 0 ? this.generators - 1 : Math.min(Math.floor(index / size), this.generators - 1);
-    return index - Math.max(block, 0) * size + 1;
+    const last = this.generators - 1;
+    const block = size === 0 ? last : Math.min(Math.floor(index / size), last);
+    const from = Math.max(block, 0) * size;
+    if (index >= 0) {
+      this.blockFrom = from;
+      this.blockTo = block === last ? Number.POSITIVE_INFINITY : from + size;
+    }
+    return index - from + 1;
   }
 
   private timestampOf(eventNumber: number): number {

@@ -47,7 +47,8 @@ export class NexmarkSourceReader implements SourceReader<NexmarkEvent, NexmarkSp
       remaining -= end - split.next;
       for (let id = split.next; id < end; id++) {
         this.position = id;
-        out.collect(generator.generateEvent(id), generator.eventTimestamp(id));
+        // generateEvent leaves the event's time in lastTimestamp: the arguments are read in order.
+        out.collect(generator.generateEvent(id), generator.lastTimestamp);
         split.next = id + 1;
       }
       if (split.next >= split.end) {

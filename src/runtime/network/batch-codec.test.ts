@@ -15,3 +15,13 @@ test('rows cross threads with their kind: the batch codec keeps every kind and v
   assert.deepEqual(back.values, rows);
   assert.ok(back.values.every(isRow));
 });
+
+test('numbers cross threads exactly: integers, -0, NaN, fractions and values beyond int32', () => {
+  const values = [0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1.5, -2.25, Number.NaN, 1e300];
+  const codec = new BatchCodec();
+  const encoded = codec.encode({ kind: 'records', values, timestamps: null });
+  assert.ok(encoded.values instanceof Float64Array);
+  const back = codec.decode(encoded).values;
+  assert.equal(back.length, values.length);
+  for (let i = 0; i < values.length; i++) assert.ok(Object.is(back[i], values[i]), `value ${i}: ${back[i]}`);
+});

@@ -95,7 +95,7 @@ export class BatchCodec {
   decode(encoded: EncodedBatch): RecordBatch {
     const values: unknown[] =
       encoded.values instanceof Float64Array
-        ? toArray(encoded.values)
+        ? toValues(encoded.values)
         : (this.unpackr.unpack(encoded.values) as unknown[]);
     const timestamps = encoded.timestamps === null ? null : toArray(encoded.timestamps);
     return { kind: 'records', values, timestamps };
@@ -111,6 +111,22 @@ function anyTimestamp(ts: readonly number[]): boolean {
 function toFloat64Array(numbers: number[]): Float64Array {
   const out = new Float64Array(numbers.length);
   for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
+  return out;
+}
+
+/**
+ * Record values from their Float64Array: integers in int32 range (but -0) as small integers, as the
+ * producer had them. Copied as they are, they would fill an array of doubles, and every value read
+ * from it would be a boxed double downstream: a new object per key, field or state entry it lands
+ * in, and slower Map lookups.
+ */
+function toValues(numbers: Float64Array): number[] {
+  const n = numbers.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const v = numbers[i];
+    out[i] = (v | 0) === v && (v !== 0 || 1 / v > 0) ? v | 0 : v;
+  }
   return out;
 }
 
