@@ -9,6 +9,7 @@ import {
   computeOperatorIndexForKeyGroup,
   DEFAULT_MAX_PARALLELISM,
   hashKey,
+  keyGroupOf,
   keyGroupRangeForOperator,
   murmurHash,
 } from './key-groups.ts';
@@ -130,6 +131,20 @@ describe('key groups: hashing', () => {
 });
 
 describe('key groups: assignment', () => {
+  it('gives the record path the same group as assignToKeyGroup, for powers of two and others', () => {
+    const keys: Key[] = [0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 1.5, 'a', 'bidder-17', 10n ** 30n, true];
+    for (let i = 0; i < 500; i++) keys.push(i * 7919 - 100_000, `key-${i}`);
+    for (const maxParallelism of [1, 2, 7, 100, 128, 129, 1000, 4096, 32_768]) {
+      for (const key of keys) {
+        assert.equal(
+          keyGroupOf(key, maxParallelism),
+          assignToKeyGroup(key, maxParallelism),
+          `${String(key)} at ${maxParallelism}`,
+        );
+      }
+    }
+  });
+
   it('assigns the key groups Flink assigns for maxParallelism 128', () => {
     assert.equal(DEFAULT_MAX_PARALLELISM, 128);
     const expected: Array<[Key, number]> = [

@@ -54,7 +54,11 @@ export function assignToKeyGroup(key: Key, maxParallelism: number): number {
  * `maxParallelism` once, when they are built.
  */
 export function keyGroupOf(key: Key, maxParallelism: number): number {
-  return murmurHash(hashKey(key)) % maxParallelism;
+  const h = murmurHash(hashKey(key));
+  // The hash is never negative: for a power of two (the default 128) a mask gives the remainder
+  // without an integer division.
+  const mask = maxParallelism - 1;
+  return (maxParallelism & mask) === 0 ? h & mask : h % maxParallelism;
 }
 
 /** {@link computeOperatorIndexForKeyGroup} without argument checks, for the record path. */

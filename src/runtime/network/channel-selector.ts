@@ -84,9 +84,10 @@ export function createChannelSelector(o: ChannelSelectorOptions): ChannelSelecto
       if (!keyOf) throw new WeirError('INTERNAL', `hash edge ${o.edgeName} has no key selector`);
       const maxP = o.maxParallelism;
       checkMaxParallelism(maxP);
-      return {
-        select: (value) => operatorIndexOf(maxP, n, keyGroupOf(keyOf(value) as Key, maxP)),
-      };
+      // The channel of each key group, computed once: no division per record.
+      const channelOf = new Int32Array(maxP);
+      for (let g = 0; g < maxP; g++) channelOf[g] = operatorIndexOf(maxP, n, g);
+      return { select: (value) => channelOf[keyGroupOf(keyOf(value) as Key, maxP)] };
     }
     case 'custom': {
       const keyOf = o.keySelector;
