@@ -4,8 +4,9 @@
  *   nexmark <query>: <N> events in <S> s = <R> events/s (<C> events/cpu-s)
  * taken from the median run (by wall time). CPU time is the whole process's (all threads). At
  * parallelism above 1 the job's task slots run on worker threads, one per core. When the slots take
- * every core, the runner starts itself again with `--single-threaded-gc`, as `weir cluster start`
- * starts its TaskManagers (src/runtime/cluster/gc-threads.ts); `--default-gc` keeps V8's default.
+ * every core, the runner starts itself again with `--single-threaded-gc --max-semi-space-size=16`, as
+ * `weir cluster start` starts its TaskManagers (src/runtime/cluster/gc-threads.ts); `--default-gc`
+ * keeps V8's defaults.
  *
  * `--metrics` runs the Prometheus exporter in this process, as `weir run --metrics-port` does, and
  * scrapes its /metrics every second while the job runs; without it nothing is exposed or scraped.
@@ -30,7 +31,7 @@ import { parseArgs } from 'node:util';
 import type { JobClient } from 'weir';
 import { setExecutionContext } from '../src/api/executor.ts';
 import type { JobExecutionResult } from '../src/core/job-execution-result.ts';
-import { gcFlagsForSlots, hasSingleThreadedGc } from '../src/runtime/cluster/gc-threads.ts';
+import { gcFlagsForSlots, hasSingleThreadedGc, SLOT_SEMI_SPACE } from '../src/runtime/cluster/gc-threads.ts';
 import { PrometheusExporter } from '../src/runtime/metrics/prometheus-exporter.ts';
 import { startPrometheusServer } from '../src/runtime/metrics/prometheus-server.ts';
 import { localRunScopes } from '../src/runtime/metrics/prometheus-views.ts';
@@ -215,7 +216,7 @@ for (let i = 0; i < runs; i++) {
 results.sort((a, b) => a.seconds - b.seconds);
 const median = results[Math.floor(results.length / 2)];
 console.log(
-  `node ${process.version}${hasSingleThreadedGc() ? ' (single-threaded GC)' : ''}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `${values.incremental ? 'incremental ' : ''}checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
+  `node ${process.version}${hasSingleThreadedGc() ? ` (single-threaded GC${process.execArgv.includes(SLOT_SEMI_SPACE) ? ', 16 MB semi-spaces' : ''})` : ''}, parallelism ${parallelism}, ${Number(values.rate) > 0 ? `${values.rate} events/s of event time` : 'default event rate'}, ${backend} state backend, ${checkpointInterval > 0 ? `${values.incremental ? 'incremental ' : ''}checkpoints every ${checkpointInterval} ms (filesystem storage)` : 'no checkpoints'}, metrics ${values.metrics ? 'exported and scraped every second' : 'not exported'}, latency tracking ${latencyInterval > 0 ? `every ${latencyInterval} ms` : 'off'}, median of ${runs} runs`,
 );
 console.log(
   `nexmark ${query}: ${events} events in ${median.seconds.toFixed(2)} s = ${Math.round(events / median.seconds)} events/s (${Math.round(events / median.cpuSeconds)} events/cpu-s)`,

@@ -11,12 +11,14 @@
  * with the speedups p1/p2 and p1/pair. The end line gives the medians over the rounds: how far the
  * runtime's parallelism is from what two independent processes reach on the same cores.
  *
- * The pair runs with `--single-threaded-gc`, as a slot on every core does (run.ts restarts itself
- * with it at -p 2): a process alone on the machine would otherwise collect on the other core.
+ * The pair runs with the V8 flags run.ts gives parallelism 2 (src/runtime/cluster/gc-threads.ts:
+ * on a 2-core machine the single-threaded collector and capped semi-spaces), so that both sides
+ * collect garbage alike.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gcFlagsForSlots } from '../src/runtime/cluster/gc-threads.ts';
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -56,6 +58,7 @@ function run(parallelism: number, n: number, flags: string[] = []): Promise<numb
   });
 }
 
+const pairFlags = gcFlagsForSlots(2);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p1s: number[] = [];
 const pairs: number[] = [];
@@ -65,10 +68,7 @@ const bounds: number[] = [];
 for (let r = 1; r <= rounds; r++) {
   const p1 = await run(1, events);
   const half = Math.floor(events / 2);
-  const both = await Promise.all([
-    run(1, half, ['--single-threaded-gc']),
-    run(1, events - half, ['--single-threaded-gc']),
-  ]);
+  const both = await Promise.all([run(1, half, pairFlags), run(1, events - half, pairFlags)]);
   const pair = Math.max(...both);
   const p2 = await run(2, events);
   p1s.push(p1);
