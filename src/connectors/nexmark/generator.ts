@@ -90,8 +90,8 @@ export class NexmarkGenerator {
    */
   private blockFrom = 0;
   private blockTo = -1;
-  /** The event time of the event made last by {@link generateEvent}: `eventTimestamp` of its id. */
-  lastTimestamp = 0;
+  /** See {@link lastTimestamp}. */
+  private lastTime = 0;
 
   constructor(config: Partial<NexmarkConfig> = {}) {
     this.config = resolveNexmarkConfig(config);
@@ -120,7 +120,7 @@ export class NexmarkGenerator {
   generateEvent(eventId: number): NexmarkEvent {
     const eventNumber = this.eventNumber(eventId);
     const dateTime = this.timestampOf(eventNumber);
-    this.lastTimestamp = dateTime;
+    this.lastTime = dateTime;
     this.state = mix32((eventId | 0) ^ Math.imul((eventId / TWO_POW_32) | 0, 0x9e3779b9));
     const slot = eventId % this.proportions;
     if (slot < this.persons) return { kind: 'person', person: this.person(eventId, dateTime) };
@@ -138,6 +138,18 @@ export class NexmarkGenerator {
     for (let i = 0; i < count; i++) target[i] = this.generateEvent(firstEventId + i);
     target.length = count;
     return target;
+  }
+
+  /**
+   * The event time of the event made last by {@link generateEvent}: `eventTimestamp` of its id,
+   * without computing it again.
+   *
+   * @example
+   * const event = generator.generateEvent(id);
+   * const time = generator.lastTimestamp; // generator.eventTimestamp(id)
+   */
+  get lastTimestamp(): number {
+    return this.lastTime;
   }
 
   /** The event time of event `eventId`, epoch ms (its `dateTime`). */
