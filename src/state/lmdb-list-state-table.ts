@@ -113,10 +113,10 @@ export class LmdbListStateTable extends LmdbEntriesTable<ListChanges> {
 
   namespacesOf(): Key[] {
     const ctx = this.shared.ctx;
-    if (this.cache[ctx.index] === undefined) throw noCurrentKey(this.name);
+    if (this.cache.groups[ctx.index] === undefined) throw noCurrentKey(this.name);
     const saved = this.namespace;
     const candidates = new KeyMap<boolean>();
-    const cached = this.namespacedCache[ctx.index];
+    const cached = this.cache.namespaced[ctx.index];
     if (cached !== undefined)
       for (const [namespace, changes] of cached) if (changes.has(ctx.key)) candidates.set(namespace, true);
     for (const ref of this.db.getKeys(namespaceRange(ctx))) candidates.set(ref.namespace as Key, true);

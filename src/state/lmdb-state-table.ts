@@ -22,6 +22,7 @@ import { type Namespace, VOID_NAMESPACE } from './internal-kv-state.ts';
 import { sameNamespace } from './kv-state-merge.ts';
 import { LmdbKey, MAP_ENTRY, NAMESPACES, STATE_KEY } from './lmdb-key-codec.ts';
 import type { LmdbValueCodec } from './lmdb-value-codec.ts';
+import { LmdbWriteCache } from './lmdb-write-cache.ts';
 import type { State } from './state.ts';
 import type { StateKind } from './state-descriptor.ts';
 import { type TtlPolicy, TtlValue } from './ttl-value.ts';
@@ -176,16 +177,12 @@ export abstract class LmdbTable {
  * value. (List state has one entry per element: lmdb-list-state-table.ts.)
  */
 export class LmdbStateTable extends LmdbTable {
-  /** Write-back cache per owned key group, void namespace: stored value or {@link DELETED}. */
-  private readonly cache: Array<KeyMap<unknown>>;
-  /** The same for other namespaces: namespace -> key -> stored or DELETED; undefined until used. */
-  private readonly namespacedCache: Array<KeyMap<KeyMap<unknown>> | undefined>;
+  /** Write-back cache: stored value or {@link DELETED} per key. */
+  private readonly cache: LmdbWriteCache<unknown>;
 
   constructor(name: string, kind: StateKind, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, kind, db, wrapped, shared);
-    this.cache = new Array(shared.groupCount);
-    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
+    this.cache = new LmdbWriteCache(shared.groupCount);
   }
 
   /** The stored value of the current (key, namespace), or undefined. Objects stay cached (see the module comment). */
@@ -229,57 +226,25 @@ export class LmdbStateTable extends LmdbTable {
 
   /** The cache of the current key's group in the current namespace (a namespace's created when `create`). */
   private cacheOf(ctx: LmdbKeyContext, create: boolean): KeyMap<unknown> | undefined {
-    const namespace = this.namespace;
-    if (namespace === VOID_NAMESPACE) {
-      const cache = this.cache[ctx.index];
-      if (cache === undefined) throw noCurrentKey(this.name);
-      return cache;
-    }
-    const index = ctx.index;
-    if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
-    let namespaces = this.namespacedCache[index];
-    if (namespaces === undefined) {
-      if (!create) return undefined;
-      this.namespacedCache[index] = namespaces = new KeyMap();
-    }
-    let cache = namespaces.get(namespace);
-    if (cache === undefined && create) namespaces.set(namespace, (cache = new KeyMap()));
-    return cache;
+    return this.cache.of(ctx.index, this.namespace, create, this.name);
   }
 
   flush(): void {
     const ref = this.writeRef;
     ref.depth = STATE_KEY;
-    for (let i = 0; i < this.cache.length; i++) {
-      ref.keyGroup = this.shared.rangeStart + i;
-      const cache = this.cache[i];
-      if (cache.size > 0) {
-        ref.namespace = VOID_NAMESPACE;
-        this.flushCache(ref, cache);
-      }
-      const namespaces = this.namespacedCache[i];
-      if (namespaces === undefined) continue;
-      for (const [namespace, nsCache] of namespaces) {
-        ref.namespace = namespace;
-        this.flushCache(ref, nsCache);
-      }
-      this.namespacedCache[i] = undefined;
-    }
-    ref.namespace = VOID_NAMESPACE;
+    this.cache.drain(ref, this.shared.rangeStart, this.writeCached);
   }
 
-  private flushCache(ref: LmdbKey, cache: KeyMap<unknown>): void {
+  private readonly writeCached = (ref: LmdbKey, cache: KeyMap<unknown>): void => {
     for (const [key, stored] of cache) {
       ref.key = key;
       if (stored === DELETED) this.db.remove(ref);
       else this.db.put(ref, this.encode(stored, key));
     }
-    cache.clear();
-  }
+  };
 
   dropCache(): void {
-    for (const cache of this.cache) cache.clear();
-    this.namespacedCache.fill(undefined);
+    this.cache.clear();
   }
 
   *keys(): Iterable<Key> {
@@ -294,9 +259,9 @@ export class LmdbStateTable extends LmdbTable {
 
   namespacesOf(): Key[] {
     const ctx = this.shared.ctx;
-    if (this.cache[ctx.index] === undefined) throw noCurrentKey(this.name);
+    if (this.cache.groups[ctx.index] === undefined) throw noCurrentKey(this.name);
     const found: Key[] = [];
-    const cached = this.namespacedCache[ctx.index];
+    const cached = this.cache.namespaced[ctx.index];
     const seen = new KeyMap<boolean>();
     if (cached !== undefined) {
       for (const [namespace, cache] of cached) {
@@ -360,16 +325,12 @@ export function namespaceRange(ctx: LmdbKeyContext): { start: LmdbKey; end: Lmdb
  * state share its cache, flush and key scans; each writes its own changes.
  */
 export abstract class LmdbEntriesTable<C extends { cleared: boolean }> extends LmdbTable {
-  /** Write-back cache per owned key group, void namespace: the changes of each touched key. */
-  protected readonly cache: Array<KeyMap<C>>;
-  /** The same for other namespaces: namespace -> key -> changes; undefined until used. */
-  protected readonly namespacedCache: Array<KeyMap<KeyMap<C>> | undefined>;
+  /** Write-back cache: the changes of each touched key. */
+  protected readonly cache: LmdbWriteCache<C>;
 
   constructor(name: string, kind: StateKind, db: LmdbDatabase, wrapped: boolean, shared: LmdbTableContext) {
     super(name, kind, db, wrapped, shared);
-    this.cache = new Array(shared.groupCount);
-    this.namespacedCache = new Array(shared.groupCount).fill(undefined);
-    for (let i = 0; i < shared.groupCount; i++) this.cache[i] = new KeyMap();
+    this.cache = new LmdbWriteCache(shared.groupCount);
   }
 
   /** New, empty changes of a key. */
@@ -379,34 +340,17 @@ export abstract class LmdbEntriesTable<C extends { cleared: boolean }> extends L
   protected abstract writeChanges(ref: LmdbKey, key: Key, changes: C): void;
 
   flush(): void {
-    const ref = this.writeRef;
-    for (let i = 0; i < this.cache.length; i++) {
-      ref.keyGroup = this.shared.rangeStart + i;
-      const cache = this.cache[i];
-      if (cache.size > 0) {
-        ref.namespace = VOID_NAMESPACE;
-        this.flushCache(ref, cache);
-      }
-      const namespaces = this.namespacedCache[i];
-      if (namespaces === undefined) continue;
-      for (const [namespace, nsCache] of namespaces) {
-        ref.namespace = namespace;
-        this.flushCache(ref, nsCache);
-      }
-      this.namespacedCache[i] = undefined;
-    }
-    ref.namespace = VOID_NAMESPACE;
+    this.cache.drain(this.writeRef, this.shared.rangeStart, this.writeCached);
   }
 
-  private flushCache(ref: LmdbKey, cache: KeyMap<C>): void {
+  private readonly writeCached = (ref: LmdbKey, cache: KeyMap<C>): void => {
     for (const [key, changes] of cache) {
       ref.key = key;
       if (changes.cleared) this.removeEntries(ref);
       ref.depth = MAP_ENTRY;
       this.writeChanges(ref, key, changes);
     }
-    cache.clear();
-  }
+  };
 
   /** Removes every entry of `ref`'s (key, namespace) from LMDB (collected first: no deletes under an open cursor). */
   protected removeEntries(ref: LmdbKey): void {
@@ -415,8 +359,7 @@ export abstract class LmdbEntriesTable<C extends { cleared: boolean }> extends L
   }
 
   dropCache(): void {
-    for (const cache of this.cache) cache.clear();
-    this.namespacedCache.fill(undefined);
+    this.cache.clear();
   }
 
   keys(): Iterable<Key> {
@@ -440,25 +383,8 @@ export abstract class LmdbEntriesTable<C extends { cleared: boolean }> extends L
    * set, else undefined when missing.
    */
   protected changesOf(ctx: LmdbKeyContext, create: boolean): C | undefined {
-    const namespace = this.namespace;
-    let cache: KeyMap<C> | undefined;
-    if (namespace === VOID_NAMESPACE) {
-      cache = this.cache[ctx.index];
-      if (cache === undefined) throw noCurrentKey(this.name);
-    } else {
-      const index = ctx.index;
-      if (index < 0 || index >= this.cache.length) throw noCurrentKey(this.name);
-      let namespaces = this.namespacedCache[index];
-      if (namespaces === undefined) {
-        if (!create) return undefined;
-        this.namespacedCache[index] = namespaces = new KeyMap();
-      }
-      cache = namespaces.get(namespace);
-      if (cache === undefined) {
-        if (!create) return undefined;
-        namespaces.set(namespace, (cache = new KeyMap()));
-      }
-    }
+    const cache = this.cache.of(ctx.index, this.namespace, create, this.name);
+    if (cache === undefined) return undefined;
     let changes = cache.get(ctx.key);
     if (changes === undefined && create) cache.set(ctx.key, (changes = this.newChanges()));
     return changes;
@@ -569,7 +495,7 @@ export class LmdbMapStateTable extends LmdbEntriesTable<MapChanges> {
     const key = ctx.key;
     for (const { key: ref, value } of this.db.getRange(mapRange(ctx.keyGroup, key, namespace))) {
       // The cache may gain this map's changes while the caller iterates.
-      changes ??= this.lookupChanges(index, namespace, key);
+      changes ??= this.cache.lookup(index, namespace, key);
       if (changes !== undefined && (changes.cleared || changes.entries.has(ref.mapKey))) continue;
       yield [ref.mapKey, codec.decode(value)];
     }
@@ -578,10 +504,10 @@ export class LmdbMapStateTable extends LmdbEntriesTable<MapChanges> {
   /** The namespaces (not void) with a map for the current key. */
   namespacesOf(): Key[] {
     const ctx = this.shared.ctx;
-    if (this.cache[ctx.index] === undefined) throw noCurrentKey(this.name);
+    if (this.cache.groups[ctx.index] === undefined) throw noCurrentKey(this.name);
     const saved = this.namespace;
     const candidates = new KeyMap<boolean>();
-    const cached = this.namespacedCache[ctx.index];
+    const cached = this.cache.namespaced[ctx.index];
     if (cached !== undefined)
       for (const [namespace, changes] of cached) if (changes.has(ctx.key)) candidates.set(namespace, true);
     for (const ref of this.db.getKeys(namespaceRange(ctx))) candidates.set(ref.namespace as Key, true);
@@ -653,13 +579,6 @@ export class LmdbMapStateTable extends LmdbEntriesTable<MapChanges> {
       this.db.put(ref, this.encode(unit, key));
     }
     ref.namespace = VOID_NAMESPACE;
-  }
-
-  /** The cached changes of `key`'s map in `namespace` of the group at `index`, if any. */
-  private lookupChanges(index: number, namespace: Namespace, key: Key): MapChanges | undefined {
-    const cache =
-      namespace === VOID_NAMESPACE ? this.cache[index] : this.namespacedCache[index]?.get(namespace);
-    return cache?.get(key);
   }
 
   private entryRef(ctx: LmdbKeyContext, mapKey: Key): LmdbKey {
